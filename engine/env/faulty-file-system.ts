@@ -1,0 +1,128 @@
+/**
+ * Wraps a FileSystem and fails every mutating operation from the N-th on, as a process that
+ * died at that point would stop writing. Crash tests count the mutations a workload makes,
+ * pick a point at random, run again with the fault armed, then `crash()` the underlying
+ * MemoryFileSystem and reopen.
+ */
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+
+/** The error an armed FaultyFileSystem throws. */
+export class InjectedFault extends Error {
+  constructor(op: string, path: string) {
+    super(`injected fault: ${op} ${path}`);
+    this.name = 'InjectedFault';
+  }
+}
+
+export class FaultyFileSystem implements FileSystem {
+  readonly inner: FileSystem;
+  /** Mutating operations performed so far (appends, syncs, renames, removals, creations). */
+  mutations = 0;
+  /** When set, the mutation with this index (0-based) and all later ones throw InjectedFault. */
+  failAt: number | undefined;
+  /** Names of the operations performed, for diagnosing a failing seed. */
+  readonly trace: string[] = [];
+  traceEnabled = false;
+
+  constructor(inner: FileSystem, failAt?: number) {
+    this.inner = inner;
+    this.failAt = failAt;
+  }
+
+  get failed(): boolean {
+    return this.failAt !== undefined && this.mutations > this.failAt;
+  }
+
+  /** Counts one mutation; throws if the fault point is reached. */
+  step(op: string, path: string): void {
+    const index = this.mutations++;
+    if (this.traceEnabled) this.trace.push(`${index} ${op} ${path}`);
+    if (this.failAt !== undefined && index >= this.failAt) throw new InjectedFault(op, path);
+  }
+
+  mkdirp(dir: string): void {
+    this.step('mkdir', dir);
+    this.inner.mkdirp(dir);
+  }
+  list(dir: string): string[] {
+    return this.inner.list(dir);
+  }
+  exists(path: string): boolean {
+    return this.inner.exists(path);
+  }
+  fileSize(path: string): number {
+    return this.inner.fileSize(path);
+  }
+  readFile(path: string): Uint8Array {
+    return this.inner.readFile(path);
+  }
+  openWritable(path: string, mode: 'create' | 'append'): WritableFile {
+    this.step('open-' + mode, path);
+    return new FaultyWritableFile(this.inner.openWritable(path, mode), this);
+  }
+  openRandomAccess(path: string): RandomAccessFile {
+    return this.inner.openRandomAccess(path);
+  }
+  rename(from: string, to: string): void {
+    this.step('rename', `${from} -> ${to}`);
+    this.inner.rename(from, to);
+  }
+  remove(path: string): void {
+    this.step('remove', path);
+    this.inner.remove(path);
+  }
+  removeDir(path: string): void {
+    this.step('rmdir', path);
+    this.inner.removeDir(path);
+  }
+  linkOrCopy(existing: string, link: string): void {
+    this.step('link', `${existing} -> ${link}`);
+    this.inner.linkOrCopy(existing, link);
+  }
+  syncDir(dir: string): Promise<void> {
+    try {
+      this.step('syncdir', dir);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.inner.syncDir(dir);
+  }
+  lock(path: string): FileLock {
+    return this.inner.lock(path);
+  }
+}
+
+class FaultyWritableFile implements WritableFile {
+  #inner: WritableFile;
+  #fs: FaultyFileSystem;
+
+  constructor(inner: WritableFile, fs: FaultyFileSystem) {
+    this.#inner = inner;
+    this.#fs = fs;
+  }
+  get path(): string {
+    return this.#inner.path;
+  }
+  get size(): number {
+    return this.#inner.size;
+  }
+  append(data: Uint8Array): void {
+    this.#fs.step('append', this.#inner.path);
+    this.#inner.append(data);
+  }
+  sync(): Promise<void> {
+    try {
+      this.#fs.step('sync', this.#inner.path);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#inner.sync();
+  }
+  syncNow(): void {
+    this.#fs.step('sync', this.#inner.path);
+    this.#inner.syncNow();
+  }
+  close(): void {
+    this.#inner.close();
+  }
+}

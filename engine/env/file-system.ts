@@ -1,0 +1,85 @@
+/**
+ * The engine's only door to storage. Three implementations share one test suite:
+ * NodeFileSystem (real files), MemoryFileSystem (in memory, with crash simulation) and
+ * FaultyFileSystem (wraps another and injects failures).
+ *
+ * Contract:
+ * - Reads are synchronous: `Engine.get` is synchronous and must reach SST blocks without
+ *   awaiting. Metadata operations are synchronous too (they are short).
+ * - `WritableFile.append` hands bytes to the OS; they survive a process crash but not a
+ *   machine crash. Only after `sync()` resolves are they durable.
+ * - Creating, renaming or removing a directory entry is durable only after `syncDir` of the
+ *   directory resolves (as on POSIX file systems).
+ * - Paths are plain strings joined with '/'.
+ */
+
+/** A file open for appending. */
+export interface WritableFile {
+  readonly path: string;
+  /** Bytes appended so far (including any the file held when opened for append). */
+  readonly size: number;
+  /** Appends data. Not durable until `sync()` resolves. */
+  append(data: Uint8Array): void;
+  /** Makes every appended byte durable. Concurrent calls may share one fsync. */
+  sync(): Promise<void>;
+  /** Synchronous variant of sync() for worker threads and shutdown paths. */
+  syncNow(): void;
+  close(): void;
+}
+
+/** A file open for positional reads. */
+export interface RandomAccessFile {
+  readonly path: string;
+  readonly size: number;
+  /** Reads up to `length` bytes at `offset`; returns fewer only at end of file. */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** An exclusive lock on a directory, held until released. */
+export interface FileLock {
+  release(): void;
+}
+
+export interface FileSystem {
+  /** Creates the directory and its parents; no error if it exists. */
+  mkdirp(dir: string): void;
+  /** Names (not paths) of the entries of `dir`; throws if it does not exist. */
+  list(dir: string): string[];
+  exists(path: string): boolean;
+  /** Size of a file in bytes. */
+  fileSize(path: string): number;
+  /** The whole content of a file. */
+  readFile(path: string): Uint8Array;
+  /** Opens for appending; 'create' truncates or creates, 'append' keeps existing content. */
+  openWritable(path: string, mode: 'create' | 'append'): WritableFile;
+  openRandomAccess(path: string): RandomAccessFile;
+  /** Atomically replaces `to` with `from`. */
+  rename(from: string, to: string): void;
+  /** Removes a file; no error if it does not exist. */
+  remove(path: string): void;
+  /** Removes an empty directory; no error if it does not exist. */
+  removeDir(path: string): void;
+  /** Hard-links `existing` as `link` where the file system allows it; otherwise copies. */
+  linkOrCopy(existing: string, link: string): void;
+  /** Makes the directory's entries (creations, renames, removals) durable. */
+  syncDir(dir: string): Promise<void>;
+  /**
+   * Takes an exclusive lock on `path` (a lock file), across processes where the
+   * implementation can tell; throws LockedError when it is held.
+   */
+  lock(path: string): FileLock;
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+export function dirnameOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
+}
+
+export function basenameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}

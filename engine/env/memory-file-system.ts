@@ -1,0 +1,309 @@
+/**
+ * An in-memory FileSystem that models what survives a machine crash, for crash tests.
+ *
+ * Model (strict POSIX, like Pebble's MemFS in strict mode):
+ * - A file's bytes are durable up to the length at its last `sync()`.
+ * - A directory's entries (creations, renames, removals) are durable as of its last
+ *   `syncDir()`. Directories themselves are durable once created (mkdirp).
+ * - `crash()` returns a new file system holding only what was durable, plus, when asked, a
+ *   random prefix of each file's unsynced tail (a torn write: the OS had flushed part of it).
+ */
+import { LockedError } from '../errors.js';
+import { basenameOf, dirnameOf, joinPath } from './file-system.js';
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+
+class Inode {
+  data: Uint8Array;
+  length: number;
+  syncedLength: number;
+
+  constructor(data = new Uint8Array(256), length = 0, syncedLength = 0) {
+    this.data = data;
+    this.length = length;
+    this.syncedLength = syncedLength;
+  }
+
+  append(bytes: Uint8Array): void {
+    const need = this.length + bytes.length;
+    if (need > this.data.length) {
+      let cap = Math.max(256, this.data.length * 2);
+      while (cap < need) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(bytes, this.length);
+    this.length = need;
+  }
+}
+
+class Directory {
+  entries = new Map<string, Inode>();
+  durable = new Map<string, Inode>();
+}
+
+/** Options of `MemoryFileSystem.crash`. */
+export interface CrashOptions {
+  /**
+   * Random source in [0, 1). When given, each file keeps a random prefix of its unsynced
+   * bytes, as if the OS had written part of them back before the crash. When absent,
+   * every unsynced byte is lost.
+   */
+  random?: () => number;
+}
+
+export class MemoryFileSystem implements FileSystem {
+  #dirs = new Map<string, Directory>();
+  #locks = new Set<string>();
+  /** Counts fsync-like calls, so tests can check group commit shares them. */
+  syncCount = 0;
+
+  constructor() {
+    this.#dirs.set('/', new Directory());
+  }
+
+  static #normalize(p: string): string {
+    const parts: string[] = [];
+    for (const part of p.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') parts.pop();
+      else parts.push(part);
+    }
+    return '/' + parts.join('/');
+  }
+
+  #dir(dir: string, api: string): Directory {
+    const d = this.#dirs.get(MemoryFileSystem.#normalize(dir));
+    if (!d) throw enoent(api, dir);
+    return d;
+  }
+
+  #lookup(p: string, api: string): Inode {
+    const n = MemoryFileSystem.#normalize(p);
+    const inode = this.#dir(dirnameOf(n), api).entries.get(basenameOf(n));
+    if (!inode) throw enoent(api, p);
+    return inode;
+  }
+
+  mkdirp(dir: string): void {
+    const n = MemoryFileSystem.#normalize(dir);
+    let at = '';
+    for (const part of n.split('/').filter(Boolean)) {
+      at += '/' + part;
+      if (!this.#dirs.has(at)) this.#dirs.set(at, new Directory());
+    }
+  }
+
+  list(dir: string): string[] {
+    const n = MemoryFileSystem.#normalize(dir);
+    const d = this.#dir(n, 'list');
+    const names = [...d.entries.keys()];
+    const prefix = n === '/' ? '/' : n + '/';
+    for (const sub of this.#dirs.keys()) {
+      if (sub.startsWith(prefix) && sub !== n && !sub.slice(prefix.length).includes('/')) {
+        names.push(sub.slice(prefix.length));
+      }
+    }
+    return names.sort();
+  }
+
+  exists(p: string): boolean {
+    const n = MemoryFileSystem.#normalize(p);
+    if (this.#dirs.has(n)) return true;
+    return this.#dirs.get(dirnameOf(n))?.entries.has(basenameOf(n)) ?? false;
+  }
+
+  fileSize(p: string): number {
+    return this.#lookup(p, 'stat').length;
+  }
+
+  readFile(p: string): Uint8Array {
+    const inode = this.#lookup(p, 'open');
+    return inode.data.slice(0, inode.length);
+  }
+
+  openWritable(p: string, mode: 'create' | 'append'): WritableFile {
+    const n = MemoryFileSystem.#normalize(p);
+    const dir = this.#dir(dirnameOf(n), 'open');
+    const name = basenameOf(n);
+    let inode = mode === 'append' ? dir.entries.get(name) : undefined;
+    if (!inode) {
+      inode = new Inode();
+      dir.entries.set(name, inode);
+    }
+    return new MemoryWritableFile(n, inode, this);
+  }
+
+  openRandomAccess(p: string): RandomAccessFile {
+    return new MemoryRandomAccessFile(p, this.#lookup(p, 'open'));
+  }
+
+  rename(from: string, to: string): void {
+    const f = MemoryFileSystem.#normalize(from);
+    const t = MemoryFileSystem.#normalize(to);
+    const fromDir = this.#dir(dirnameOf(f), 'rename');
+    const inode = fromDir.entries.get(basenameOf(f));
+    if (inode) {
+      const toDir = this.#dir(dirnameOf(t), 'rename');
+      fromDir.entries.delete(basenameOf(f));
+      toDir.entries.set(basenameOf(t), inode);
+      return;
+    }
+    // Directory rename (used by checkpoint stores: build in a temp dir, rename into place).
+    if (!this.#dirs.has(f)) throw enoent('rename', from);
+    if (this.#dirs.has(t) && this.list(t).length > 0) throw new Error(`ENOTEMPTY: rename ${from} -> ${to}`);
+    for (const [path, d] of [...this.#dirs]) {
+      if (path === f || path.startsWith(f + '/')) {
+        this.#dirs.delete(path);
+        this.#dirs.set(t + path.slice(f.length), d);
+      }
+    }
+  }
+
+  remove(p: string): void {
+    const n = MemoryFileSystem.#normalize(p);
+    this.#dirs.get(dirnameOf(n))?.entries.delete(basenameOf(n));
+  }
+
+  removeDir(p: string): void {
+    const n = MemoryFileSystem.#normalize(p);
+    if (!this.#dirs.has(n)) return;
+    if (this.list(n).length > 0) throw new Error(`ENOTEMPTY: rmdir ${p}`);
+    this.#dirs.delete(n);
+  }
+
+  linkOrCopy(existing: string, link: string): void {
+    const inode = this.#lookup(existing, 'link');
+    const n = MemoryFileSystem.#normalize(link);
+    const dir = this.#dir(dirnameOf(n), 'link');
+    if (dir.entries.has(basenameOf(n))) throw new Error(`EEXIST: link ${link}`);
+    dir.entries.set(basenameOf(n), inode);
+  }
+
+  syncDir(dir: string): Promise<void> {
+    const d = this.#dir(dir, 'fsync');
+    d.durable = new Map(d.entries);
+    this.syncCount++;
+    return Promise.resolve();
+  }
+
+  lock(p: string): FileLock {
+    const n = MemoryFileSystem.#normalize(p);
+    if (this.#locks.has(n)) throw new LockedError(`Engine.open: ${dirnameOf(n)} is already open`);
+    this.#locks.add(n);
+    const dir = this.#dir(dirnameOf(n), 'lock');
+    if (!dir.entries.has(basenameOf(n))) dir.entries.set(basenameOf(n), new Inode());
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#locks.delete(n);
+      },
+    };
+  }
+
+  /**
+   * What a machine crash leaves: a new file system with the durable state only (see the
+   * model above). Locks are not carried over: the crashed process held them.
+   */
+  crash(options: CrashOptions = {}): MemoryFileSystem {
+    const out = new MemoryFileSystem();
+    const copies = new Map<Inode, Inode>();
+    const copyOf = (inode: Inode): Inode => {
+      let c = copies.get(inode);
+      if (!c) {
+        let keep = inode.syncedLength;
+        const unsynced = inode.length - inode.syncedLength;
+        if (options.random && unsynced > 0) keep += Math.floor(options.random() * (unsynced + 1));
+        c = new Inode(inode.data.slice(0, Math.max(keep, 1)), keep, keep);
+        copies.set(inode, c);
+      }
+      return c;
+    };
+    for (const [path, d] of this.#dirs) {
+      const nd = new Directory();
+      for (const [name, inode] of d.durable) nd.entries.set(name, copyOf(inode));
+      nd.durable = new Map(nd.entries);
+      out.#dirs.set(path, nd);
+    }
+    return out;
+  }
+
+  /** Test helper: overwrites one byte of a file in place (corruption tests). */
+  corruptByte(p: string, offset: number, xor = 0xff): void {
+    const inode = this.#lookup(p, 'corrupt');
+    if (offset < 0 || offset >= inode.length) throw new RangeError(`offset ${offset} outside ${p}`);
+    inode.data[offset]! ^= xor;
+  }
+
+  /** Test helper: cuts a file to `length` bytes. */
+  truncate(p: string, length: number): void {
+    const inode = this.#lookup(p, 'truncate');
+    inode.length = Math.min(inode.length, length);
+    inode.syncedLength = Math.min(inode.syncedLength, length);
+  }
+}
+
+class MemoryWritableFile implements WritableFile {
+  readonly path: string;
+  #inode: Inode;
+  #fs: MemoryFileSystem;
+  #closed = false;
+
+  constructor(p: string, inode: Inode, fs: MemoryFileSystem) {
+    this.path = p;
+    this.#inode = inode;
+    this.#fs = fs;
+  }
+
+  get size(): number {
+    return this.#inode.length;
+  }
+
+  append(data: Uint8Array): void {
+    if (this.#closed) throw new Error(`EBADF: append to closed file ${this.path}`);
+    this.#inode.append(data);
+  }
+
+  sync(): Promise<void> {
+    this.syncNow();
+    return Promise.resolve();
+  }
+
+  syncNow(): void {
+    this.#inode.syncedLength = this.#inode.length;
+    this.#fs.syncCount++;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+class MemoryRandomAccessFile implements RandomAccessFile {
+  readonly path: string;
+  #inode: Inode;
+
+  constructor(p: string, inode: Inode) {
+    this.path = p;
+    this.#inode = inode;
+  }
+
+  get size(): number {
+    return this.#inode.length;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const end = Math.min(this.#inode.length, offset + length);
+    return this.#inode.data.slice(Math.min(offset, end), end);
+  }
+
+  close(): void {}
+}
+
+function enoent(api: string, p: string): Error {
+  const err = new Error(`ENOENT: no such file or directory, ${api} '${p}'`) as NodeJS.ErrnoException;
+  err.code = 'ENOENT';
+  return err;
+}

@@ -1,0 +1,213 @@
+/**
+ * FileSystem on Node's fs module. Appends go straight to the OS with writeSync (no user-space
+ * buffering: the WAL writer already batches a commit group into one append), reads use
+ * readSync at an offset, and fsync runs on libuv's thread pool so group commit never blocks
+ * the event loop.
+ *
+ * Locking: Node has no flock(), so the lock is a LOCK file created with O_EXCL holding the
+ * owner's pid. A lock whose pid is no longer alive is stale (the owner crashed) and is taken
+ * over. Within one process a set of held paths catches double opens.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LockedError } from '../errors.js';
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+
+const heldLocks = new Set<string>();
+
+class NodeWritableFile implements WritableFile {
+  readonly path: string;
+  #fd: number;
+  #size: number;
+  #closed = false;
+
+  constructor(filePath: string, fd: number, size: number) {
+    this.path = filePath;
+    this.#fd = fd;
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  append(data: Uint8Array): void {
+    let done = 0;
+    while (done < data.length) {
+      done += fs.writeSync(this.#fd, data, done, data.length - done);
+    }
+    this.#size += data.length;
+  }
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.#fd, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  syncNow(): void {
+    fs.fdatasyncSync(this.#fd);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    fs.closeSync(this.#fd);
+  }
+}
+
+class NodeRandomAccessFile implements RandomAccessFile {
+  readonly path: string;
+  readonly size: number;
+  #fd: number;
+  #closed = false;
+
+  constructor(filePath: string, fd: number, size: number) {
+    this.path = filePath;
+    this.#fd = fd;
+    this.size = size;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.#fd, out, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    const view = new Uint8Array(out.buffer, out.byteOffset, done);
+    return view;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    fs.closeSync(this.#fd);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class NodeFileSystem implements FileSystem {
+  mkdirp(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  list(dir: string): string[] {
+    return fs.readdirSync(dir);
+  }
+
+  exists(p: string): boolean {
+    return fs.existsSync(p);
+  }
+
+  fileSize(p: string): number {
+    return fs.statSync(p).size;
+  }
+
+  readFile(p: string): Uint8Array {
+    const b = fs.readFileSync(p);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+
+  openWritable(p: string, mode: 'create' | 'append'): WritableFile {
+    const fd = fs.openSync(p, mode === 'create' ? 'w' : 'a');
+    const size = mode === 'create' ? 0 : fs.fstatSync(fd).size;
+    return new NodeWritableFile(p, fd, size);
+  }
+
+  openRandomAccess(p: string): RandomAccessFile {
+    const fd = fs.openSync(p, 'r');
+    return new NodeRandomAccessFile(p, fd, fs.fstatSync(fd).size);
+  }
+
+  rename(from: string, to: string): void {
+    fs.renameSync(from, to);
+  }
+
+  remove(p: string): void {
+    fs.rmSync(p, { force: true });
+  }
+
+  removeDir(p: string): void {
+    try {
+      fs.rmdirSync(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  linkOrCopy(existing: string, link: string): void {
+    try {
+      fs.linkSync(existing, link);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
+      fs.copyFileSync(existing, link);
+    }
+  }
+
+  syncDir(dir: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.open(dir, 'r', (err, fd) => {
+        if (err) return reject(err);
+        fs.fsync(fd, (syncErr) => {
+          fs.close(fd, () => (syncErr ? reject(syncErr) : resolve()));
+        });
+      });
+    });
+  }
+
+  lock(p: string): FileLock {
+    const key = path.resolve(p);
+    if (heldLocks.has(key)) {
+      throw new LockedError(`Engine.open: ${path.dirname(key)} is already open in this process`);
+    }
+    const tryCreate = (): boolean => {
+      try {
+        const fd = fs.openSync(key, 'wx');
+        fs.writeSync(fd, `${process.pid}\n`);
+        fs.closeSync(fd);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+    };
+    if (!tryCreate()) {
+      let owner = NaN;
+      try {
+        owner = Number.parseInt(fs.readFileSync(key, 'utf8'), 10);
+      } catch {
+        // Vanished between the two calls: someone released it; try once more below.
+      }
+      if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
+        throw new LockedError(`Engine.open: ${path.dirname(key)} is locked by process ${owner}`);
+      }
+      // Stale: its owner died without releasing it (or it is our own pid from a crashed run
+      // that reused the pid, which heldLocks already ruled out as a live holder).
+      fs.rmSync(key, { force: true });
+      if (!tryCreate()) {
+        throw new LockedError(`Engine.open: ${path.dirname(key)} was locked by another process just now`);
+      }
+    }
+    heldLocks.add(key);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        heldLocks.delete(key);
+        fs.rmSync(key, { force: true });
+      },
+    };
+  }
+}

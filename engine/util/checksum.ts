@@ -1,0 +1,41 @@
+/**
+ * xxHash32 for block/record checksums and bloom-filter hashing (engine/FORMAT.md, "Checksums").
+ * xxhash-wasm must be instantiated once (async); after `initHashing()` every call is
+ * synchronous, which the synchronous read path needs.
+ */
+import xxhash from 'xxhash-wasm';
+import type { XXHashAPI } from 'xxhash-wasm';
+import { invariant } from './invariant.js';
+
+let api: XXHashAPI | undefined;
+let pending: Promise<void> | undefined;
+
+/** Seed of checksums on disk. Changing it changes the format. */
+export const CHECKSUM_SEED = 0x5f3759df;
+/** Seed of bloom-filter key hashes. Changing it changes the format. */
+export const BLOOM_SEED = 0xbc9f1d34;
+
+/** Loads the wasm module; idempotent and cheap after the first call. */
+export function initHashing(): Promise<void> {
+  if (api) return Promise.resolve();
+  pending ??= xxhash().then((loaded) => {
+    api = loaded;
+  });
+  return pending;
+}
+
+function hasher(): XXHashAPI {
+  invariant(api !== undefined, 'initHashing() must complete before checksums are computed');
+  return api;
+}
+
+/** xxHash32 of data[start, end) with the checksum seed. */
+export function checksum32(data: Uint8Array, start = 0, end = data.length): number {
+  const view = start === 0 && end === data.length ? data : data.subarray(start, end);
+  return hasher().h32Raw(view, CHECKSUM_SEED) >>> 0;
+}
+
+/** xxHash32 of a user key, for bloom filters. */
+export function bloomHash(key: Uint8Array): number {
+  return hasher().h32Raw(key, BLOOM_SEED) >>> 0;
+}
