@@ -80,12 +80,11 @@ export class FaultyFileSystem implements FileSystem {
     this.inner.linkOrCopy(existing, link);
   }
   syncDir(dir: string): Promise<void> {
-    try {
+    // The executor runs now, so the mutation is counted now; a fault becomes a rejection.
+    return new Promise((resolve) => {
       this.step('syncdir', dir);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.inner.syncDir(dir);
+      resolve(this.inner.syncDir(dir));
+    });
   }
   lock(path: string): FileLock {
     return this.inner.lock(path);
@@ -111,12 +110,10 @@ class FaultyWritableFile implements WritableFile {
     this.#inner.append(data);
   }
   sync(): Promise<void> {
-    try {
+    return new Promise((resolve) => {
       this.#fs.step('sync', this.#inner.path);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.#inner.sync();
+      resolve(this.#inner.sync());
+    });
   }
   syncNow(): void {
     this.#fs.step('sync', this.#inner.path);

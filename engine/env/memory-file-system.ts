@@ -9,7 +9,7 @@
  *   random prefix of each file's unsynced tail (a torn write: the OS had flushed part of it).
  */
 import { LockedError } from '../errors.js';
-import { basenameOf, dirnameOf, joinPath } from './file-system.js';
+import { basenameOf, dirnameOf } from './file-system.js';
 import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
 
 class Inode {
@@ -126,10 +126,15 @@ export class MemoryFileSystem implements FileSystem {
     const n = MemoryFileSystem.#normalize(p);
     const dir = this.#dir(dirnameOf(n), 'open');
     const name = basenameOf(n);
-    let inode = mode === 'append' ? dir.entries.get(name) : undefined;
+    let inode = dir.entries.get(name);
     if (!inode) {
       inode = new Inode();
       dir.entries.set(name, inode);
+    } else if (mode === 'create') {
+      // O_TRUNC truncates the existing inode; the directory entry does not change. A fresh
+      // inode would let a crash bring back the old content even after the new one was synced.
+      inode.length = 0;
+      inode.syncedLength = 0;
     }
     return new MemoryWritableFile(n, inode, this);
   }
@@ -181,17 +186,21 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   syncDir(dir: string): Promise<void> {
-    const d = this.#dir(dir, 'fsync');
-    d.durable = new Map(d.entries);
-    this.syncCount++;
-    return Promise.resolve();
+    // The executor runs now: the entries are durable once syncDir returns, and a missing
+    // directory rejects (as fsync would) instead of throwing.
+    return new Promise((resolve) => {
+      const d = this.#dir(dir, 'fsync');
+      d.durable = new Map(d.entries);
+      this.syncCount++;
+      resolve();
+    });
   }
 
   lock(p: string): FileLock {
     const n = MemoryFileSystem.#normalize(p);
     if (this.#locks.has(n)) throw new LockedError(`Engine.open: ${dirnameOf(n)} is already open`);
-    this.#locks.add(n);
     const dir = this.#dir(dirnameOf(n), 'lock');
+    this.#locks.add(n);
     if (!dir.entries.has(basenameOf(n))) dir.entries.set(basenameOf(n), new Inode());
     let released = false;
     return {
@@ -262,16 +271,19 @@ class MemoryWritableFile implements WritableFile {
   }
 
   append(data: Uint8Array): void {
-    if (this.#closed) throw new Error(`EBADF: append to closed file ${this.path}`);
+    if (this.#closed) throw ebadf('append', this.path);
     this.#inode.append(data);
   }
 
   sync(): Promise<void> {
-    this.syncNow();
-    return Promise.resolve();
+    return new Promise((resolve) => {
+      this.syncNow();
+      resolve();
+    });
   }
 
   syncNow(): void {
+    if (this.#closed) throw ebadf('sync', this.path);
     this.#inode.syncedLength = this.#inode.length;
     this.#fs.syncCount++;
   }
@@ -284,6 +296,7 @@ class MemoryWritableFile implements WritableFile {
 class MemoryRandomAccessFile implements RandomAccessFile {
   readonly path: string;
   #inode: Inode;
+  #closed = false;
 
   constructor(p: string, inode: Inode) {
     this.path = p;
@@ -295,11 +308,21 @@ class MemoryRandomAccessFile implements RandomAccessFile {
   }
 
   read(offset: number, length: number): Uint8Array {
+    if (this.#closed) throw ebadf('read', this.path);
     const end = Math.min(this.#inode.length, offset + length);
     return this.#inode.data.slice(Math.min(offset, end), end);
   }
 
-  close(): void {}
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+/** Use after close is a bug in the caller; NodeFileSystem fails the same way. */
+function ebadf(op: string, p: string): Error {
+  const err = new Error(`EBADF: ${op} on closed file '${p}'`) as NodeJS.ErrnoException;
+  err.code = 'EBADF';
+  return err;
 }
 
 function enoent(api: string, p: string): Error {

@@ -4,16 +4,29 @@
  * readSync at an offset, and fsync runs on libuv's thread pool so group commit never blocks
  * the event loop.
  *
- * Locking: Node has no flock(), so the lock is a LOCK file created with O_EXCL holding the
+ * Locking: Node has no flock(), so the lock is a LOCK file created exclusively holding the
  * owner's pid. A lock whose pid is no longer alive is stale (the owner crashed) and is taken
- * over. Within one process a set of held paths catches double opens.
+ * over. Within one process a set of held paths catches double opens. Known gaps: two
+ * processes taking over the same stale lock at the same instant can both succeed, and worker
+ * threads of one process share a pid, so only this thread's held set tells them apart.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { LockedError } from '../errors.js';
 import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
 
 const heldLocks = new Set<string>();
+
+/**
+ * File descriptors are reused as soon as they are closed, so a handle used after close()
+ * would write into, or read from, whichever file was opened next. Fail like a stale fd would.
+ */
+function closedError(op: string, filePath: string): Error {
+  const err = new Error(`EBADF: ${op} on closed file '${filePath}'`) as NodeJS.ErrnoException;
+  err.code = 'EBADF';
+  return err;
+}
 
 class NodeWritableFile implements WritableFile {
   readonly path: string;
@@ -32,6 +45,7 @@ class NodeWritableFile implements WritableFile {
   }
 
   append(data: Uint8Array): void {
+    if (this.#closed) throw closedError('append', this.path);
     let done = 0;
     while (done < data.length) {
       done += fs.writeSync(this.#fd, data, done, data.length - done);
@@ -40,12 +54,14 @@ class NodeWritableFile implements WritableFile {
   }
 
   sync(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError('sync', this.path));
     return new Promise((resolve, reject) => {
       fs.fdatasync(this.#fd, (err) => (err ? reject(err) : resolve()));
     });
   }
 
   syncNow(): void {
+    if (this.#closed) throw closedError('sync', this.path);
     fs.fdatasyncSync(this.#fd);
   }
 
@@ -69,6 +85,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   read(offset: number, length: number): Uint8Array {
+    if (this.#closed) throw closedError('read', this.path);
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -84,6 +101,38 @@ class NodeRandomAccessFile implements RandomAccessFile {
     if (this.#closed) return;
     this.#closed = true;
     fs.closeSync(this.#fd);
+  }
+}
+
+/**
+ * Creates the lock file at `key` holding our pid; false if it already exists.
+ * The pid is written to a private file first and hard-linked into place (link fails with
+ * EEXIST like O_EXCL), so a LOCK file is never seen empty. Rejected: open('wx') then write,
+ * because a second opener reading the file in between saw no pid, took it for stale, removed
+ * it and locked too. File systems without hard links fall back to that (narrow) window.
+ */
+function createLockFile(key: string): boolean {
+  const content = `${process.pid}\n`;
+  const tmp = `${key}.${process.pid}-${threadId}.tmp`;
+  fs.writeFileSync(tmp, content);
+  try {
+    fs.linkSync(tmp, key);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  try {
+    const fd = fs.openSync(key, 'wx');
+    fs.writeSync(fd, content);
+    fs.closeSync(fd);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }
 
@@ -171,18 +220,7 @@ export class NodeFileSystem implements FileSystem {
     if (heldLocks.has(key)) {
       throw new LockedError(`Engine.open: ${path.dirname(key)} is already open in this process`);
     }
-    const tryCreate = (): boolean => {
-      try {
-        const fd = fs.openSync(key, 'wx');
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.closeSync(fd);
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw err;
-      }
-    };
-    if (!tryCreate()) {
+    if (!createLockFile(key)) {
       let owner = NaN;
       try {
         owner = Number.parseInt(fs.readFileSync(key, 'utf8'), 10);
@@ -195,7 +233,7 @@ export class NodeFileSystem implements FileSystem {
       // Stale: its owner died without releasing it (or it is our own pid from a crashed run
       // that reused the pid, which heldLocks already ruled out as a live holder).
       fs.rmSync(key, { force: true });
-      if (!tryCreate()) {
+      if (!createLockFile(key)) {
         throw new LockedError(`Engine.open: ${path.dirname(key)} was locked by another process just now`);
       }
     }

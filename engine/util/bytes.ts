@@ -3,6 +3,7 @@
  * little-endian fixed-width integers. All integers on disk are little-endian (engine/FORMAT.md).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { invariant } from './invariant.js';
 
 const encoder = new TextEncoder();
 
@@ -106,6 +107,8 @@ export function getVarint(buf: Uint8Array, cursor: { at: number }, end: number):
     const byte = buf[at++]!;
     result += (byte & 0x7f) * scale;
     if (byte < 0x80) {
+      // Partial sums are exact up to 2^53, and a larger value never rounds down below it.
+      if (result > Number.MAX_SAFE_INTEGER) return -1;
       cursor.at = at;
       return result;
     }
@@ -172,7 +175,8 @@ export class ByteWriter {
   #reserve(extra: number): void {
     const need = this.#len + extra;
     if (need <= this.#buf.length) return;
-    let cap = this.#buf.length * 2;
+    // At least 64: doubling a zero capacity would never reach `need`.
+    let cap = Math.max(this.#buf.length * 2, 64);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
@@ -216,6 +220,7 @@ export class ByteWriter {
 
   /** Overwrites 4 bytes at an earlier position (for back-patched lengths). */
   patchU32(at: number, value: number): void {
+    invariant(at >= 0 && at + 4 <= this.#len, () => `patchU32 at ${at} outside ${this.#len} bytes written`);
     writeU32(this.#buf, at, value);
   }
 }

@@ -4,8 +4,9 @@
  * costs one failed attempt at write time and nothing at read time.
  */
 import { createRequire } from 'node:module';
+import type * as Lz4Module from 'lz4';
 
-type Lz4 = typeof import('lz4');
+type Lz4 = typeof Lz4Module;
 const lz4 = createRequire(import.meta.url)('lz4') as Lz4;
 
 /**
@@ -20,11 +21,17 @@ export function lz4Compress(input: Uint8Array): Uint8Array | undefined {
   return new Uint8Array(out.buffer, out.byteOffset, n);
 }
 
+/** Upper bound of decompressed size / compressed size for any valid LZ4 block. */
+const MAX_EXPANSION = 255;
+
 /**
  * Decompresses `input` whose original size is `size`. Returns undefined if the input is
  * malformed or does not decode to exactly `size` bytes (the caller reports corruption).
  */
 export function lz4Decompress(input: Uint8Array, size: number): Uint8Array | undefined {
+  // The size comes from disk: a corrupt one must not throw a RangeError or allocate gigabytes.
+  // No LZ4 block expands more than 255x (each extra match-length byte adds at most 255).
+  if (!Number.isSafeInteger(size) || size < 0 || size > input.length * MAX_EXPANSION) return undefined;
   const out = new Uint8Array(size);
   let n: number;
   try {

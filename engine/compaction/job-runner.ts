@@ -1,0 +1,30 @@
+/**
+ * Where background jobs run. The engine hands a JobSpec to a runner and awaits the result.
+ * InlineJobRunner runs it on the calling thread (tests, in-memory file systems, and any
+ * setup without the compiled worker script); WorkerJobRunner (worker-job-runner.ts) runs it
+ * on a worker thread so the event loop keeps serving reads and writes.
+ */
+import type { FileSystem } from '../env/file-system.js';
+import type { JobResult, JobSpec } from './job-spec.js';
+import { runJob } from './run-job.js';
+
+export interface JobRunner {
+  run(spec: JobSpec): Promise<JobResult>;
+  close(): Promise<void>;
+}
+
+export class InlineJobRunner implements JobRunner {
+  readonly #fs: FileSystem;
+
+  constructor(fs: FileSystem) {
+    this.#fs = fs;
+  }
+
+  async run(spec: JobSpec): Promise<JobResult> {
+    // Yield once so a job never runs inside the caller's synchronous section.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return runJob(this.#fs, spec);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,52 @@
+/**
+ * The work a background job does, described by plain data so that it can be posted to a
+ * worker thread (structured clone) or run inline. The engine plans; the job only reads its
+ * inputs and writes its outputs; the engine then commits the result to the MANIFEST.
+ */
+import type { FileMetadata } from '../version/file-metadata.js';
+
+/** How SST files are built. */
+export interface TableOptions {
+  blockSizeBytes: number;
+  restartInterval: number;
+  bloomBitsPerKey: number;
+  compression: 'lz4' | 'none';
+}
+
+export interface FlushSpec {
+  kind: 'flush';
+  dir: string;
+  /** The sealed memtable's arena. */
+  memtable: SharedArrayBuffer;
+  fileNumber: number;
+  table: TableOptions;
+}
+
+export interface CompactionSpec {
+  kind: 'compaction';
+  dir: string;
+  /** Input files per input level, in key order for deeper levels, newest first for level 0. */
+  inputs: Array<{ level: number; files: FileMetadata[] }>;
+  outputLevel: number;
+  /** Entries shadowed by a newer version at or below this sequence may be dropped. */
+  smallestSnapshot: number;
+  /**
+   * For each level below the output level, its files' user-key ranges as internal keys:
+   * a tombstone may be dropped only where no deeper level may hold the key.
+   */
+  deeperLevels: Array<Array<{ smallest: Uint8Array; largest: Uint8Array }>>;
+  /** Output files take numbers first, first + 1, ...; at most `count` of them. */
+  outputNumbers: { first: number; count: number };
+  targetFileSizeBytes: number;
+  table: TableOptions;
+}
+
+export type JobSpec = FlushSpec | CompactionSpec;
+
+export interface JobResult {
+  outputs: FileMetadata[];
+  bytesRead: number;
+  bytesWritten: number;
+  entriesIn: number;
+  entriesDropped: number;
+}

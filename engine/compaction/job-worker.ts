@@ -1,0 +1,34 @@
+/**
+ * Entry point of the background worker thread: receives JobSpecs, runs them against the
+ * real file system, posts back results or errors. One job at a time, in arrival order.
+ */
+import { parentPort } from 'node:worker_threads';
+import { NodeFileSystem } from '../env/node-file-system.js';
+import { initHashing } from '../util/checksum.js';
+import type { JobSpec } from './job-spec.js';
+import { runJob } from './run-job.js';
+
+interface Request {
+  id: number;
+  spec: JobSpec;
+}
+
+const port = parentPort;
+if (port) {
+  const fs = new NodeFileSystem();
+  const ready = initHashing();
+  port.on('message', (req: Request) => {
+    ready
+      .then(() => {
+        const result = runJob(fs, req.spec);
+        port.postMessage({ id: req.id, result });
+      })
+      .catch((err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        port.postMessage({
+          id: req.id,
+          error: { name: e.name, message: e.message, stack: e.stack, file: (e as { file?: string }).file },
+        });
+      });
+  });
+}

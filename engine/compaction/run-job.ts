@@ -1,0 +1,154 @@
+/**
+ * Executes a flush or compaction job: reads its inputs, writes its outputs, returns their
+ * metadata. Pure with respect to engine state (it never touches the MANIFEST), so the same
+ * code runs on the main thread (inline runner, tests with an in-memory file system) and in a
+ * worker thread (production).
+ *
+ * What a compaction may drop (LevelDB's rules), with S = the smallest live snapshot:
+ * - an entry shadowed by a newer entry of the same user key whose sequence is <= S: no
+ *   reader can see it;
+ * - a tombstone with sequence <= S when no level below the output may hold the key: there
+ *   is nothing left for it to hide.
+ * A flush drops only the first kind: deeper levels may still hold the key.
+ */
+import type { FileSystem } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
+import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { LevelIterator } from '../iterator/level-iterator.js';
+import { MergingIterator } from '../iterator/merging-iterator.js';
+import { MemTable } from '../memtable/memtable.js';
+import { Table } from '../sstable/table.js';
+import { compareRanges } from '../util/bytes.js';
+import type { FileMetadata } from '../version/file-metadata.js';
+import { compareUserKeysOfInternal } from '../version/file-metadata.js';
+import { tableFileName } from '../version/file-names.js';
+import { EntryKind, readTrailerKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
+import type { CompactionSpec, FlushSpec, JobResult, JobSpec } from './job-spec.js';
+import { TableWriter } from './table-writer.js';
+
+export function runJob(fs: FileSystem, spec: JobSpec): JobResult {
+  return spec.kind === 'flush' ? runFlush(fs, spec) : runCompaction(fs, spec);
+}
+
+function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
+  const mem = MemTable.fromShared(spec.memtable);
+  const writer = new TableWriter(fs, spec.dir, spec.table, Number.MAX_SAFE_INTEGER, {
+    first: spec.fileNumber,
+    count: 1,
+  });
+  const it = mem.iterator();
+  try {
+    const stats = copyEntries(it, writer, { smallestSnapshot: -1, mayDropTombstone: () => false });
+    writer.finishFile();
+    return { outputs: writer.outputs, bytesRead: 0, bytesWritten: writer.bytesWritten, ...stats };
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  } finally {
+    it.close();
+  }
+}
+
+function runCompaction(fs: FileSystem, spec: CompactionSpec): JobResult {
+  const opened: Table[] = [];
+  const open = (f: FileMetadata): InternalIterator => {
+    const table = Table.open(fs.openRandomAccess(joinPath(spec.dir, tableFileName(f.number))), f.number);
+    opened.push(table);
+    return table.iterator();
+  };
+  const children: InternalIterator[] = [];
+  let bytesRead = 0;
+  for (const { level, files } of spec.inputs) {
+    for (const f of files) bytesRead += f.sizeBytes;
+    if (level === 0) for (const f of files) children.push(open(f));
+    else if (files.length > 0) children.push(new LevelIterator(files, open));
+  }
+  const merged = new MergingIterator(children);
+  const writer = new TableWriter(fs, spec.dir, spec.table, spec.targetFileSizeBytes, spec.outputNumbers);
+  const deeper = new DeeperLevels(spec.deeperLevels);
+  try {
+    const stats = copyEntries(merged, writer, {
+      smallestSnapshot: spec.smallestSnapshot,
+      mayDropTombstone: (key) => !deeper.mayHold(key),
+    });
+    writer.finishFile();
+    return { outputs: writer.outputs, bytesRead, bytesWritten: writer.bytesWritten, ...stats };
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  } finally {
+    merged.close();
+    for (const t of opened) t.close();
+  }
+}
+
+interface DropRules {
+  /** -1 disables shadow dropping. */
+  smallestSnapshot: number;
+  /** Called with an internal key (trailer included) of a tombstone at or below the snapshot. */
+  mayDropTombstone: (internalKey: Uint8Array) => boolean;
+}
+
+function copyEntries(
+  it: InternalIterator,
+  writer: TableWriter,
+  rules: DropRules,
+): { entriesIn: number; entriesDropped: number } {
+  let currentUser: Uint8Array | undefined;
+  let lastSeqForKey = Number.MAX_SAFE_INTEGER;
+  let entriesIn = 0;
+  let entriesDropped = 0;
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    const key = it.key();
+    const userEnd = key.length - TRAILER_BYTES;
+    entriesIn++;
+    if (
+      currentUser === undefined ||
+      compareRanges(key, 0, userEnd, currentUser, 0, currentUser.length) !== 0
+    ) {
+      if (writer.shouldCut) writer.finishFile();
+      currentUser = key.slice(0, userEnd);
+      lastSeqForKey = Number.MAX_SAFE_INTEGER;
+    }
+    const seq = readTrailerSequence(key, userEnd);
+    let drop = false;
+    if (lastSeqForKey <= rules.smallestSnapshot) {
+      drop = true;
+    } else if (
+      readTrailerKind(key, userEnd) === EntryKind.Delete &&
+      seq <= rules.smallestSnapshot &&
+      rules.mayDropTombstone(key)
+    ) {
+      drop = true;
+    }
+    lastSeqForKey = seq;
+    if (drop) entriesDropped++;
+    else writer.add(key, it.value());
+  }
+  return { entriesIn, entriesDropped };
+}
+
+/**
+ * Answers "may a level below the output hold this user key?" for keys visited in increasing
+ * order, with one cursor per level so the whole compaction costs O(files) comparisons.
+ */
+class DeeperLevels {
+  readonly #levels: Array<Array<{ smallest: Uint8Array; largest: Uint8Array }>>;
+  readonly #cursors: number[];
+
+  constructor(levels: Array<Array<{ smallest: Uint8Array; largest: Uint8Array }>>) {
+    this.#levels = levels;
+    this.#cursors = levels.map(() => 0);
+  }
+
+  mayHold(internalKey: Uint8Array): boolean {
+    for (let l = 0; l < this.#levels.length; l++) {
+      const files = this.#levels[l]!;
+      let i = this.#cursors[l]!;
+      while (i < files.length && compareUserKeysOfInternal(internalKey, files[i]!.largest) > 0) i++;
+      this.#cursors[l] = i;
+      if (i < files.length && compareUserKeysOfInternal(internalKey, files[i]!.smallest) >= 0) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,768 @@
+/**
+ * The engine: an LSM key-value store. This file is the coordinator — it owns the memtables,
+ * the version set, the write pipeline and the background lane, and answers the public API.
+ * Opening and recovery live in open-engine.ts; group commit in write-pipeline.ts; the
+ * user-facing iterator in engine-iterator.ts.
+ *
+ * Threading: everything here runs on the caller's thread. Flushes and compactions run through
+ * a JobRunner (a worker thread in production); their results are committed here, one at a
+ * time, through the MANIFEST. Exactly one background job runs at a time (flush first), so the
+ * second core compacts while the first serves reads and writes.
+ *
+ * Memory bound: at most one active memtable plus `maxImmutableMemtables` sealed ones; a write
+ * that needs a new memtable when none may be added waits (a stall), as does any write while
+ * level 0 holds `l0StopWritesTrigger` files.
+ */
+import type { BlockCache } from '../cache/block-cache.js';
+import type { TableCache } from '../cache/table-cache.js';
+import {
+  batchEntryBytes,
+  checkKey,
+  checkValue,
+  encodeBatchForLog,
+  encodeSingleOp,
+  setBatchSequence,
+  WriteBatch,
+} from '../batch/write-batch.js';
+import { applyBatch, openBatch } from '../batch/batch-reader.js';
+import type { JobRunner } from '../compaction/job-runner.js';
+import type { CompactionSpec } from '../compaction/job-spec.js';
+import type { CompactionPlan } from '../compaction/picker.js';
+import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
+import type { FileLock, FileSystem } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
+import { BackgroundError, ClosedError, InvalidArgumentError } from '../errors.js';
+import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { LevelIterator } from '../iterator/level-iterator.js';
+import { MergingIterator } from '../iterator/merging-iterator.js';
+import { MemTable } from '../memtable/memtable.js';
+import type { EngineOptions, ResolvedOptions } from '../options.js';
+import { toBytes } from '../util/bytes.js';
+import { bloomHash } from '../util/checksum.js';
+import { parseFileName, walFileName } from '../version/file-names.js';
+import { EntryKind } from '../version/internal-key.js';
+import type { Version } from '../version/version.js';
+import { VersionEdit } from '../version/version-edit.js';
+import type { VersionSet } from '../version/version-set.js';
+import { LogWriter } from '../wal/log-writer.js';
+import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
+import type { IteratorOptions } from './engine-iterator.js';
+import { Snapshot, SnapshotList } from './snapshot.js';
+import { WritePipeline } from './write-pipeline.js';
+
+/** Unpins the version of an iterator that was dropped without close(). */
+const ITERATOR_PINS = new FinalizationRegistry<() => void>((unpin) => unpin());
+
+/** Options of a write. */
+export interface WriteOptions {
+  /** Resolve only after the write is fsynced to the WAL. Default false. */
+  sync?: boolean;
+}
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** Read at this snapshot instead of the latest state. */
+  snapshot?: Snapshot;
+}
+
+/** Shape and counters of an engine, from `Engine.stats()`. */
+export interface EngineStats {
+  /** Per level: file count, bytes, and compaction score (>= 1 means compaction is due). */
+  levels: Array<{ level: number; files: number; bytes: number; score: number }>;
+  /** Last visible sequence number. */
+  sequence: number;
+  memtableBytes: number;
+  immutableMemtables: number;
+  liveSnapshots: number;
+  /** Bytes written by users (keys + values). */
+  userBytesWritten: number;
+  walBytesWritten: number;
+  flushBytesWritten: number;
+  compactionBytesRead: number;
+  compactionBytesWritten: number;
+  /** (WAL + flush + compaction bytes written) / user bytes written. */
+  writeAmplification: number;
+  flushes: number;
+  compactions: number;
+  trivialMoves: number;
+  commitGroups: number;
+  walSyncs: number;
+  blockCache: { hits: number; misses: number; hitRate: number; bytes: number; capacityBytes: number };
+  /** Writes that waited for flush or compaction, and the total time they waited. */
+  stalls: { count: number; totalMs: number };
+}
+
+interface Memtables {
+  mem: MemTable;
+  /** WAL holding the active memtable's writes. */
+  memLog: number;
+  /** Sealed memtables, oldest first, each with the WAL that holds it. */
+  imms: Array<{ mem: MemTable; log: number }>;
+}
+
+/** @internal Everything open-engine.ts hands to the constructor. */
+export interface EngineParts {
+  dir: string;
+  fs: FileSystem;
+  options: ResolvedOptions;
+  lock: FileLock;
+  versions: VersionSet;
+  tableCache: TableCache;
+  blockCache: BlockCache;
+  runner: JobRunner;
+  wal: LogWriter;
+  walNumber: number;
+  lastSequence: number;
+}
+
+/**
+ * An open LSM key-value engine. Create with `Engine.open(dir, options)`.
+ *
+ * Keys and values are Uint8Array or string (UTF-8). Reads are synchronous; writes resolve
+ * once applied (and, with `{ sync: true }`, once durable).
+ */
+export class Engine {
+  readonly #dir: string;
+  readonly #fs: FileSystem;
+  readonly #options: ResolvedOptions;
+  readonly #lock: FileLock;
+  readonly #versions: VersionSet;
+  readonly #tableCache: TableCache;
+  readonly #blockCache: BlockCache;
+  readonly #runner: JobRunner;
+  readonly #pipeline: WritePipeline;
+  readonly #snapshots = new SnapshotList();
+  readonly #tables: Memtables;
+  #lastSequence: number;
+
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #backgroundError: Error | undefined;
+  /** Set while a writer switches memtables or waits for room; other writers queue behind it. */
+  #admission: Promise<void> | undefined;
+  #jobQueued = false;
+  #jobLane: Promise<void> = Promise.resolve();
+  #manualWaiting = 0;
+  /** Woken whenever background work finishes (stalled writers, flush(), close()). */
+  #progressWaiters: Array<() => void> = [];
+  readonly #pendingOutputs = new Set<number>();
+
+  #userBytes = 0;
+  #walBytes = 0;
+  #flushBytes = 0;
+  #compactionRead = 0;
+  #compactionWritten = 0;
+  #flushes = 0;
+  #compactions = 0;
+  #trivialMoves = 0;
+  #stallCount = 0;
+  #stallMs = 0;
+
+  /** @internal Use `Engine.open`. */
+  constructor(parts: EngineParts) {
+    this.#dir = parts.dir;
+    this.#fs = parts.fs;
+    this.#options = parts.options;
+    this.#lock = parts.lock;
+    this.#versions = parts.versions;
+    this.#tableCache = parts.tableCache;
+    this.#blockCache = parts.blockCache;
+    this.#runner = parts.runner;
+    this.#lastSequence = parts.lastSequence;
+    this.#tables = {
+      mem: new MemTable(parts.options.writeBufferSizeBytes),
+      memLog: parts.walNumber,
+      imms: [],
+    };
+    this.#pipeline = new WritePipeline(parts.wal, parts.lastSequence, (err) => this.#setBackgroundError(err));
+    // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
+    this.#scheduleWork();
+  }
+
+  /**
+   * Opens (creating if needed) the engine in `dir`, taking an exclusive lock on it. Recovers
+   * the state from the MANIFEST and replays the write-ahead log.
+   */
+  static async open(dir: string, options?: EngineOptions): Promise<Engine> {
+    const { openEngine } = await import('./open-engine.js');
+    return openEngine(dir, options);
+  }
+
+  /** The directory this engine lives in. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Sets `key` to `value`. */
+  put(key: Uint8Array | string, value: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    try {
+      const sync = this.#checkWrite('Engine.put', options);
+      const k = checkKey(key, 'Engine.put');
+      const v = checkValue(value, 'Engine.put');
+      return this.#writeOne(EntryKind.Put, k, v, sync);
+    } catch (err) {
+      return rejected(err);
+    }
+  }
+
+  /** Removes `key` (no error if it is absent). */
+  delete(key: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    try {
+      const sync = this.#checkWrite('Engine.delete', options);
+      const k = checkKey(key, 'Engine.delete');
+      return this.#writeOne(EntryKind.Delete, k, new Uint8Array(0), sync);
+    } catch (err) {
+      return rejected(err);
+    }
+  }
+
+  /** Applies every operation of `batch` atomically: after a crash, all or none are present. */
+  write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
+    try {
+      const sync = this.#checkWrite('Engine.write', options);
+      if (!(batch instanceof WriteBatch)) {
+        throw new InvalidArgumentError('Engine.write: batch must be a WriteBatch');
+      }
+      if (batch.length === 0) return Promise.resolve();
+      const need = batchEntryBytes(batch);
+      if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyBatch(batch, need, sync);
+      return this.#admit(need).then(() => this.#applyBatch(batch, need, sync));
+    } catch (err) {
+      return rejected(err);
+    }
+  }
+
+  #writeOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
+    const need = MemTable.requiredBytes(key.length, value.length);
+    if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyOne(kind, key, value, sync);
+    return this.#admit(need).then(() => this.#applyOne(kind, key, value, sync));
+  }
+
+  #applyOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
+    const seq = ++this.#lastSequence;
+    const payload = encodeSingleOp(kind, key, value);
+    setBatchSequence(payload, seq);
+    this.#tables.mem.add(seq, kind, key, value);
+    this.#userBytes += key.length + value.length;
+    this.#walBytes += payload.length;
+    return this.#pipeline.commit(payload, seq, sync);
+  }
+
+  #applyBatch(batch: WriteBatch, need: number, sync: boolean): Promise<void> {
+    const first = this.#lastSequence + 1;
+    const payload = encodeBatchForLog(batch, first);
+    const cursor = openBatch(payload);
+    applyBatch(cursor, this.#tables.mem);
+    this.#lastSequence += batch.length;
+    this.#userBytes += need;
+    this.#walBytes += payload.length;
+    return this.#pipeline.commit(payload, this.#lastSequence, sync);
+  }
+
+  #checkWrite(api: string, options: WriteOptions | undefined): boolean {
+    if (this.#closed || this.#closing) throw new ClosedError(`${api}: the engine is closed`);
+    if (this.#backgroundError) {
+      throw new BackgroundError(
+        `${api}: writes are refused after an earlier failure: ${this.#backgroundError.message}`,
+        {
+          cause: this.#backgroundError,
+        },
+      );
+    }
+    if (options === undefined) return false;
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(`${api}: options must be an object`);
+    }
+    if (options.sync !== undefined && typeof options.sync !== 'boolean') {
+      throw new InvalidArgumentError(`${api}: options.sync must be a boolean`);
+    }
+    return options.sync ?? false;
+  }
+
+  #memHasRoom(need: number): boolean {
+    const m = this.#tables.mem;
+    return m.capacityBytes - m.approximateBytes >= need;
+  }
+
+  #canAdmit(need: number): boolean {
+    return (
+      this.#memHasRoom(need) && this.#versions.current.files[0]!.length < this.#options.l0StopWritesTrigger
+    );
+  }
+
+  /** Waits until a write needing `need` memtable bytes may proceed, switching memtables if needed. */
+  async #admit(need: number): Promise<void> {
+    while (this.#admission) await this.#admission;
+    let release!: () => void;
+    this.#admission = new Promise<void>((resolve) => (release = resolve));
+    let stalledAt = 0;
+    try {
+      for (;;) {
+        this.#checkWrite('Engine.write', undefined);
+        const l0Full = this.#versions.current.files[0]!.length >= this.#options.l0StopWritesTrigger;
+        if (!l0Full && this.#memHasRoom(need)) break;
+        if (l0Full || this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
+          if (stalledAt === 0) {
+            stalledAt = performance.now();
+            this.#stallCount++;
+          }
+          // Whatever made room must be under way before we wait for it.
+          this.#scheduleWork();
+          await this.#waitForProgress();
+          continue;
+        }
+        await this.#switchMemtable(need);
+      }
+    } finally {
+      if (stalledAt !== 0) this.#stallMs += performance.now() - stalledAt;
+      this.#admission = undefined;
+      release();
+    }
+  }
+
+  /** Seals the active memtable, starts a new WAL and memtable, and schedules the flush. */
+  async #switchMemtable(need = 0): Promise<void> {
+    const number = this.#versions.newFileNumber();
+    const file = this.#fs.openWritable(joinPath(this.#dir, walFileName(number)), 'create');
+    const wal = new LogWriter(file, number);
+    await this.#pipeline.switchWal(wal);
+    // The new log's name must be durable before a sync write in it is acknowledged.
+    await this.#fs.syncDir(this.#dir);
+    const t = this.#tables;
+    t.mem.seal();
+    t.imms.push({ mem: t.mem, log: t.memLog });
+    const capacity = Math.max(this.#options.writeBufferSizeBytes, MemTable.capacityFor(need));
+    t.mem = new MemTable(capacity);
+    t.memLog = number;
+    this.#scheduleWork();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The value of `key`, or undefined if it is absent. Synchronous. */
+  get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
+    this.#checkOpen('Engine.get');
+    const k = toBytes(key, 'Engine.get', 'key');
+    const seq = this.#readSequence('Engine.get', options);
+    return this.#get(k, seq);
+  }
+
+  /** The values of `keys`, in order; undefined for absent keys. Synchronous. */
+  getMany(keys: ReadonlyArray<Uint8Array | string>, options?: ReadOptions): (Uint8Array | undefined)[] {
+    this.#checkOpen('Engine.getMany');
+    if (!Array.isArray(keys)) throw new InvalidArgumentError('Engine.getMany: keys must be an array');
+    const seq = this.#readSequence('Engine.getMany', options);
+    const out = new Array<Uint8Array | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++)
+      out[i] = this.#get(toBytes(keys[i], 'Engine.getMany', `keys[${i}]`), seq);
+    return out;
+  }
+
+  #get(key: Uint8Array, seq: number): Uint8Array | undefined {
+    const t = this.#tables;
+    let r = t.mem.get(key, seq);
+    if (r !== undefined) return r ?? undefined;
+    for (let i = t.imms.length - 1; i >= 0; i--) {
+      r = t.imms[i]!.mem.get(key, seq);
+      if (r !== undefined) return r ?? undefined;
+    }
+    r = this.#versions.current.get(key, seq, bloomHash(key), this.#tableCache);
+    return r ?? undefined;
+  }
+
+  #readSequence(api: string, options: ReadOptions | undefined): number {
+    if (options === undefined) return this.#pipeline.visibleSequence;
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(`${api}: options must be an object`);
+    }
+    const s = options.snapshot;
+    if (s === undefined) return this.#pipeline.visibleSequence;
+    if (!(s instanceof Snapshot))
+      throw new InvalidArgumentError(`${api}: options.snapshot must be a Snapshot`);
+    s.check(api);
+    return s.sequence;
+  }
+
+  /**
+   * A synchronous iterator over [key, value] pairs in key order (or reverse), within the
+   * given bounds, at one consistent point in time. Close it (or run it to the end) to let
+   * compaction delete the files it reads.
+   */
+  iterator(options?: IteratorOptions): EngineIterator {
+    this.#checkOpen('Engine.iterator');
+    const parsed = parseIteratorOptions(options);
+    const seq = this.#readSequence('Engine.iterator', options);
+    const version = this.#versions.current;
+    version.ref();
+    const internal = this.#internalIterator(version);
+    const pin = { released: false };
+    const unpin = (): void => {
+      if (pin.released) return;
+      pin.released = true;
+      version.unref();
+    };
+    const iterator = new EngineIterator(
+      internal,
+      seq,
+      parsed,
+      () => {
+        ITERATOR_PINS.unregister(pin);
+        unpin();
+      },
+      () => this.#checkOpen('EngineIterator'),
+    );
+    ITERATOR_PINS.register(iterator, unpin, pin);
+    return iterator;
+  }
+
+  #internalIterator(version: Version): InternalIterator {
+    const t = this.#tables;
+    const children: InternalIterator[] = [t.mem.iterator()];
+    for (let i = t.imms.length - 1; i >= 0; i--) children.push(t.imms[i]!.mem.iterator());
+    for (const f of version.files[0]!) children.push(this.#tableCache.get(f.number).iterator());
+    for (let level = 1; level < version.numLevels; level++) {
+      const files = version.files[level]!;
+      if (files.length > 0) {
+        children.push(new LevelIterator(files, (f) => this.#tableCache.get(f.number).iterator()));
+      }
+    }
+    return new MergingIterator(children);
+  }
+
+  /** A consistent view at the current point; pass it to reads. Call `release()` when done. */
+  snapshot(): Snapshot {
+    this.#checkOpen('Engine.snapshot');
+    return this.#snapshots.create(this.#pipeline.visibleSequence);
+  }
+
+  #checkOpen(api: string): void {
+    if (this.#closed) throw new ClosedError(`${api}: the engine is closed`);
+  }
+
+  // ---------------------------------------------------------------- background work
+
+  #setBackgroundError(err: Error): void {
+    this.#backgroundError ??= err;
+    this.#wakeProgress();
+  }
+
+  #waitForProgress(): Promise<void> {
+    return new Promise((resolve) => this.#progressWaiters.push(resolve));
+  }
+
+  #wakeProgress(): void {
+    const waiters = this.#progressWaiters;
+    this.#progressWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Queues the next background job if none is queued: a flush first, else a compaction.
+   * The job is chosen when it starts, inside the lane, never earlier: a plan made before
+   * the previous job committed could name files that job just deleted.
+   */
+  #scheduleWork(): void {
+    if (this.#jobQueued || this.#closed || this.#backgroundError || this.#manualWaiting > 0) return;
+    if (this.#nextJob() === undefined) return;
+    this.#jobQueued = true;
+    void this.#inLane(async () => {
+      try {
+        await this.#nextJob()?.();
+      } finally {
+        this.#jobQueued = false;
+      }
+    }).finally(() => this.#scheduleWork());
+  }
+
+  #nextJob(): (() => Promise<void>) | undefined {
+    // Closing: the WAL already holds everything, so no new job is started.
+    if (this.#closing) return undefined;
+    if (this.#tables.imms.length > 0) return () => this.#flushOldest();
+    const plan = pickCompaction(this.#versions.current, this.#versions.compactPointers, this.#options);
+    if (plan) return () => this.#compact(plan);
+    return undefined;
+  }
+
+  /**
+   * Runs `job` in the single background lane (after every job queued before it). A failure
+   * becomes the engine's background error, which refuses later writes.
+   */
+  #inLane(job: () => Promise<void>): Promise<void> {
+    const run = this.#jobLane.then(async () => {
+      if (this.#backgroundError) return;
+      try {
+        await job();
+      } catch (err) {
+        this.#setBackgroundError(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        this.#wakeProgress();
+      }
+    });
+    this.#jobLane = run;
+    return run;
+  }
+
+  async #flushOldest(): Promise<void> {
+    const t = this.#tables;
+    const imm = t.imms[0];
+    if (!imm) return;
+    const number = this.#versions.newFileNumber();
+    this.#pendingOutputs.add(number);
+    try {
+      const result = await this.#runner.run({
+        kind: 'flush',
+        dir: this.#dir,
+        memtable: imm.mem.shared,
+        fileNumber: number,
+        table: this.#tableOptions(),
+      });
+      const edit = new VersionEdit();
+      for (const f of result.outputs) edit.addFile(0, f);
+      // Logs older than the next unflushed memtable's are no longer needed.
+      edit.logNumber = t.imms[1]?.log ?? t.memLog;
+      edit.lastSequence = this.#lastSequence;
+      await this.#versions.logAndApply(edit);
+      t.imms.shift();
+      this.#flushes++;
+      this.#flushBytes += result.bytesWritten;
+    } finally {
+      this.#pendingOutputs.delete(number);
+    }
+    this.#deleteObsoleteFiles();
+  }
+
+  async #compact(plan: CompactionPlan): Promise<void> {
+    const edit = new VersionEdit();
+    const [inputs0, inputs1] = plan.inputs;
+    if (plan.trivialMove) {
+      const f = inputs0[0]!;
+      edit.deleteFile(plan.level, f.number).addFile(plan.outputLevel, f);
+      edit.compactPointers.push({ level: plan.level, key: f.largest });
+      await this.#versions.logAndApply(edit);
+      this.#trivialMoves++;
+      return;
+    }
+    let inputBytes = 0;
+    for (const f of [...inputs0, ...inputs1]) inputBytes += f.sizeBytes;
+    const count = Math.ceil(inputBytes / this.#options.targetFileSizeBytes) * 2 + 2;
+    const first = this.#versions.reserveFileNumbers(count);
+    for (let n = first; n < first + count; n++) this.#pendingOutputs.add(n);
+    const version = this.#versions.current;
+    const spec: CompactionSpec = {
+      kind: 'compaction',
+      dir: this.#dir,
+      inputs: [
+        { level: plan.level, files: [...inputs0] },
+        { level: plan.outputLevel, files: [...inputs1] },
+      ],
+      outputLevel: plan.outputLevel,
+      smallestSnapshot: this.#snapshots.oldest() ?? this.#pipeline.visibleSequence,
+      deeperLevels: version.files
+        .slice(plan.outputLevel + 1)
+        .map((files) => files.map((f) => ({ smallest: f.smallest, largest: f.largest }))),
+      outputNumbers: { first, count },
+      targetFileSizeBytes: this.#options.targetFileSizeBytes,
+      table: this.#tableOptions(),
+    };
+    try {
+      const result = await this.#runner.run(spec);
+      for (const f of inputs0) edit.deleteFile(plan.level, f.number);
+      for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
+      for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
+      edit.compactPointers.push({ level: plan.level, key: rangeOf(inputs0).largest });
+      await this.#versions.logAndApply(edit);
+      this.#compactions++;
+      this.#compactionRead += result.bytesRead;
+      this.#compactionWritten += result.bytesWritten;
+    } finally {
+      for (let n = first; n < first + count; n++) this.#pendingOutputs.delete(n);
+    }
+    this.#deleteObsoleteFiles();
+  }
+
+  #tableOptions(): {
+    blockSizeBytes: number;
+    restartInterval: number;
+    bloomBitsPerKey: number;
+    compression: 'lz4' | 'none';
+  } {
+    const o = this.#options;
+    return {
+      blockSizeBytes: o.blockSizeBytes,
+      restartInterval: o.blockRestartInterval,
+      bloomBitsPerKey: o.bloomBitsPerKey,
+      compression: o.compression,
+    };
+  }
+
+  /** Deletes files no live version, pending job or needed WAL refers to. */
+  #deleteObsoleteFiles(): void {
+    const live = this.#versions.liveTableNumbers();
+    const minLog = this.#versions.logNumber;
+    for (const name of this.#fs.list(this.#dir)) {
+      const parsed = parseFileName(name);
+      if (!parsed) continue;
+      const { kind, number } = parsed;
+      let obsolete = false;
+      if (kind === 'table') obsolete = !live.has(number) && !this.#pendingOutputs.has(number);
+      else if (kind === 'wal') obsolete = number < minLog;
+      else if (kind === 'manifest') obsolete = number !== this.#versions.manifestNumber;
+      if (!obsolete) continue;
+      if (kind === 'table') {
+        this.#tableCache.evict(number);
+        this.#blockCache.evictFile(number);
+      }
+      this.#fs.remove(joinPath(this.#dir, name));
+    }
+  }
+
+  /** Waits until background work has nothing left that `done` cares about. */
+  async #waitUntil(done: () => boolean): Promise<void> {
+    while (!done()) {
+      if (this.#backgroundError)
+        throw new BackgroundError(`background work failed: ${this.#backgroundError.message}`, {
+          cause: this.#backgroundError,
+        });
+      this.#scheduleWork();
+      await this.#waitForProgress();
+    }
+  }
+
+  /**
+   * Flushes the active memtable to an SST file and waits until every sealed memtable is
+   * flushed. Afterwards all earlier writes are durable without the WAL.
+   */
+  async flush(): Promise<void> {
+    this.#checkWrite('Engine.flush', undefined);
+    while (this.#admission) await this.#admission;
+    if (this.#tables.mem.entryCount > 0) {
+      let release!: () => void;
+      this.#admission = new Promise<void>((resolve) => (release = resolve));
+      try {
+        while (this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
+          await this.#waitUntil(() => this.#tables.imms.length < this.#options.maxImmutableMemtables);
+        }
+        await this.#switchMemtable();
+      } finally {
+        this.#admission = undefined;
+        release();
+      }
+    }
+    await this.#waitUntil(() => this.#tables.imms.length === 0);
+  }
+
+  /**
+   * Compacts every level's files overlapping [start, end] (user keys; undefined = unbounded)
+   * down to the deepest level that holds data in that range. Flushes first.
+   */
+  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+    const s = start === undefined ? undefined : toBytes(start, 'Engine.compactRange', 'start');
+    const e = end === undefined ? undefined : toBytes(end, 'Engine.compactRange', 'end');
+    await this.flush();
+    const version = this.#versions.current;
+    let deepest = 0;
+    for (let level = 0; level < version.numLevels; level++) {
+      if (version.overlappingFiles(level, s, e).length > 0) deepest = level;
+    }
+    this.#manualWaiting++;
+    try {
+      for (let level = 0; level < deepest; level++) {
+        await this.#inLane(async () => {
+          // Planned inside the lane, against the version as it is when the job starts.
+          const current = this.#versions.current;
+          const files = current.overlappingFiles(level, s, e);
+          if (files.length === 0) return;
+          const plan = planFor(current, level, files, 'manual', this.#options);
+          await this.#compact(plan);
+        });
+      }
+    } finally {
+      this.#manualWaiting--;
+      this.#scheduleWork();
+    }
+    if (this.#backgroundError) {
+      throw new BackgroundError(`Engine.compactRange: ${this.#backgroundError.message}`, {
+        cause: this.#backgroundError,
+      });
+    }
+  }
+
+  /** Levels, files, bytes, amplification, cache and stall counters. */
+  stats(): EngineStats {
+    this.#checkOpen('Engine.stats');
+    const version = this.#versions.current;
+    const scores = levelScores(version, this.#options);
+    const cache = this.#blockCache.stats();
+    const lookups = cache.hits + cache.misses;
+    const written = this.#walBytes + this.#flushBytes + this.#compactionWritten;
+    return {
+      levels: version.files.map((files, level) => ({
+        level,
+        files: files.length,
+        bytes: version.levelBytes(level),
+        score: scores[level] ?? 0,
+      })),
+      sequence: this.#pipeline.visibleSequence,
+      memtableBytes: this.#tables.mem.approximateBytes,
+      immutableMemtables: this.#tables.imms.length,
+      liveSnapshots: this.#snapshots.size,
+      userBytesWritten: this.#userBytes,
+      walBytesWritten: this.#walBytes,
+      flushBytesWritten: this.#flushBytes,
+      compactionBytesRead: this.#compactionRead,
+      compactionBytesWritten: this.#compactionWritten,
+      writeAmplification: this.#userBytes === 0 ? 0 : written / this.#userBytes,
+      flushes: this.#flushes,
+      compactions: this.#compactions,
+      trivialMoves: this.#trivialMoves,
+      commitGroups: this.#pipeline.groups,
+      walSyncs: this.#pipeline.syncs,
+      blockCache: {
+        hits: cache.hits,
+        misses: cache.misses,
+        hitRate: lookups === 0 ? 0 : cache.hits / lookups,
+        bytes: cache.bytes,
+        capacityBytes: cache.capacityBytes,
+      },
+      stalls: { count: this.#stallCount, totalMs: this.#stallMs },
+    };
+  }
+
+  /**
+   * Makes every write durable (fsyncs the WAL), waits for the running background job, and
+   * releases the directory. Idempotent: later calls return the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    while (this.#admission) await this.#admission;
+    let firstError: unknown;
+    try {
+      await this.#pipeline.close();
+    } catch (err) {
+      firstError = err;
+    }
+    await this.#jobLane;
+    this.#closed = true;
+    this.#wakeProgress();
+    try {
+      await this.#runner.close();
+    } catch (err) {
+      firstError ??= err;
+    }
+    this.#versions.close();
+    this.#tableCache.close();
+    this.#lock.release();
+    if (firstError) throw firstError as Error;
+  }
+}
+
+/** A rejected promise for a synchronous failure in an API that reports errors by rejection. */
+function rejected(err: unknown): Promise<never> {
+  return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+}

@@ -1,0 +1,246 @@
+/**
+ * Opening an engine directory: validation, locking, recovery.
+ *
+ * Recovery: read CURRENT and replay its MANIFEST (the file set, counters, and the oldest WAL
+ * still needed); replay every WAL from that number on into memtables, flushing them to
+ * level 0 as they fill; then write a fresh MANIFEST holding the result and start a new WAL.
+ * Only after the new MANIFEST is current are the old WALs deleted, so a crash during
+ * recovery simply recovers again.
+ *
+ * Torn tails: a crash can leave the last WAL's final record incomplete. That record was never
+ * acknowledged as durable (a sync write resolves only after its fsync), so it is dropped. A
+ * torn tail in any WAL but the newest cannot come from a crash — the engine fsyncs a WAL
+ * before starting the next — and is reported as corruption.
+ *
+ * A directory without CURRENT is new: it may hold only a leftover LOCK and files of an
+ * earlier attempt to create the engine that crashed before CURRENT was written (nothing in
+ * it was ever acknowledged). Any other file means it is not ours, and it is refused.
+ */
+import { BlockCache } from '../cache/block-cache.js';
+import { TableCache } from '../cache/table-cache.js';
+import { applyBatch, decodeBatch } from '../batch/batch-reader.js';
+import type { JobRunner } from '../compaction/job-runner.js';
+import { InlineJobRunner } from '../compaction/job-runner.js';
+import { WorkerJobRunner, workerAvailable } from '../compaction/worker-job-runner.js';
+import type { FileLock, FileSystem } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
+import { NodeFileSystem } from '../env/node-file-system.js';
+import { CorruptionError, IncompatibleFormatError, InvalidArgumentError } from '../errors.js';
+import { MemTable } from '../memtable/memtable.js';
+import type { EngineOptions, ResolvedOptions } from '../options.js';
+import { resolveOptions } from '../options.js';
+import { initHashing } from '../util/checksum.js';
+import { LOCK_FILE, parseFileName, tableFileName, walFileName } from '../version/file-names.js';
+import type { FileMetadata } from '../version/file-metadata.js';
+import { VersionEdit } from '../version/version-edit.js';
+import { VersionSet } from '../version/version-set.js';
+import { readLogRecords } from '../wal/log-reader.js';
+import { LogWriter } from '../wal/log-writer.js';
+import { Engine } from './engine.js';
+
+export async function openEngine(dir: string, input: EngineOptions | undefined): Promise<Engine> {
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new InvalidArgumentError('Engine.open: dir must be a non-empty string');
+  }
+  const options = resolveOptions(input);
+  await initHashing();
+  const fs = options.fileSystem ?? new NodeFileSystem();
+  if (!fs.exists(dir)) {
+    if (!options.createIfMissing) {
+      throw new InvalidArgumentError(`Engine.open: ${dir} does not exist and createIfMissing is false`);
+    }
+    fs.mkdirp(dir);
+  }
+  const lock = fs.lock(joinPath(dir, LOCK_FILE));
+  let runner: JobRunner | undefined;
+  let tableCache: TableCache | undefined;
+  let versions: VersionSet | undefined;
+  try {
+    versions = new VersionSet(fs, dir, {
+      numLevels: options.numLevels,
+      maxManifestBytes: options.maxManifestBytes,
+    });
+    if (versions.exists()) {
+      if (options.errorIfExists) {
+        throw new InvalidArgumentError(
+          `Engine.open: ${dir} already holds an engine and errorIfExists is true`,
+        );
+      }
+      versions.recover();
+    } else {
+      prepareNewDirectory(fs, dir, options);
+    }
+    checkTablesExist(fs, dir, versions);
+    const blockCache = new BlockCache(options.blockCacheBytes);
+    tableCache = new TableCache(fs, dir, { maxOpenFiles: options.maxOpenFiles, blockCache });
+    runner = makeRunner(fs, options);
+    const lastSequence = await replayLogs(fs, dir, options, versions, runner);
+    const walNumber = versions.newFileNumber();
+    const wal = new LogWriter(fs.openWritable(joinPath(dir, walFileName(walNumber)), 'create'), walNumber);
+    versions.logNumber = walNumber;
+    versions.lastSequence = lastSequence;
+    // Makes the recovered state, the new WAL's name and CURRENT durable in one directory fsync.
+    await versions.writeNewManifest();
+    removeObsoleteAtOpen(fs, dir, versions);
+    const engine = new Engine({
+      dir,
+      fs,
+      options,
+      lock,
+      versions,
+      tableCache,
+      blockCache,
+      runner,
+      wal,
+      walNumber,
+      lastSequence,
+    });
+    return engine;
+  } catch (err) {
+    versions?.close();
+    tableCache?.close();
+    await runner?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}
+
+function makeRunner(fs: FileSystem, options: ResolvedOptions): JobRunner {
+  const wantWorker =
+    options.backgroundMode ?? (fs instanceof NodeFileSystem && workerAvailable() ? 'worker' : 'inline');
+  if (wantWorker === 'worker') {
+    if (!(fs instanceof NodeFileSystem)) {
+      throw new InvalidArgumentError("Engine.open: backgroundMode 'worker' needs the real file system");
+    }
+    if (!workerAvailable()) {
+      throw new InvalidArgumentError(
+        "Engine.open: backgroundMode 'worker' needs the compiled worker script (run from dist/, after npm run build)",
+      );
+    }
+    return new WorkerJobRunner();
+  }
+  return new InlineJobRunner(fs);
+}
+
+function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {
+  if (!options.createIfMissing) {
+    throw new InvalidArgumentError(`Engine.open: ${dir} holds no engine and createIfMissing is false`);
+  }
+  const names = fs.list(dir).filter((n) => n !== LOCK_FILE);
+  const foreign = names.filter((n) => parseFileName(n) === undefined);
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
+    throw new IncompatibleFormatError(
+      `Engine.open: ${dir} is not empty and is not a statefn engine directory (found ${shown})`,
+    );
+  }
+  // Leftovers of a creation that crashed before CURRENT existed: nothing was acknowledged.
+  for (const n of names) fs.remove(joinPath(dir, n));
+}
+
+function checkTablesExist(fs: FileSystem, dir: string, versions: VersionSet): void {
+  const present = new Set(fs.list(dir));
+  for (const level of versions.current.files) {
+    for (const f of level) {
+      const name = tableFileName(f.number);
+      if (!present.has(name)) {
+        throw new CorruptionError(
+          joinPath(dir, name),
+          undefined,
+          `the MANIFEST names this SST file but it is missing`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Replays WALs numbered >= the MANIFEST's log number into memtables, flushing each full one
+ * to level 0 and committing the result to the version set in memory (the caller writes the
+ * new MANIFEST). Returns the last sequence number recovered.
+ */
+async function replayLogs(
+  fs: FileSystem,
+  dir: string,
+  options: ResolvedOptions,
+  versions: VersionSet,
+  runner: JobRunner,
+): Promise<number> {
+  const logs = fs
+    .list(dir)
+    .map((n) => parseFileName(n))
+    .filter((p): p is { kind: 'wal'; number: number } => p?.kind === 'wal' && p.number >= versions.logNumber)
+    .map((p) => p.number)
+    .sort((a, b) => a - b);
+  let lastSequence = versions.lastSequence;
+  let mem = new MemTable(options.writeBufferSizeBytes);
+  const added: FileMetadata[] = [];
+  const flush = async (): Promise<void> => {
+    if (mem.entryCount === 0) return;
+    mem.seal();
+    const number = versions.newFileNumber();
+    const result = await runner.run({
+      kind: 'flush',
+      dir,
+      memtable: mem.shared,
+      fileNumber: number,
+      table: {
+        blockSizeBytes: options.blockSizeBytes,
+        restartInterval: options.blockRestartInterval,
+        bloomBitsPerKey: options.bloomBitsPerKey,
+        compression: options.compression,
+      },
+    });
+    added.push(...result.outputs);
+    mem = new MemTable(options.writeBufferSizeBytes);
+  };
+  for (let i = 0; i < logs.length; i++) {
+    const name = walFileName(logs[i]!);
+    const path = joinPath(dir, name);
+    const { records, tornTailOffset } = readLogRecords(fs.readFile(path), path);
+    if (tornTailOffset !== undefined && i < logs.length - 1) {
+      throw new CorruptionError(
+        path,
+        tornTailOffset,
+        'a WAL other than the newest ends in an incomplete record',
+      );
+    }
+    for (const { offset, payload } of records) {
+      const cursor = decodeBatch(payload, path, offset);
+      let need = 0;
+      const sizing = decodeBatch(payload, path, offset);
+      while (sizing.next())
+        need += MemTable.requiredBytes(sizing.keyEnd - sizing.keyStart, sizing.valueEnd - sizing.valueStart);
+      if (mem.capacityBytes - mem.approximateBytes < need) {
+        await flush();
+        if (mem.capacityBytes - mem.approximateBytes < need) mem = new MemTable(MemTable.capacityFor(need));
+      }
+      applyBatch(cursor, mem);
+      if (cursor.count > 0) lastSequence = Math.max(lastSequence, cursor.sequence + cursor.count - 1);
+    }
+  }
+  await flush();
+  if (added.length > 0) {
+    const edit = new VersionEdit();
+    for (const f of added) edit.addFile(0, f);
+    versions.applyRecovered(edit);
+  }
+  return lastSequence;
+}
+
+/** Removes files that no longer belong: old WALs and MANIFESTs, unreferenced SSTs, temp files. */
+function removeObsoleteAtOpen(fs: FileSystem, dir: string, versions: VersionSet): void {
+  const live = versions.liveTableNumbers();
+  for (const name of fs.list(dir)) {
+    const p = parseFileName(name);
+    if (!p) continue;
+    const obsolete =
+      (p.kind === 'table' && !live.has(p.number)) ||
+      (p.kind === 'wal' && p.number < versions.logNumber) ||
+      (p.kind === 'manifest' && p.number !== versions.manifestNumber) ||
+      p.kind === 'temp';
+    if (obsolete) fs.remove(joinPath(dir, name));
+  }
+}
+
+export type { FileLock };

@@ -1,0 +1,140 @@
+/**
+ * Group commit. Writers append their WAL record and memtable entries synchronously, then wait
+ * here; one commit loop hands every pending record to the OS in a single append, fsyncs once
+ * for all writers of the group if any asked for `sync`, then publishes the group's last
+ * sequence number as visible and acknowledges them. Writers that arrive while an fsync is in
+ * flight form the next group, so concurrent sync writers share fsyncs.
+ *
+ * Visibility: entries enter the memtable before their group commits, but readers only see
+ * sequences up to `visibleSequence`, so nothing is readable before its WAL write (and, for a
+ * sync group, its fsync) completed — as LevelDB publishes the last sequence after the log write.
+ *
+ * Rejected alternative: one `write` syscall per writer. Measured in LevelDB and RocksDB
+ * alike, batching writers is what makes many small writes cheap; a microtask is the natural
+ * group boundary in a single-threaded runtime.
+ */
+import type { LogWriter } from '../wal/log-writer.js';
+
+interface Waiter {
+  sequence: number;
+  sync: boolean;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class WritePipeline {
+  #wal: LogWriter | undefined;
+  #queue: Waiter[] = [];
+  #scheduled = false;
+  #running: Promise<void> | undefined;
+  #failed: Error | undefined;
+  readonly #onError: (err: Error) => void;
+  /** Highest sequence number readers may see. */
+  visibleSequence: number;
+  /** Statistics: commit groups and fsyncs performed. */
+  groups = 0;
+  syncs = 0;
+
+  constructor(wal: LogWriter | undefined, visibleSequence: number, onError: (err: Error) => void) {
+    this.#wal = wal;
+    this.visibleSequence = visibleSequence;
+    this.#onError = onError;
+  }
+
+  get wal(): LogWriter | undefined {
+    return this.#wal;
+  }
+
+  /**
+   * Queues `payload` (an encoded batch whose last op has `lastSequence`) for the WAL and
+   * resolves once it is committed (durable if `sync`). Without a WAL, it is visible at once.
+   */
+  commit(payload: Uint8Array, lastSequence: number, sync: boolean): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const wal = this.#wal;
+    if (!wal) {
+      this.visibleSequence = lastSequence;
+      return Promise.resolve();
+    }
+    wal.addRecord(payload);
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ sequence: lastSequence, sync, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#running = this.#loop().finally(() => {
+        this.#running = undefined;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue;
+      this.#queue = [];
+      let sync = false;
+      for (let i = 0; i < group.length; i++) if (group[i]!.sync) sync = true;
+      try {
+        if (sync) {
+          this.syncs++;
+          await this.#wal!.sync();
+        } else {
+          this.#wal!.flush();
+        }
+      } catch (err) {
+        this.#fail(err instanceof Error ? err : new Error(String(err)), group);
+        return;
+      }
+      this.groups++;
+      this.visibleSequence = group[group.length - 1]!.sequence;
+      for (let i = 0; i < group.length; i++) group[i]!.resolve();
+    }
+  }
+
+  #fail(err: Error, group: Waiter[]): void {
+    this.#failed = err;
+    const all = group.concat(this.#queue);
+    this.#queue = [];
+    for (const w of all) w.reject(err);
+    this.#onError(err);
+  }
+
+  /** Resolves once every queued write has committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.#scheduled || this.#running || this.#queue.length > 0) {
+      if (this.#running) await this.#running.catch(() => undefined);
+      else await Promise.resolve();
+    }
+  }
+
+  /**
+   * Replaces the WAL after draining: the old log is fsynced before the new one takes any
+   * record, so a crash can never keep a later log's records while losing an earlier one's
+   * (the recovered state stays a prefix of the write order).
+   */
+  async switchWal(next: LogWriter): Promise<void> {
+    await this.drain();
+    const old = this.#wal;
+    if (old) {
+      await old.sync();
+      old.close();
+    }
+    this.#wal = next;
+  }
+
+  /** Drains, fsyncs and closes the WAL. */
+  async close(): Promise<void> {
+    await this.drain();
+    const wal = this.#wal;
+    this.#wal = undefined;
+    if (wal && !this.#failed) await wal.sync();
+    wal?.close();
+  }
+}

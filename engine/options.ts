@@ -1,0 +1,205 @@
+/**
+ * Engine options: every tunable, its default and its allowed range. Options are validated
+ * when passed; a bad one fails `Engine.open` with a message naming the option and its range.
+ */
+import type { FileSystem } from './env/file-system.js';
+import { InvalidArgumentError } from './errors.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** Options of `Engine.open`. Every field is optional; see each for its default and range. */
+export interface EngineOptions {
+  /** Create the directory and an empty engine if there is none. Default true. */
+  createIfMissing?: boolean;
+  /** Fail if the directory already holds an engine. Default false. */
+  errorIfExists?: boolean;
+  /** Bytes of writes buffered in a memtable before it is flushed. Default 4 MiB; 4 KiB to 1 GiB. */
+  writeBufferSizeBytes?: number;
+  /** Sealed memtables waiting for flush before writes wait. Default 2; 1 to 16. */
+  maxImmutableMemtables?: number;
+  /** Uncompressed size of a data block. Default 4 KiB; a power of two from 1 KiB to 1 MiB. */
+  blockSizeBytes?: number;
+  /** Keys between restart points in a block. Default 16; 1 to 1024. */
+  blockRestartInterval?: number;
+  /** Bloom filter bits per key; 0 disables filters. Default 10; 0 to 64. */
+  bloomBitsPerKey?: number;
+  /** Block compression. Default 'lz4'. */
+  compression?: 'lz4' | 'none';
+  /** Capacity of the cache of decompressed blocks. Default 64 MiB; 0 to 64 GiB. */
+  blockCacheBytes?: number;
+  /** SST files kept open at once. Default 1000; 16 to 1,000,000. */
+  maxOpenFiles?: number;
+  /** Size at which compaction starts a new SST file. Default 2 MiB; 4 KiB to 1 GiB. */
+  targetFileSizeBytes?: number;
+  /** Level-0 files that trigger a compaction. Default 4; 1 to 1000. */
+  l0CompactionTrigger?: number;
+  /** Level-0 files at which writes wait for compaction. Default 12; at least l0CompactionTrigger. */
+  l0StopWritesTrigger?: number;
+  /** Size budget of level 1; deeper levels get `levelSizeMultiplier` times more each. Default 10 MiB; 16 KiB to 1 TiB. */
+  maxBytesForLevelBase?: number;
+  /** Growth factor between levels. Default 10; 2 to 100. */
+  levelSizeMultiplier?: number;
+  /** Number of levels. Default 7; 2 to 20. */
+  numLevels?: number;
+  /** Where flush and compaction run: a worker thread (default when available) or the main thread. */
+  backgroundMode?: 'worker' | 'inline';
+  /** Storage to use. Default: the real file system. Tests pass an in-memory one. */
+  fileSystem?: FileSystem;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  createIfMissing: boolean;
+  errorIfExists: boolean;
+  writeBufferSizeBytes: number;
+  maxImmutableMemtables: number;
+  blockSizeBytes: number;
+  blockRestartInterval: number;
+  bloomBitsPerKey: number;
+  compression: 'lz4' | 'none';
+  blockCacheBytes: number;
+  maxOpenFiles: number;
+  targetFileSizeBytes: number;
+  l0CompactionTrigger: number;
+  l0StopWritesTrigger: number;
+  maxBytesForLevelBase: number;
+  levelSizeMultiplier: number;
+  numLevels: number;
+  backgroundMode: 'worker' | 'inline' | undefined;
+  fileSystem: FileSystem | undefined;
+  maxManifestBytes: number;
+}
+
+/** Renders a rejected option value for an error message. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return typeof v;
+}
+
+function describeBytes(n: number): string {
+  if (n >= 1024 ** 4 && n % 1024 ** 4 === 0) return `${n / 1024 ** 4} TiB`;
+  if (n >= GiB && n % GiB === 0) return `${n / GiB} GiB`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= KiB && n % KiB === 0) return `${n / KiB} KiB`;
+  return `${n} bytes`;
+}
+
+function int(
+  options: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  bytes = false,
+): number {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  const unit = bytes ? describeBytes : String;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(
+      `Engine.open: ${name} must be an integer between ${unit(min)} and ${unit(max)}, got ${show(v)}`,
+    );
+  }
+  return v;
+}
+
+function bool(options: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const v = options[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') {
+    throw new InvalidArgumentError(`Engine.open: ${name} must be a boolean, got ${typeof v}`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(
+  options: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const v = options[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(
+      `Engine.open: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(v)}`,
+    );
+  }
+  return v as T;
+}
+
+const KNOWN = new Set([
+  'createIfMissing',
+  'errorIfExists',
+  'writeBufferSizeBytes',
+  'maxImmutableMemtables',
+  'blockSizeBytes',
+  'blockRestartInterval',
+  'bloomBitsPerKey',
+  'compression',
+  'blockCacheBytes',
+  'maxOpenFiles',
+  'targetFileSizeBytes',
+  'l0CompactionTrigger',
+  'l0StopWritesTrigger',
+  'maxBytesForLevelBase',
+  'levelSizeMultiplier',
+  'numLevels',
+  'backgroundMode',
+  'fileSystem',
+  'restoreFrom',
+]);
+
+/** Validates `input` and fills in defaults. Throws InvalidArgumentError naming the option. */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  if (input === undefined) input = {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidArgumentError(
+      `Engine.open: options must be an object, got ${input === null ? 'null' : typeof input}`,
+    );
+  }
+  const o = input as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new InvalidArgumentError(`Engine.open: unknown option '${key}'`);
+  }
+  const blockSizeBytes = int(o, 'blockSizeBytes', 4 * KiB, KiB, MiB, true);
+  if ((blockSizeBytes & (blockSizeBytes - 1)) !== 0) {
+    throw new InvalidArgumentError(
+      `Engine.open: blockSizeBytes must be a power of two between 1 KiB and 1 MiB, got ${blockSizeBytes}`,
+    );
+  }
+  const l0CompactionTrigger = int(o, 'l0CompactionTrigger', 4, 1, 1000);
+  const l0StopWritesTrigger = int(o, 'l0StopWritesTrigger', Math.max(12, l0CompactionTrigger), 1, 10_000);
+  if (l0StopWritesTrigger < l0CompactionTrigger) {
+    throw new InvalidArgumentError(
+      `Engine.open: l0StopWritesTrigger (${l0StopWritesTrigger}) must be at least l0CompactionTrigger (${l0CompactionTrigger})`,
+    );
+  }
+  const fileSystem = o['fileSystem'];
+  if (fileSystem !== undefined && (typeof fileSystem !== 'object' || fileSystem === null)) {
+    throw new InvalidArgumentError('Engine.open: fileSystem must be a FileSystem object');
+  }
+  return {
+    createIfMissing: bool(o, 'createIfMissing', true),
+    errorIfExists: bool(o, 'errorIfExists', false),
+    writeBufferSizeBytes: int(o, 'writeBufferSizeBytes', 4 * MiB, 4 * KiB, GiB, true),
+    maxImmutableMemtables: int(o, 'maxImmutableMemtables', 2, 1, 16),
+    blockSizeBytes,
+    blockRestartInterval: int(o, 'blockRestartInterval', 16, 1, 1024),
+    bloomBitsPerKey: int(o, 'bloomBitsPerKey', 10, 0, 64),
+    compression: oneOf(o, 'compression', ['lz4', 'none'] as const) ?? 'lz4',
+    blockCacheBytes: int(o, 'blockCacheBytes', 64 * MiB, 0, 64 * GiB, true),
+    maxOpenFiles: int(o, 'maxOpenFiles', 1000, 16, 1_000_000),
+    targetFileSizeBytes: int(o, 'targetFileSizeBytes', 2 * MiB, 4 * KiB, GiB, true),
+    l0CompactionTrigger,
+    l0StopWritesTrigger,
+    maxBytesForLevelBase: int(o, 'maxBytesForLevelBase', 10 * MiB, 16 * KiB, 1024 * GiB, true),
+    levelSizeMultiplier: int(o, 'levelSizeMultiplier', 10, 2, 100),
+    numLevels: int(o, 'numLevels', 7, 2, 20),
+    backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
+    fileSystem: fileSystem as FileSystem | undefined,
+    maxManifestBytes: 4 * MiB,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Constants and small codecs of the SST file format. The byte layout is specified in
+ * engine/FORMAT.md, "SST files"; this file, table-builder.ts and table.ts must agree with it.
+ *
+ * File = data blocks, filter block, properties block, index block, footer (FOOTER_BYTES).
+ * Every block is followed by a trailer: 1 compression-type byte and a 4-byte checksum32 over
+ * the block contents and the type byte.
+ */
+import { CorruptionError, IncompatibleFormatError } from '../errors.js';
+import { getVarint, putVarint, readU32, readU64, writeU32, writeU64 } from '../util/bytes.js';
+import { checksum32 } from '../util/checksum.js';
+
+/** Format version written in every footer. A reader refuses anything newer. */
+export const TABLE_FORMAT_VERSION = 1;
+
+/** The last 8 bytes of every table: ASCII "sfnTABLE". */
+export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x73, 0x66, 0x6e, 0x54, 0x41, 0x42, 0x4c, 0x45]);
+
+/** Bytes after each block's contents: compression type (1) + checksum32 (4). */
+export const BLOCK_TRAILER_BYTES = 5;
+
+/** Compression type byte of a block stored as is. */
+export const COMPRESSION_NONE = 0;
+/** Compression type byte of an LZ4 block: varint uncompressed size, then the LZ4 block. */
+export const COMPRESSION_LZ4 = 1;
+
+/** Footer: 3 fixed-width handles (48), footer checksum (4), format version (4), magic (8). */
+export const FOOTER_BYTES = 64;
+/** Footer offset of the index block handle (offset u64, size u64). */
+export const FOOTER_INDEX_HANDLE = 0;
+/** Footer offset of the filter block handle. */
+export const FOOTER_FILTER_HANDLE = 16;
+/** Footer offset of the properties block handle. */
+export const FOOTER_PROPERTIES_HANDLE = 32;
+/** Footer offset of the checksum32 over footer bytes [0, 48). */
+export const FOOTER_CHECKSUM = 48;
+/** Footer offset of the format version (u32). Never moves: old readers must find it. */
+export const FOOTER_VERSION = 52;
+/** Footer offset of the magic (8 bytes, the last of the file). Never moves. */
+export const FOOTER_MAGIC = 56;
+
+/** Largest uncompressed block a reader accepts; bounds allocations driven by on-disk sizes. */
+export const MAX_BLOCK_BYTES = 1 << 30;
+
+/** Where a block lives in the file: offset of its first byte and size of its contents (no trailer). */
+export interface BlockHandle {
+  offset: number;
+  size: number;
+}
+
+/** Most bytes a varint-encoded handle takes (two 53-bit varints). */
+export const MAX_ENCODED_HANDLE_BYTES = 16;
+
+/** Encodes a handle as two varints (offset, size), as index entries store it. */
+export function encodeBlockHandle(handle: BlockHandle): Uint8Array {
+  const buf = new Uint8Array(MAX_ENCODED_HANDLE_BYTES);
+  const end = putVarint(buf, putVarint(buf, 0, handle.offset), handle.size);
+  return buf.subarray(0, end);
+}
+
+const cursor = { at: 0 };
+
+/**
+ * Decodes a varint-encoded handle held exactly in buf[start, end) into `out` (no allocation).
+ * Returns false if the bytes are not exactly two varints.
+ */
+export function decodeBlockHandleInto(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  out: BlockHandle,
+): boolean {
+  cursor.at = start;
+  const offset = getVarint(buf, cursor, end);
+  if (offset < 0) return false;
+  const size = getVarint(buf, cursor, end);
+  if (size < 0 || cursor.at !== end) return false;
+  out.offset = offset;
+  out.size = size;
+  return true;
+}
+
+/** Writes a handle as two fixed u64 (the footer's encoding). */
+export function writeFixedHandle(buf: Uint8Array, at: number, handle: BlockHandle): void {
+  writeU64(buf, at, handle.offset);
+  writeU64(buf, at + 8, handle.size);
+}
+
+/** Reads a fixed-width handle; undefined if a field exceeds 2^53 - 1. */
+export function readFixedHandle(buf: Uint8Array, at: number): BlockHandle | undefined {
+  const offset = readU64(buf, at);
+  const size = readU64(buf, at + 8);
+  if (offset < 0 || size < 0) return undefined;
+  return { offset, size };
+}
+
+/** The handles a footer points at. */
+export interface Footer {
+  index: BlockHandle;
+  filter: BlockHandle;
+  properties: BlockHandle;
+}
+
+/** Encodes the footer (engine/FORMAT.md, "Footer"). */
+export function encodeFooter(footer: Footer): Uint8Array {
+  const buf = new Uint8Array(FOOTER_BYTES);
+  writeFixedHandle(buf, FOOTER_INDEX_HANDLE, footer.index);
+  writeFixedHandle(buf, FOOTER_FILTER_HANDLE, footer.filter);
+  writeFixedHandle(buf, FOOTER_PROPERTIES_HANDLE, footer.properties);
+  writeU32(buf, FOOTER_CHECKSUM, checksum32(buf, 0, FOOTER_CHECKSUM));
+  writeU32(buf, FOOTER_VERSION, TABLE_FORMAT_VERSION);
+  buf.set(TABLE_MAGIC, FOOTER_MAGIC);
+  return buf;
+}
+
+/**
+ * Decodes the FOOTER_BYTES of `buf` that start at file offset `footerOffset`. Magic and
+ * version are checked before the checksum: a newer version may lay out the rest differently.
+ * Every handle must lie before the footer.
+ */
+export function decodeFooter(buf: Uint8Array, path: string, footerOffset: number): Footer {
+  if (!hasTableMagic(buf, FOOTER_MAGIC)) {
+    throw new IncompatibleFormatError(`${path} is not a statefn table (bad magic number)`);
+  }
+  const version = readU32(buf, FOOTER_VERSION);
+  if (version > TABLE_FORMAT_VERSION) {
+    throw new IncompatibleFormatError(
+      `${path} has table format version ${version}; this build reads up to version ${TABLE_FORMAT_VERSION}`,
+    );
+  }
+  if (version === 0) {
+    throw new CorruptionError(path, footerOffset + FOOTER_VERSION, 'table format version 0 does not exist');
+  }
+  if (readU32(buf, FOOTER_CHECKSUM) !== checksum32(buf, 0, FOOTER_CHECKSUM)) {
+    throw new CorruptionError(path, footerOffset, 'table footer checksum mismatch');
+  }
+  const handles: BlockHandle[] = [];
+  for (const at of [FOOTER_INDEX_HANDLE, FOOTER_FILTER_HANDLE, FOOTER_PROPERTIES_HANDLE]) {
+    const handle = readFixedHandle(buf, at);
+    if (handle === undefined || handle.offset + handle.size + BLOCK_TRAILER_BYTES > footerOffset) {
+      throw new CorruptionError(path, footerOffset + at, 'table footer points outside the file');
+    }
+    handles.push(handle);
+  }
+  return { index: handles[0]!, filter: handles[1]!, properties: handles[2]! };
+}
+
+/** Whether buf[at, at + 8) holds the table magic. */
+export function hasTableMagic(buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < TABLE_MAGIC.length; i++) {
+    if (buf[at + i] !== TABLE_MAGIC[i]) return false;
+  }
+  return true;
+}

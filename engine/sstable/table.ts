@@ -1,0 +1,280 @@
+/**
+ * Reads an SST file (engine/FORMAT.md, "SST files"; the writer is table-builder.ts).
+ *
+ * Open reads the footer, then the index, filter and properties blocks, which the table keeps
+ * for its whole life; data blocks are read on demand through the shared block cache. Reads
+ * are synchronous (Engine.get is).
+ *
+ * Trust: every block's checksum is verified before its bytes are parsed, and the parsers
+ * check every length against its container, so a damaged file throws CorruptionError (file
+ * and offset) or IncompatibleFormatError (magic, version) and never yields a wrong value.
+ *
+ * Lifetime: close() closes the file once no iterator of the table is open, so a table cache
+ * may evict a table that a long scan still reads.
+ */
+import { CorruptionError } from '../errors.js';
+import type { RandomAccessFile } from '../env/file-system.js';
+import type { InternalIterator } from '../iterator/internal-iterator.js';
+import type { BlockCache } from '../cache/block-cache.js';
+import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
+import { checksum32 } from '../util/checksum.js';
+import { lz4Decompress } from '../util/compression.js';
+import { invariant } from '../util/invariant.js';
+import { EntryKind, readTrailerKind, TRAILER_BYTES, writeTrailer } from '../version/internal-key.js';
+import { Block, BlockIterator } from './block.js';
+import { BloomFilter } from './bloom-filter.js';
+import {
+  BLOCK_TRAILER_BYTES,
+  COMPRESSION_LZ4,
+  COMPRESSION_NONE,
+  decodeBlockHandleInto,
+  decodeFooter,
+  FOOTER_BYTES,
+  MAX_BLOCK_BYTES,
+} from './format.js';
+import type { BlockHandle } from './format.js';
+import { decodeTableProperties } from './table-properties.js';
+import type { TableProperties } from './table-properties.js';
+import { TableIterator } from './table-iterator.js';
+import { verifyTable } from './table-verifier.js';
+import { copyValue } from './value-slab.js';
+
+const cursor = { at: 0 };
+
+/** An open, immutable table: point reads, iteration and verification. */
+export class Table {
+  /** The file's number (its name is tableFileName(fileNumber)). */
+  readonly fileNumber: number;
+  readonly properties: TableProperties;
+  /** Size of the file in bytes. */
+  readonly fileSize: number;
+  /** End of the data blocks (= offset of the filter block). */
+  readonly dataEndOffset: number;
+  /** The index block: one entry per data block, key = separator, value = handle. */
+  readonly indexBlock: Block;
+  readonly #file: RandomAccessFile;
+  readonly #cache: BlockCache | undefined;
+  readonly #filter: BloomFilter;
+  // Reused by get(): it is synchronous and never re-entrant, so one set per table suffices.
+  readonly #indexIter: BlockIterator;
+  readonly #dataIter = new BlockIterator();
+  readonly #handle: BlockHandle = { offset: 0, size: 0 };
+  #lookup = new Uint8Array(64);
+  #openIterators = 0;
+  #closeRequested = false;
+  #closed = false;
+
+  private constructor(
+    file: RandomAccessFile,
+    fileNumber: number,
+    cache: BlockCache | undefined,
+    parts: { index: Block; filter: BloomFilter; properties: TableProperties; dataEndOffset: number },
+  ) {
+    this.#file = file;
+    this.fileNumber = fileNumber;
+    this.#cache = cache;
+    this.fileSize = file.size;
+    this.indexBlock = parts.index;
+    this.#filter = parts.filter;
+    this.properties = parts.properties;
+    this.dataEndOffset = parts.dataEndOffset;
+    this.#indexIter = parts.index.iterator();
+  }
+
+  /**
+   * Opens a table: reads and verifies the footer and the index, filter and properties blocks.
+   * Throws IncompatibleFormatError for a file that is not a table or has a newer format
+   * version, CorruptionError for a damaged one. Does not close `file` on failure.
+   */
+  static open(file: RandomAccessFile, fileNumber: number, blockCache?: BlockCache): Table {
+    const size = file.size;
+    if (size < FOOTER_BYTES) {
+      throw new CorruptionError(file.path, 0, `file of ${size} bytes is too short to be a table`);
+    }
+    const footerOffset = size - FOOTER_BYTES;
+    const footerBytes = file.read(footerOffset, FOOTER_BYTES);
+    if (footerBytes.length !== FOOTER_BYTES) throw new CorruptionError(file.path, footerOffset, 'short read');
+    const footer = decodeFooter(footerBytes, file.path, footerOffset);
+    const index = new Block(readBlock(file, footer.index, 'index'), file.path, footer.index.offset);
+    const filter = new BloomFilter(readBlock(file, footer.filter, 'filter'));
+    const properties = decodeTableProperties(
+      readBlock(file, footer.properties, 'properties'),
+      file.path,
+      footer.properties.offset,
+    );
+    return new Table(file, fileNumber, blockCache, {
+      index,
+      filter,
+      properties,
+      dataEndOffset: footer.filter.offset,
+    });
+  }
+
+  /** Path of the file, for messages. */
+  get path(): string {
+    return this.#file.path;
+  }
+
+  /** False only if the table holds no key whose bloomHash is `hash`. */
+  mayContain(hash: number): boolean {
+    return this.#filter.mayContain(hash);
+  }
+
+  /**
+   * The newest entry for `userKey` with sequence <= `sequence`: a copy of its value for a
+   * put, null for a delete, undefined when the table has no such entry. `hash` is
+   * bloomHash(userKey), computed once by the caller for all the tables it probes.
+   */
+  get(userKey: Uint8Array, sequence: number, hash: number): Uint8Array | null | undefined {
+    invariant(!this.#closed, 'Table.get on a closed table');
+    if (!this.#filter.mayContain(hash) || sequence < this.properties.minSequence) return undefined;
+    const userLength = userKey.length;
+    const lookupLength = userLength + TRAILER_BYTES;
+    if (lookupLength > this.#lookup.length) this.#lookup = new Uint8Array(lookupLength * 2);
+    const lookup = this.#lookup;
+    if (userLength <= 32) {
+      for (let i = 0; i < userLength; i++) lookup[i] = userKey[i]!;
+    } else {
+      lookup.set(userKey);
+    }
+    // Put sorts before Delete at equal sequence, so (userKey, sequence, Put) is the smallest
+    // internal key of userKey that is visible at `sequence`.
+    writeTrailer(lookup, userLength, sequence, EntryKind.Put);
+
+    const index = this.#indexIter;
+    index.seekRange(lookup, 0, lookupLength);
+    if (!index.valid()) return undefined;
+    const block = this.dataBlock(this.decodeIndexValue(index));
+    const it = this.#dataIter;
+    it.reset(block);
+    it.seekRange(lookup, 0, lookupLength);
+    // If the block holds no key >= lookup, the next block's first key is above the index
+    // separator, which is >= lookup; it cannot have userKey (see separator.ts), so stop.
+    if (!it.valid()) return undefined;
+    const key = it.keyBuffer;
+    const keyUserLength = it.keyLength - TRAILER_BYTES;
+    if (compareRanges(key, 0, keyUserLength, userKey, 0, userLength) !== 0) return undefined;
+    const kind = readTrailerKind(key, keyUserLength);
+    if (kind === EntryKind.Put) return copyValue(block.data, it.valueStart, it.valueEnd);
+    if (kind === EntryKind.Delete) return null;
+    throw block.corruption(`unknown entry kind ${kind}`);
+  }
+
+  /**
+   * An iterator over every entry, in internal-key order. Close it: the table's file stays
+   * open while any of its iterators is.
+   */
+  iterator(): InternalIterator {
+    invariant(!this.#closed && !this.#closeRequested, 'Table.iterator on a closed table');
+    this.#openIterators++;
+    return new TableIterator(this);
+  }
+
+  /**
+   * Roughly where in the file the entries at or after `internalKey` start: the offset of the
+   * data block that would hold it, or the end of the data blocks when it is past them all.
+   */
+  approximateOffsetOf(internalKey: Uint8Array): number {
+    const index = this.indexBlock.iterator();
+    index.seek(internalKey);
+    return index.valid() ? this.decodeIndexValue(index).offset : this.dataEndOffset;
+  }
+
+  /**
+   * Reads every block bypassing the cache, checks every checksum and that the entries are
+   * sorted and agree with the index and properties. Throws CorruptionError at the first
+   * problem. `onProgress` receives the bytes checked so far and the file size.
+   */
+  verifyAll(onProgress?: (verifiedBytes: number, totalBytes: number) => void): void {
+    invariant(!this.#closed, 'Table.verifyAll on a closed table');
+    const reopened = Table.open(this.#file, this.fileNumber);
+    verifyTable(reopened, (handle) => reopened.#readDataBlock(handle), onProgress);
+  }
+
+  /**
+   * Closes the file now, or when the last open iterator closes. Idempotent. The table's
+   * cached blocks stay in the block cache (file numbers are never reused); whoever deletes
+   * the file evicts them.
+   */
+  close(): void {
+    this.#closeRequested = true;
+    if (this.#openIterators === 0 && !this.#closed) {
+      this.#closed = true;
+      this.#file.close();
+    }
+  }
+
+  /** Whether the file has been closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Decodes the block handle in the value of the index iterator's current entry, into a
+   * handle the table reuses (valid until the next call). For the table's iterators.
+   * @internal
+   */
+  decodeIndexValue(index: BlockIterator): BlockHandle {
+    const handle = this.#handle;
+    const data = index.block.data;
+    if (!decodeBlockHandleInto(data, index.valueStart, index.valueEnd, handle)) {
+      throw this.indexBlock.corruption('bad block handle in the index');
+    }
+    if (handle.offset + handle.size + BLOCK_TRAILER_BYTES > this.dataEndOffset) {
+      throw this.indexBlock.corruption(`index points past the data blocks (offset ${handle.offset})`);
+    }
+    return handle;
+  }
+
+  /** The data block at `handle`, from the block cache or read and verified. @internal */
+  dataBlock(handle: BlockHandle): Block {
+    const cache = this.#cache;
+    if (cache === undefined) return this.#readDataBlock(handle);
+    const cached = cache.get(this.fileNumber, handle.offset);
+    if (cached !== undefined) return cached;
+    const block = this.#readDataBlock(handle);
+    cache.insert(this.fileNumber, handle.offset, block);
+    return block;
+  }
+
+  /** Called by TableIterator.close(). @internal */
+  iteratorClosed(): void {
+    invariant(this.#openIterators > 0, 'more table iterators closed than opened');
+    this.#openIterators--;
+    if (this.#closeRequested) this.close();
+  }
+
+  #readDataBlock(handle: BlockHandle): Block {
+    invariant(!this.#closed, 'read from a closed table');
+    return new Block(readBlock(this.#file, handle, 'data'), this.#file.path, handle.offset);
+  }
+}
+
+/**
+ * Reads a block's contents: checks the trailer's checksum, then decompresses. Throws
+ * CorruptionError at the block's offset for any mismatch.
+ */
+function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string): Uint8Array {
+  const { offset, size } = handle;
+  const fail = (problem: string): CorruptionError =>
+    new CorruptionError(file.path, offset, `${what} block: ${problem}`);
+  if (size > MAX_BLOCK_BYTES) throw fail(`size ${size} is implausible`);
+  const raw = file.read(offset, size + BLOCK_TRAILER_BYTES);
+  if (raw.length !== size + BLOCK_TRAILER_BYTES) throw fail('truncated');
+  if (checksum32(raw, 0, size + 1) !== readU32(raw, size + 1)) throw fail('checksum mismatch');
+  const type = raw[size]!;
+  if (type === COMPRESSION_NONE) {
+    // Keep a cached block from pinning a larger (pooled) read buffer.
+    const exact = raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
+    return exact ? raw.subarray(0, size) : raw.slice(0, size);
+  }
+  if (type === COMPRESSION_LZ4) {
+    cursor.at = 0;
+    const uncompressedSize = getVarint(raw, cursor, size);
+    if (uncompressedSize < 0 || uncompressedSize > MAX_BLOCK_BYTES) throw fail('bad uncompressed size');
+    const out = lz4Decompress(raw.subarray(cursor.at, size), uncompressedSize);
+    if (out === undefined) throw fail('LZ4 data does not decode to the recorded size');
+    return out;
+  }
+  throw fail(`unknown compression type ${type}`);
+}

@@ -1,0 +1,38 @@
+/**
+ * Copies of values for Table.get, carved from shared slabs.
+ *
+ * Why: `get` must return a copy (the block stays cached and shared), and a plain
+ * `Uint8Array.prototype.slice` allocates a separate backing store for every array over 64
+ * bytes, which costs several times the rest of a cached point read. Small copies are
+ * instead views into a 16 KiB ArrayBuffer filled front to back, as Node's Buffer pool does.
+ *
+ * Trade-off (the same as Node's pool): a value kept alive keeps its whole slab alive, and
+ * `value.buffer` is the slab, not a buffer of the value's own. Each copy still owns its
+ * bytes: no two live copies overlap, so writing to one never changes another.
+ */
+
+const SLAB_BYTES = 16 * 1024;
+/** Larger values get their own buffer: a slab would fit too few of them to pay. */
+const MAX_SLAB_VALUE_BYTES = 1024;
+
+let slab = new Uint8Array(SLAB_BYTES);
+let used = 0;
+
+/** A copy of src[start, end) that the caller owns. */
+export function copyValue(src: Uint8Array, start: number, end: number): Uint8Array {
+  const length = end - start;
+  if (length > MAX_SLAB_VALUE_BYTES) return src.slice(start, end);
+  if (used + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    used = 0;
+  }
+  const out = new Uint8Array(slab.buffer, used, length);
+  if (length <= 16) {
+    for (let i = 0; i < length; i++) slab[used + i] = src[start + i]!;
+  } else {
+    slab.set(src.subarray(start, end), used);
+  }
+  // Keep copies 8-byte aligned so callers may view them as wider typed arrays.
+  used += (length + 7) & ~7;
+  return out;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
+
+const text = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString();
+
+describe('Engine basics', () => {
+  it('reads back puts, deletes and batches across flushes, compactions and a reopen', async () => {
+    const fs = new MemoryFileSystem();
+    const options = {
+      fileSystem: fs,
+      writeBufferSizeBytes: 4096,
+      targetFileSizeBytes: 4096,
+      maxBytesForLevelBase: 16 * 1024,
+      blockSizeBytes: 1024,
+    };
+    let db = await Engine.open('/db', options);
+    for (let i = 0; i < 2000; i++) await db.put(`key${String(i).padStart(5, '0')}`, `value${i}`);
+    for (let i = 0; i < 2000; i += 3) await db.delete(`key${String(i).padStart(5, '0')}`);
+    await db.write(new WriteBatch().put('a', '1').put('b', '2').delete('key00001'));
+    expect(text(db.get('key00002'))).toBe('value2');
+    expect(db.get('key00003')).toBeUndefined();
+    expect(db.get('key00001')).toBeUndefined();
+    await db.compactRange();
+    expect(text(db.get('key01999'))).toBe('value1999');
+    expect(db.get('key01998')).toBeUndefined();
+    const keys = [...db.iterator({ gte: 'key00000', lt: 'key00010' })].map(([k]) => text(k));
+    expect(keys).toEqual(['key00002', 'key00004', 'key00005', 'key00007', 'key00008']);
+    const rev = [...db.iterator({ gte: 'key00000', lt: 'key00010', reverse: true })].map(([k]) => text(k));
+    expect(rev).toEqual(['key00008', 'key00007', 'key00005', 'key00004', 'key00002']);
+    const stats = db.stats();
+    expect(stats.flushes).toBeGreaterThan(0);
+    await db.close();
+    db = await Engine.open('/db', options);
+    expect(text(db.get('a'))).toBe('1');
+    expect(text(db.get('key00002'))).toBe('value2');
+    expect(db.get('key00003')).toBeUndefined();
+    await db.close();
+  });
+});

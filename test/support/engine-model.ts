@@ -1,0 +1,44 @@
+/**
+ * A reference model of the engine for property tests: a map from key to value with the
+ * obvious semantics, plus frozen copies for snapshots. Keys and values are strings here;
+ * the engine sees them as UTF-8 bytes, whose byte order matches the code-unit order of the
+ * ASCII keys the generators produce.
+ */
+export class EngineModel {
+  data = new Map<string, string>();
+  snapshots: Array<Map<string, string> | undefined> = [];
+
+  put(k: string, v: string): void {
+    this.data.set(k, v);
+  }
+
+  delete(k: string): void {
+    this.data.delete(k);
+  }
+
+  snapshot(): number {
+    this.snapshots.push(new Map(this.data));
+    return this.snapshots.length - 1;
+  }
+
+  /** Entries in key order within bounds, reversed if asked, cut at limit. */
+  static range(
+    data: Map<string, string>,
+    o: { gt?: string; gte?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number },
+  ): Array<[string, string]> {
+    let keys = [...data.keys()].sort();
+    keys = keys.filter(
+      (k) =>
+        (o.gt === undefined || k > o.gt) &&
+        (o.gte === undefined || k >= o.gte) &&
+        (o.lt === undefined || k < o.lt) &&
+        (o.lte === undefined || k <= o.lte),
+    );
+    if (o.reverse) keys.reverse();
+    if (o.limit !== undefined && o.limit >= 0) keys = keys.slice(0, o.limit);
+    return keys.map((k) => [k, data.get(k)!]);
+  }
+}
+
+export const text = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
