@@ -228,7 +228,7 @@ export class Engine {
       if (batch.length === 0) return Promise.resolve();
       const need = batchEntryBytes(batch);
       if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyBatch(batch, need, sync);
-      return this.#admit(need).then(() => this.#applyBatch(batch, need, sync));
+      return this.#admit(need, () => this.#applyBatch(batch, need, sync));
     } catch (err) {
       return rejected(err);
     }
@@ -237,7 +237,7 @@ export class Engine {
   #writeOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
     const need = MemTable.requiredBytes(key.length, value.length);
     if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyOne(kind, key, value, sync);
-    return this.#admit(need).then(() => this.#applyOne(kind, key, value, sync));
+    return this.#admit(need, () => this.#applyOne(kind, key, value, sync));
   }
 
   #applyOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
@@ -292,12 +292,17 @@ export class Engine {
     );
   }
 
-  /** Waits until a write needing `need` memtable bytes may proceed, switching memtables if needed. */
-  async #admit(need: number): Promise<void> {
+  /**
+   * The slow path of a write: waits until `need` memtable bytes are free (switching memtables,
+   * or stalling for flush and compaction), then calls `apply` in the same synchronous step
+   * as the final room check, so no other writer can take the room in between.
+   */
+  async #admit(need: number, apply: () => Promise<void>): Promise<void> {
     while (this.#admission) await this.#admission;
     let release!: () => void;
     this.#admission = new Promise<void>((resolve) => (release = resolve));
     let stalledAt = 0;
+    let committed: Promise<void>;
     try {
       for (;;) {
         this.#checkWrite('Engine.write', undefined);
@@ -315,11 +320,13 @@ export class Engine {
         }
         await this.#switchMemtable(need);
       }
+      committed = apply();
     } finally {
       if (stalledAt !== 0) this.#stallMs += performance.now() - stalledAt;
       this.#admission = undefined;
       release();
     }
+    return committed;
   }
 
   /** Seals the active memtable, starts a new WAL and memtable, and schedules the flush. */
