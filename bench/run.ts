@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: runs the db_bench workloads against statefn and its peers in one
+ * invocation and writes BENCHMARKS.md (plus JSON) from what it measured.
+ *
+ * This process only coordinates: each store is benchmarked by store-runner.js in a child
+ * process of its own, one after another (two cores: running contenders side by side would
+ * measure the contention). A watchdog kills a child that stays silent too long, so one hung
+ * store cannot stall the run; its failure is recorded in the report.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { USAGE, parseBenchOptions } from './cli/bench-options.js';
+import type { BenchOptions } from './cli/bench-options.js';
+import { ROOT_PACKAGE_NAME, findProjectRoot } from './project-root.js';
+import { formatBytes, formatInteger } from './report/format.js';
+import { collectMachineInfo, isMemoryFileSystem, packageVersion } from './report/machine-info.js';
+import { renderMarkdown, storeSummary } from './report/markdown.js';
+import type { BenchReport, StoreRun, WorkloadFailure, WorkloadResult } from './report/results.js';
+import { checkTargets } from './report/targets.js';
+import { isRunnerMessage } from './runner-messages.js';
+import type { StartMessage } from './runner-messages.js';
+import { BLOCK_CACHE_BYTES, WRITE_BUFFER_BYTES } from './store-settings.js';
+import { STORE_PACKAGES, SUBJECT_STORE } from './stores/store-registry.js';
+import type { StoreName } from './stores/store-registry.js';
+import { WORKLOADS } from './workloads/workload-registry.js';
+
+/** A child that prints nothing for this long is taken to hang and is killed. */
+const WATCHDOG_MS = 5 * 60_000;
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    console.error(USAGE);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = findProjectRoot(here);
+  const dataDir = resolve(options.dataDir ?? join(tmpdir(), 'statefn-bench'));
+  await mkdir(dataDir, { recursive: true });
+  const machine = await collectMachineInfo(root, dataDir);
+  const s = options.sizes;
+  console.log(
+    `statefn bench (${options.size}): ${formatInteger(s.num)} keys, ${formatInteger(s.reads)} reads, ` +
+      `${formatInteger(s.seeks)} seeks, fillsync ${formatInteger(s.syncOps)} / fillsync64 ${formatInteger(s.sync64Ops)} writes`,
+  );
+  console.log(`stores: ${options.stores.join(', ')}; workloads: ${options.workloads.join(', ')}`);
+  console.log(
+    `${machine.cpuModel}, ${machine.cores} cores, ${formatBytes(machine.memoryBytes)}, ${machine.os}, Node ${machine.node}`,
+  );
+  console.log(`data: ${dataDir} (${machine.dataDirFileSystem})`);
+  if (isMemoryFileSystem(machine.dataDirFileSystem)) {
+    console.warn(
+      'WARNING: the data directory is in memory; fsync figures will mean nothing. Use --data-dir.',
+    );
+  }
+
+  const runnerPath = join(here, 'store-runner.js');
+  const runs: StoreRun[] = [];
+  for (const store of options.stores) {
+    const run = await runStore(runnerPath, store, options, dataDir, root);
+    runs.push(run);
+    if (run.results.length > 0) console.log(`\n${storeSummary(run)}\n`);
+  }
+
+  const report: BenchReport = {
+    machine,
+    size: options.size,
+    sizes: options.sizes,
+    seed: options.seed,
+    blockCacheBytes: BLOCK_CACHE_BYTES,
+    writeBufferBytes: WRITE_BUFFER_BYTES,
+    workloads: options.workloads,
+    runs,
+  };
+
+  const jsonPath = resolve(options.json ?? join(dataDir, 'results', 'latest.json'));
+  await mkdir(dirname(jsonPath), { recursive: true });
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  const markdownPath = resolve(
+    options.out ??
+      (options.size === 'default'
+        ? join(root, 'BENCHMARKS.md')
+        : join(dataDir, `BENCHMARKS.${options.size}.md`)),
+  );
+  await writeFile(markdownPath, renderMarkdown(report, WORKLOADS, SUBJECT_STORE));
+
+  console.log('Targets:');
+  for (const check of checkTargets(report, SUBJECT_STORE)) {
+    console.log(`  ${check.status.padEnd(12)} ${check.target}: ${check.measured}`);
+  }
+  console.log(`\nwrote ${markdownPath}\nwrote ${jsonPath}`);
+  const failed = runs.some((run) => run.error !== undefined || run.failures.length > 0);
+  return failed ? 1 : 0;
+}
+
+/** Benchmarks one store in a child process and collects what it reports. */
+async function runStore(
+  runnerPath: string,
+  store: StoreName,
+  options: BenchOptions,
+  dataDir: string,
+  root: string,
+): Promise<StoreRun> {
+  console.log(`\n== ${store} ==`);
+  const dir = await mkdtemp(join(dataDir, `${store}-`));
+  const results: WorkloadResult[] = [];
+  const failures: WorkloadFailure[] = [];
+  let packageName = STORE_PACKAGES[store];
+  let apiSummary = '';
+  let peakRssBytes = 0;
+  let error: string | undefined;
+  let done = false;
+
+  const child = fork(runnerPath, [], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'json',
+  });
+  let lastHeardMs = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastHeardMs < WATCHDOG_MS) return;
+    error = `no progress for ${WATCHDOG_MS / 1000} s; the runner was killed`;
+    console.error(`[${store}] ${error}`);
+    child.kill('SIGKILL');
+  }, 1000);
+
+  child.on('message', (message: unknown) => {
+    lastHeardMs = Date.now();
+    if (!isRunnerMessage(message)) return;
+    switch (message.type) {
+      case 'heartbeat':
+        break;
+      case 'loaded':
+        packageName = message.packageName;
+        apiSummary = message.apiSummary;
+        break;
+      case 'result':
+        results.push(message.result);
+        break;
+      case 'failure':
+        failures.push(message.failure);
+        break;
+      case 'done':
+        done = true;
+        peakRssBytes = message.peakRssBytes;
+        break;
+      case 'fatal':
+        error = message.error;
+        break;
+    }
+  });
+
+  const start: StartMessage = {
+    type: 'start',
+    store,
+    workloads: options.workloads,
+    sizes: options.sizes,
+    seed: options.seed,
+    dir,
+    blockCacheBytes: BLOCK_CACHE_BYTES,
+    writeBufferBytes: WRITE_BUFFER_BYTES,
+  };
+  child.send(start);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearInterval(watchdog);
+  await rm(dir, { recursive: true, force: true });
+  if (!done && error === undefined) {
+    error = `runner exited early (${signal !== null ? `signal ${signal}` : `code ${String(code)}`})`;
+  }
+
+  return {
+    store,
+    packageName,
+    version: packageVersion(root, packageName, ROOT_PACKAGE_NAME),
+    apiSummary,
+    results,
+    failures,
+    peakRssBytes,
+    error,
+  };
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

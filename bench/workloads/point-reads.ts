@@ -1,0 +1,93 @@
+/**
+ * readrandom and multireadrandom: lookups of keys that are all present. Both count misses and
+ * report them, because a miss in a loaded store means lost data, not a slow read.
+ */
+import { LatencyRecorder } from '../measure/latency-recorder.js';
+import { KEY_SIZE_BYTES } from '../data/key-generator.js';
+import { now } from '../measure/clock.js';
+import type { Workload, WorkloadContext, WorkloadMeasurement } from './workload.js';
+
+/** Keys per multi-get in multireadrandom. */
+export const MULTI_GET_KEYS = 100;
+
+async function runReadRandom(context: WorkloadContext): Promise<WorkloadMeasurement> {
+  const { store, keys, random, sizes } = context;
+  const total = sizes.reads;
+  const latency = new LatencyRecorder(total);
+  const meter = context.meter(total);
+  let found = 0;
+  let bytes = 0;
+
+  const start = now();
+  for (let done = 0; done < total; done++) {
+    const key = keys.keyAt(keys.randomIndex(random));
+    const getStart = now();
+    const value = store.getSync(key);
+    latency.record(now() - getStart);
+    if (value !== undefined) {
+      found++;
+      bytes += KEY_SIZE_BYTES + value.length;
+    }
+    meter.tick(done);
+  }
+  const elapsedNs = Number(now() - start);
+
+  return { ops: total, elapsedNs, bytes, latency: latency.summary(), notes: missNotes(total, found) };
+}
+
+async function runMultiReadRandom(context: WorkloadContext): Promise<WorkloadMeasurement> {
+  const { store, keys, random, sizes } = context;
+  const total = sizes.reads;
+  const latency = new LatencyRecorder(Math.ceil(total / MULTI_GET_KEYS));
+  const meter = context.meter(total);
+  let found = 0;
+  let bytes = 0;
+
+  const start = now();
+  for (let done = 0; done < total;) {
+    const size = Math.min(MULTI_GET_KEYS, total - done);
+    const batch = new Array<Buffer>(size);
+    for (let i = 0; i < size; i++) batch[i] = keys.keyAt(keys.randomIndex(random));
+    const getStart = now();
+    const pending = store.getMany(batch);
+    const values = pending instanceof Promise ? await pending : pending;
+    latency.record(now() - getStart);
+    for (const value of values) {
+      if (value === undefined) continue;
+      found++;
+      bytes += KEY_SIZE_BYTES + value.length;
+    }
+    done += size;
+    meter.check(done);
+  }
+  const elapsedNs = Number(now() - start);
+
+  return { ops: total, elapsedNs, bytes, latency: latency.summary(), notes: missNotes(total, found) };
+}
+
+function missNotes(total: number, found: number): string[] {
+  return found === total
+    ? []
+    : [`${(total - found).toLocaleString('en-US')} of ${total.toLocaleString('en-US')} keys NOT FOUND`];
+}
+
+/** db_bench readrandom: synchronous point reads of random present keys. */
+export const READ_RANDOM: Workload = {
+  name: 'readrandom',
+  latencyUnit: 'one get',
+  method:
+    "Reads `reads` keys drawn at random (with replacement) from a store that holds every key, one at a time through each store's synchronous get.",
+  requires: 'loaded',
+  leaves: 'loaded',
+  run: runReadRandom,
+};
+
+/** db_bench multireadrandom: random present keys read through multi-gets. */
+export const MULTI_READ_RANDOM: Workload = {
+  name: 'multireadrandom',
+  latencyUnit: `a multi-get of ${MULTI_GET_KEYS} keys`,
+  method: `Reads \`reads\` random keys in multi-gets of ${MULTI_GET_KEYS} (getMany); ops/s counts keys, not calls.`,
+  requires: 'loaded',
+  leaves: 'loaded',
+  run: runMultiReadRandom,
+};
