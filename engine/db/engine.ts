@@ -673,6 +673,9 @@ export class Engine {
     for (let level = 0; level < version.numLevels; level++) {
       if (version.overlappingFiles(level, s, e).length > 0) deepest = level;
     }
+    // Level 0 always moves down, even when it is the only level with data: its files
+    // overlap, and merging them is what a compaction of the range is for.
+    if (deepest === 0 && version.overlappingFiles(0, s, e).length > 0) deepest = 1;
     this.#manualWaiting++;
     try {
       for (let level = 0; level < deepest; level++) {
