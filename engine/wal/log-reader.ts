@@ -12,6 +12,10 @@
  * position (any offset, not only block starts) there is a header whose type is known, whose
  * length fits its block and the file, and whose checksum verifies.
  *
+ * One exception: when a whole page-aligned 4 KiB page of zeros lies between the bad record
+ * and the next valid one, the OS wrote back a later page of unsynced data before an earlier
+ * one; that is a torn tail too (see hasZeroPage).
+ *
  * Known limitation: a user value that itself contains a verbatim log record (say, a copied
  * WAL stored as a value) could be taken for a following record when the record carrying it
  * is torn, and the tail would then be reported as corruption rather than dropped.
@@ -127,7 +131,7 @@ export function readLogRecords(data: Uint8Array, fileName: string): LogReadResul
     return { records, tornTailOffset: fragmentStart >= 0 ? fragmentStart : undefined, logNumber };
   }
   const follower = findValidRecordAfter(data, pos);
-  if (follower >= 0) {
+  if (follower >= 0 && !hasZeroPage(data, pos, follower)) {
     throw new CorruptionError(
       fileName,
       pos,
@@ -135,6 +139,32 @@ export function readLogRecords(data: Uint8Array, fileName: string): LogReadResul
     );
   }
   return { records, tornTailOffset: fragmentStart >= 0 ? fragmentStart : pos, logNumber };
+}
+
+/** Size of the page unit in which the OS writes back file data. */
+const PAGE_BYTES = 4096;
+
+/**
+ * Whether data[from, to) contains a whole page-aligned page of zeros: the mark of a page the
+ * OS never wrote back before a crash while it did write a later one. fsync persists every
+ * earlier byte of a file, so such a hole cannot lie before a synced record: the records
+ * after it were not synced either, and dropping them keeps the recovered state a prefix of
+ * what was acknowledged as durable. Bit rot does not zero a whole page, so other damage
+ * followed by valid records is still reported as corruption.
+ */
+function hasZeroPage(data: Uint8Array, from: number, to: number): boolean {
+  let page = Math.ceil(from / PAGE_BYTES) * PAGE_BYTES;
+  for (; page + PAGE_BYTES <= to; page += PAGE_BYTES) {
+    let zero = true;
+    for (let i = page; i < page + PAGE_BYTES; i++) {
+      if (data[i] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero) return true;
+  }
+  return false;
 }
 
 /**

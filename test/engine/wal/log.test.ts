@@ -310,3 +310,33 @@ describe('readLogRecords torn-tail policy', () => {
     }
   });
 });
+
+describe('out-of-order writeback', () => {
+  it('a zeroed page before later valid records is a torn tail, not corruption, and only records before it survive', async () => {
+    await initHashing();
+    const fs = new MemoryFileSystem();
+    const writer = new LogWriter(fs.openWritable('/w.log', 'create'), 7);
+    const payloads = Array.from({ length: 12 }, (_, i) => new Uint8Array(1000).fill(i + 1));
+    for (const p of payloads) writer.addRecord(p);
+    writer.flush();
+    const data = fs.readFile('/w.log');
+    // The OS wrote back pages 0 and 2 but not page 1 (bytes 4096..8191).
+    data.fill(0, 4096, 8192);
+    const { records, tornTailOffset } = readLogRecords(data, '/w.log');
+    expect(tornTailOffset).toBeDefined();
+    expect(tornTailOffset!).toBeLessThanOrEqual(4096);
+    expect(records.length).toBeGreaterThan(0);
+    records.forEach((r, i) => expect(r.payload).toEqual(payloads[i]));
+  });
+
+  it('damage that is not a zeroed page before later valid records is still corruption', async () => {
+    await initHashing();
+    const fs = new MemoryFileSystem();
+    const writer = new LogWriter(fs.openWritable('/w.log', 'create'), 7);
+    for (let i = 0; i < 12; i++) writer.addRecord(new Uint8Array(1000).fill(i + 1));
+    writer.flush();
+    const data = fs.readFile('/w.log');
+    data.fill(0, 4096, 8000); // not a whole page
+    expect(() => readLogRecords(data, '/w.log')).toThrow(CorruptionError);
+  });
+});
