@@ -71,6 +71,8 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       prepareNewDirectory(fs, dir, options);
     }
     checkTablesExist(fs, dir, versions);
+    if (versions.manifestNumber !== 0) checkOldestLogExists(fs, dir, versions);
+    markFileNumbersUsed(fs, dir, versions);
     const blockCache = new BlockCache(options.blockCacheBytes);
     tableCache = new TableCache(fs, dir, { maxOpenFiles: options.maxOpenFiles, blockCache });
     runner = makeRunner(fs, options);
@@ -136,6 +138,37 @@ function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptio
   }
   // Leftovers of a creation that crashed before CURRENT existed: nothing was acknowledged.
   for (const n of names) fs.remove(joinPath(dir, n));
+}
+
+/**
+ * Moves the file-number counter past every number already in the directory. WALs created
+ * after the MANIFEST's last edit carry numbers it never recorded; recovery must not hand
+ * one of them out again (creating a file truncates it, and the log being replayed would be
+ * destroyed before the new MANIFEST is committed).
+ */
+function markFileNumbersUsed(fs: FileSystem, dir: string, versions: VersionSet): void {
+  for (const name of fs.list(dir)) {
+    const parsed = parseFileName(name);
+    if (parsed && parsed.number >= versions.nextFileNumber) versions.nextFileNumber = parsed.number + 1;
+  }
+}
+
+/**
+ * The WAL the MANIFEST names as the oldest still needed must exist: it is deleted only after
+ * a later edit, which moves the log number past it, is committed. If it is missing, such an
+ * edit was committed and then lost — a damaged last MANIFEST record taken for a torn write —
+ * and opening would silently lose the data that edit flushed. (A lost compaction edit shows
+ * up the same way, as missing input SSTs, in checkTablesExist.)
+ */
+function checkOldestLogExists(fs: FileSystem, dir: string, versions: VersionSet): void {
+  const name = walFileName(versions.logNumber);
+  if (!fs.exists(joinPath(dir, name))) {
+    throw new CorruptionError(
+      joinPath(dir, versions.manifestFileName),
+      undefined,
+      `the MANIFEST names ${name} as the oldest write-ahead log still needed, but it is missing: a committed MANIFEST edit was lost`,
+    );
+  }
 }
 
 function checkTablesExist(fs: FileSystem, dir: string, versions: VersionSet): void {
