@@ -30,10 +30,11 @@ import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { resolveOptions } from '../options.js';
 import { initHashing } from '../util/checksum.js';
-import { LOCK_FILE, parseFileName, tableFileName, walFileName } from '../version/file-names.js';
+import { CURRENT_FILE, LOCK_FILE, parseFileName, tableFileName, walFileName } from '../version/file-names.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { VersionEdit } from '../version/version-edit.js';
 import { VersionSet } from '../version/version-set.js';
+import { looksLikeStatefnLog } from '../wal/log-format.js';
 import { readLogRecords } from '../wal/log-reader.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { Engine } from './engine.js';
@@ -51,6 +52,8 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     }
     fs.mkdirp(dir);
   }
+  // Before the lock: refusing another program's directory must not touch its LOCK file.
+  checkDirectoryFormat(fs, dir);
   const lock = fs.lock(joinPath(dir, LOCK_FILE));
   let runner: JobRunner | undefined;
   let tableCache: TableCache | undefined;
@@ -124,18 +127,43 @@ function makeRunner(fs: FileSystem, options: ResolvedOptions): JobRunner {
   return new InlineJobRunner(fs);
 }
 
+/**
+ * Read-only check that `dir` is a statefn engine directory or could become one: CURRENT (if
+ * any) names a MANIFEST that is a statefn log, or, without CURRENT, every file has an engine
+ * name. Anything else is another program's directory: IncompatibleFormatError.
+ */
+function checkDirectoryFormat(fs: FileSystem, dir: string): void {
+  const currentPath = joinPath(dir, CURRENT_FILE);
+  if (!fs.exists(currentPath)) {
+    const foreign = fs.list(dir).filter((n) => n !== LOCK_FILE && parseFileName(n) === undefined);
+    if (foreign.length > 0) {
+      const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
+      throw new IncompatibleFormatError(
+        `Engine.open: ${dir} is not empty and is not a statefn engine directory (found ${shown})`,
+      );
+    }
+    return;
+  }
+  const m = /^(MANIFEST-\d+)\n$/.exec(new TextDecoder().decode(fs.readFile(currentPath)));
+  if (!m) {
+    throw new IncompatibleFormatError(
+      `Engine.open: ${currentPath} does not name a statefn MANIFEST (is this another program's data directory?)`,
+    );
+  }
+  const manifest = joinPath(dir, m[1]!);
+  if (fs.exists(manifest) && !looksLikeStatefnLog(fs.readFile(manifest))) {
+    throw new IncompatibleFormatError(
+      `Engine.open: ${manifest} is not a statefn MANIFEST (is this another program's data directory?)`,
+    );
+  }
+}
+
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {
   if (!options.createIfMissing) {
     throw new InvalidArgumentError(`Engine.open: ${dir} holds no engine and createIfMissing is false`);
   }
+  // checkDirectoryFormat ruled out foreign files before the lock was taken.
   const names = fs.list(dir).filter((n) => n !== LOCK_FILE);
-  const foreign = names.filter((n) => parseFileName(n) === undefined);
-  if (foreign.length > 0) {
-    const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
-    throw new IncompatibleFormatError(
-      `Engine.open: ${dir} is not empty and is not a statefn engine directory (found ${shown})`,
-    );
-  }
   // Leftovers of a creation that crashed before CURRENT existed: nothing was acknowledged.
   for (const n of names) fs.remove(joinPath(dir, n));
 }

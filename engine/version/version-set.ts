@@ -19,6 +19,7 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { invariant } from '../util/invariant.js';
 import { LogWriter } from '../wal/log-writer.js';
+import { looksLikeStatefnLog } from '../wal/log-format.js';
 import { readLogRecords } from '../wal/log-reader.js';
 import { CURRENT_FILE, manifestFileName, tempFileName } from './file-names.js';
 import { Version } from './version.js';
@@ -112,7 +113,14 @@ export class VersionSet {
     if (!this.#fs.exists(path)) {
       throw new CorruptionError(path, undefined, 'CURRENT names a MANIFEST that does not exist');
     }
-    const { records } = readLogRecords(this.#fs.readFile(path), path);
+    const data = this.#fs.readFile(path);
+    if (!looksLikeStatefnLog(data)) {
+      // LevelDB's CURRENT looks like ours; its MANIFEST does not start with our header record.
+      throw new IncompatibleFormatError(
+        `Engine.open: ${path} is not a statefn MANIFEST (is this another program's data directory?)`,
+      );
+    }
+    const { records } = readLogRecords(data, path);
     if (records.length === 0) {
       throw new CorruptionError(path, 0, 'MANIFEST holds no complete record');
     }

@@ -73,3 +73,16 @@ export function decodeLogFileHeader(payload: Uint8Array, fileName: string): numb
   }
   return logNumber;
 }
+
+/**
+ * Whether `data` (the start of a file) looks like a statefn log: its first record is framed
+ * as a FILE_HEADER (type and length) or its payload starts with the magic. A single damaged
+ * byte cannot hit both, so damage in our own file still reads as ours (and is then reported
+ * as corruption by the reader); a file of another format (LevelDB's MANIFEST) matches neither.
+ */
+export function looksLikeStatefnLog(data: Uint8Array): boolean {
+  if (data.length < LOG_HEADER_BYTES + 4) return false;
+  const framed =
+    data[6] === LogRecordType.FileHeader && (data[4]! | (data[5]! << 8)) === WAL_FILE_HEADER_PAYLOAD_BYTES;
+  return framed || readU32(data, LOG_HEADER_BYTES) === WAL_MAGIC;
+}

@@ -878,7 +878,7 @@ describe('directories of other programs', () => {
     // check (LevelDB uses CRC32C), the shared log reader takes it for a torn tail, and open
     // reports "MANIFEST holds no complete record" as CorruptionError: the user is told their
     // data is damaged. errors.ts documents IncompatibleFormatError for another program's files.
-    it.fails('a LevelDB directory is refused with IncompatibleFormatError', async () => {
+    it('a LevelDB directory is refused with IncompatibleFormatError', async () => {
       const dir = await levelDbDirectory();
       const err = await openError(() => Engine.open(dir, TINY));
       expect(err).toBeInstanceOf(IncompatibleFormatError);
@@ -889,7 +889,7 @@ describe('directories of other programs', () => {
     // directory deletes LevelDB's LOCK file, even when the open then fails. A LevelDB process
     // holding that directory keeps its fcntl lock on the unlinked file, so a second LevelDB
     // process can then open the same directory.
-    it.fails('a failed open of a LevelDB directory leaves every file of it in place', async () => {
+    it('a failed open of a LevelDB directory leaves every file of it in place', async () => {
       const dir = await levelDbDirectory();
       const before = nodeFs.readdirSync(dir).sort();
       await openError(() => Engine.open(dir, TINY));
