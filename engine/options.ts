@@ -149,8 +149,23 @@ const KNOWN = new Set([
   'numLevels',
   'backgroundMode',
   'fileSystem',
-  'restoreFrom',
 ]);
+
+const FILE_SYSTEM_METHODS = [
+  'mkdirp',
+  'list',
+  'exists',
+  'fileSize',
+  'readFile',
+  'openWritable',
+  'openRandomAccess',
+  'rename',
+  'remove',
+  'removeDir',
+  'linkOrCopy',
+  'syncDir',
+  'lock',
+] as const;
 
 /** Validates `input` and fills in defaults. Throws InvalidArgumentError naming the option. */
 export function resolveOptions(input: unknown): ResolvedOptions {
@@ -178,8 +193,17 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     );
   }
   const fileSystem = o['fileSystem'];
-  if (fileSystem !== undefined && (typeof fileSystem !== 'object' || fileSystem === null)) {
-    throw new InvalidArgumentError('Engine.open: fileSystem must be a FileSystem object');
+  if (fileSystem !== undefined) {
+    if (typeof fileSystem !== 'object' || fileSystem === null) {
+      throw new InvalidArgumentError('Engine.open: fileSystem must be a FileSystem object');
+    }
+    const fsObject = fileSystem as Record<string, unknown>;
+    const missing = FILE_SYSTEM_METHODS.filter((m) => typeof fsObject[m] !== 'function');
+    if (missing.length > 0) {
+      throw new InvalidArgumentError(
+        `Engine.open: fileSystem must be a FileSystem object; it lacks ${missing.join(', ')}`,
+      );
+    }
   }
   return {
     createIfMissing: bool(o, 'createIfMissing', true),

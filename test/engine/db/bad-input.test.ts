@@ -215,7 +215,7 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
   // BUG (engine/options.ts, KNOWN): 'restoreFrom' is in the set of known option names, but
   // EngineOptions does not declare it and nothing reads it, so Engine.open(dir,
   // { restoreFrom }) silently opens (or creates) `dir` without restoring anything.
-  it.fails('rejects restoreFrom, an option no code implements', async () => {
+  it('rejects restoreFrom, an option no code implements yet', async () => {
     const err = await rejection(
       Engine.open(
         DIR,
@@ -235,9 +235,14 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
   // BUG (engine/options.ts, resolveOptions: only `typeof fileSystem === 'object'` is checked):
   // an object without the FileSystem methods passes validation, and open then fails with a
   // TypeError ("fs.exists is not a function") instead of an InvalidArgumentError naming the option.
-  it.fails('rejects a fileSystem object that lacks the FileSystem methods', async () => {
+  it('rejects a fileSystem object that lacks the FileSystem methods', async () => {
     const err = await rejection(Engine.open(DIR, { fileSystem: untyped<FileSystem>({}) }));
-    expectError(err, InvalidArgumentError, 'Engine.open: fileSystem must be a FileSystem object');
+    expectError(
+      err,
+      InvalidArgumentError,
+      'Engine.open: fileSystem must be a FileSystem object; it lacks mkdirp, list, exists, fileSize, ' +
+        'readFile, openWritable, openRandomAccess, rename, remove, removeDir, linkOrCopy, syncDir, lock',
+    );
   });
 
   it("rejects backgroundMode 'worker' on an in-memory file system, and the directory then opens", async () => {
