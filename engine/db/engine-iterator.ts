@@ -97,7 +97,7 @@ export class EngineIterator implements IterableIterator<Entry> {
   readonly #reverse: boolean;
   readonly #limit: number;
   #release: (() => void) | undefined;
-  #checkOpen: () => void;
+  #checkOpen: (api: string) => void;
   #emitted = 0;
   #started = false;
   #done = false;
@@ -110,7 +110,7 @@ export class EngineIterator implements IterableIterator<Entry> {
     sequence: number,
     options: { bounds: Bounds; reverse: boolean; limit: number },
     release: () => void,
-    checkOpen: () => void,
+    checkOpen: (api: string) => void,
   ) {
     this.#it = it;
     this.#sequence = sequence;
@@ -183,7 +183,7 @@ export class EngineIterator implements IterableIterator<Entry> {
   }
 
   #ensureOpen(api: string): void {
-    this.#checkOpen();
+    this.#checkOpen(api);
     if (this.#release === undefined) throw new ClosedError(`${api}: the iterator was closed`);
   }
 

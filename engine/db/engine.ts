@@ -388,7 +388,7 @@ export class Engine {
     if (s === undefined) return this.#pipeline.visibleSequence;
     if (!(s instanceof Snapshot))
       throw new InvalidArgumentError(`${api}: options.snapshot must be a Snapshot`);
-    s.check(api);
+    s.check(api, this.#snapshots);
     return s.sequence;
   }
 
@@ -403,7 +403,14 @@ export class Engine {
     const seq = this.#readSequence('Engine.iterator', options);
     const version = this.#versions.current;
     version.ref();
-    const internal = this.#internalIterator(version);
+    let internal: InternalIterator;
+    try {
+      internal = this.#internalIterator(version);
+    } catch (err) {
+      // Opening a table failed (e.g. corruption): nothing may stay pinned.
+      version.unref();
+      throw err;
+    }
     const pin = { released: false };
     const unpin = (): void => {
       if (pin.released) return;
@@ -418,7 +425,7 @@ export class Engine {
         ITERATOR_PINS.unregister(pin);
         unpin();
       },
-      () => this.#checkOpen('EngineIterator'),
+      (api) => this.#checkOpen(api),
     );
     ITERATOR_PINS.register(iterator, unpin, pin);
     return iterator;
@@ -532,6 +539,8 @@ export class Engine {
       edit.lastSequence = this.#lastSequence;
       await this.#versions.logAndApply(edit);
       t.imms.shift();
+      // Lets a later memtable reuse the arena (see memtable/arena-pool.ts).
+      imm.mem.release();
       this.#flushes++;
       this.#flushBytes += result.bytesWritten;
     } finally {
@@ -665,6 +674,7 @@ export class Engine {
    * down to the deepest level that holds data in that range. Flushes first.
    */
   async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+    this.#checkWrite('Engine.compactRange', undefined);
     const s = start === undefined ? undefined : toBytes(start, 'Engine.compactRange', 'start');
     const e = end === undefined ? undefined : toBytes(end, 'Engine.compactRange', 'end');
     await this.flush();

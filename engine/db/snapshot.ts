@@ -3,7 +3,7 @@
  * compaction keeps every version it can see (the oldest live snapshot bounds what may be
  * dropped; see compaction/run-job.ts).
  */
-import { ClosedError } from '../errors.js';
+import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { invariant } from '../util/invariant.js';
 
 /** A consistent view of the engine, from `Engine.snapshot()`. Call `release()` when done. */
@@ -29,9 +29,12 @@ export class Snapshot {
     this.#list = undefined;
   }
 
-  /** @internal Throws if the snapshot was released. */
-  check(api: string): void {
+  /** @internal Throws if the snapshot was released or was taken from another engine. */
+  check(api: string, owner: SnapshotList): void {
     if (this.#list === undefined) throw new ClosedError(`${api}: the snapshot was released`);
+    if (this.#list !== owner) {
+      throw new InvalidArgumentError(`${api}: options.snapshot was taken from another engine`);
+    }
   }
 }
 
