@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { MemoryFileSystem } from '../../../engine/env/memory-file-system.js';
-import { writeU32 } from '../../../engine/util/bytes.js';
+import { concatBytes, writeU32 } from '../../../engine/util/bytes.js';
 import { checksum32 } from '../../../engine/util/checksum.js';
 import { LOG_BLOCK_BYTES, LOG_HEADER_BYTES, encodeLogFileHeader } from '../../../engine/wal/log-format.js';
 import { LogWriter } from '../../../engine/wal/log-writer.js';
@@ -60,17 +60,8 @@ export function headerRecord(logNumber = LOG_NUMBER): Uint8Array {
   return frame(5, encodeLogFileHeader(logNumber));
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** Concatenation, from the engine's byte helpers. */
+export const concat = concatBytes;
 
 /** A payload of `length` bytes derived from `seed`, so each record is recognizable. */
 export function payloadOf(length: number, seed: number): Uint8Array {
