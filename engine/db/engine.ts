@@ -635,8 +635,10 @@ export class Engine {
   }
 
   /** Waits until background work has nothing left that `done` cares about. */
-  async #waitUntil(done: () => boolean): Promise<void> {
+  async #waitUntil(done: () => boolean, api: string): Promise<void> {
     while (!done()) {
+      // Closing starts no new job, so whatever this waits for would never come.
+      if (this.#closing) throw new ClosedError(`${api}: the engine was closed while this call waited`);
       if (this.#backgroundError)
         throw new BackgroundError(`background work failed: ${this.#backgroundError.message}`, {
           cause: this.#backgroundError,
@@ -658,7 +660,10 @@ export class Engine {
       this.#admission = new Promise<void>((resolve) => (release = resolve));
       try {
         while (this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
-          await this.#waitUntil(() => this.#tables.imms.length < this.#options.maxImmutableMemtables);
+          await this.#waitUntil(
+            () => this.#tables.imms.length < this.#options.maxImmutableMemtables,
+            'Engine.flush',
+          );
         }
         await this.#switchMemtable();
       } finally {
@@ -666,7 +671,7 @@ export class Engine {
         release();
       }
     }
-    await this.#waitUntil(() => this.#tables.imms.length === 0);
+    await this.#waitUntil(() => this.#tables.imms.length === 0, 'Engine.flush');
   }
 
   /**

@@ -51,3 +51,22 @@ describe('Engine under concurrent writers', () => {
     await db.close();
   });
 });
+
+describe('Engine close while calls wait', () => {
+  it('a flush waiting for background work when the engine closes rejects with ClosedError instead of hanging', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { fileSystem: fs, writeBufferSizeBytes: 4096 });
+    for (let i = 0; i < 50; i++) await db.put(`k${i}`, 'x'.repeat(200));
+    const flushing = db.flush();
+    const closing = db.close();
+    const outcome = await Promise.race([
+      flushing.then(
+        () => 'resolved',
+        (err: unknown) => (err instanceof Error ? err.name : 'rejected'),
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 5000)),
+    ]);
+    await closing;
+    expect(['resolved', 'ClosedError']).toContain(outcome);
+  });
+});
