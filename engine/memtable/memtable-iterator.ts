@@ -12,9 +12,12 @@ import type { SkipList } from './skiplist.js';
 export class MemTableIterator implements InternalIterator {
   readonly #list: SkipList;
   #node = 0;
+  /** Tells the memtable this iterator no longer reads its arena; called once, by close(). */
+  #onClose: (() => void) | undefined;
 
-  constructor(list: SkipList) {
+  constructor(list: SkipList, onClose?: () => void) {
     this.#list = list;
+    this.#onClose = onClose;
   }
 
   valid(): boolean {
@@ -61,5 +64,8 @@ export class MemTableIterator implements InternalIterator {
 
   close(): void {
     this.#node = 0;
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    onClose?.();
   }
 }

@@ -13,9 +13,11 @@
  *   same arena in any thread.
  */
 import { invariant } from '../util/invariant.js';
-import { EntryKind, TRAILER_BYTES } from '../version/internal-key.js';
+import { EntryKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { MemTableIterator } from './memtable-iterator.js';
+import { recycleArena } from './arena-pool.js';
+import { hashUserKey, KeyIndex } from './key-index.js';
 import { checkSkipList } from './skiplist-check.js';
 import { ARENA_OVERHEAD_BYTES, MAX_ARENA_BYTES, nodeBytesAtMost, SkipList } from './skiplist.js';
 
@@ -25,6 +27,10 @@ export const MAX_MEMTABLE_BYTES = MAX_ARENA_BYTES;
 /** The engine's write buffer; see the contract above. */
 export class MemTable {
   readonly #list: SkipList;
+  /** Point-read index of a writable memtable (key-index.ts); undefined in a read-only view. */
+  readonly #index: KeyIndex | undefined;
+  /** The owner's reference plus one per open iterator; at 0 the arena is recycled. */
+  #refs = 1;
 
   /**
    * Allocates an arena of `capacityBytes` (header and head node included; see `capacityFor`).
@@ -35,6 +41,7 @@ export class MemTable {
   constructor(list: SkipList);
   constructor(capacityOrList: number | SkipList, seed?: number) {
     this.#list = typeof capacityOrList === 'number' ? SkipList.create(capacityOrList, seed) : capacityOrList;
+    this.#index = this.#list.readOnly ? undefined : new KeyIndex(this.#list);
   }
 
   /** Arena bytes one entry takes at most (tallest node height, alignment included). */
@@ -67,7 +74,8 @@ export class MemTable {
 
   /** Inserts one entry. For a delete, pass an empty value. */
   add(sequence: number, kind: EntryKind, userKey: Uint8Array, value: Uint8Array): void {
-    this.#list.insert(sequence, kind, userKey, 0, userKey.length, value, 0, value.length);
+    const node = this.#list.insert(sequence, kind, userKey, 0, userKey.length, value, 0, value.length);
+    this.#index?.insert(hashUserKey(userKey, 0, userKey.length), node, userKey, 0, userKey.length);
   }
 
   /**
@@ -83,7 +91,8 @@ export class MemTable {
     valueStart: number,
     valueEnd: number,
   ): void {
-    this.#list.insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd);
+    const node = this.#list.insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd);
+    this.#index?.insert(hashUserKey(src, keyStart, keyEnd), node, src, keyStart, keyEnd);
   }
 
   /**
@@ -92,9 +101,20 @@ export class MemTable {
    */
   get(userKey: Uint8Array, sequence: number): Uint8Array | null | undefined {
     const list = this.#list;
+    const arena = list.bytes;
+    const index = this.#index;
+    if (index !== undefined) {
+      // The index names the newest entry of the key; only an older snapshot needs the list.
+      const newest = index.find(hashUserKey(userKey, 0, userKey.length), userKey, 0, userKey.length);
+      if (newest === 0) return undefined;
+      const ke = list.keyEnd(newest);
+      if (readTrailerSequence(arena, ke - TRAILER_BYTES) <= sequence) {
+        if (arena[ke - 1] === EntryKind.Delete) return null;
+        return arena.slice(ke, list.valueEnd(newest));
+      }
+    }
     const node = list.seekUser(userKey, 0, userKey.length, sequence);
     if (node === 0) return undefined;
-    const arena = list.bytes;
     const ks = list.keyStart(node);
     const ke = list.keyEnd(node);
     const userLength = userKey.length;
@@ -107,7 +127,22 @@ export class MemTable {
 
   /** A cursor over internal keys (user key + trailer); key() and value() are views of the arena. */
   iterator(): InternalIterator {
-    return new MemTableIterator(this.#list);
+    this.#refs++;
+    return new MemTableIterator(this.#list, () => this.#unref());
+  }
+
+  /**
+   * The owner is done with this memtable (the engine, once it is flushed). Its arena is
+   * recycled for a later memtable when every iterator over it has been closed too; the
+   * memtable must not be used afterwards.
+   */
+  release(): void {
+    this.#unref();
+  }
+
+  #unref(): void {
+    invariant(this.#refs > 0, 'MemTable released more often than referenced');
+    if (--this.#refs === 0 && !this.#list.readOnly) recycleArena(this.#list.buffer);
   }
 
   /** Arena bytes in use (header included); what the engine compares with the write buffer size. */

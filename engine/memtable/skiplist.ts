@@ -28,6 +28,7 @@
  * worker without serializing every entry, and it costs an object per entry on the heap.
  */
 import { invariant } from '../util/invariant.js';
+import { takeArena } from './arena-pool.js';
 import {
   compareInternalRanges,
   readTrailerSequence,
@@ -110,8 +111,11 @@ export class SkipList {
         capacityBytes <= MAX_ARENA_BYTES,
       () => `skiplist arena of ${capacityBytes} bytes is outside ${ARENA_OVERHEAD_BYTES}..${MAX_ARENA_BYTES}`,
     );
-    const buffer = new SharedArrayBuffer((capacityBytes + 3) & ~3);
+    const buffer = takeArena((capacityBytes + 3) & ~3);
     const i32 = new Int32Array(buffer);
+    // A recycled arena holds old nodes; only the header and head node must start zeroed
+    // (every insert writes all the words of its node).
+    i32.fill(0, 0, ARENA_OVERHEAD_BYTES >> 2);
     i32[W_MAGIC] = MAGIC;
     i32[W_VERSION] = LAYOUT_VERSION;
     i32[W_CAPACITY] = buffer.byteLength;
@@ -326,7 +330,7 @@ export class SkipList {
 
   /**
    * Inserts (key[ks, ke), sequence) -> value[vs, ve). The trailer (sequence, kind) is written
-   * after the key. The caller guarantees room and that the pair is new.
+   * after the key. The caller guarantees room and that the pair is new. Returns the new node.
    */
   insert(
     sequence: number,
@@ -337,7 +341,7 @@ export class SkipList {
     valueSrc: Uint8Array,
     vs: number,
     ve: number,
-  ): void {
+  ): number {
     invariant(!this.#sealed, 'insert into a sealed or read-only memtable');
     const keyLength = ke - ks;
     const valueLength = ve - vs;
@@ -380,6 +384,7 @@ export class SkipList {
 
     this.#count++;
     this.#writeHeader();
+    return node;
   }
 
   #randomHeight(): number {
