@@ -13,6 +13,7 @@
  */
 import type { FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
+import { ReadaheadFile } from '../env/readahead-file.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
@@ -52,7 +53,8 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
 function runCompaction(fs: FileSystem, spec: CompactionSpec): JobResult {
   const opened: Table[] = [];
   const open = (f: FileMetadata): InternalIterator => {
-    const table = Table.open(fs.openRandomAccess(joinPath(spec.dir, tableFileName(f.number))), f.number);
+    const file = new ReadaheadFile(fs.openRandomAccess(joinPath(spec.dir, tableFileName(f.number))));
+    const table = Table.open(file, f.number);
     opened.push(table);
     return table.iterator();
   };

@@ -5,6 +5,7 @@
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
+import { BufferedWritableFile } from '../env/buffered-writable-file.js';
 import { TableBuilder } from '../sstable/table-builder.js';
 import { invariant } from '../util/invariant.js';
 import type { FileMetadata } from '../version/file-metadata.js';
@@ -63,7 +64,9 @@ export class TableWriter {
   #open(): void {
     invariant(this.#used < this.#numbers.count, 'compaction ran out of reserved file numbers');
     this.#number = this.#numbers.first + this.#used++;
-    this.#file = this.#fs.openWritable(joinPath(this.#dir, tableFileName(this.#number)), 'create');
+    this.#file = new BufferedWritableFile(
+      this.#fs.openWritable(joinPath(this.#dir, tableFileName(this.#number)), 'create'),
+    );
     this.#builder = new TableBuilder(this.#file, this.#options);
     this.#smallestSeq = Number.MAX_SAFE_INTEGER;
     this.#largestSeq = 0;

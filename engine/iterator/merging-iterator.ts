@@ -3,12 +3,14 @@
  * directions. Internal keys are unique across children (every entry has its own sequence
  * number), so there are no ties to break.
  *
+ * The valid children sit in a binary heap ordered by their current keys: a min-heap moving
+ * forward, a max-heap moving backward, so each step costs O(log n) comparisons. A linear
+ * scan over the children (LevelDB's choice) was tried first and measured: with the dozens
+ * of level-0 inputs a compaction can have, it took a third of compaction time.
+ *
  * Direction switches follow LevelDB: when turning around, every child but the current one
  * is re-positioned relative to the current key, since a child positioned for one direction
- * says nothing about its neighbour in the other.
- *
- * A linear scan picks the smallest child: with the handful of children a read has (memtables,
- * a few level-0 files, one iterator per deeper level) it beats a heap's bookkeeping.
+ * says nothing about its neighbour in the other; then the heap is rebuilt for the new order.
  */
 import { compareInternalRanges } from '../version/internal-key.js';
 import type { InternalIterator } from './internal-iterator.js';
@@ -19,7 +21,8 @@ function compareKeys(a: Uint8Array, b: Uint8Array): number {
 
 export class MergingIterator implements InternalIterator {
   readonly #children: InternalIterator[];
-  #current: InternalIterator | undefined;
+  /** Valid children; heap[0] is the current one. */
+  readonly #heap: InternalIterator[] = [];
   #forward = true;
 
   constructor(children: InternalIterator[]) {
@@ -27,35 +30,31 @@ export class MergingIterator implements InternalIterator {
   }
 
   valid(): boolean {
-    return this.#current !== undefined;
+    return this.#heap.length > 0;
   }
 
   seekToFirst(): void {
     for (const c of this.#children) c.seekToFirst();
-    this.#forward = true;
-    this.#findSmallest();
+    this.#rebuild(true);
   }
 
   seekToLast(): void {
     for (const c of this.#children) c.seekToLast();
-    this.#forward = false;
-    this.#findLargest();
+    this.#rebuild(false);
   }
 
   seek(target: Uint8Array): void {
     for (const c of this.#children) c.seek(target);
-    this.#forward = true;
-    this.#findSmallest();
+    this.#rebuild(true);
   }
 
   seekForPrev(target: Uint8Array): void {
     for (const c of this.#children) c.seekForPrev(target);
-    this.#forward = false;
-    this.#findLargest();
+    this.#rebuild(false);
   }
 
   next(): void {
-    const current = this.#current!;
+    const current = this.#heap[0]!;
     if (!this.#forward) {
       const key = current.key().slice();
       for (const c of this.#children) {
@@ -63,14 +62,16 @@ export class MergingIterator implements InternalIterator {
         c.seek(key);
         if (c.valid() && compareKeys(c.key(), key) === 0) c.next();
       }
-      this.#forward = true;
+      current.next();
+      this.#rebuild(true);
+      return;
     }
     current.next();
-    this.#findSmallest();
+    this.#replaceTop(current);
   }
 
   prev(): void {
-    const current = this.#current!;
+    const current = this.#heap[0]!;
     if (this.#forward) {
       const key = current.key().slice();
       for (const c of this.#children) {
@@ -78,54 +79,66 @@ export class MergingIterator implements InternalIterator {
         c.seekForPrev(key);
         if (c.valid() && compareKeys(c.key(), key) === 0) c.prev();
       }
-      this.#forward = false;
+      current.prev();
+      this.#rebuild(false);
+      return;
     }
     current.prev();
-    this.#findLargest();
+    this.#replaceTop(current);
   }
 
   key(): Uint8Array {
-    return this.#current!.key();
+    return this.#heap[0]!.key();
   }
 
   value(): Uint8Array {
-    return this.#current!.value();
+    return this.#heap[0]!.value();
   }
 
   close(): void {
     for (const c of this.#children) c.close();
-    this.#current = undefined;
+    this.#heap.length = 0;
   }
 
-  #findSmallest(): void {
-    let best: InternalIterator | undefined;
-    let bestKey: Uint8Array | undefined;
-    const children = this.#children;
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i]!;
-      if (!c.valid()) continue;
-      const k = c.key();
-      if (bestKey === undefined || compareKeys(k, bestKey) < 0) {
-        best = c;
-        bestKey = k;
-      }
-    }
-    this.#current = best;
+  /** Whether `a` comes before `b` in the current direction. */
+  #before(a: InternalIterator, b: InternalIterator): boolean {
+    const c = compareKeys(a.key(), b.key());
+    return this.#forward ? c < 0 : c > 0;
   }
 
-  #findLargest(): void {
-    let best: InternalIterator | undefined;
-    let bestKey: Uint8Array | undefined;
-    const children = this.#children;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const c = children[i]!;
-      if (!c.valid()) continue;
-      const k = c.key();
-      if (bestKey === undefined || compareKeys(k, bestKey) > 0) {
-        best = c;
-        bestKey = k;
-      }
+  #rebuild(forward: boolean): void {
+    this.#forward = forward;
+    const heap = this.#heap;
+    heap.length = 0;
+    for (const c of this.#children) if (c.valid()) heap.push(c);
+    for (let i = (heap.length >>> 1) - 1; i >= 0; i--) this.#siftDown(i);
+  }
+
+  /** The top child moved: keep it if still valid (sifting it down), else drop it. */
+  #replaceTop(top: InternalIterator): void {
+    const heap = this.#heap;
+    if (!top.valid()) {
+      const last = heap.pop()!;
+      if (heap.length === 0) return;
+      heap[0] = last;
     }
-    this.#current = best;
+    this.#siftDown(0);
+  }
+
+  #siftDown(index: number): void {
+    const heap = this.#heap;
+    const n = heap.length;
+    const item = heap[index]!;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && this.#before(heap[right]!, heap[left]!) ? right : left;
+      if (!this.#before(heap[child]!, item)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = item;
   }
 }
