@@ -3,13 +3,19 @@
  *
  * @example
  * ```ts
- * import { Engine, WriteBatch } from 'statefn/engine';
+ * import { CheckpointStore, Engine, WriteBatch } from 'statefn/engine';
  * const db = await Engine.open('./data');
  * await db.put('greeting', 'hello', { sync: true });
  * db.get('greeting'); // Uint8Array of "hello"
  * await db.write(new WriteBatch().put('a', '1').delete('greeting'));
  * for (const [key, value] of db.iterator({ gte: 'a', lt: 'b' })) console.log(key, value);
- * await db.close();
+ *
+ * // Incremental checkpoints: only SSTs the store lacks are copied (or hard-linked).
+ * const store = await CheckpointStore.open('./checkpoints');
+ * const cp = await db.checkpoint(store, { metadata: { offset: 42 } });
+ * await store.retain(3);
+ * const restored = await Engine.open('./restored', { restoreFrom: { store, id: cp.id } });
+ * await Promise.all([db.close(), restored.close(), store.close()]);
  * ```
  * @packageDocumentation
  */
@@ -20,6 +26,16 @@ export type { Entry, IteratorOptions } from './db/engine-iterator.js';
 export { Snapshot } from './db/snapshot.js';
 export { WriteBatch, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './batch/write-batch.js';
 export type { EngineOptions } from './options.js';
+export { CheckpointStore } from './checkpoint/checkpoint-store.js';
+export type { CheckpointStoreOptions, VerifyOptions } from './checkpoint/checkpoint-store.js';
+export type {
+  Checkpoint,
+  CheckpointFile,
+  CheckpointMetadata,
+  JsonValue,
+} from './checkpoint/checkpoint-format.js';
+export type { CheckpointOptions } from './checkpoint/take-checkpoint.js';
+export type { RestoreFrom } from './checkpoint/restore-checkpoint.js';
 export {
   BackgroundError,
   ClosedError,

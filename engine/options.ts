@@ -2,6 +2,8 @@
  * Engine options: every tunable, its default and its allowed range. Options are validated
  * when passed; a bad one fails `Engine.open` with a message naming the option and its range.
  */
+import { checkRestoreFrom } from './checkpoint/restore-checkpoint.js';
+import type { RestoreFrom } from './checkpoint/restore-checkpoint.js';
 import type { FileSystem } from './env/file-system.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -47,6 +49,11 @@ export interface EngineOptions {
   backgroundMode?: 'worker' | 'inline';
   /** Storage to use. Default: the real file system. Tests pass an in-memory one. */
   fileSystem?: FileSystem;
+  /**
+   * Restore this checkpoint into the directory, which must be empty or missing, then open
+   * it. Every file is checked against its checksum as it is copied.
+   */
+  restoreFrom?: RestoreFrom;
 }
 
 /** Options with every default filled in. */
@@ -69,6 +76,7 @@ export interface ResolvedOptions {
   numLevels: number;
   backgroundMode: 'worker' | 'inline' | undefined;
   fileSystem: FileSystem | undefined;
+  restoreFrom: RestoreFrom | undefined;
   maxManifestBytes: number;
 }
 
@@ -149,6 +157,7 @@ const KNOWN = new Set([
   'numLevels',
   'backgroundMode',
   'fileSystem',
+  'restoreFrom',
 ]);
 
 const FILE_SYSTEM_METHODS = [
@@ -224,6 +233,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     numLevels: int(o, 'numLevels', 7, 2, 20),
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
     fileSystem: fileSystem as FileSystem | undefined,
+    restoreFrom: o['restoreFrom'] === undefined ? undefined : checkRestoreFrom(o['restoreFrom']),
     maxManifestBytes: 4 * MiB,
   };
 }

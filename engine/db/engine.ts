@@ -25,6 +25,10 @@ import {
   WriteBatch,
 } from '../batch/write-batch.js';
 import { applyBatch, openBatch } from '../batch/batch-reader.js';
+import type { Checkpoint } from '../checkpoint/checkpoint-format.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { checkCheckpointArgs, takeCheckpoint } from '../checkpoint/take-checkpoint.js';
+import type { CheckpointOptions, PinnedState } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { CompactionSpec } from '../compaction/job-spec.js';
 import type { CompactionPlan } from '../compaction/picker.js';
@@ -49,6 +53,9 @@ import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
 import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
 import { WritePipeline } from './write-pipeline.js';
+
+/** The background lanes (see #scheduleWork). */
+type Lane = 'flush' | 'compaction';
 
 /** Unpins the version of an iterator that was dropped without close(). */
 const ITERATOR_PINS = new FinalizationRegistry<() => void>((unpin) => unpin());
@@ -110,9 +117,12 @@ export interface EngineParts {
   tableCache: TableCache;
   blockCache: BlockCache;
   runner: JobRunner;
+  compactionRunner: JobRunner;
   wal: LogWriter;
   walNumber: number;
   lastSequence: number;
+  /** The directory's identity (checkpoint/engine-identity.ts). */
+  identity: string;
 }
 
 /**
@@ -129,19 +139,25 @@ export class Engine {
   readonly #versions: VersionSet;
   readonly #tableCache: TableCache;
   readonly #blockCache: BlockCache;
+  /** Runs flushes; compactions have their own runner so that a flush never waits for one. */
   readonly #runner: JobRunner;
+  readonly #compactionRunner: JobRunner;
   readonly #pipeline: WritePipeline;
   readonly #snapshots = new SnapshotList();
   readonly #tables: Memtables;
   #lastSequence: number;
+  readonly #identity: string;
 
   #closing: Promise<void> | undefined;
   #closed = false;
   #backgroundError: Error | undefined;
   /** Set while a writer switches memtables or waits for room; other writers queue behind it. */
   #admission: Promise<void> | undefined;
-  #jobQueued = false;
-  #jobLane: Promise<void> = Promise.resolve();
+  /** The two background lanes: each runs one job at a time, each has at most one queued. */
+  readonly #lanes: Record<Lane, { queued: boolean; tail: Promise<void> }> = {
+    flush: { queued: false, tail: Promise.resolve() },
+    compaction: { queued: false, tail: Promise.resolve() },
+  };
   #manualWaiting = 0;
   /** Woken whenever background work finishes (stalled writers, flush(), close()). */
   #progressWaiters: Array<() => void> = [];
@@ -168,7 +184,9 @@ export class Engine {
     this.#tableCache = parts.tableCache;
     this.#blockCache = parts.blockCache;
     this.#runner = parts.runner;
+    this.#compactionRunner = parts.compactionRunner;
     this.#lastSequence = parts.lastSequence;
+    this.#identity = parts.identity;
     this.#tables = {
       mem: new MemTable(parts.options.writeBufferSizeBytes),
       memLog: parts.walNumber,
@@ -473,38 +491,55 @@ export class Engine {
   }
 
   /**
-   * Queues the next background job if none is queued: a flush first, else a compaction.
-   * The job is chosen when it starts, inside the lane, never earlier: a plan made before
-   * the previous job committed could name files that job just deleted.
+   * Queues background work: the oldest sealed memtable's flush in the flush lane, and the
+   * compaction the levels call for in the compaction lane. The two lanes run side by side (as
+   * RocksDB's flush and compaction pools do): with one lane, flushes always went first and,
+   * under a steady write load, compactions starved until level 0 stopped writes for the
+   * length of one large compaction.
+   *
+   * A compaction is planned when it starts, inside its lane, never earlier: a plan made
+   * before the previous compaction committed could name files that compaction deleted. A
+   * flush running meanwhile only adds a level-0 file newer than any the plan holds.
    */
   #scheduleWork(): void {
-    if (this.#jobQueued || this.#closed || this.#backgroundError || this.#manualWaiting > 0) return;
-    if (this.#nextJob() === undefined) return;
-    this.#jobQueued = true;
-    void this.#inLane(async () => {
-      try {
-        await this.#nextJob()?.();
-      } finally {
-        this.#jobQueued = false;
-      }
-    }).finally(() => this.#scheduleWork());
+    // Closing: the WAL already holds everything, so no new job is started.
+    if (this.#closed || this.#closing || this.#backgroundError) return;
+    const flush = this.#lanes.flush;
+    if (!flush.queued && this.#tables.imms.length > 0) {
+      flush.queued = true;
+      void this.#inLane('flush', async () => {
+        try {
+          await this.#flushOldest();
+        } finally {
+          flush.queued = false;
+        }
+      }).finally(() => this.#scheduleWork());
+    }
+    const compaction = this.#lanes.compaction;
+    if (!compaction.queued && this.#manualWaiting === 0 && this.#pickCompaction() !== undefined) {
+      compaction.queued = true;
+      void this.#inLane('compaction', async () => {
+        try {
+          const plan = this.#pickCompaction();
+          if (plan) await this.#compact(plan);
+        } finally {
+          compaction.queued = false;
+        }
+      }).finally(() => this.#scheduleWork());
+    }
   }
 
-  #nextJob(): (() => Promise<void>) | undefined {
-    // Closing: the WAL already holds everything, so no new job is started.
-    if (this.#closing) return undefined;
-    if (this.#tables.imms.length > 0) return () => this.#flushOldest();
-    const plan = pickCompaction(this.#versions.current, this.#versions.compactPointers, this.#options);
-    if (plan) return () => this.#compact(plan);
-    return undefined;
+  #pickCompaction(): CompactionPlan | undefined {
+    return pickCompaction(this.#versions.current, this.#versions.compactPointers, this.#options);
   }
 
   /**
-   * Runs `job` in the single background lane (after every job queued before it). A failure
+   * Runs `job` in a background lane, after every job queued there before it. A failure
    * becomes the engine's background error, which refuses later writes.
    */
-  #inLane(job: () => Promise<void>): Promise<void> {
-    const run = this.#jobLane.then(async () => {
+  #inLane(lane: Lane, job: () => Promise<void>): Promise<void> {
+    const state = this.#lanes[lane];
+    const run = state.tail.then(async () => {
       if (this.#backgroundError) return;
       try {
         await job();
@@ -514,7 +549,7 @@ export class Engine {
         this.#wakeProgress();
       }
     });
-    this.#jobLane = run;
+    state.tail = run;
     return run;
   }
 
@@ -583,7 +618,7 @@ export class Engine {
       table: this.#tableOptions(),
     };
     try {
-      const result = await this.#runner.run(spec);
+      const result = await this.#compactionRunner.run(spec);
       for (const f of inputs0) edit.deleteFile(plan.level, f.number);
       for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
       for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
@@ -694,7 +729,7 @@ export class Engine {
     this.#manualWaiting++;
     try {
       for (let level = 0; level < deepest; level++) {
-        await this.#inLane(async () => {
+        await this.#inLane('compaction', async () => {
           // Planned inside the lane, against the version as it is when the job starts.
           const current = this.#versions.current;
           const files = current.overlappingFiles(level, s, e);
@@ -712,6 +747,89 @@ export class Engine {
         cause: this.#backgroundError,
       });
     }
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /**
+   * Takes an incremental checkpoint into `store`: it holds exactly the writes made before
+   * the call, and copies (or hard-links) only the SST files the store does not hold yet.
+   * Writes and reads go on meanwhile; writes pause only while the memtable is switched.
+   */
+  checkpoint(store: CheckpointStore, options?: CheckpointOptions): Promise<Checkpoint> {
+    try {
+      this.#checkWrite('Engine.checkpoint', undefined);
+      const request = checkCheckpointArgs(store, options);
+      // Starts synchronously: the memtable switch is queued before any later write.
+      return takeCheckpoint(request, this.#pinForCheckpoint());
+    } catch (err) {
+      return rejected(err);
+    }
+  }
+
+  /**
+   * Seals the writes made so far and pins a version that holds exactly them.
+   *
+   * Taking the admission gate synchronously (as flush() does) orders the seal after every
+   * earlier write and before every later one; the sequence is read while the gate is held.
+   * The sealed memtables are then flushed by a job in the background lane, which pins the
+   * version right after the last of them commits: later memtables are flushed only by jobs
+   * queued after it, so the pinned version holds no later write. Rejected: waiting for
+   * flush() and pinning afterwards — by then a later memtable may be flushed too, and its
+   * writes would leak into the checkpoint.
+   */
+  async #pinForCheckpoint(): Promise<PinnedState> {
+    while (this.#admission) await this.#admission;
+    let release!: () => void;
+    this.#admission = new Promise<void>((resolve) => (release = resolve));
+    let sequence: number;
+    let through: MemTable | undefined;
+    try {
+      if (this.#tables.mem.entryCount > 0) {
+        while (this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
+          await this.#waitUntil(
+            () => this.#tables.imms.length < this.#options.maxImmutableMemtables,
+            'Engine.checkpoint',
+          );
+        }
+        await this.#switchMemtable();
+      }
+      sequence = this.#lastSequence;
+      through = this.#tables.imms.at(-1)?.mem;
+    } finally {
+      this.#admission = undefined;
+      release();
+    }
+    let pinned: Version | undefined;
+    await this.#inLane('flush', async () => {
+      while (through !== undefined && this.#tables.imms.some((imm) => imm.mem === through)) {
+        await this.#flushOldest();
+      }
+      pinned = this.#versions.current;
+      pinned.ref();
+    });
+    if (pinned === undefined) {
+      const cause = this.#backgroundError;
+      const why = cause?.message ?? 'the engine closed';
+      throw new BackgroundError(`Engine.checkpoint: background work failed: ${why}`, { cause });
+    }
+    const version = pinned;
+    let released = false;
+    return {
+      dir: this.#dir,
+      fs: this.#fs,
+      identity: this.#identity,
+      numLevels: this.#options.numLevels,
+      files: version.files,
+      sequence,
+      release: () => {
+        if (released) return;
+        released = true;
+        version.unref();
+        // Files only this version still named are garbage now.
+        if (!this.#closed) this.#deleteObsoleteFiles();
+      },
+    };
   }
 
   /** Levels, files, bytes, amplification, cache and stall counters. */
@@ -772,13 +890,15 @@ export class Engine {
     } catch (err) {
       firstError = err;
     }
-    await this.#jobLane;
+    await Promise.all([this.#lanes.flush.tail, this.#lanes.compaction.tail]);
     this.#closed = true;
     this.#wakeProgress();
-    try {
-      await this.#runner.close();
-    } catch (err) {
-      firstError ??= err;
+    for (const runner of new Set([this.#runner, this.#compactionRunner])) {
+      try {
+        await runner.close();
+      } catch (err) {
+        firstError ??= err;
+      }
     }
     this.#versions.close();
     this.#tableCache.close();

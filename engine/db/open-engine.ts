@@ -12,11 +12,17 @@
  * torn tail in any WAL but the newest cannot come from a crash — the engine fsyncs a WAL
  * before starting the next — and is reported as corruption.
  *
- * A directory without CURRENT is new: it may hold only a leftover LOCK and files of an
+ * Restore (`restoreFrom`, checkpoint/restore-checkpoint.ts) runs under the lock before
+ * recovery: it fills an empty directory with the checkpoint's SSTs, a MANIFEST and CURRENT,
+ * and recovery then opens it like any other.
+ *
+ * A directory without CURRENT is new: it may hold only a leftover LOCK, IDENTITY and files of an
  * earlier attempt to create the engine that crashed before CURRENT was written (nothing in
  * it was ever acknowledged). Any other file means it is not ours, and it is refused.
  */
 import { BlockCache } from '../cache/block-cache.js';
+import { IDENTITY_FILE, newIdentity, readIdentity, writeIdentity } from '../checkpoint/engine-identity.js';
+import { restoreCheckpoint } from '../checkpoint/restore-checkpoint.js';
 import { TableCache } from '../cache/table-cache.js';
 import { applyBatch, decodeBatch } from '../batch/batch-reader.js';
 import type { JobRunner } from '../compaction/job-runner.js';
@@ -30,7 +36,14 @@ import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { resolveOptions } from '../options.js';
 import { initHashing } from '../util/checksum.js';
-import { CURRENT_FILE, LOCK_FILE, parseFileName, tableFileName, walFileName } from '../version/file-names.js';
+import {
+  CURRENT_FILE,
+  LOCK_FILE,
+  parseFileName,
+  tableFileName,
+  tempFileName,
+  walFileName,
+} from '../version/file-names.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { VersionEdit } from '../version/version-edit.js';
 import { VersionSet } from '../version/version-set.js';
@@ -47,24 +60,31 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
   await initHashing();
   const fs = options.fileSystem ?? new NodeFileSystem();
   if (!fs.exists(dir)) {
-    if (!options.createIfMissing) {
+    if (!options.createIfMissing && !options.restoreFrom) {
       throw new InvalidArgumentError(`Engine.open: ${dir} does not exist and createIfMissing is false`);
     }
     fs.mkdirp(dir);
   }
   // Before the lock: refusing another program's directory must not touch its LOCK file.
   checkDirectoryFormat(fs, dir);
+  if (options.restoreFrom) checkRestoreTarget(fs, dir);
   const lock = fs.lock(joinPath(dir, LOCK_FILE));
   let runner: JobRunner | undefined;
+  let compactionRunner: JobRunner | undefined;
   let tableCache: TableCache | undefined;
   let versions: VersionSet | undefined;
   try {
+    if (options.restoreFrom) {
+      // Leftovers of a restore or creation that crashed before CURRENT: nothing of value.
+      for (const n of fs.list(dir)) if (n !== LOCK_FILE) fs.remove(joinPath(dir, n));
+      await restoreCheckpoint(fs, dir, options, options.restoreFrom);
+    }
     versions = new VersionSet(fs, dir, {
       numLevels: options.numLevels,
       maxManifestBytes: options.maxManifestBytes,
     });
     if (versions.exists()) {
-      if (options.errorIfExists) {
+      if (options.errorIfExists && !options.restoreFrom) {
         throw new InvalidArgumentError(
           `Engine.open: ${dir} already holds an engine and errorIfExists is true`,
         );
@@ -76,9 +96,11 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     checkTablesExist(fs, dir, versions);
     if (versions.manifestNumber !== 0) checkOldestLogExists(fs, dir, versions);
     markFileNumbersUsed(fs, dir, versions);
+    const identity = await ensureIdentity(fs, dir, versions);
     const blockCache = new BlockCache(options.blockCacheBytes);
     tableCache = new TableCache(fs, dir, { maxOpenFiles: options.maxOpenFiles, blockCache });
     runner = makeRunner(fs, options);
+    compactionRunner = makeRunner(fs, options);
     const lastSequence = await replayLogs(fs, dir, options, versions, runner);
     const walNumber = versions.newFileNumber();
     const wal = new LogWriter(fs.openWritable(joinPath(dir, walFileName(walNumber)), 'create'), walNumber);
@@ -96,15 +118,18 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       tableCache,
       blockCache,
       runner,
+      compactionRunner,
       wal,
       walNumber,
       lastSequence,
+      identity,
     });
     return engine;
   } catch (err) {
     versions?.close();
     tableCache?.close();
     await runner?.close().catch(() => undefined);
+    await compactionRunner?.close().catch(() => undefined);
     lock.release();
     throw err;
   }
@@ -135,7 +160,9 @@ function makeRunner(fs: FileSystem, options: ResolvedOptions): JobRunner {
 function checkDirectoryFormat(fs: FileSystem, dir: string): void {
   const currentPath = joinPath(dir, CURRENT_FILE);
   if (!fs.exists(currentPath)) {
-    const foreign = fs.list(dir).filter((n) => n !== LOCK_FILE && parseFileName(n) === undefined);
+    const foreign = fs
+      .list(dir)
+      .filter((n) => n !== LOCK_FILE && n !== IDENTITY_FILE && parseFileName(n) === undefined);
     if (foreign.length > 0) {
       const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
       throw new IncompatibleFormatError(
@@ -156,6 +183,30 @@ function checkDirectoryFormat(fs: FileSystem, dir: string): void {
       `Engine.open: ${manifest} is not a statefn MANIFEST (is this another program's data directory?)`,
     );
   }
+}
+
+/**
+ * A restore needs a directory without an engine: empty, or holding only leftovers of a
+ * creation or restore that crashed before CURRENT (checkDirectoryFormat ruled out others).
+ */
+function checkRestoreTarget(fs: FileSystem, dir: string): void {
+  if (fs.exists(joinPath(dir, CURRENT_FILE))) {
+    throw new InvalidArgumentError(
+      `Engine.open: restoreFrom needs an empty or missing directory; ${dir} already holds an engine`,
+    );
+  }
+}
+
+/**
+ * The directory's identity (checkpoint/engine-identity.ts), written now if it has none. Its
+ * name becomes durable with the directory fsync of the MANIFEST switch that follows.
+ */
+async function ensureIdentity(fs: FileSystem, dir: string, versions: VersionSet): Promise<string> {
+  const existing = readIdentity(fs, dir);
+  if (existing !== undefined) return existing;
+  const identity = newIdentity();
+  await writeIdentity(fs, dir, identity, joinPath(dir, tempFileName(versions.newFileNumber())));
+  return identity;
 }
 
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {

@@ -212,17 +212,16 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
     }
   });
 
-  // BUG (engine/options.ts, KNOWN): 'restoreFrom' is in the set of known option names, but
-  // EngineOptions does not declare it and nothing reads it, so Engine.open(dir,
-  // { restoreFrom }) silently opens (or creates) `dir` without restoring anything.
-  it('rejects restoreFrom, an option no code implements yet', async () => {
+  // restoreFrom is implemented by checkpoints (engine/checkpoint/); a malformed one is refused
+  // before anything is opened (full coverage in test/engine/checkpoint/bad-input.test.ts).
+  it('rejects a restoreFrom that is not { store, id }', async () => {
     const err = await rejection(
       Engine.open(
         DIR,
         untyped<EngineOptions>({ fileSystem: new MemoryFileSystem(), restoreFrom: '/backup' }),
       ),
     );
-    expectError(err, InvalidArgumentError, `Engine.open: unknown option 'restoreFrom'`);
+    expectError(err, InvalidArgumentError, `Engine.open: restoreFrom must be an object { store, id }`);
   });
 
   it('rejects a fileSystem that is not an object', async () => {

@@ -1,0 +1,472 @@
+/**
+ * A checkpoint store: a directory (on any FileSystem) holding complete, incremental engine
+ * checkpoints (engine/FORMAT.md, "Checkpoints"; names in store-layout.ts).
+ *
+ * Invariants, which every operation keeps at every step, so a crash anywhere leaves every
+ * checkpoint that was complete (and not being deleted) restorable:
+ * - a directory `checkpoints/<id>` exists only once its CHECKPOINT file and every shared
+ *   SST it names are durable (built as `tmp-<id>`, fsynced, renamed, parent fsynced);
+ * - a shared SST is removed only after no directory `checkpoints/<id>` names it any more
+ *   (deletion first renames the checkpoint to `del-<id>` and fsyncs the parent).
+ * Garbage that a crash leaves — `tmp-*` and `del-*` directories, shared files no complete
+ * checkpoint names — is removed when the store is next opened.
+ *
+ * Reference counting is implicit: a shared file's references are the complete checkpoints
+ * whose metadata names it, recomputed from the metadata whenever files may be deleted.
+ * Rejected: a persistent reference-count file, which would be one more thing to keep
+ * consistent with the directories across a crash.
+ *
+ * Concurrency: one CheckpointStore object per directory (a LOCK file, as for engines);
+ * within it, every operation runs one at a time in call order.
+ */
+import type { FileLock, FileSystem } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
+import { NodeFileSystem } from '../env/node-file-system.js';
+import {
+  ClosedError,
+  CorruptionError,
+  IncompatibleFormatError,
+  InvalidArgumentError,
+  LockedError,
+} from '../errors.js';
+import { Table } from '../sstable/table.js';
+import { initHashing } from '../util/checksum.js';
+import { decodeCheckpointRecord } from './checkpoint-format.js';
+import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
+import { initFileChecksums, streamFile } from './file-checksum.js';
+import {
+  CHECKPOINTS_DIR,
+  DELETING_PREFIX,
+  SHARED_DIR,
+  idNumber,
+  isCheckpointId,
+  STORE_FORMAT_FILE,
+  STORE_FORMAT_LINE,
+  STORE_FORMAT_VERSION,
+  STORE_LOCK_FILE,
+  StoreLayout,
+  TMP_PREFIX,
+} from './store-layout.js';
+
+/** Options of `CheckpointStore.open`. */
+export interface CheckpointStoreOptions {
+  /** Storage of the store. Default: the real file system. May differ from the engine's. */
+  fileSystem?: FileSystem;
+}
+
+/** Options of `CheckpointStore.verify`. */
+export interface VerifyOptions {
+  /** Called as verification advances, with the bytes checked so far and the total. */
+  onProgress?: (verifiedBytes: number, totalBytes: number) => void;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** @internal What take-checkpoint.ts and restore-checkpoint.ts use of a store. */
+export interface StoreInternals {
+  readonly fs: FileSystem;
+  readonly layout: StoreLayout;
+  /** ClosedError naming `api` when the store is closed. */
+  checkOpen(api: string): void;
+  /** Runs `fn` when every operation called earlier has finished; `api` names the caller. */
+  exclusive<T>(api: string, fn: () => Promise<T>): Promise<T>;
+  /** Complete checkpoints, oldest first. Throws CorruptionError for a damaged one. */
+  records(): CheckpointRecord[];
+  /** Complete checkpoints whose metadata is readable, oldest first (damaged ones skipped). */
+  readableRecords(): CheckpointRecord[];
+  /** One complete checkpoint; InvalidArgumentError naming `api` when there is none. */
+  record(api: string, id: string): CheckpointRecord;
+  /** The checkpoint as reported to users (sizes from the store). */
+  describe(record: CheckpointRecord): Checkpoint;
+}
+
+const INTERNALS = new WeakMap<CheckpointStore, StoreInternals>();
+
+/** @internal */
+export function storeInternals(store: CheckpointStore): StoreInternals {
+  const internals = INTERNALS.get(store);
+  if (!internals) throw new InvalidArgumentError('store must be a CheckpointStore');
+  return internals;
+}
+
+/**
+ * Incremental checkpoints of engines: take one with `Engine.checkpoint(store)`, restore with
+ * `Engine.open(dir, { restoreFrom: { store, id } })`. Open with `CheckpointStore.open`.
+ */
+export class CheckpointStore {
+  readonly #fs: FileSystem;
+  readonly #layout: StoreLayout;
+  readonly #lock: FileLock;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock) {
+    this.#fs = fs;
+    this.#layout = layout;
+    this.#lock = lock;
+    INTERNALS.set(this, {
+      fs,
+      layout,
+      checkOpen: (api) => {
+        if (this.#closed) throw new ClosedError(`${api}: the checkpoint store is closed`);
+      },
+      exclusive: (api, fn) => this.#exclusive(api, fn),
+      records: () => this.#records(),
+      readableRecords: () => {
+        const out: CheckpointRecord[] = [];
+        for (const id of this.#completeIds()) {
+          try {
+            out.push(this.#read(id));
+          } catch (err) {
+            if (!(err instanceof CorruptionError)) throw err;
+          }
+        }
+        return out;
+      },
+      record: (api, id) => this.#record(api, id),
+      describe: (r) => this.#describe(r),
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir` and removes what a crash left behind:
+   * unfinished checkpoints, half-deleted ones, and shared files no checkpoint uses.
+   */
+  static async open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore> {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw new InvalidArgumentError('CheckpointStore.open: dir must be a non-empty string');
+    }
+    if (
+      options !== undefined &&
+      (typeof options !== 'object' || options === null || Array.isArray(options))
+    ) {
+      throw new InvalidArgumentError('CheckpointStore.open: options must be an object');
+    }
+    for (const key of Object.keys(options ?? {})) {
+      if (key !== 'fileSystem')
+        throw new InvalidArgumentError(`CheckpointStore.open: unknown option '${key}'`);
+    }
+    const given = options?.fileSystem;
+    if (
+      given !== undefined &&
+      (typeof given !== 'object' || given === null || typeof given.list !== 'function')
+    ) {
+      throw new InvalidArgumentError('CheckpointStore.open: fileSystem must be a FileSystem object');
+    }
+    await Promise.all([initFileChecksums(), initHashing()]);
+    const fs = given ?? new NodeFileSystem();
+    const layout = new StoreLayout(dir);
+    const fresh = !fs.exists(dir) || fs.list(dir).length === 0;
+    if (!fresh) checkStoreFormat(fs, dir);
+    fs.mkdirp(dir);
+    let lock: FileLock;
+    try {
+      lock = fs.lock(joinPath(dir, STORE_LOCK_FILE));
+    } catch (err) {
+      if (err instanceof LockedError) {
+        throw new LockedError(`CheckpointStore.open: ${dir} is already open`, { cause: err });
+      }
+      throw err;
+    }
+    try {
+      if (!fs.exists(joinPath(dir, STORE_FORMAT_FILE))) await writeStoreFormat(fs, dir);
+      fs.mkdirp(layout.shared);
+      fs.mkdirp(layout.checkpoints);
+      const store = new CheckpointStore(fs, layout, lock);
+      await store.#collectGarbage();
+      return store;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** The store's directory. */
+  get dir(): string {
+    return this.#layout.dir;
+  }
+
+  /** Complete checkpoints, oldest first. */
+  list(): Promise<Checkpoint[]> {
+    return this.#exclusive('CheckpointStore.list', async () => this.#records().map((r) => this.#describe(r)));
+  }
+
+  /**
+   * Keeps the newest `count` checkpoints and deletes the others, then every shared file
+   * that no kept checkpoint uses. Resolves to the ids deleted, oldest first.
+   */
+  retain(count: number): Promise<string[]> {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `CheckpointStore.retain: count must be a non-negative integer, got ${String(count)}`,
+        ),
+      );
+    }
+    return this.#exclusive('CheckpointStore.retain', async () => {
+      const ids = this.#completeIds();
+      const doomed = ids.slice(0, Math.max(0, ids.length - count));
+      await this.#deleteCheckpoints(doomed);
+      return doomed;
+    });
+  }
+
+  /** Deletes one checkpoint, then every shared file no remaining checkpoint uses. */
+  delete(id: string): Promise<void> {
+    if (typeof id !== 'string' || !isCheckpointId(id)) {
+      return Promise.reject(
+        new InvalidArgumentError(`CheckpointStore.delete: ${show(id)} is not a checkpoint id`),
+      );
+    }
+    return this.#exclusive('CheckpointStore.delete', async () => {
+      if (!this.#completeIds().includes(id)) {
+        throw new InvalidArgumentError(`CheckpointStore.delete: the store holds no checkpoint '${id}'`);
+      }
+      await this.#deleteCheckpoints([id]);
+    });
+  }
+
+  /**
+   * Re-reads every file of a checkpoint: its metadata's checksum, each SST's size and
+   * whole-file checksum, then every block of each SST with its block checksum and the
+   * table's internal consistency. Throws CorruptionError naming the first damaged file.
+   */
+  verify(id: string, options?: VerifyOptions): Promise<void> {
+    if (typeof id !== 'string' || !isCheckpointId(id)) {
+      return Promise.reject(
+        new InvalidArgumentError(`CheckpointStore.verify: ${show(id)} is not a checkpoint id`),
+      );
+    }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      return Promise.reject(new InvalidArgumentError('CheckpointStore.verify: options must be an object'));
+    }
+    const onProgress = options?.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      return Promise.reject(
+        new InvalidArgumentError('CheckpointStore.verify: options.onProgress must be a function'),
+      );
+    }
+    return this.#exclusive('CheckpointStore.verify', async () => {
+      const record = this.#record('CheckpointStore.verify', id);
+      // Each file is read twice (whole-file hash, then block by block): progress counts both.
+      let total = 0;
+      for (const f of record.files) total += 2 * f.meta.sizeBytes;
+      let done = 0;
+      onProgress?.(0, total);
+      for (const f of record.files) {
+        const path = this.#layout.sharedFile(f.name);
+        if (!this.#fs.exists(path)) throw new CorruptionError(path, undefined, 'checkpoint file is missing');
+        const { bytes, checksum } = streamFile(this.#fs, path, undefined, (n) =>
+          onProgress?.(done + n, total),
+        );
+        checkStoredFile(path, f.meta.sizeBytes, f.checksum, bytes, checksum);
+        done += bytes;
+        const file = this.#fs.openRandomAccess(path);
+        try {
+          const table = Table.open(file, f.meta.number);
+          table.verifyAll((n) => onProgress?.(done + n, total));
+        } finally {
+          file.close();
+        }
+        done += bytes;
+        // Yield between files so a long verify does not starve the event loop.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      onProgress?.(total, total);
+    });
+  }
+
+  /** Releases the store's lock once running operations finish. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue.catch(() => undefined);
+    this.#lock.release();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #exclusive<T>(api: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new ClosedError(`${api}: the checkpoint store is closed`));
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #completeIds(): string[] {
+    return this.#fs
+      .list(this.#layout.checkpoints)
+      .filter(isCheckpointId)
+      .sort((a, b) => idNumber(a) - idNumber(b) || (a < b ? -1 : 1));
+  }
+
+  #records(): CheckpointRecord[] {
+    return this.#completeIds().map((id) => this.#read(id));
+  }
+
+  #read(id: string): CheckpointRecord {
+    const path = this.#layout.metadataFile(id);
+    if (!this.#fs.exists(path))
+      throw new CorruptionError(path, undefined, 'checkpoint metadata file is missing');
+    const record = decodeCheckpointRecord(this.#fs.readFile(path), path);
+    if (record.id !== id)
+      throw new CorruptionError(path, undefined, `checkpoint metadata names id '${record.id}'`);
+    return record;
+  }
+
+  #record(api: string, id: string): CheckpointRecord {
+    if (!this.#completeIds().includes(id)) {
+      throw new InvalidArgumentError(`${api}: the store holds no checkpoint '${id}'`);
+    }
+    return this.#read(id);
+  }
+
+  #describe(r: CheckpointRecord): Checkpoint {
+    const metadataBytes = this.#fs.fileSize(this.#layout.metadataFile(r.id));
+    return {
+      id: r.id,
+      createdAt: r.createdAt,
+      files: r.files.map((f) => ({
+        name: f.name,
+        bytes: f.meta.sizeBytes,
+        checksum: f.checksum,
+        shared: f.shared,
+      })),
+      newFiles: r.files.filter((f) => !f.shared).length,
+      bytesCopied: r.newFileBytes + metadataBytes,
+      sequence: r.sequence,
+      metadata: r.metadata,
+    };
+  }
+
+  /**
+   * Makes the checkpoints invisible (rename to `del-<id>`, one parent fsync), then removes
+   * their directories and the shared files no remaining checkpoint names.
+   */
+  async #deleteCheckpoints(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { checkpoints } = this.#layout;
+    for (const id of ids)
+      this.#fs.rename(this.#layout.checkpointDir(id), joinPath(checkpoints, DELETING_PREFIX + id));
+    await this.#fs.syncDir(checkpoints);
+    for (const id of ids) removeTree(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
+    await this.#fs.syncDir(checkpoints);
+    await this.#removeUnreferencedShared();
+  }
+
+  /** Removes shared files that no complete checkpoint names; nothing if any is unreadable. */
+  async #removeUnreferencedShared(): Promise<void> {
+    const referenced = new Set<string>();
+    for (const id of this.#completeIds()) {
+      let record: CheckpointRecord;
+      try {
+        record = this.#read(id);
+      } catch (err) {
+        // Which files a damaged checkpoint uses is unknown: keep them all.
+        if (err instanceof CorruptionError) return;
+        throw err;
+      }
+      for (const f of record.files) referenced.add(f.name);
+    }
+    let removed = false;
+    for (const name of this.#fs.list(this.#layout.shared)) {
+      if (referenced.has(name)) continue;
+      this.#fs.remove(this.#layout.sharedFile(name));
+      removed = true;
+    }
+    if (removed) await this.#fs.syncDir(this.#layout.shared);
+  }
+
+  async #collectGarbage(): Promise<void> {
+    const { checkpoints } = this.#layout;
+    let removed = false;
+    for (const name of this.#fs.list(checkpoints)) {
+      if (name.startsWith(TMP_PREFIX) || name.startsWith(DELETING_PREFIX)) {
+        removeTree(this.#fs, joinPath(checkpoints, name));
+        removed = true;
+      }
+    }
+    if (removed) await this.#fs.syncDir(checkpoints);
+    await this.#removeUnreferencedShared();
+  }
+}
+
+/** CorruptionError when a stored file's size or checksum is not the recorded one. */
+export function checkStoredFile(
+  path: string,
+  expectedBytes: number,
+  expectedChecksum: string,
+  bytes: number,
+  checksum: string,
+): void {
+  if (bytes !== expectedBytes) {
+    throw new CorruptionError(
+      path,
+      undefined,
+      `checkpoint file holds ${bytes} bytes; the checkpoint records ${expectedBytes}`,
+    );
+  }
+  if (checksum !== expectedChecksum) {
+    throw new CorruptionError(
+      path,
+      undefined,
+      `checkpoint file checksum mismatch: xxh64 ${checksum}, the checkpoint records ${expectedChecksum}`,
+    );
+  }
+}
+
+/** Removes a directory holding only files (what the store creates), then the directory. */
+export function removeTree(fs: FileSystem, dir: string): void {
+  for (const name of fs.list(dir)) fs.remove(joinPath(dir, name));
+  fs.removeDir(dir);
+}
+
+function checkStoreFormat(fs: FileSystem, dir: string): void {
+  const path = joinPath(dir, STORE_FORMAT_FILE);
+  if (!fs.exists(path)) {
+    // A crash while the store was being created can leave only these (FORMAT is durable
+    // before the subdirectories are made, so they are empty).
+    const ours = new Set([STORE_LOCK_FILE, SHARED_DIR, CHECKPOINTS_DIR, `${STORE_FORMAT_FILE}.tmp`]);
+    const names = fs.list(dir);
+    const foreign = names.filter((n) => !ours.has(n));
+    for (const sub of [SHARED_DIR, CHECKPOINTS_DIR]) {
+      if (names.includes(sub) && fs.list(joinPath(dir, sub)).length > 0) foreign.push(`${sub}/…`);
+    }
+    if (foreign.length > 0) {
+      throw new IncompatibleFormatError(
+        `CheckpointStore.open: ${dir} is not empty and is not a statefn checkpoint store (found ${foreign.slice(0, 5).join(', ')})`,
+      );
+    }
+    return;
+  }
+  const m = STORE_FORMAT_LINE.exec(decoder.decode(fs.readFile(path)));
+  if (!m) {
+    throw new IncompatibleFormatError(
+      `CheckpointStore.open: ${path} does not describe a statefn checkpoint store`,
+    );
+  }
+  const version = Number(m[1]);
+  if (version > STORE_FORMAT_VERSION) {
+    throw new IncompatibleFormatError(
+      `CheckpointStore.open: ${dir} has store format version ${version}; this build reads up to ${STORE_FORMAT_VERSION}`,
+    );
+  }
+}
+
+async function writeStoreFormat(fs: FileSystem, dir: string): Promise<void> {
+  const temp = joinPath(dir, `${STORE_FORMAT_FILE}.tmp`);
+  const file = fs.openWritable(temp, 'create');
+  try {
+    file.append(encoder.encode(`statefn-checkpoint-store ${STORE_FORMAT_VERSION}\n`));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  fs.rename(temp, joinPath(dir, STORE_FORMAT_FILE));
+  await fs.syncDir(dir);
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v;
+}

@@ -1,0 +1,352 @@
+/**
+ * Checkpoints, example by example: incrementality (what a second checkpoint copies), user
+ * metadata, listing, retention, restore across file systems, engine identities, and hard
+ * links on the real file system.
+ */
+import * as nodeFs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Checkpoint } from '../../../engine/index.js';
+import { CheckpointStore, Engine, MemoryFileSystem, NodeFileSystem } from '../../../engine/index.js';
+import { text } from '../../support/engine-model.js';
+import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
+
+/** Tiny memtables, but no compaction: every flush stays an L0 file, so SSTs only appear. */
+const NO_COMPACTION = { ...TINY, l0CompactionTrigger: 1000, l0StopWritesTrigger: 1000 };
+
+const value = (i: number): string => `${i}:`.padEnd(200, String.fromCharCode(97 + (i % 26)));
+
+async function fill(db: Engine, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) await db.put(`key${String(i % 400).padStart(4, '0')}`, value(i));
+}
+
+function sstSizes(fs: MemoryFileSystem, dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of fs.list(dir)) if (name.endsWith('.sst')) out.set(name, fs.fileSize(`${dir}/${name}`));
+  return out;
+}
+
+function metadataBytes(fs: MemoryFileSystem, cp: Checkpoint): number {
+  return fs.fileSize(`/store/checkpoints/${cp.id}/CHECKPOINT`);
+}
+
+/** The engine file number a shared file name carries (`<identity>-<number>.sst`). */
+function numberOf(sharedName: string): string {
+  return `${/^[0-9a-f]{32}-(\d{6})/.exec(sharedName)![1]!}.sst`;
+}
+
+describe('incrementality', () => {
+  it("the second checkpoint's bytesCopied is the size of the SSTs created since the first, plus its metadata", async () => {
+    for (const sameFs of [true, false]) {
+      const fs = new MemoryFileSystem();
+      const storeFs = sameFs ? fs : new MemoryFileSystem();
+      const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: fs });
+      const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
+      await fill(db, 0, 400);
+      const first = await db.checkpoint(store);
+      const before = sstSizes(fs, '/db');
+      expect(first.newFiles).toBe(before.size);
+      expect(first.bytesCopied).toBe(
+        [...before.values()].reduce((a, b) => a + b, 0) + metadataBytes(storeFs, first),
+      );
+
+      await fill(db, 400, 420);
+      const second = await db.checkpoint(store);
+      const created = [...sstSizes(fs, '/db')].filter(([name]) => !before.has(name));
+      expect(created.length).toBeGreaterThan(0);
+      const createdBytes = created.reduce((a, [, bytes]) => a + bytes, 0);
+      expect(second.bytesCopied).toBe(createdBytes + metadataBytes(storeFs, second));
+      expect(second.newFiles).toBe(created.length);
+      expect(
+        second.files
+          .filter((f) => !f.shared)
+          .map((f) => numberOf(f.name))
+          .sort(),
+      ).toEqual(created.map(([name]) => name).sort());
+      // The metadata stays small: well under the issue's 1 MB allowance.
+      expect(metadataBytes(storeFs, second)).toBeLessThan(64 * 1024);
+      await db.close();
+      await store.close();
+    }
+  });
+
+  it('a checkpoint with no writes since the last one copies only its metadata', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 300);
+    const first = await db.checkpoint(store);
+    const second = await db.checkpoint(store);
+    expect(second.newFiles).toBe(0);
+    expect(second.files.every((f) => f.shared)).toBe(true);
+    expect(second.files.map((f) => f.name).sort()).toEqual(first.files.map((f) => f.name).sort());
+    expect(second.bytesCopied).toBe(metadataBytes(fs, second));
+    expect(second.sequence).toBe(first.sequence);
+    await db.close();
+    await store.close();
+  });
+
+  it('files that compaction replaced are copied; files that survived are shared', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 600);
+    const first = await db.checkpoint(store);
+    await fill(db, 600, 700);
+    await db.compactRange();
+    const second = await db.checkpoint(store);
+    const firstNames = new Set(first.files.map((f) => f.name));
+    for (const f of second.files) expect(f.shared).toBe(firstNames.has(f.name));
+    expect(entries(await restoredContents(fs, store, second.id))).toEqual(entries(contents(db)));
+    await db.close();
+    await store.close();
+  });
+});
+
+describe('checkpoint contents', () => {
+  it('keeps user metadata given as bytes or as JSON, and lists checkpoints oldest first', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await db.put('a', '1');
+    const bytes = await db.checkpoint(store, { metadata: new Uint8Array([0, 1, 2, 255]) });
+    const json = await db.checkpoint(store, { metadata: { offsets: [1, 2, 3], egress: 'x' } });
+    const none = await db.checkpoint(store);
+    expect(bytes.metadata).toEqual(new Uint8Array([0, 1, 2, 255]));
+    expect(json.metadata).toEqual({ offsets: [1, 2, 3], egress: 'x' });
+    expect(none.metadata).toBeUndefined();
+    await store.close();
+    const reopened = await CheckpointStore.open('/store', { fileSystem: fs });
+    const listed = await reopened.list();
+    expect(listed.map((c) => c.id)).toEqual([bytes.id, json.id, none.id]);
+    expect(listed).toEqual([bytes, json, none]);
+    await db.close();
+    await reopened.close();
+  });
+
+  it('an empty engine checkpoints and restores to an empty engine that takes writes', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    const cp = await db.checkpoint(store);
+    expect(cp.files).toEqual([]);
+    const restored = await Engine.open('/r', { fileSystem: fs, restoreFrom: { store, id: cp.id } });
+    expect([...restored.iterator()]).toEqual([]);
+    await restored.put('x', 'y');
+    expect(text(restored.get('x'))).toBe('y');
+    await Promise.all([db.close(), restored.close(), store.close()]);
+  });
+
+  it('a restored engine continues at the checkpoint sequence, keeps new writes across reopen, and gets its own identity', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 300);
+    await db.delete('key0005');
+    const cp = await db.checkpoint(store);
+    let restored = await Engine.open('/r', { ...TINY, fileSystem: fs, restoreFrom: { store, id: cp.id } });
+    expect(restored.stats().sequence).toBe(cp.sequence);
+    expect(restored.get('key0005')).toBeUndefined();
+    await restored.put('key0005', 'back');
+    await restored.close();
+    restored = await Engine.open('/r', { ...TINY, fileSystem: fs });
+    expect(text(restored.get('key0005'))).toBe('back');
+    expect(fs.readFile('/r/IDENTITY')).not.toEqual(fs.readFile('/db/IDENTITY'));
+    // Its files are its own in the store, even where the bytes are the same.
+    const again = await restored.checkpoint(store);
+    expect(again.newFiles).toBe(again.files.length);
+    expect(entries(await restoredContents(fs, store, again.id))).toEqual(entries(contents(restored)));
+    await Promise.all([db.close(), restored.close(), store.close()]);
+  });
+
+  it('a store on another file system is filled by copying, and restores there', async () => {
+    const engineFs = new MemoryFileSystem();
+    const storeFs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: engineFs });
+    const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
+    await fill(db, 0, 300);
+    const cp = await db.checkpoint(store);
+    expect(storeFs.list('/store/shared').length).toBe(cp.files.length);
+    expect(entries(await restoredContents(storeFs, store, cp.id))).toEqual(entries(contents(db)));
+    expect(entries(await restoredContents(engineFs, store, cp.id))).toEqual(entries(contents(db)));
+    await Promise.all([db.close(), store.close()]);
+  });
+
+  it('a copied engine directory (same identity, diverged files) never reuses the other copy’s files', async () => {
+    const fs = new MemoryFileSystem();
+    const a = await Engine.open('/a', { ...NO_COMPACTION, fileSystem: fs });
+    await fill(a, 0, 100);
+    await a.close();
+    fs.mkdirp('/b');
+    for (const name of fs.list('/a')) {
+      if (name === 'LOCK') continue;
+      const out = fs.openWritable(`/b/${name}`, 'create');
+      out.append(fs.readFile(`/a/${name}`));
+      out.syncNow();
+      out.close();
+    }
+    await fs.syncDir('/b');
+    const dbA = await Engine.open('/a', { ...NO_COMPACTION, fileSystem: fs });
+    const dbB = await Engine.open('/b', { ...NO_COMPACTION, fileSystem: fs });
+    await fill(dbA, 100, 200);
+    await fill(dbB, 1000, 1150);
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    const cpA = await dbA.checkpoint(store);
+    const cpB = await dbB.checkpoint(store);
+    // The pre-copy files are the same bytes and shared; the diverged ones collide by name.
+    expect(cpB.files.some((f) => f.shared)).toBe(true);
+    expect(cpB.files.some((f) => /-\d{6}-[0-9a-f]{8}\.sst$/.test(f.name))).toBe(true);
+    expect(entries(await restoredContents(fs, store, cpA.id, NO_COMPACTION))).toEqual(entries(contents(dbA)));
+    expect(entries(await restoredContents(fs, store, cpB.id, NO_COMPACTION))).toEqual(entries(contents(dbB)));
+    await store.verify(cpA.id);
+    await store.verify(cpB.id);
+    await Promise.all([dbA.close(), dbB.close(), store.close()]);
+  });
+});
+
+describe('concurrency', () => {
+  it('writes issued while a checkpoint runs are not in it, and all of them are in the engine', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: new MemoryFileSystem() });
+    await fill(db, 0, 300);
+    const expected = contents(db);
+    const pending = db.checkpoint(store);
+    // Enough racing writes to fill and switch memtables while the checkpoint flushes.
+    const racing = Array.from({ length: 200 }, (_, i) =>
+      db.put(`race${String(i).padStart(3, '0')}`, value(i)),
+    );
+    const [cp] = await Promise.all([pending, ...racing]);
+    expect(entries(await restoredContents(fs, store, cp.id))).toEqual(entries(expected));
+    expect(text(db.get('race199'))).toBe(value(199));
+    await Promise.all([db.close(), store.close()]);
+  });
+
+  it('closing the engine while a checkpoint is under way neither hangs nor leaves a broken checkpoint', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 300);
+    const expected = contents(db);
+    const pending = db.checkpoint(store).then(
+      (cp) => cp,
+      (err: unknown) => err as Error,
+    );
+    await db.close();
+    const outcome = await pending;
+    if (outcome instanceof Error) {
+      expect(outcome.name).toMatch(/ClosedError|BackgroundError/);
+    } else {
+      expect(entries(await restoredContents(fs, store, outcome.id))).toEqual(entries(expected));
+    }
+    for (const c of await store.list()) await store.verify(c.id);
+    await store.close();
+  });
+});
+
+describe('retention', () => {
+  it('retain keeps the newest n, and removes exactly the shared files no kept checkpoint uses', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    const taken: Checkpoint[] = [];
+    const states: Array<Map<string, string>> = [];
+    for (let round = 0; round < 5; round++) {
+      await fill(db, round * 150, round * 150 + 150);
+      taken.push(await db.checkpoint(store));
+      states.push(contents(db));
+    }
+    expect(await store.retain(10)).toEqual([]);
+    expect(await store.retain(2)).toEqual(taken.slice(0, 3).map((c) => c.id));
+    const kept = await store.list();
+    expect(kept.map((c) => c.id)).toEqual(taken.slice(3).map((c) => c.id));
+    const used = new Set(kept.flatMap((c) => c.files.map((f) => f.name)));
+    expect(fs.list('/store/shared').sort()).toEqual([...used].sort());
+    await store.delete(taken[3]!.id);
+    const last = await store.list();
+    expect(last.map((c) => c.id)).toEqual([taken[4]!.id]);
+    expect(fs.list('/store/shared').sort()).toEqual(taken[4]!.files.map((f) => f.name).sort());
+    expect(entries(await restoredContents(fs, store, taken[4]!.id))).toEqual(entries(states[4]!));
+    expect(await store.retain(0)).toEqual([taken[4]!.id]);
+    expect(fs.list('/store/shared')).toEqual([]);
+    expect(fs.list('/store/checkpoints')).toEqual([]);
+    await Promise.all([db.close(), store.close()]);
+  });
+
+  it('checkpoints of two engines share one store; deleting one engine’s keeps the other’s files', async () => {
+    const fs = new MemoryFileSystem();
+    const a = await Engine.open('/a', { ...TINY, fileSystem: fs });
+    const b = await Engine.open('/b', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(a, 0, 200);
+    await fill(b, 500, 700);
+    const cpA = await a.checkpoint(store);
+    const cpB = await b.checkpoint(store);
+    await store.delete(cpA.id);
+    expect(entries(await restoredContents(fs, store, cpB.id))).toEqual(entries(contents(b)));
+    await Promise.all([a.close(), b.close(), store.close()]);
+  });
+});
+
+describe('verify', () => {
+  it('reports progress that rises to the total', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 300);
+    const cp = await db.checkpoint(store);
+    const seen: Array<[number, number]> = [];
+    await store.verify(cp.id, { onProgress: (done, total) => seen.push([done, total]) });
+    const total = 2 * cp.files.reduce((a, f) => a + f.bytes, 0);
+    expect(seen.length).toBeGreaterThan(cp.files.length);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.at(-1)).toEqual([total, total]);
+    await Promise.all([db.close(), store.close()]);
+  });
+});
+
+describe('on the real file system', () => {
+  it('a store beside the engine hard-links its SSTs, and restores from them', async () => {
+    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
+    try {
+      const fs = new NodeFileSystem();
+      const dbDir = path.join(root, 'db');
+      const db = await Engine.open(dbDir, { ...TINY, backgroundMode: 'inline', fileSystem: fs });
+      const store = await CheckpointStore.open(path.join(root, 'store'), { fileSystem: fs });
+      await fill(db, 0, 300);
+      const cp = await db.checkpoint(store);
+      expect(cp.files.length).toBeGreaterThan(0);
+      for (const f of cp.files) {
+        const stored = nodeFs.statSync(path.join(root, 'store', 'shared', f.name));
+        const live = path.join(dbDir, numberOf(f.name));
+        // Linked, not copied: one inode (unless compaction has already removed the original).
+        if (nodeFs.existsSync(live)) expect(nodeFs.statSync(live).ino).toBe(stored.ino);
+        expect(stored.nlink).toBeGreaterThanOrEqual(1);
+      }
+      expect(
+        cp.files.some((f) => nodeFs.statSync(path.join(root, 'store', 'shared', f.name)).nlink >= 2),
+      ).toBe(true);
+      await store.verify(cp.id);
+      const expected = contents(db);
+      await db.close();
+      const restored = await Engine.open(path.join(root, 'restored'), {
+        ...TINY,
+        backgroundMode: 'inline',
+        fileSystem: fs,
+        restoreFrom: { store, id: cp.id },
+      });
+      expect(entries(contents(restored))).toEqual(entries(expected));
+      await restored.close();
+      await store.close();
+      // Reopening finds the same checkpoint and removes nothing it needs.
+      const reopened = await CheckpointStore.open(path.join(root, 'store'));
+      expect((await reopened.list()).map((c) => c.id)).toEqual([cp.id]);
+      await reopened.verify(cp.id);
+      await reopened.close();
+    } finally {
+      nodeFs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Damaged stores: a flipped byte or a cut in any stored file is found by verify and refused
+ * by restore, with CorruptionError naming the file; a damaged metadata file is reported by
+ * list and can still be deleted.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Checkpoint } from '../../../engine/index.js';
+import { CheckpointStore, CorruptionError, Engine, MemoryFileSystem } from '../../../engine/index.js';
+import { contents, entries, TINY } from './checkpoint-helpers.js';
+
+interface Setup {
+  fs: MemoryFileSystem;
+  storeFs: MemoryFileSystem;
+  db: Engine;
+  store: CheckpointStore;
+  cp: Checkpoint;
+}
+
+async function setup(): Promise<Setup> {
+  const fs = new MemoryFileSystem();
+  const storeFs = new MemoryFileSystem();
+  const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+  const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
+  for (let i = 0; i < 300; i++) await db.put(`k${i % 150}`, `value ${i} `.repeat(20));
+  const cp = await db.checkpoint(store);
+  return { fs, storeFs, db, store, cp };
+}
+
+/** The rejection of `p`, which must be a CorruptionError. */
+async function corruption(p: Promise<unknown>): Promise<CorruptionError> {
+  const err: unknown = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CorruptionError);
+  return err as CorruptionError;
+}
+
+describe('a damaged checkpoint', () => {
+  it('a flipped byte anywhere in a stored SST fails verify and restore, naming the file', async () => {
+    const { fs, storeFs, db, store, cp } = await setup();
+    let restores = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (pick, at, xor) => {
+        const file = cp.files[pick % cp.files.length]!;
+        const p = `/store/shared/${file.name}`;
+        const offset = at % file.bytes;
+        storeFs.corruptByte(p, offset, xor);
+        try {
+          const err = await corruption(store.verify(cp.id));
+          expect(err.file).toBe(p);
+          expect(err.message).toContain(file.name);
+          const dir = `/restored-${restores++}`;
+          const failed = await corruption(
+            Engine.open(dir, { ...TINY, fileSystem: fs, restoreFrom: { store, id: cp.id } }),
+          );
+          expect(failed.file).toBe(p);
+          // The failed restore left nothing behind: the directory takes a restore again.
+          expect(fs.list(dir).filter((n) => n !== 'LOCK')).toEqual([]);
+        } finally {
+          storeFs.corruptByte(p, offset, xor);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    await store.verify(cp.id);
+    const restored = await Engine.open('/restored-ok', {
+      ...TINY,
+      fileSystem: fs,
+      restoreFrom: { store, id: cp.id },
+    });
+    expect(entries(contents(restored))).toEqual(entries(contents(db)));
+    await Promise.all([restored.close(), db.close(), store.close()]);
+  });
+
+  it('a truncated or missing stored SST fails verify and restore, naming the file', async () => {
+    const { fs, storeFs, db, store, cp } = await setup();
+    const [first, second] = cp.files;
+    storeFs.truncate(`/store/shared/${first!.name}`, first!.bytes - 1);
+    let err = await corruption(store.verify(cp.id));
+    expect(err.file).toBe(`/store/shared/${first!.name}`);
+    expect(err.message).toMatch(/holds \d+ bytes/);
+    err = await corruption(Engine.open('/r1', { fileSystem: fs, restoreFrom: { store, id: cp.id } }));
+    expect(err.file).toBe(`/store/shared/${first!.name}`);
+    storeFs.remove(`/store/shared/${second!.name}`);
+    storeFs.remove(`/store/shared/${first!.name}`);
+    err = await corruption(store.verify(cp.id));
+    expect(err.message).toContain('missing');
+    await Promise.all([db.close(), store.close()]);
+  });
+
+  it('a damaged metadata file is reported by list, verify and restore, and the checkpoint can still be deleted', async () => {
+    const { fs, storeFs, db, store, cp } = await setup();
+    const good = await db.checkpoint(store);
+    const path = `/store/checkpoints/${cp.id}/CHECKPOINT`;
+    storeFs.corruptByte(path, 20);
+    let err = await corruption(store.list());
+    expect(err.file).toBe(path);
+    err = await corruption(store.verify(cp.id));
+    expect(err.file).toBe(path);
+    err = await corruption(Engine.open('/r', { fileSystem: fs, restoreFrom: { store, id: cp.id } }));
+    expect(err.file).toBe(path);
+    // New checkpoints still work; they just do not reuse the damaged one's files.
+    await db.put('after', 'damage');
+    const later = await db.checkpoint(store);
+    const restored = await Engine.open('/r-later', {
+      ...TINY,
+      fileSystem: fs,
+      restoreFrom: { store, id: later.id },
+    });
+    expect(entries(contents(restored))).toEqual(entries(contents(db)));
+    await restored.close();
+    await store.delete(later.id);
+    // While a damaged checkpoint exists, reopening keeps every shared file (its uses are unknown).
+    await store.close();
+    const reopened = await CheckpointStore.open('/store', { fileSystem: storeFs });
+    await reopened.delete(cp.id);
+    expect((await reopened.list()).map((c) => c.id)).toEqual([good.id]);
+    expect(storeFs.list('/store/shared').sort()).toEqual(good.files.map((f) => f.name).sort());
+    await reopened.verify(good.id);
+    await Promise.all([db.close(), reopened.close()]);
+  });
+});
