@@ -4,6 +4,26 @@
  * the engine sees them as UTF-8 bytes, whose byte order matches the code-unit order of the
  * ASCII keys the generators produce.
  */
+import type { EngineOptions } from '../../engine/index.js';
+
+/**
+ * Engine options for tests that want many flushes, level-0 files and multi-level
+ * compactions from little data: tiny memtables, blocks and files.
+ */
+export const TINY_ENGINE: EngineOptions = {
+  writeBufferSizeBytes: 4096,
+  blockSizeBytes: 1024,
+  blockRestartInterval: 4,
+  targetFileSizeBytes: 4096,
+  maxBytesForLevelBase: 16 * 1024,
+  levelSizeMultiplier: 2,
+  l0CompactionTrigger: 2,
+  l0StopWritesTrigger: 6,
+  numLevels: 5,
+  blockCacheBytes: 8 * 1024,
+  maxOpenFiles: 16,
+};
+
 export class EngineModel {
   data = new Map<string, string>();
   snapshots: Array<Map<string, string> | undefined> = [];

@@ -4,21 +4,9 @@
  */
 import type { CheckpointStore, EngineOptions, FileSystem } from '../../../engine/index.js';
 import { Engine } from '../../../engine/index.js';
-import { text } from '../../support/engine-model.js';
+import { text, TINY_ENGINE } from '../../support/engine-model.js';
 
-export const TINY: EngineOptions = {
-  writeBufferSizeBytes: 4096,
-  blockSizeBytes: 1024,
-  blockRestartInterval: 4,
-  targetFileSizeBytes: 4096,
-  maxBytesForLevelBase: 16 * 1024,
-  levelSizeMultiplier: 2,
-  l0CompactionTrigger: 2,
-  l0StopWritesTrigger: 6,
-  numLevels: 5,
-  blockCacheBytes: 8 * 1024,
-  maxOpenFiles: 16,
-};
+export const TINY: EngineOptions = TINY_ENGINE;
 
 /** Every key/value of the engine, as strings. */
 export function contents(db: Engine): Map<string, string> {

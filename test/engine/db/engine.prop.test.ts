@@ -9,23 +9,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngineOptions, Snapshot } from '../../../engine/index.js';
 import { Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
-import { EngineModel, text } from '../../support/engine-model.js';
+import { EngineModel, text, TINY_ENGINE } from '../../support/engine-model.js';
 
 const DIR = '/db';
 
-const TINY: EngineOptions = {
-  writeBufferSizeBytes: 4096,
-  blockSizeBytes: 1024,
-  blockRestartInterval: 4,
-  targetFileSizeBytes: 4096,
-  maxBytesForLevelBase: 16 * 1024,
-  levelSizeMultiplier: 2,
-  l0CompactionTrigger: 2,
-  l0StopWritesTrigger: 6,
-  numLevels: 5,
-  blockCacheBytes: 8 * 1024,
-  maxOpenFiles: 16,
-};
+const TINY: EngineOptions = TINY_ENGINE;
 
 interface Real {
   fs: MemoryFileSystem;
