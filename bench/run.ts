@@ -9,6 +9,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -94,7 +95,9 @@ async function main(): Promise<number> {
         ? join(root, 'BENCHMARKS.md')
         : join(dataDir, `BENCHMARKS.${options.size}.md`)),
   );
-  await writeFile(markdownPath, renderMarkdown(report, WORKLOADS, SUBJECT_STORE));
+  const analysisPath = join(root, 'bench', 'ANALYSIS.md');
+  const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
+  await writeFile(markdownPath, renderMarkdown(report, WORKLOADS, SUBJECT_STORE, analysis));
 
   console.log('Targets:');
   for (const check of checkTargets(report, SUBJECT_STORE)) {

@@ -35,11 +35,15 @@ const METHOD_NOTES = [
   '"vs best peer" divides a store\'s ops/s by the highest ops/s among the stores other than statefn in the same workload.',
 ];
 
-/** The whole BENCHMARKS.md. */
+/**
+ * The whole BENCHMARKS.md. `analysis` is bench/ANALYSIS.md: the engineers' account of why a
+ * target is or is not met, in words only — every figure in the report is measured.
+ */
 export function renderMarkdown(
   report: BenchReport,
   workloads: readonly WorkloadDescription[],
   subject: string,
+  analysis = '',
 ): string {
   const sections = [
     header(report),
@@ -47,6 +51,7 @@ export function renderMarkdown(
     contenders(report),
     runSettings(report),
     targets(report, subject),
+    analysis.trim(),
     results(report, workloads, subject),
     failures(report),
     method(),
