@@ -52,6 +52,12 @@ import {
 export interface CheckpointStoreOptions {
   /** Storage of the store. Default: the real file system. May differ from the engine's. */
   fileSystem?: FileSystem;
+  /**
+   * Hard-link SST files between the engine and the store when both are on the same storage
+   * (the real file system; a link across devices falls back to a copy). Default true; false
+   * always copies, so the store shares no disk blocks with the engine.
+   */
+  linkFiles?: boolean;
 }
 
 /** Options of `CheckpointStore.verify`. */
@@ -66,6 +72,8 @@ const decoder = new TextDecoder();
 /** @internal What take-checkpoint.ts and restore-checkpoint.ts use of a store. */
 export interface StoreInternals {
   readonly fs: FileSystem;
+  /** Whether files may be hard-linked (CheckpointStoreOptions.linkFiles). */
+  readonly linkFiles: boolean;
   readonly layout: StoreLayout;
   /** ClosedError naming `api` when the store is closed. */
   checkOpen(api: string): void;
@@ -101,12 +109,13 @@ export class CheckpointStore {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock) {
+  private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock, linkFiles: boolean) {
     this.#fs = fs;
     this.#layout = layout;
     this.#lock = lock;
     INTERNALS.set(this, {
       fs,
+      linkFiles,
       layout,
       checkOpen: (api) => {
         if (this.#closed) throw new ClosedError(`${api}: the checkpoint store is closed`);
@@ -144,7 +153,7 @@ export class CheckpointStore {
       throw new InvalidArgumentError('CheckpointStore.open: options must be an object');
     }
     for (const key of Object.keys(options ?? {})) {
-      if (key !== 'fileSystem')
+      if (key !== 'fileSystem' && key !== 'linkFiles')
         throw new InvalidArgumentError(`CheckpointStore.open: unknown option '${key}'`);
     }
     const given = options?.fileSystem;
@@ -153,6 +162,10 @@ export class CheckpointStore {
       (typeof given !== 'object' || given === null || typeof given.list !== 'function')
     ) {
       throw new InvalidArgumentError('CheckpointStore.open: fileSystem must be a FileSystem object');
+    }
+    const linkFiles = options?.linkFiles ?? true;
+    if (typeof linkFiles !== 'boolean') {
+      throw new InvalidArgumentError('CheckpointStore.open: linkFiles must be a boolean');
     }
     await Promise.all([initFileChecksums(), initHashing()]);
     const fs = given ?? new NodeFileSystem();
@@ -173,7 +186,7 @@ export class CheckpointStore {
       if (!fs.exists(joinPath(dir, STORE_FORMAT_FILE))) await writeStoreFormat(fs, dir);
       fs.mkdirp(layout.shared);
       fs.mkdirp(layout.checkpoints);
-      const store = new CheckpointStore(fs, layout, lock);
+      const store = new CheckpointStore(fs, layout, lock, linkFiles);
       await store.#collectGarbage();
       return store;
     } catch (err) {

@@ -8,6 +8,7 @@
  */
 import xxhash from 'xxhash-wasm';
 import type { XXHashAPI } from 'xxhash-wasm';
+import { NodeFileSystem } from '../env/node-file-system.js';
 import type { FileSystem } from '../env/file-system.js';
 import { invariant } from '../util/invariant.js';
 
@@ -76,8 +77,17 @@ export function streamFile(
 }
 
 /**
+ * Whether two FileSystem objects reach the same storage, so a hard link can stand for a
+ * copy: the same object, or two instances of the real file system (on which a link across
+ * devices falls back to a copy by itself).
+ */
+export function sameStorage(a: FileSystem, b: FileSystem): boolean {
+  return a === b || (a instanceof NodeFileSystem && b instanceof NodeFileSystem);
+}
+
+/**
  * Copies `from` (on `fromFs`) to `to` (on `toFs`, created or truncated) and fsyncs the copy.
- * Hard-links instead when both are one file system, which is then the same bytes and
+ * Hard-links instead when `link` allows it and both are the same storage: the same bytes,
  * already durable (SSTs are fsynced when written and never change), so only the new
  * directory entry needs the caller's directory fsync. Returns the size and checksum of
  * what was read from the source.
@@ -87,8 +97,9 @@ export async function copyFileWithChecksum(
   from: string,
   toFs: FileSystem,
   to: string,
+  link = true,
 ): Promise<StreamedFile> {
-  if (fromFs === toFs) {
+  if (link && sameStorage(fromFs, toFs)) {
     toFs.remove(to);
     toFs.linkOrCopy(from, to);
     // linkOrCopy may have copied (another device): make the copy durable either way; on a

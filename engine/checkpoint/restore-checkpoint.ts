@@ -90,7 +90,7 @@ export async function restoreCheckpoint(
         if (!store.fs.exists(source))
           throw new CorruptionError(source, undefined, 'checkpoint file is missing');
         const target = joinPath(dir, tableFileName(f.meta.number));
-        const { bytes, checksum } = await copyFileWithChecksum(store.fs, source, fs, target);
+        const { bytes, checksum } = await copyFileWithChecksum(store.fs, source, fs, target, store.linkFiles);
         checkStoredFile(source, f.meta.sizeBytes, f.checksum, bytes, checksum);
         if (f.meta.largestSequence > record.sequence) {
           throw new CorruptionError(

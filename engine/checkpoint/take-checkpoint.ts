@@ -120,7 +120,7 @@ function sameFile(a: FileMetadata, b: FileMetadata): boolean {
 }
 
 async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<Checkpoint> {
-  const { fs, layout } = request.store;
+  const { fs, layout, linkFiles } = request.store;
   // A damaged checkpoint must not stop new ones: its files are simply not reused.
   const existing = request.store.readableRecords();
   // Stored copies of this engine's files, by file number. Every name present is taken, even
@@ -167,6 +167,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
           source,
           fs,
           layout.sharedFile(name),
+          linkFiles,
         );
         if (bytes !== meta.sizeBytes) {
           throw new CorruptionError(

@@ -308,6 +308,34 @@ describe('verify', () => {
 });
 
 describe('on the real file system', () => {
+  it('with default options (each side its own NodeFileSystem) the store hard-links; linkFiles false copies', async () => {
+    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
+    try {
+      const dbDir = path.join(root, 'db');
+      const db = await Engine.open(dbDir, { ...TINY, backgroundMode: 'inline' });
+      await fill(db, 0, 300);
+      await db.flush();
+      const linked = await CheckpointStore.open(path.join(root, 'linked'));
+      const copied = await CheckpointStore.open(path.join(root, 'copied'), { linkFiles: false });
+      const a = await db.checkpoint(linked);
+      const b = await db.checkpoint(copied);
+      const inode = (dir: string, name: string): number =>
+        nodeFs.statSync(path.join(root, dir, 'shared', name)).ino;
+      const liveInodes = new Set(
+        nodeFs
+          .readdirSync(dbDir)
+          .filter((n) => n.endsWith('.sst'))
+          .map((n) => nodeFs.statSync(path.join(dbDir, n)).ino),
+      );
+      expect(a.files.length).toBeGreaterThan(0);
+      expect(a.files.some((f) => liveInodes.has(inode('linked', f.name)))).toBe(true);
+      expect(b.files.every((f) => !liveInodes.has(inode('copied', f.name)))).toBe(true);
+      await Promise.all([db.close(), linked.close(), copied.close()]);
+    } finally {
+      nodeFs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('a store beside the engine hard-links its SSTs, and restores from them', async () => {
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
     try {
