@@ -5,7 +5,8 @@
  * This process only coordinates: each store is benchmarked by store-runner.js in a child
  * process of its own, one after another (two cores: running contenders side by side would
  * measure the contention). A watchdog kills a child that stays silent too long, so one hung
- * store cannot stall the run; its failure is recorded in the report.
+ * store cannot stall the run; its failure is recorded in the report. After the stores, the
+ * checkpoint benchmark (bench/checkpoint/, issue 3) runs the same way in a child of its own.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkpointSummaryLines } from './checkpoint/checkpoint-markdown.js';
+import { checkCheckpointTargets } from './checkpoint/checkpoint-targets.js';
+import { runCheckpointBench } from './checkpoint/run-checkpoint-bench.js';
 import { USAGE, parseBenchOptions } from './cli/bench-options.js';
 import type { BenchOptions } from './cli/bench-options.js';
 import { ROOT_PACKAGE_NAME, findProjectRoot } from './project-root.js';
@@ -52,11 +56,19 @@ async function main(): Promise<number> {
   await mkdir(dataDir, { recursive: true });
   const machine = await collectMachineInfo(root, dataDir);
   const s = options.sizes;
+  const stores = options.parts.stores ? options.stores : [];
+  if (options.parts.stores) {
+    console.log(
+      `statefn bench (${options.size}): ${formatInteger(s.num)} keys, ${formatInteger(s.reads)} reads, ` +
+        `${formatInteger(s.seeks)} seeks, fillsync ${formatInteger(s.syncOps)} / fillsync64 ${formatInteger(s.sync64Ops)} writes`,
+    );
+    console.log(`stores: ${options.stores.join(', ')}; workloads: ${options.workloads.join(', ')}`);
+  }
   console.log(
-    `statefn bench (${options.size}): ${formatInteger(s.num)} keys, ${formatInteger(s.reads)} reads, ` +
-      `${formatInteger(s.seeks)} seeks, fillsync ${formatInteger(s.syncOps)} / fillsync64 ${formatInteger(s.sync64Ops)} writes`,
+    options.parts.checkpoint
+      ? `checkpoints: ${formatInteger(options.checkpointKeys)} keys, after the stores`
+      : 'checkpoints: not run',
   );
-  console.log(`stores: ${options.stores.join(', ')}; workloads: ${options.workloads.join(', ')}`);
   console.log(
     `${machine.cpuModel}, ${machine.cores} cores, ${formatBytes(machine.memoryBytes)}, ${machine.os}, Node ${machine.node}`,
   );
@@ -69,11 +81,24 @@ async function main(): Promise<number> {
 
   const runnerPath = join(here, 'store-runner.js');
   const runs: StoreRun[] = [];
-  for (const store of options.stores) {
+  for (const store of stores) {
     const run = await runStore(runnerPath, store, options, dataDir, root);
     runs.push(run);
     if (run.results.length > 0) console.log(`\n${storeSummary(run)}\n`);
   }
+
+  const checkpoint = options.parts.checkpoint
+    ? await runCheckpointBench({
+        runnerPath: join(here, 'checkpoint', 'checkpoint-runner.js'),
+        keys: options.checkpointKeys,
+        quick: options.size === 'quick',
+        seed: options.seed,
+        dataDir,
+        blockCacheBytes: BLOCK_CACHE_BYTES,
+        writeBufferBytes: WRITE_BUFFER_BYTES,
+      })
+    : undefined;
+  if (checkpoint !== undefined) console.log(`\n${checkpointSummaryLines(checkpoint).join('\n')}\n`);
 
   const report: BenchReport = {
     machine,
@@ -82,29 +107,38 @@ async function main(): Promise<number> {
     seed: options.seed,
     blockCacheBytes: BLOCK_CACHE_BYTES,
     writeBufferBytes: WRITE_BUFFER_BYTES,
-    workloads: options.workloads,
+    workloads: options.parts.stores ? options.workloads : [],
     runs,
+    checkpoint,
   };
 
   const jsonPath = resolve(options.json ?? join(dataDir, 'results', 'latest.json'));
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  // Only a full-size run of everything rewrites the repository's BENCHMARKS.md.
   const markdownPath = resolve(
     options.out ??
-      (options.size === 'default'
-        ? join(root, 'BENCHMARKS.md')
-        : join(dataDir, `BENCHMARKS.${options.size}.md`)),
+      (!options.parts.stores
+        ? join(dataDir, `BENCHMARKS.${options.size}.checkpoint.md`)
+        : options.size === 'default'
+          ? join(root, 'BENCHMARKS.md')
+          : join(dataDir, `BENCHMARKS.${options.size}.md`)),
   );
   const analysisPath = join(root, 'bench', 'ANALYSIS.md');
   const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
   await writeFile(markdownPath, renderMarkdown(report, WORKLOADS, SUBJECT_STORE, analysis));
 
   console.log('Targets:');
-  for (const check of checkTargets(report, SUBJECT_STORE)) {
+  const checks = [
+    ...(options.parts.stores ? checkTargets(report, SUBJECT_STORE) : []),
+    ...(checkpoint !== undefined ? checkCheckpointTargets(checkpoint.result) : []),
+  ];
+  for (const check of checks) {
     console.log(`  ${check.status.padEnd(12)} ${check.target}: ${check.measured}`);
   }
   console.log(`\nwrote ${markdownPath}\nwrote ${jsonPath}`);
-  const failed = runs.some((run) => run.error !== undefined || run.failures.length > 0);
+  const failed =
+    runs.some((run) => run.error !== undefined || run.failures.length > 0) || checkpoint?.error !== undefined;
   return failed ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
  * Renders BENCHMARKS.md from a {@link BenchReport}. Pure: every figure it prints comes from
  * the report passed in, so the file always describes exactly one measured run.
  */
+import { renderCheckpointSection } from '../checkpoint/checkpoint-markdown.js';
 import { bestPeerResult, ratioToBestPeer } from './compare.js';
 import {
   formatBytes,
@@ -45,16 +46,19 @@ export function renderMarkdown(
   subject: string,
   analysis = '',
 ): string {
+  // A checkpoint-only run (--checkpoint-only) has no store runs: no store sections then.
+  const stores = report.runs.length > 0;
   const sections = [
     header(report),
     machine(report),
-    contenders(report),
+    stores ? contenders(report) : '',
     runSettings(report),
-    targets(report, subject),
-    analysis.trim(),
-    results(report, workloads, subject),
+    stores ? targets(report, subject) : '',
+    stores ? analysis.trim() : '',
+    stores ? results(report, workloads, subject) : '',
+    renderCheckpointSection(report.checkpoint),
     failures(report),
-    method(),
+    stores ? method() : '',
   ];
   return `${sections.filter((section) => section.length > 0).join('\n\n')}\n`;
 }
@@ -94,11 +98,21 @@ function contenders(report: BenchReport): string {
 
 function runSettings(report: BenchReport): string {
   const s = report.sizes;
-  const lines = [
-    `- Size preset: ${report.size}; keys (num): ${formatInteger(s.num)}; reads: ${formatInteger(s.reads)}; seeks: ${formatInteger(s.seeks)}; fillsync writes: ${formatInteger(s.syncOps)}; fillsync64 writes: ${formatInteger(s.sync64Ops)}.`,
-    `- Seed: ${report.seed}. Workloads: ${report.workloads.join(', ')}.`,
-    `- LSM stores: block cache ${formatBytes(report.blockCacheBytes)}, write buffer ${formatBytes(report.writeBufferBytes)}; other settings are each library's defaults (LevelDB: Snappy; RocksDB: ZSTD). LMDB has no block cache and reads through the page cache.`,
-  ];
+  const lines =
+    report.runs.length > 0
+      ? [
+          `- Size preset: ${report.size}; keys (num): ${formatInteger(s.num)}; reads: ${formatInteger(s.reads)}; seeks: ${formatInteger(s.seeks)}; fillsync writes: ${formatInteger(s.syncOps)}; fillsync64 writes: ${formatInteger(s.sync64Ops)}.`,
+          `- Seed: ${report.seed}. Workloads: ${report.workloads.join(', ')}.`,
+          `- LSM stores: block cache ${formatBytes(report.blockCacheBytes)}, write buffer ${formatBytes(report.writeBufferBytes)}; other settings are each library's defaults (LevelDB: Snappy; RocksDB: ZSTD). LMDB has no block cache and reads through the page cache.`,
+        ]
+      : [
+          `- Size preset: ${report.size}; seed: ${report.seed}. Store workloads: not run (--checkpoint-only).`,
+        ];
+  if (report.checkpoint !== undefined) {
+    lines.push(
+      `- Checkpoints: ${formatInteger(report.checkpoint.keys)} keys; statefn with block cache ${formatBytes(report.blockCacheBytes)} and write buffer ${formatBytes(report.writeBufferBytes)}, other options at their defaults.`,
+    );
+  }
   return `## Run\n\n${lines.join('\n')}`;
 }
 

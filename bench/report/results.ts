@@ -3,6 +3,7 @@
  * writes it as JSON and renders the markdown report from it. Nothing in the report is typed
  * by hand; every figure comes from one of these records.
  */
+import type { CheckpointRun } from '../checkpoint/checkpoint-results.js';
 import type { LatencySummary } from '../measure/latency-recorder.js';
 import type { WorkloadSizes } from '../workloads/workload.js';
 
@@ -70,4 +71,6 @@ export type BenchReport = {
   readonly writeBufferBytes: number;
   readonly workloads: readonly string[];
   readonly runs: readonly StoreRun[];
+  /** The checkpoint benchmark (bench/checkpoint/); absent when it was not run. */
+  readonly checkpoint?: CheckpointRun | undefined;
 };
