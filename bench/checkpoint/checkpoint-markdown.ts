@@ -62,9 +62,8 @@ function intro(r: CheckpointBenchResult): string {
     `(${formatBytes(r.keys * r.entryBytes)} of keys and values) loaded into a fresh statefn engine with fillrandom ` +
     `in batches of 1000 (${r.loadSeconds.toFixed(1)} s); the engine directory held ${formatBytes(r.engineDiskBytes)} ` +
     `when the full checkpoints were taken. Each checkpoint goes into two stores on the data directory's file system: ` +
-    `the link store is opened on the engine's own FileSystem object, so the engine hard-links its SSTs into it; ` +
-    `the copy store is opened with its own FileSystem object, so the engine copies them ` +
-    `(it links only when engine and store share one FileSystem object). ` +
+    `the link store is opened with the default linkFiles: true, so the engine hard-links its SSTs into it; ` +
+    `the copy store is opened with linkFiles: false, so the engine copies them. ` +
     `Then ${formatInteger(r.updatedKeys)} distinct random keys (1%) were overwritten and a second, incremental ` +
     `checkpoint taken into each store; in between, the engine flushed ${formatBytes(r.flushBytesBetween)} and its ` +
     `compactions wrote ${formatBytes(r.compactionBytesBetween)} (Engine.stats()), which is what an incremental checkpoint finds new.`
@@ -199,7 +198,7 @@ function method(r: CheckpointBenchResult): string {
     `Before each measured checkpoint and each foreground window the memtable was flushed and the run waited, untimed, until no flush or compaction was due and none had finished for a second (${settles}), so both stores checkpoint the same version and the checkpoint times are their own work: pinning, linking or copying each new SST, hashing it (xxHash64, which re-reads a linked file), the fsyncs and the commit.`,
     '"New SST bytes" of an incremental checkpoint: the sizes of the SSTs it names that the same store\'s full checkpoint did not (compaction after the update rewrites some older data too). "Store grew": allocated blocks added under the store directory, with hard-linked files counted in full.',
     `Sequential disk speed: a ${formatBytes(r.disk.fileBytes)} file written in ${formatBytes(r.disk.chunkBytes)} writeSync calls and one fdatasync (timed together), then read back with ${formatBytes(r.disk.chunkBytes)} readSync calls, in the data directory, before the engine was opened. ${r.disk.cacheNote}`,
-    "Restores go into a missing directory of the same file system and are timed until Engine.open resolves; from the link store the engine hard-links (same FileSystem object), from the copy store it copies. Both check every file's xxHash64.",
+    "Restores go into a missing directory of the same file system and are timed until Engine.open resolves; from the link store the engine hard-links (linkFiles: true), from the copy store it copies (linkFiles: false). Both check every file's xxHash64.",
     "Verify throughput is the full checkpoint's bytes over the wall time of store.verify, which reads every file twice (whole-file hash, then every block); the target compares it with the sequential read speed.",
     `Foreground writes: one writer overwriting random keys in batches of 1000, each awaited before the next (no fsync) and followed by a yield to the event loop (setImmediate, as an application serving I/O would; without it the writer's awaits resolve as microtasks and starve the checkpoint of event-loop turns), for ${window === undefined ? 'a fixed time' : `${window.toFixed(0)} s`} per window. Windows run in the order listed: without checkpoints, during link checkpoints, during copy checkpoints, without again; "vs without" divides by the two windows without checkpoints pooled. During a window, full checkpoints into a fresh store run back to back (each flushes the memtable the writer is filling); latency is per batch.`,
   ];

@@ -6,9 +6,8 @@
 import type { LatencySummary } from '../measure/latency-recorder.js';
 
 /**
- * How a store receives the engine's SSTs. The engine hard-links when the store was opened
- * on the engine's own FileSystem object and copies otherwise (engine/checkpoint/file-checksum.ts),
- * so both are measured on the same disk.
+ * How a store receives the engine's SSTs: hard links (the store's default, linkFiles: true)
+ * or copies (linkFiles: false), both measured on the same disk.
  */
 export type TransferMode = 'link' | 'copy';
 

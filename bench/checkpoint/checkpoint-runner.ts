@@ -156,7 +156,7 @@ async function runBenchmark(start: CheckpointStartMessage): Promise<CheckpointBe
     ];
 
     const restores: RestoreMeasure[] = [
-      // The link store's own FileSystem object: the engine hard-links.
+      // The link store (linkFiles: true): the engine hard-links.
       await measureRestore(
         link,
         incLink.checkpoint,
