@@ -4,6 +4,7 @@
  */
 import { checkRestoreFrom } from './checkpoint/restore-checkpoint.js';
 import type { RestoreFrom } from './checkpoint/restore-checkpoint.js';
+import type { TableOptions } from './compaction/job-spec.js';
 import type { FileSystem } from './env/file-system.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -235,5 +236,15 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     fileSystem: fileSystem as FileSystem | undefined,
     restoreFrom: o['restoreFrom'] === undefined ? undefined : checkRestoreFrom(o['restoreFrom']),
     maxManifestBytes: 4 * MiB,
+  };
+}
+
+/** How flushes and compactions build SST files under these options. */
+export function tableOptionsOf(o: ResolvedOptions): TableOptions {
+  return {
+    blockSizeBytes: o.blockSizeBytes,
+    restartInterval: o.blockRestartInterval,
+    bloomBitsPerKey: o.bloomBitsPerKey,
+    compression: o.compression,
   };
 }

@@ -41,9 +41,11 @@ import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
+import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
 import { bloomHash } from '../util/checksum.js';
-import { parseFileName, walFileName } from '../version/file-names.js';
+import { walFileName } from '../version/file-names.js';
+import { obsoleteFiles } from '../version/obsolete-files.js';
 import { EntryKind } from '../version/internal-key.js';
 import type { Version } from '../version/version.js';
 import { VersionEdit } from '../version/version-edit.js';
@@ -565,7 +567,7 @@ export class Engine {
         dir: this.#dir,
         memtable: imm.mem.shared,
         fileNumber: number,
-        table: this.#tableOptions(),
+        table: tableOptionsOf(this.#options),
       });
       const edit = new VersionEdit();
       for (const f of result.outputs) edit.addFile(0, f);
@@ -615,7 +617,7 @@ export class Engine {
         .map((files) => files.map((f) => ({ smallest: f.smallest, largest: f.largest }))),
       outputNumbers: { first, count },
       targetFileSizeBytes: this.#options.targetFileSizeBytes,
-      table: this.#tableOptions(),
+      table: tableOptionsOf(this.#options),
     };
     try {
       const result = await this.#compactionRunner.run(spec);
@@ -633,34 +635,15 @@ export class Engine {
     this.#deleteObsoleteFiles();
   }
 
-  #tableOptions(): {
-    blockSizeBytes: number;
-    restartInterval: number;
-    bloomBitsPerKey: number;
-    compression: 'lz4' | 'none';
-  } {
-    const o = this.#options;
-    return {
-      blockSizeBytes: o.blockSizeBytes,
-      restartInterval: o.blockRestartInterval,
-      bloomBitsPerKey: o.bloomBitsPerKey,
-      compression: o.compression,
-    };
-  }
-
   /** Deletes files no live version, pending job or needed WAL refers to. */
   #deleteObsoleteFiles(): void {
-    const live = this.#versions.liveTableNumbers();
-    const minLog = this.#versions.logNumber;
-    for (const name of this.#fs.list(this.#dir)) {
-      const parsed = parseFileName(name);
-      if (!parsed) continue;
-      const { kind, number } = parsed;
-      let obsolete = false;
-      if (kind === 'table') obsolete = !live.has(number) && !this.#pendingOutputs.has(number);
-      else if (kind === 'wal') obsolete = number < minLog;
-      else if (kind === 'manifest') obsolete = number !== this.#versions.manifestNumber;
-      if (!obsolete) continue;
+    // A MANIFEST switch may be in flight (its temp file is the next CURRENT): temp files
+    // are left to the sweep at open.
+    const garbage = obsoleteFiles(this.#fs, this.#dir, this.#versions, {
+      pendingTables: this.#pendingOutputs,
+      includeTemp: false,
+    });
+    for (const { name, kind, number } of garbage) {
       if (kind === 'table') {
         this.#tableCache.evict(number);
         this.#blockCache.evictFile(number);

@@ -24,7 +24,7 @@ import { BlockCache } from '../cache/block-cache.js';
 import { IDENTITY_FILE, newIdentity, readIdentity, writeIdentity } from '../checkpoint/engine-identity.js';
 import { restoreCheckpoint } from '../checkpoint/restore-checkpoint.js';
 import { TableCache } from '../cache/table-cache.js';
-import { applyBatch, decodeBatch } from '../batch/batch-reader.js';
+import { applyBatch, decodeBatch, openBatch } from '../batch/batch-reader.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import { InlineJobRunner } from '../compaction/job-runner.js';
 import { WorkerJobRunner, workerAvailable } from '../compaction/worker-job-runner.js';
@@ -34,11 +34,12 @@ import { NodeFileSystem } from '../env/node-file-system.js';
 import { CorruptionError, IncompatibleFormatError, InvalidArgumentError } from '../errors.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
-import { resolveOptions } from '../options.js';
+import { resolveOptions, tableOptionsOf } from '../options.js';
 import { initHashing } from '../util/checksum.js';
 import {
   CURRENT_FILE,
   LOCK_FILE,
+  parseCurrentFile,
   parseFileName,
   tableFileName,
   tempFileName,
@@ -46,8 +47,9 @@ import {
 } from '../version/file-names.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { VersionEdit } from '../version/version-edit.js';
+import { obsoleteFiles } from '../version/obsolete-files.js';
 import { VersionSet } from '../version/version-set.js';
-import { looksLikeStatefnLog } from '../wal/log-format.js';
+import { LOG_HEADER_BYTES, looksLikeStatefnLog } from '../wal/log-format.js';
 import { readLogRecords } from '../wal/log-reader.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { Engine } from './engine.js';
@@ -171,14 +173,14 @@ function checkDirectoryFormat(fs: FileSystem, dir: string): void {
     }
     return;
   }
-  const m = /^(MANIFEST-\d+)\n$/.exec(new TextDecoder().decode(fs.readFile(currentPath)));
-  if (!m) {
+  const name = parseCurrentFile(fs.readFile(currentPath));
+  if (name === undefined) {
     throw new IncompatibleFormatError(
       `Engine.open: ${currentPath} does not name a statefn MANIFEST (is this another program's data directory?)`,
     );
   }
-  const manifest = joinPath(dir, m[1]!);
-  if (fs.exists(manifest) && !looksLikeStatefnLog(fs.readFile(manifest))) {
+  const manifest = joinPath(dir, name);
+  if (fs.exists(manifest) && !looksLikeStatefnLog(readHead(fs, manifest, LOG_HEADER_BYTES + 4))) {
     throw new IncompatibleFormatError(
       `Engine.open: ${manifest} is not a statefn MANIFEST (is this another program's data directory?)`,
     );
@@ -207,6 +209,16 @@ async function ensureIdentity(fs: FileSystem, dir: string, versions: VersionSet)
   const identity = newIdentity();
   await writeIdentity(fs, dir, identity, joinPath(dir, tempFileName(versions.newFileNumber())));
   return identity;
+}
+
+/** The first `length` bytes of a file (fewer if it is shorter). */
+function readHead(fs: FileSystem, path: string, length: number): Uint8Array {
+  const file = fs.openRandomAccess(path);
+  try {
+    return file.read(0, length);
+  } finally {
+    file.close();
+  }
 }
 
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {
@@ -296,12 +308,7 @@ async function replayLogs(
       dir,
       memtable: mem.shared,
       fileNumber: number,
-      table: {
-        blockSizeBytes: options.blockSizeBytes,
-        restartInterval: options.blockRestartInterval,
-        bloomBitsPerKey: options.bloomBitsPerKey,
-        compression: options.compression,
-      },
+      table: tableOptionsOf(options),
     });
     added.push(...result.outputs);
     mem = new MemTable(options.writeBufferSizeBytes);
@@ -320,7 +327,8 @@ async function replayLogs(
     for (const { offset, payload } of records) {
       const cursor = decodeBatch(payload, path, offset);
       let need = 0;
-      const sizing = decodeBatch(payload, path, offset);
+      // decodeBatch validated the whole batch: the sizing pass can read it unchecked.
+      const sizing = openBatch(payload);
       while (sizing.next())
         need += MemTable.requiredBytes(sizing.keyEnd - sizing.keyStart, sizing.valueEnd - sizing.valueStart);
       if (mem.capacityBytes - mem.approximateBytes < need) {
@@ -340,19 +348,10 @@ async function replayLogs(
   return lastSequence;
 }
 
-/** Removes files that no longer belong: old WALs and MANIFESTs, unreferenced SSTs, temp files. */
+/** Removes what no longer belongs: old WALs and MANIFESTs, unreferenced SSTs, temp files. */
 function removeObsoleteAtOpen(fs: FileSystem, dir: string, versions: VersionSet): void {
-  const live = versions.liveTableNumbers();
-  for (const name of fs.list(dir)) {
-    const p = parseFileName(name);
-    if (!p) continue;
-    const obsolete =
-      (p.kind === 'table' && !live.has(p.number)) ||
-      (p.kind === 'wal' && p.number < versions.logNumber) ||
-      (p.kind === 'manifest' && p.number !== versions.manifestNumber) ||
-      p.kind === 'temp';
-    if (obsolete) fs.remove(joinPath(dir, name));
-  }
+  const garbage = obsoleteFiles(fs, dir, versions, { pendingTables: new Set(), includeTemp: true });
+  for (const { name } of garbage) fs.remove(joinPath(dir, name));
 }
 
 export type { FileLock };

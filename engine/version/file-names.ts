@@ -40,3 +40,12 @@ export function parseFileName(name: string): { kind: FileKind; number: number } 
   if (m) return { kind: 'manifest', number: Number(m[1]) };
   return undefined;
 }
+
+/**
+ * The MANIFEST name a CURRENT file holds (`MANIFEST-NNNNNN\n`), or undefined when its
+ * content is anything else (another program's CURRENT, or garbage).
+ */
+export function parseCurrentFile(content: Uint8Array): string | undefined {
+  const m = /^(MANIFEST-\d+)\n$/.exec(new TextDecoder().decode(content));
+  return m?.[1];
+}

@@ -19,14 +19,12 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { invariant } from '../util/invariant.js';
 import { LogWriter } from '../wal/log-writer.js';
-import { looksLikeStatefnLog } from '../wal/log-format.js';
 import { readLogRecords } from '../wal/log-reader.js';
-import { CURRENT_FILE, manifestFileName, tempFileName } from './file-names.js';
+import { CURRENT_FILE, manifestFileName, parseCurrentFile, tempFileName } from './file-names.js';
 import { Version } from './version.js';
 import { VersionBuilder } from './version-builder.js';
 import { MANIFEST_FORMAT_VERSION, VersionEdit } from './version-edit.js';
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export interface VersionSetOptions {
@@ -98,28 +96,24 @@ export class VersionSet {
     return this.#fs.exists(joinPath(this.#dir, CURRENT_FILE));
   }
 
-  /** Reads CURRENT and replays its MANIFEST. */
+  /**
+   * Reads CURRENT and replays its MANIFEST. The caller (open-engine.ts) has already checked,
+   * before taking the lock, that CURRENT names a MANIFEST in statefn's log format.
+   */
   recover(): void {
     const currentPath = joinPath(this.#dir, CURRENT_FILE);
-    const text = decoder.decode(this.#fs.readFile(currentPath));
-    const m = /^MANIFEST-(\d+)\n$/.exec(text);
-    if (!m) {
+    const name = parseCurrentFile(this.#fs.readFile(currentPath));
+    if (name === undefined) {
       throw new IncompatibleFormatError(
         `Engine.open: ${currentPath} does not name a statefn MANIFEST (is this another program's data directory?)`,
       );
     }
-    const name = `MANIFEST-${m[1]}`;
+    const manifestNumber = Number(name.slice('MANIFEST-'.length));
     const path = joinPath(this.#dir, name);
     if (!this.#fs.exists(path)) {
       throw new CorruptionError(path, undefined, 'CURRENT names a MANIFEST that does not exist');
     }
     const data = this.#fs.readFile(path);
-    if (!looksLikeStatefnLog(data)) {
-      // LevelDB's CURRENT looks like ours; its MANIFEST does not start with our header record.
-      throw new IncompatibleFormatError(
-        `Engine.open: ${path} is not a statefn MANIFEST (is this another program's data directory?)`,
-      );
-    }
     const { records } = readLogRecords(data, path);
     if (records.length === 0) {
       throw new CorruptionError(path, 0, 'MANIFEST holds no complete record');
@@ -155,10 +149,10 @@ export class VersionSet {
         'MANIFEST lacks the next file number, last sequence or log number',
       );
     }
-    this.nextFileNumber = Math.max(nextFile, Number(m[1]) + 1);
+    this.nextFileNumber = Math.max(nextFile, manifestNumber + 1);
     this.lastSequence = last;
     this.logNumber = log;
-    this.manifestNumber = Number(m[1]);
+    this.manifestNumber = manifestNumber;
     this.#install(builder.build((v) => this.#live.delete(v)));
   }
 
