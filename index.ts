@@ -1,8 +1,8 @@
 /**
  * statefn — stateful functions on a purpose-built LSM storage engine.
  *
- * The runtime is still to come; until then this entry point re-exports the engine, which is
- * also available on its own as `statefn/engine`.
+ * This entry point is the function runtime (see runtime/index.ts); the storage engine alone
+ * is `statefn/engine`.
  * @packageDocumentation
  */
-export * from './engine/index.js';
+export * from './runtime/index.js';

@@ -1,0 +1,223 @@
+/**
+ * The durable ingress log: the source of truth the runtime's state is derived from.
+ *
+ * It is an Engine of its own (in `<dir>/ingress`) holding
+ *   'm' u64 offset              -> ingress record (format version, envelope)
+ *   'k' idempotency key         -> u64 offset, u64 accepted-at ms
+ *   't' u64 accepted-at ms, key -> (empty; the expiry index of idempotency keys)
+ *   'f'                         -> u64 offset: every record before it was trimmed
+ * Offsets are dense and assigned in call order. An append resolves once its record is
+ * fsynced (writes of concurrent callers share one fsync: the engine's group commit), and
+ * records are handed to `onDurable` strictly in offset order, so a consumer that has seen
+ * offset n has seen every offset before it.
+ *
+ * A message with an idempotency key that was accepted before (and has not expired) is
+ * acknowledged with the first one's offset and not appended again; concurrent appends with
+ * the same key share one record.
+ */
+import { Engine, WriteBatch } from '../../engine/index.js';
+import type { FileSystem } from '../../engine/index.js';
+import { CorruptionError, InvalidArgumentError, MAX_VALUE_BYTES } from '../../engine/index.js';
+import type { Envelope } from '../envelope.js';
+import { readEnvelope, writeEnvelope } from '../envelope.js';
+import { ByteReader, ByteWriter, DecodeError, utf8 } from '../util/codec.js';
+
+const RECORD_FORMAT = 1;
+const MESSAGE = 0x6d; // 'm'
+const KEY = 0x6b; // 'k'
+const EXPIRY = 0x74; // 't'
+/** 'f': the offset below which records were trimmed, so an emptied log keeps counting. */
+const FLOOR_KEY = new Uint8Array([0x66]);
+
+/** A record read back from the log. */
+export interface IngressRecord {
+  offset: number;
+  envelope: Envelope;
+}
+
+/** What an append resolved to. */
+export interface Accepted {
+  offset: number;
+  /** True when the idempotency key was accepted before: nothing new was appended. */
+  duplicate: boolean;
+}
+
+function messageKey(offset: number): Uint8Array {
+  return new ByteWriter(9).byte(MESSAGE).u64(offset).finish();
+}
+
+function idempotencyKey(key: string): Uint8Array {
+  return new ByteWriter(8 + key.length).byte(KEY).raw(utf8(key)).finish();
+}
+
+function expiryKey(acceptedAtMs: number, key: string): Uint8Array {
+  return new ByteWriter(16 + key.length).byte(EXPIRY).u64(acceptedAtMs).raw(utf8(key)).finish();
+}
+
+export function encodeIngressRecord(envelope: Envelope): Uint8Array {
+  const w = new ByteWriter(64 + envelope.value.length).byte(RECORD_FORMAT);
+  writeEnvelope(w, envelope);
+  return w.finish();
+}
+
+export function decodeIngressRecord(bytes: Uint8Array, where: string): Envelope {
+  try {
+    const r = new ByteReader(bytes);
+    const format = r.byte();
+    if (format !== RECORD_FORMAT) {
+      throw new DecodeError(`record format ${format} is not known to this version (knows ${RECORD_FORMAT})`);
+    }
+    const envelope = readEnvelope(r);
+    r.end();
+    return envelope;
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    throw new CorruptionError(where, undefined, `bad ingress record: ${err.message}`);
+  }
+}
+
+export class IngressLog {
+  readonly #db: Engine;
+  #nextOffset: number;
+  /** Every offset below this one was handed to onDurable. */
+  #delivered: number;
+  /** Offsets that are durable but wait for an earlier one. */
+  readonly #durable = new Map<number, Envelope>();
+  readonly #pendingKeys = new Map<string, Promise<Accepted>>();
+  #onDurable: ((record: IngressRecord) => void) | undefined;
+  #firstOffset: number;
+  /** Set when a write failed: later appends are refused, as the engine refuses them. */
+  #failure: Error | undefined;
+
+  private constructor(db: Engine, firstOffset: number, nextOffset: number) {
+    this.#db = db;
+    this.#firstOffset = firstOffset;
+    this.#nextOffset = nextOffset;
+    this.#delivered = nextOffset;
+  }
+
+  static async open(dir: string, fileSystem: FileSystem | undefined): Promise<IngressLog> {
+    const db = await Engine.open(dir, fileSystem === undefined ? {} : { fileSystem });
+    const bounds = { gte: messageKey(0), lt: new Uint8Array([MESSAGE + 1]) };
+    const floorBytes = db.get(FLOOR_KEY);
+    const floor = floorBytes === undefined ? 0 : new ByteReader(floorBytes).u64();
+    let first = floor;
+    let next = floor;
+    for (const [key] of db.iterator({ ...bounds, limit: 1 }))
+      first = Math.max(floor, new ByteReader(key, 1).u64());
+    for (const [key] of db.iterator({ ...bounds, reverse: true, limit: 1 })) {
+      next = Math.max(floor, new ByteReader(key, 1).u64() + 1);
+    }
+    return new IngressLog(db, first, next);
+  }
+
+  /** The offset the next append gets. */
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
+
+  /** The oldest offset still held (earlier ones were trimmed). */
+  get firstOffset(): number {
+    return this.#firstOffset;
+  }
+
+  /** Registers the consumer of newly durable records (in offset order). */
+  onDurable(listener: (record: IngressRecord) => void): void {
+    this.#onDurable = listener;
+  }
+
+  /** Appends a message; resolves once it is durable. */
+  append(envelope: Envelope, key: string | undefined, nowMs: number): Promise<Accepted> {
+    if (key === undefined) return this.#append(envelope, undefined, nowMs);
+    const pending = this.#pendingKeys.get(key);
+    if (pending !== undefined) return pending.then((a) => ({ offset: a.offset, duplicate: true }));
+    const stored = this.#db.get(idempotencyKey(key));
+    if (stored !== undefined) {
+      return Promise.resolve({ offset: new ByteReader(stored).u64(), duplicate: true });
+    }
+    const promise = this.#append(envelope, key, nowMs);
+    this.#pendingKeys.set(key, promise);
+    const forget = (): void => {
+      this.#pendingKeys.delete(key);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async #append(envelope: Envelope, key: string | undefined, nowMs: number): Promise<Accepted> {
+    if (this.#failure !== undefined) throw this.#failure;
+    const record = encodeIngressRecord(envelope);
+    if (record.length > MAX_VALUE_BYTES) {
+      throw new InvalidArgumentError(
+        `Runtime.send: the message takes ${record.length} bytes; the limit is ${MAX_VALUE_BYTES}`,
+      );
+    }
+    // Checked above, so nothing below throws before the write: an offset, once taken, is
+    // written or the log stops (a hole would stall delivery of every later offset).
+    const offset = this.#nextOffset++;
+    const batch = new WriteBatch().put(messageKey(offset), record);
+    if (key !== undefined) {
+      batch.put(idempotencyKey(key), new ByteWriter(16).u64(offset).u64(nowMs).finish());
+      batch.put(expiryKey(nowMs, key), new Uint8Array(0));
+    }
+    try {
+      await this.#db.write(batch, { sync: true });
+    } catch (err) {
+      this.#failure ??= err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+    this.#durable.set(offset, envelope);
+    this.#deliver();
+    return { offset, duplicate: false };
+  }
+
+  #deliver(): void {
+    for (;;) {
+      const envelope = this.#durable.get(this.#delivered);
+      if (envelope === undefined) return;
+      this.#durable.delete(this.#delivered);
+      const offset = this.#delivered++;
+      this.#onDurable?.({ offset, envelope });
+    }
+  }
+
+  /** Records from `from` (inclusive) to `to` (exclusive), read back from the log. */
+  *read(from: number, to = this.#delivered): Generator<IngressRecord> {
+    if (from >= to) return;
+    for (const [key, value] of this.#db.iterator({ gte: messageKey(from), lt: messageKey(to) })) {
+      const offset = new ByteReader(key, 1).u64();
+      yield { offset, envelope: decodeIngressRecord(value, `ingress log offset ${offset}`) };
+    }
+  }
+
+  /** Deletes records before `offset`: no retained checkpoint can need them any more. */
+  async trimBefore(offset: number): Promise<void> {
+    const end = Math.min(offset, this.#delivered);
+    if (end <= this.#firstOffset) return;
+    const batch = new WriteBatch();
+    for (let o = this.#firstOffset; o < end; o++) batch.delete(messageKey(o));
+    batch.put(FLOOR_KEY, new ByteWriter(8).u64(end).finish());
+    this.#firstOffset = end;
+    await this.#db.write(batch);
+  }
+
+  /** Forgets idempotency keys accepted before `beforeMs`. */
+  async expireKeys(beforeMs: number): Promise<number> {
+    const batch = new WriteBatch();
+    for (const [key] of this.#db.iterator({ gte: new Uint8Array([EXPIRY]), lt: expiryKey(beforeMs, '') })) {
+      batch.delete(key);
+      batch.delete(new ByteWriter(key.length).byte(KEY).raw(key.subarray(9)).finish());
+    }
+    if (batch.length > 0) await this.#db.write(batch);
+    return batch.length / 2;
+  }
+
+  /** Engine statistics of the log. */
+  stats(): ReturnType<Engine['stats']> {
+    return this.#db.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * FunctionInvoker: runs one invocation of a bound function — the bridge between the SDK's
+ * objects (Context, Message, Address) and the runtime's envelopes.
+ *
+ * The function gets a Context whose storage is an InvocationState; what it sends is
+ * recorded in the Context's effects. When it returns, the effects become envelopes and
+ * the state writes wait in `commit`, which the shard calls when it applies the
+ * invocation. If it throws (or its promise rejects) nothing of it is applied. Either way
+ * the Context is closed: a function that kept its context cannot send later.
+ */
+import type { Envelope } from '../envelope.js';
+import { StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
+import { Address } from '../sdk/address.js';
+import { Context, closeContext } from '../sdk/context.js';
+import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
+import type { InvocationEffects } from '../sdk/invocation-effects.js';
+import { Message } from '../sdk/message.js';
+import type { StateFun } from '../sdk/statefun.js';
+import type { DelayedEffect, EgressDraft, Effects, Outcome } from '../shard/shard.js';
+import { InvocationState } from '../state/invocation-state.js';
+import type { StateStore } from '../state/state-store.js';
+import { utf8 } from '../util/codec.js';
+
+/** Typename of the dead-letter records' values (JSON; read with `StateFun.jsonType`). */
+export const DEAD_LETTER_TYPENAME = 'statefn/dead-letter';
+
+export class FunctionInvoker {
+  readonly #statefun: StateFun;
+  readonly #now: () => number;
+
+  constructor(statefun: StateFun, now: () => number) {
+    this.#statefun = statefun;
+    this.#now = now;
+  }
+
+  invoke(envelope: Envelope, keyGroup: number, store: StateStore): Outcome | Promise<Outcome> {
+    const target = envelope.target;
+    const spec = this.#statefun.functionSpec(target.typename);
+    if (spec === undefined) {
+      return {
+        ok: false,
+        error: new UnboundFunctionError(`no function is bound to typename '${target.typename}'`),
+      };
+    }
+    const self = Address.fromTypeNameId(target.typename, target.id);
+    const caller =
+      envelope.caller === undefined
+        ? null
+        : Address.fromTypeNameId(envelope.caller.typename, envelope.caller.id);
+    const state = new InvocationState(store, keyGroup, target, spec.valueSpecs, this.#now());
+    const effects: InvocationEffects = { sent: [], delayed: [], egress: [] };
+    const context = new Context({ self, caller, storage: state.storage, effects });
+    const message = new Message(self, { typename: envelope.valueTypename, bytes: envelope.value });
+    const done = (): Outcome => {
+      closeContext(context);
+      try {
+        return { ok: true, effects: toEffects(target, effects), commit: () => state.commit() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    };
+    const failed = (error: unknown): Outcome => {
+      closeContext(context);
+      return { ok: false, error };
+    };
+    let result: unknown;
+    try {
+      result = spec.fn(context, message);
+    } catch (error) {
+      return failed(error);
+    }
+    if (isPromiseLike(result)) return Promise.resolve(result).then(done, failed);
+    return done();
+  }
+
+  /** Errors that a retry cannot fix go to the dead letters at once. */
+  retryable(error: unknown): boolean {
+    return !(
+      error instanceof UnboundFunctionError ||
+      error instanceof StateTypeMismatchError ||
+      error instanceof TypeMismatchError ||
+      error instanceof InvalidArgumentError
+    );
+  }
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function toEnvelope(message: Message, caller: Envelope['target']): Envelope {
+  const target = message.targetAddress;
+  const typed = message.typedValue;
+  return {
+    target: { typename: target.typename, id: target.id },
+    caller,
+    valueTypename: typed.typename,
+    value: typed.bytes,
+  };
+}
+
+function toEffects(self: Envelope['target'], effects: InvocationEffects): Effects {
+  const sends = effects.sent.map((m) => toEnvelope(m, self));
+  const delayed: DelayedEffect[] = effects.delayed.map((d) =>
+    d.kind === 'delayed'
+      ? {
+          kind: 'delayed',
+          delayMs: d.delayMs,
+          envelope: toEnvelope(d.message, self),
+          token: d.cancellationToken,
+        }
+      : { kind: 'cancel', token: d.cancellationToken },
+  );
+  const egress: EgressDraft[] = effects.egress.map((e) => {
+    const typed = e.typedValue;
+    return { typename: e.typename, valueTypename: typed.typename, value: typed.bytes };
+  });
+  return { sends, delayed, egress };
+}
+
+/** The dead-letter record of a message that failed for good. */
+export function deadLetterRecord(
+  typename: string,
+  envelope: Envelope,
+  error: unknown,
+  attempts: number,
+): EgressDraft {
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const json = {
+    target: envelope.target,
+    caller: envelope.caller ?? null,
+    valueTypename: envelope.valueTypename,
+    valueBase64: Buffer.from(envelope.value).toString('base64'),
+    error: why,
+    attempts,
+  };
+  return { typename, valueTypename: DEAD_LETTER_TYPENAME, value: utf8(JSON.stringify(json)) };
+}

@@ -1,0 +1,146 @@
+/**
+ * Options of `Runtime.start`, validated when passed: a bad option gets an
+ * InvalidArgumentError that names it and its allowed range.
+ */
+import type { FileSystem } from '../engine/index.js';
+import type { Clock, Scheduler } from './clock.js';
+import { InvalidArgumentError } from './errors.js';
+import { MAX_KEY_GROUPS } from './keys/key-group.js';
+import { describeValue } from './sdk/describe-value.js';
+import { StateFun } from './sdk/statefun.js';
+
+/** Options of {@link Runtime.start}. */
+export interface RuntimeOptions {
+  /** Directory of the application's data; created if missing. */
+  dir: string;
+  /** The functions to run. */
+  statefun: StateFun;
+  /** Shards splitting the key groups (default 4). May change between runs. */
+  shards?: number;
+  /** Key groups, fixed for the life of the data (default 128, at most 32768). */
+  maxParallelism?: number;
+  /** Time between periodic checkpoints, ms (default 1000; 0 turns them off). */
+  checkpointIntervalMs?: number;
+  /** Complete checkpoints kept (default 3). */
+  retainedCheckpoints?: number;
+  /** Delivery guarantee of state and egress (default 'exactly-once'). */
+  mode?: 'exactly-once' | 'at-least-once';
+  /** Invocations of a failing message before it goes to the dead-letter egress (default 5). */
+  maxAttempts?: number;
+  /** Backoff before the first retry, ms, doubling per attempt up to 1000 (default 10). */
+  retryBackoffMs?: number;
+  /** Ingress messages accepted but not yet processed before `send` waits (default 100000). */
+  maxIngressBacklog?: number;
+  /** How long an accepted idempotency key is remembered, ms (default 24 hours). */
+  idempotencyRetentionMs?: number;
+  /** Block cache of the state engine: the hot state kept in memory, bytes (default 64 MiB). */
+  stateCacheBytes?: number;
+  /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
+  fileSystem?: FileSystem;
+  /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
+  clock?: Clock;
+  /** Runs the shards' work (default: setImmediate). For deterministic tests: a SeededScheduler. */
+  scheduler?: Scheduler;
+}
+
+export interface ResolvedRuntimeOptions {
+  dir: string;
+  statefun: StateFun;
+  shards: number;
+  maxParallelism: number | undefined;
+  checkpointIntervalMs: number;
+  retainedCheckpoints: number;
+  mode: 'exactly-once' | 'at-least-once';
+  maxAttempts: number;
+  retryBackoffMs: number;
+  maxIngressBacklog: number;
+  idempotencyRetentionMs: number;
+  stateCacheBytes: number;
+  fileSystem: FileSystem | undefined;
+  clock: Clock | undefined;
+  scheduler: Scheduler | undefined;
+}
+
+const API = 'Runtime.start';
+const KNOWN = new Set([
+  'dir',
+  'statefun',
+  'shards',
+  'maxParallelism',
+  'checkpointIntervalMs',
+  'retainedCheckpoints',
+  'mode',
+  'maxAttempts',
+  'retryBackoffMs',
+  'maxIngressBacklog',
+  'idempotencyRetentionMs',
+  'stateCacheBytes',
+  'fileSystem',
+  'clock',
+  'scheduler',
+]);
+
+function int(o: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const v = o[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(
+      `${API}: ${name} must be an integer from ${min} to ${max}, got ${describeValue(v)}`,
+    );
+  }
+  return v;
+}
+
+export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${API}: options must be an object with dir and statefun`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new InvalidArgumentError(`${API}: unknown option '${key}'`);
+  }
+  if (typeof o.dir !== 'string' || o.dir.length === 0) {
+    throw new InvalidArgumentError(`${API}: dir must be a non-empty string`);
+  }
+  if (!(o.statefun instanceof StateFun)) {
+    throw new InvalidArgumentError(
+      `${API}: statefun must be a StateFun (new StateFun(), then bind functions)`,
+    );
+  }
+  const mode = o.mode ?? 'exactly-once';
+  if (mode !== 'exactly-once' && mode !== 'at-least-once') {
+    throw new InvalidArgumentError(
+      `${API}: mode must be 'exactly-once' or 'at-least-once', got ${describeValue(mode)}`,
+    );
+  }
+  const maxParallelism =
+    o.maxParallelism === undefined ? undefined : int(o, 'maxParallelism', 128, 1, MAX_KEY_GROUPS);
+  const shards = int(o, 'shards', 4, 1, MAX_KEY_GROUPS);
+  if (maxParallelism !== undefined && shards > maxParallelism) {
+    throw new InvalidArgumentError(
+      `${API}: shards (${shards}) must not exceed maxParallelism (${maxParallelism})`,
+    );
+  }
+  for (const name of ['fileSystem', 'clock', 'scheduler'] as const) {
+    if (o[name] !== undefined && (typeof o[name] !== 'object' || o[name] === null)) {
+      throw new InvalidArgumentError(`${API}: ${name} must be an object`);
+    }
+  }
+  return {
+    dir: o.dir,
+    statefun: o.statefun,
+    shards,
+    maxParallelism,
+    checkpointIntervalMs: int(o, 'checkpointIntervalMs', 1000, 0, 86_400_000),
+    retainedCheckpoints: int(o, 'retainedCheckpoints', 3, 1, 1000),
+    mode,
+    maxAttempts: int(o, 'maxAttempts', 5, 1, 100),
+    retryBackoffMs: int(o, 'retryBackoffMs', 10, 0, 60_000),
+    maxIngressBacklog: int(o, 'maxIngressBacklog', 100_000, 1, 100_000_000),
+    idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
+    stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+    fileSystem: o.fileSystem as FileSystem | undefined,
+    clock: o.clock as Clock | undefined,
+    scheduler: o.scheduler as Scheduler | undefined,
+  };
+}

@@ -1,0 +1,604 @@
+/**
+ * Runtime: stateful functions running embedded in this process, on statefn's engine.
+ *
+ * Files under `dir` (runtime/FORMAT.md):
+ *   RUNTIME        format version and maxParallelism
+ *   ingress/       the durable ingress log (an Engine; source of truth)
+ *   state/         the working copy of function state (an Engine, restored at every start)
+ *   checkpoints/   a CheckpointStore of the state engine; each checkpoint's metadata holds
+ *                  the ingress offset, the egress records it commits and in-flight messages
+ *   egress/        committed egress records (an Engine)
+ *
+ * Start = restore the latest complete checkpoint into state/, publish its egress records
+ * again (idempotent), re-deliver its in-flight messages, then replay the ingress log after
+ * its offset. The state engine needs no durability of its own: a crash loses at most what
+ * the ingress log will replay.
+ */
+import { CheckpointStore, Engine, NodeFileSystem } from '../engine/index.js';
+import type { FileSystem } from '../engine/index.js';
+import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.js';
+import type { CommittedCheckpoint } from './checkpoint/checkpoint-coordinator.js';
+import { decodeRuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
+import type { RuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
+import type { Clock, Scheduler } from './clock.js';
+import { ImmediateScheduler, SystemClock } from './clock.js';
+import { EgressLog } from './egress/egress-log.js';
+import type { Envelope } from './envelope.js';
+import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
+import { IngressLog } from './ingress/ingress-log.js';
+import type { IngressRecord } from './ingress/ingress-log.js';
+import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
+import { keyGroupOf, keyGroupRange, shardOfKeyGroup } from './keys/key-group.js';
+import { readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
+import { resolveRuntimeOptions } from './runtime-options.js';
+import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
+import { EgressMessage } from './sdk/egress-message.js';
+import { Message } from './sdk/message.js';
+import { validateTypeName } from './sdk/typename.js';
+import { Shard } from './shard/shard.js';
+import type { EgressDraft, Outcome, ShardHost } from './shard/shard.js';
+import { StateStore } from './state/state-store.js';
+import { TimerService } from './timers/timer-service.js';
+import { joinPath, removeTree } from './util/files.js';
+
+/** Options of {@link Runtime.send}. */
+export interface SendOptions {
+  /**
+   * A producer's key for this message. A message whose key was accepted before (within
+   * `idempotencyRetentionMs`) is acknowledged again and not processed a second time.
+   */
+  idempotencyKey?: string;
+}
+
+/** What {@link Runtime.send} resolved to. */
+export interface SendResult {
+  /** The message's ingress offset (the first one's, for a duplicate). */
+  offset: number;
+  /** True if the idempotency key had been accepted already. */
+  duplicate: boolean;
+}
+
+/** Options of {@link Runtime.egress}. */
+export interface EgressOptions {
+  /** First offset to read (default 0). */
+  from?: number;
+  /** Wait for new records once caught up, until the runtime stops (default true). */
+  follow?: boolean;
+}
+
+/** A committed egress record. */
+export interface EgressRecord {
+  /** Egress typename. */
+  typename: string;
+  /** Position in this egress: dense from 0, stable across crashes. */
+  offset: number;
+  /** The value; read it with `value.as(type)` or `value.asString()`. */
+  value: EgressMessage;
+}
+
+/** Runtime counters (see {@link Runtime.stats}). */
+export interface RuntimeStats {
+  mode: 'exactly-once' | 'at-least-once';
+  shards: number;
+  maxParallelism: number;
+  /** Invocations completed (dead-lettered ones included). */
+  messagesProcessed: number;
+  /** Messages queued in mailboxes or being processed. */
+  inFlight: number;
+  /** Ingress messages accepted but not yet processed. */
+  ingressBacklog: number;
+  /** Completed invocations per function typename. */
+  perFunction: Record<string, number>;
+  deadLetters: number;
+  /** Newest last (at most 20). */
+  checkpoints: CommittedCheckpoint[];
+  /** The last periodic checkpoint's failure, if the latest attempt failed. */
+  lastCheckpointError: string | undefined;
+}
+
+/** The dead-letter egress: messages whose function failed `maxAttempts` times, or could not run. */
+export const DEAD_LETTER_EGRESS = 'statefn/dead-letters';
+
+const CHECKPOINT_HISTORY = 20;
+
+export class Runtime {
+  readonly #o: ResolvedRuntimeOptions;
+  readonly #clock: Clock;
+  readonly #scheduler: Scheduler;
+  readonly #maxParallelism: number;
+  readonly #ingress: IngressLog;
+  readonly #egressLog: EgressLog;
+  readonly #store: CheckpointStore;
+  readonly #db: Engine;
+  readonly #shards: Shard[] = [];
+  readonly #coordinator: CheckpointCoordinator;
+  readonly #invoker: FunctionInvoker;
+  #timerNumber: number;
+  /** Next ingress offset to hand to a shard. */
+  #dispatched: number;
+  /** Ingress messages handed to shards and not yet processed. */
+  #ingressBacklog = 0;
+  /** The log holds durable records not yet dispatched (backlog was full, or replay). */
+  #behind = true;
+  #ingressPumpScheduled = false;
+  readonly #sendWaiters: (() => void)[] = [];
+  readonly #appends = new Set<Promise<unknown>>();
+  #deadLetters = 0;
+  readonly #perFunction = new Map<string, number>();
+  readonly #history: CommittedCheckpoint[] = [];
+  #lastCheckpointError: string | undefined;
+  #periodic: { cancel(): void } | undefined;
+  #failure: Error | undefined;
+  #stopping: Promise<void> | undefined;
+  #stopped = false;
+  #egressPublishes = 0;
+  #publishing: Promise<void> = Promise.resolve();
+
+  private constructor(parts: {
+    o: ResolvedRuntimeOptions;
+    fs: FileSystem;
+    maxParallelism: number;
+    ingress: IngressLog;
+    egressLog: EgressLog;
+    store: CheckpointStore;
+    db: Engine;
+    meta: RuntimeCheckpoint;
+  }) {
+    this.#o = parts.o;
+    this.#clock = parts.o.clock ?? new SystemClock();
+    this.#scheduler = parts.o.scheduler ?? new ImmediateScheduler();
+    this.#maxParallelism = parts.maxParallelism;
+    this.#ingress = parts.ingress;
+    this.#egressLog = parts.egressLog;
+    this.#store = parts.store;
+    this.#db = parts.db;
+    this.#timerNumber = parts.meta.nextTimerNumber;
+    this.#dispatched = parts.meta.ingressOffset;
+    this.#invoker = new FunctionInvoker(parts.o.statefun, () => this.#clock.now());
+    this.#coordinator = new CheckpointCoordinator(this.#coordinatorHost(), new Map(parts.meta.egressNext));
+    this.#egressLog.subscribe(() => this.#egressPublishes++);
+    const host = this.#shardHost();
+    for (let s = 0; s < parts.o.shards; s++) {
+      const store = new StateStore(this.#db, (err) => this.#fail(err));
+      const timers = new TimerService(store);
+      const [start, end] = keyGroupRange(s, this.#maxParallelism, parts.o.shards);
+      const groups: number[] = [];
+      for (let kg = start; kg < end; kg++) groups.push(kg);
+      timers.load(groups);
+      this.#timerNumber = Math.max(this.#timerNumber, timers.maxNumber() + 1);
+      this.#shards.push(new Shard(s, host, store, timers));
+    }
+    const recoveryChannel = this.#shards.length + 1;
+    for (const e of parts.meta.inFlight) this.#shardOf(e).deliver(e, recoveryChannel);
+    for (const shard of this.#shards) shard.armTimers();
+    this.#ingress.onDurable((record) => this.#onDurable(record));
+    this.#pumpIngress();
+    this.#armPeriodic();
+  }
+
+  /**
+   * Starts the runtime on `options.dir`: recovers from the latest complete checkpoint and
+   * replays the ingress log after it. Rejects with InvalidArgumentError for bad options,
+   * LockedError if another runtime has the directory, IncompatibleFormatError for data of
+   * a newer statefn, CorruptionError if the latest checkpoint is damaged.
+   */
+  static async start(options: RuntimeOptions): Promise<Runtime> {
+    const o = resolveRuntimeOptions(options);
+    const fs = o.fileSystem ?? new NodeFileSystem();
+    fs.mkdirp(o.dir);
+    const marker = readRuntimeMarker(fs, o.dir);
+    if (
+      marker !== undefined &&
+      o.maxParallelism !== undefined &&
+      o.maxParallelism !== marker.maxParallelism
+    ) {
+      throw new InvalidArgumentError(
+        `Runtime.start: maxParallelism is fixed for the life of the data: ${o.dir} was written with ${marker.maxParallelism}, got ${o.maxParallelism}`,
+      );
+    }
+    const maxParallelism = marker?.maxParallelism ?? o.maxParallelism ?? 128;
+    if (o.shards > maxParallelism) {
+      throw new InvalidArgumentError(
+        `Runtime.start: shards (${o.shards}) must not exceed maxParallelism (${maxParallelism})`,
+      );
+    }
+    const fileSystem = o.fileSystem;
+    // The ingress engine's LOCK is the runtime's lock: open it first.
+    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem);
+    const opened: { close(): Promise<void> }[] = [ingress];
+    try {
+      if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
+      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem);
+      opened.push(egressLog);
+      const store = await CheckpointStore.open(
+        joinPath(o.dir, 'checkpoints'),
+        fileSystem === undefined ? {} : { fileSystem },
+      );
+      opened.push(store);
+      const latest = (await store.list()).at(-1);
+      const stateDir = joinPath(o.dir, 'state');
+      removeTree(fs, stateDir);
+      const engineOptions = {
+        blockCacheBytes: o.stateCacheBytes,
+        ...(fileSystem === undefined ? {} : { fileSystem }),
+      };
+      let meta: RuntimeCheckpoint = {
+        maxParallelism,
+        ingressOffset: 0,
+        nextTimerNumber: 0,
+        egressNext: new Map(),
+        egress: [],
+        inFlight: [],
+      };
+      if (latest !== undefined) {
+        if (!(latest.metadata instanceof Uint8Array)) {
+          throw new InvalidArgumentError(
+            `Runtime.start: ${o.dir} holds checkpoint ${latest.id} that the runtime did not write`,
+          );
+        }
+        meta = decodeRuntimeCheckpoint(latest.metadata, latest.id);
+      }
+      const db = await Engine.open(
+        stateDir,
+        latest === undefined ? engineOptions : { ...engineOptions, restoreFrom: { store, id: latest.id } },
+      );
+      opened.push(db);
+      // Publishing may have been cut short by a crash: the same records under the same keys.
+      await egressLog.publish(meta.egress, true);
+      return new Runtime({ o, fs, maxParallelism, ingress, egressLog, store, db, meta });
+    } catch (err) {
+      await Promise.allSettled(opened.map((c) => c.close()));
+      throw err;
+    }
+  }
+
+  // --- the public API ------------------------------------------------------------------
+
+  /**
+   * Appends `message` to the durable ingress log; resolves once it is durable (fsynced).
+   * Waits first while more than `maxIngressBacklog` accepted messages are unprocessed.
+   */
+  async send(message: Message, options?: SendOptions): Promise<SendResult> {
+    const api = 'Runtime.send';
+    this.#checkRunning(api);
+    if (!(message instanceof Message)) {
+      throw new InvalidArgumentError(`${api}: message must be a Message (made with messageBuilder)`);
+    }
+    let key: string | undefined;
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) {
+        throw new InvalidArgumentError(`${api}: options must be an object`);
+      }
+      key = options.idempotencyKey;
+      if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 1024)) {
+        throw new InvalidArgumentError(`${api}: idempotencyKey must be a string of 1 to 1024 characters`);
+      }
+    }
+    const target = message.targetAddress;
+    if (this.#o.statefun.functionSpec(target.typename) === undefined) {
+      throw new InvalidArgumentError(`${api}: no function is bound to typename '${target.typename}'`);
+    }
+    while (this.#unprocessed() >= this.#o.maxIngressBacklog) {
+      await new Promise<void>((resolve) => this.#sendWaiters.push(resolve));
+      this.#checkRunning(api);
+    }
+    const envelope: Envelope = {
+      target: { typename: target.typename, id: target.id },
+      caller: undefined,
+      valueTypename: message.valueTypeName,
+      value: message.typedValue.bytes,
+    };
+    const append = this.#ingress.append(envelope, key, this.#clock.now());
+    this.#appends.add(append);
+    try {
+      return await append;
+    } catch (err) {
+      this.#fail(err);
+      throw err;
+    } finally {
+      this.#appends.delete(append);
+    }
+  }
+
+  /**
+   * Committed records of egress `typename` from offset `options.from`, then (unless
+   * `follow` is false) new ones as they commit, until the runtime stops. In exactly-once
+   * mode a record appears only once the checkpoint that covers it is complete.
+   */
+  async *egress(typename: string, options?: EgressOptions): AsyncGenerator<EgressRecord> {
+    validateTypeName(typename, 'Runtime.egress');
+    const from = options?.from ?? 0;
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new InvalidArgumentError(`Runtime.egress: from must be an integer >= 0, got ${String(from)}`);
+    }
+    const follow = options?.follow ?? true;
+    let next = from;
+    for (;;) {
+      const seen = this.#egressPublishes;
+      for (const r of this.#egressLog.read(typename, next)) {
+        next = r.offset + 1;
+        yield {
+          typename,
+          offset: r.offset,
+          value: new EgressMessage(typename, { typename: r.valueTypename, bytes: r.value }),
+        };
+      }
+      if (!follow || this.#stopped || this.#stopping !== undefined) return;
+      if (this.#egressPublishes === seen) {
+        await new Promise<void>((resolve) => {
+          const unsubscribe = this.#egressLog.subscribe(() => {
+            unsubscribe();
+            resolve();
+          });
+        });
+      }
+    }
+  }
+
+  /** Takes a checkpoint now; resolves when it is complete. */
+  checkpoint(): Promise<CommittedCheckpoint> {
+    try {
+      this.#checkRunning('Runtime.checkpoint');
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.#coordinator.trigger();
+  }
+
+  /**
+   * Resolves when no message is queued or running and the ingress log is fully
+   * dispatched (pending delayed messages do not count). Polls with setImmediate.
+   */
+  async idle(): Promise<void> {
+    while (!this.quiescent) {
+      this.#checkRunning('Runtime.idle');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** True when nothing is queued, running or waiting to be dispatched. */
+  get quiescent(): boolean {
+    return (
+      !this.#behind &&
+      this.#appends.size === 0 &&
+      this.#dispatched === this.#ingress.nextOffset &&
+      this.#shards.every((s) => s.idle)
+    );
+  }
+
+  /** Counters and the checkpoint history. */
+  stats(): RuntimeStats {
+    return {
+      mode: this.#o.mode,
+      shards: this.#shards.length,
+      maxParallelism: this.#maxParallelism,
+      messagesProcessed: this.#shards.reduce((n, s) => n + s.processed, 0),
+      inFlight: this.#shards.reduce((n, s) => n + s.backlog, 0),
+      ingressBacklog: this.#unprocessed(),
+      perFunction: Object.fromEntries(this.#perFunction),
+      deadLetters: this.#deadLetters,
+      checkpoints: [...this.#history],
+      lastCheckpointError: this.#lastCheckpointError,
+    };
+  }
+
+  /**
+   * Stops gracefully: refuses new sends, waits for accepted ones, finishes running
+   * invocations and takes a final checkpoint (which records the messages still in flight,
+   * so they are processed after the next start), then closes. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#periodic?.cancel();
+    for (const wake of this.#sendWaiters.splice(0)) wake();
+    let error: Error | undefined;
+    try {
+      await Promise.allSettled([...this.#appends]);
+      if (this.#failure === undefined) await this.#coordinator.trigger();
+    } catch (err) {
+      error = err as Error;
+    }
+    this.#halt();
+    await Promise.allSettled(this.#shards.map((s) => s.store.settled()));
+    await this.#publishing.catch(() => undefined);
+    const closing = await Promise.allSettled([
+      this.#db.close(),
+      this.#ingress.close(),
+      this.#egressLog.close(),
+      this.#store.close(),
+    ]);
+    for (const c of closing) if (c.status === 'rejected') error ??= c.reason as Error;
+    if (error !== undefined) throw error;
+  }
+
+  #halt(): void {
+    this.#stopped = true;
+    this.#periodic?.cancel();
+    for (const s of this.#shards) s.stop();
+  }
+
+  /** @internal Simulates a crash: stops all processing at once, closing nothing. */
+  abandon(): void {
+    this.#stopping ??= Promise.resolve();
+    this.#halt();
+  }
+
+  // --- internals -----------------------------------------------------------------------
+
+  #checkRunning(api: string): void {
+    if (this.#failure !== undefined) {
+      throw new RuntimeFailedError(`${api}: the runtime failed: ${this.#failure.message}`, {
+        cause: this.#failure,
+      });
+    }
+    if (this.#stopping !== undefined || this.#stopped)
+      throw new ClosedError(`${api}: the runtime is stopped`);
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = err instanceof Error ? err : new Error(String(err));
+    this.#halt();
+    for (const wake of this.#sendWaiters.splice(0)) wake();
+  }
+
+  #unprocessed(): number {
+    return this.#ingress.nextOffset - this.#dispatched + this.#ingressBacklog;
+  }
+
+  #shardOf(e: Envelope): Shard {
+    const kg = keyGroupOf(e.target.id, this.#maxParallelism);
+    return this.#shards[shardOfKeyGroup(kg, this.#maxParallelism, this.#shards.length)]!;
+  }
+
+  #onDurable(record: IngressRecord): void {
+    if (this.#stopped) return;
+    if (
+      !this.#behind &&
+      record.offset === this.#dispatched &&
+      this.#ingressBacklog < this.#o.maxIngressBacklog
+    ) {
+      this.#dispatch(record.envelope);
+    } else {
+      this.#behind = true;
+      this.#schedulePump();
+    }
+  }
+
+  #dispatch(envelope: Envelope): void {
+    this.#dispatched++;
+    this.#ingressBacklog++;
+    this.#shardOf(envelope).deliver(envelope, this.#shards.length);
+  }
+
+  #schedulePump(): void {
+    if (this.#ingressPumpScheduled || this.#stopped) return;
+    this.#ingressPumpScheduled = true;
+    this.#scheduler.schedule(() => {
+      this.#ingressPumpScheduled = false;
+      this.#pumpIngress();
+    });
+  }
+
+  /** Reads records the log holds beyond what was dispatched, as far as the backlog allows. */
+  #pumpIngress(): void {
+    if (!this.#behind || this.#stopped) return;
+    const room = this.#o.maxIngressBacklog - this.#ingressBacklog;
+    if (room <= 0) return;
+    let n = 0;
+    for (const record of this.#ingress.read(this.#dispatched)) {
+      if (n++ >= room) return;
+      this.#dispatch(record.envelope);
+    }
+    this.#behind = false;
+  }
+
+  #armPeriodic(): void {
+    const interval = this.#o.checkpointIntervalMs;
+    if (interval === 0 || this.#stopped) return;
+    this.#periodic = this.#clock.setTimer(interval, () => {
+      this.#periodic = undefined;
+      if (this.#stopped || this.#stopping !== undefined || this.#failure !== undefined) return;
+      this.#coordinator.trigger().then(
+        () => {
+          this.#lastCheckpointError = undefined;
+          this.#armPeriodic();
+        },
+        (err: unknown) => {
+          this.#lastCheckpointError = err instanceof Error ? err.message : String(err);
+          this.#armPeriodic();
+        },
+      );
+    });
+  }
+
+  #emitEgress(shard: Shard, drafts: EgressDraft[]): void {
+    if (this.#o.mode === 'exactly-once') {
+      shard.stage(drafts);
+      return;
+    }
+    const records = this.#coordinator.assignOffsets(drafts);
+    this.#publishing = this.#publishing
+      .then(() => this.#egressLog.publish(records, false))
+      .catch((err: unknown) => this.#fail(err));
+  }
+
+  #shardHost(): ShardHost {
+    const shardCount = this.#o.shards;
+    return {
+      shardCount,
+      ingressChannel: shardCount,
+      maxAttempts: this.#o.maxAttempts,
+      now: () => this.#clock.now(),
+      keyGroupOf: (id) => keyGroupOf(id, this.#maxParallelism),
+      invoke: (envelope, keyGroup, store): Outcome | Promise<Outcome> => {
+        const typename = envelope.target.typename;
+        this.#perFunction.set(typename, (this.#perFunction.get(typename) ?? 0) + 1);
+        return this.#invoker.invoke(envelope, keyGroup, store);
+      },
+      route: (envelope, from) => this.#shardOf(envelope).deliver(envelope, from),
+      broadcastBarrier: (id, from) => {
+        for (const s of this.#shards) s.deliverBarrier(id, from);
+      },
+      nextTimerNumber: () => this.#timerNumber++,
+      emitEgress: (shard, records) => this.#emitEgress(shard, records),
+      deadLetter: (shard, envelope, error, attempts) => {
+        this.#deadLetters++;
+        this.#emitEgress(shard, [deadLetterRecord(DEAD_LETTER_EGRESS, envelope, error, attempts)]);
+      },
+      retryable: (error) => this.#invoker.retryable(error),
+      backoffMs: (attempt) => Math.min(1000, this.#o.retryBackoffMs * 2 ** (attempt - 1)),
+      schedule: (task) => this.#scheduler.schedule(task),
+      setTimer: (delayMs, task) => this.#clock.setTimer(delayMs, task),
+      onSnapshot: (shard, id, egress) => this.#coordinator.onSnapshot(shard, id, egress),
+      onComplete: (shard, id, inFlight) => this.#coordinator.onComplete(shard, id, inFlight),
+      onProcessed: (fromIngress) => {
+        if (!fromIngress) return;
+        this.#ingressBacklog--;
+        if (this.#behind) this.#schedulePump();
+        const wake = this.#sendWaiters.shift();
+        if (wake !== undefined) wake();
+      },
+    };
+  }
+
+  #coordinatorHost(): ConstructorParameters<typeof CheckpointCoordinator>[0] {
+    return {
+      db: this.#db,
+      store: this.#store,
+      egressLog: this.#egressLog,
+      shards: this.#shards,
+      maxParallelism: this.#maxParallelism,
+      retainedCheckpoints: this.#o.retainedCheckpoints,
+      injectBarrier: (id) => {
+        for (const s of this.#shards) s.deliverBarrier(id, this.#shards.length);
+        return this.#dispatched;
+      },
+      nextTimerNumber: () => this.#timerNumber,
+      onCommitted: async (info) => {
+        this.#history.push(info);
+        if (this.#history.length > CHECKPOINT_HISTORY) this.#history.shift();
+        await this.#trimIngress();
+      },
+    };
+  }
+
+  /** Drops ingress records no retained checkpoint needs, and expired idempotency keys. */
+  async #trimIngress(): Promise<void> {
+    const oldest = (await this.#store.list())[0];
+    if (oldest !== undefined && oldest.metadata instanceof Uint8Array) {
+      const meta = decodeRuntimeCheckpoint(oldest.metadata, oldest.id);
+      await this.#ingress.trimBefore(meta.ingressOffset);
+    }
+    await this.#ingress.expireKeys(this.#clock.now() - this.#o.idempotencyRetentionMs);
+  }
+}
+
+/** Stops `rt` as a crash would (tests: nothing is closed or flushed). */
+export function abandonRuntime(rt: Runtime): void {
+  rt.abandon();
+}

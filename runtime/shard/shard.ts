@@ -1,0 +1,342 @@
+/**
+ * A shard: the owner of a contiguous range of key groups, processing the messages to the
+ * addresses in it, and its part of the Chandy–Lamport checkpoint protocol.
+ *
+ * Messages arrive in one FIFO mailbox from numbered input channels: one per shard (itself
+ * included — cycles are normal) and the ingress. Each channel is FIFO. Messages to one
+ * address run one at a time in arrival order; different addresses may run concurrently
+ * (a function may be async).
+ *
+ * Checkpoint n, seen from one shard (unaligned barriers, as Chandy and Lamport describe):
+ *   1. The first barrier n to arrive, on any channel, starts the snapshot. The shard stops
+ *      taking messages from its mailbox and firing timers, and waits until every
+ *      invocation it started has finished (the drain).
+ *   2. Snapshot: the store submits the writes so far and holds later ones back until the
+ *      coordinator has captured the engine checkpoint; the egress records staged since the
+ *      last checkpoint are handed over; then barrier n is sent on every output channel.
+ *   3. Until barrier n has arrived on every other input channel, each message taken from
+ *      such a channel is recorded as in flight (it was sent before its sender's snapshot
+ *      and received after ours) and is processed as usual. When the last barrier arrives,
+ *      the recorded messages are handed over and the shard's part is complete.
+ * Restoring re-delivers the recorded messages, so a message is processed exactly once with
+ * respect to the state of the checkpoint.
+ *
+ * Rejected: aligned barriers (blocking a channel once its barrier arrived). In a cycle,
+ * a shard waiting for a barrier from a channel that waits on it stalls; Flink's iterations
+ * and StateFun's feedback loop have the same problem and log the feedback channel instead.
+ */
+import type { AddressRef, Envelope } from '../envelope.js';
+import { addressKey } from '../envelope.js';
+import type { StateStore } from '../state/state-store.js';
+import type { TimerService } from '../timers/timer-service.js';
+
+/** A delayed send or a cancellation, in the order the function made them. */
+export type DelayedEffect =
+  | { kind: 'delayed'; delayMs: number; envelope: Envelope; token: string | undefined }
+  | { kind: 'cancel'; token: string };
+
+/** An egress record before it has an offset. */
+export interface EgressDraft {
+  typename: string;
+  valueTypename: string;
+  value: Uint8Array;
+}
+
+/** What one successful invocation produced (besides state writes, which it applied). */
+export interface Effects {
+  sends: Envelope[];
+  delayed: DelayedEffect[];
+  egress: EgressDraft[];
+}
+
+/** A finished invocation: the function returned (commit) or threw. */
+export type Outcome = { ok: true; effects: Effects; commit: () => void } | { ok: false; error: unknown };
+
+/** What a shard needs from the runtime around it. */
+export interface ShardHost {
+  readonly shardCount: number;
+  /** Index of the ingress channel (after the shard channels). */
+  readonly ingressChannel: number;
+  now(): number;
+  keyGroupOf(id: string): number;
+  /** Runs the function bound to the envelope's target. */
+  invoke(envelope: Envelope, keyGroup: number, store: StateStore): Outcome | Promise<Outcome>;
+  /** Delivers a message sent by shard `from` to the shard owning its target. */
+  route(envelope: Envelope, from: number): void;
+  /** Sends barrier `id` from shard `from` to every shard. */
+  broadcastBarrier(id: number, from: number): void;
+  /** A new unique timer number. */
+  nextTimerNumber(): number;
+  /** Egress of an invocation: staged (exactly-once) or published at once (at-least-once). */
+  emitEgress(shard: Shard, records: EgressDraft[]): void;
+  /** The message failed for good: to the dead-letter egress. */
+  deadLetter(shard: Shard, envelope: Envelope, error: unknown, attempts: number): void;
+  /** Whether `error` may succeed on a retry. */
+  retryable(error: unknown): boolean;
+  readonly maxAttempts: number;
+  backoffMs(attempt: number): number;
+  /** Schedules a task soon (never synchronously). */
+  schedule(task: () => void): void;
+  setTimer(delayMs: number, task: () => void): { cancel(): void };
+  /** Step 2 done: the shard's state for checkpoint `id` is in the store (held). */
+  onSnapshot(shard: Shard, id: number, egress: EgressDraft[]): void;
+  /** Step 3 done. */
+  onComplete(shard: Shard, id: number, inFlight: Envelope[]): void;
+  /** An ingress message (or one it caused) finished; for the idle and backlog counters. */
+  onProcessed(fromIngress: boolean): void;
+}
+
+type Item =
+  | { channel: number; envelope: Envelope; barrier?: undefined }
+  | { channel: number; barrier: number; envelope?: undefined };
+
+interface PendingCheckpoint {
+  id: number;
+  /** Channels whose barrier has not arrived yet. */
+  awaiting: Set<number>;
+  inFlight: Envelope[];
+  snapshotted: boolean;
+}
+
+/** Messages taken from the mailbox per scheduled turn, so timers and I/O get their turn. */
+const TURN_ITEMS = 512;
+
+export class Shard {
+  readonly index: number;
+  readonly store: StateStore;
+  readonly timers: TimerService;
+  readonly #host: ShardHost;
+  readonly #mailbox: Item[] = [];
+  #head = 0;
+  /** Addresses with a running invocation, and the messages waiting behind it. */
+  readonly #busy = new Map<string, { envelope: Envelope; channel: number }[]>();
+  #active = 0;
+  #scheduled = false;
+  #checkpoint: PendingCheckpoint | undefined;
+  #staged: EgressDraft[] = [];
+  #timer: { at: number; handle: { cancel(): void } } | undefined;
+  #stopped = false;
+  processed = 0;
+
+  constructor(index: number, host: ShardHost, store: StateStore, timers: TimerService) {
+    this.index = index;
+    this.#host = host;
+    this.store = store;
+    this.timers = timers;
+  }
+
+  /** Messages queued and invocations running. */
+  get backlog(): number {
+    return this.#mailbox.length - this.#head + this.#active;
+  }
+
+  get idle(): boolean {
+    return this.backlog === 0 && this.#checkpoint === undefined;
+  }
+
+  /** Queues a message from `channel`. */
+  deliver(envelope: Envelope, channel: number): void {
+    this.#mailbox.push({ channel, envelope });
+    this.#wake();
+  }
+
+  /** Queues barrier `id` from `channel`. */
+  deliverBarrier(id: number, channel: number): void {
+    this.#mailbox.push({ channel, barrier: id });
+    this.#wake();
+  }
+
+  /** Starts the timer for the earliest delayed message (after load or restore). */
+  armTimers(): void {
+    this.#armTimer();
+  }
+
+  /** Stops processing for good (the runtime stops or was abandoned after a crash). */
+  stop(): void {
+    this.#stopped = true;
+    this.#timer?.handle.cancel();
+    this.#timer = undefined;
+  }
+
+  /** Records staged for the next checkpoint (exactly-once mode). */
+  stage(records: EgressDraft[]): void {
+    for (const r of records) this.#staged.push(r);
+  }
+
+  #wake(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    this.#host.schedule(() => {
+      this.#scheduled = false;
+      this.#turn();
+    });
+  }
+
+  #draining(): boolean {
+    return this.#checkpoint !== undefined && !this.#checkpoint.snapshotted;
+  }
+
+  #turn(): void {
+    if (this.#stopped) return;
+    this.#fireDueTimers();
+    let n = 0;
+    while (n < TURN_ITEMS && !this.#draining() && this.#head < this.#mailbox.length) {
+      const item = this.#mailbox[this.#head]!;
+      this.#mailbox[this.#head++] = undefined as unknown as Item;
+      n++;
+      if (item.barrier !== undefined) this.#onBarrier(item.barrier, item.channel);
+      else this.#accept(item.envelope, item.channel);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#mailbox.length) {
+      this.#mailbox.splice(0, this.#head);
+      this.#head = 0;
+    }
+    this.store.submit();
+    if (!this.#draining() && this.#head < this.#mailbox.length) this.#wake();
+  }
+
+  #accept(envelope: Envelope, channel: number): void {
+    const cp = this.#checkpoint;
+    if (cp !== undefined && cp.awaiting.has(channel)) cp.inFlight.push(envelope);
+    const key = addressKey(envelope.target);
+    const queue = this.#busy.get(key);
+    if (queue !== undefined) {
+      queue.push({ envelope, channel });
+      return;
+    }
+    this.#busy.set(key, []);
+    this.#active++;
+    this.#run(key, envelope, channel, 1);
+  }
+
+  #run(key: string, envelope: Envelope, channel: number, attempt: number): void {
+    const keyGroup = this.#host.keyGroupOf(envelope.target.id);
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.#host.invoke(envelope, keyGroup, this.store);
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.#finish(key, envelope, channel, attempt, keyGroup, o),
+        (error: unknown) => this.#finish(key, envelope, channel, attempt, keyGroup, { ok: false, error }),
+      );
+    } else {
+      this.#finish(key, envelope, channel, attempt, keyGroup, outcome);
+    }
+  }
+
+  #finish(
+    key: string,
+    envelope: Envelope,
+    channel: number,
+    attempt: number,
+    keyGroup: number,
+    outcome: Outcome,
+  ): void {
+    if (this.#stopped) return;
+    if (outcome.ok) {
+      outcome.commit();
+      this.#apply(envelope.target, keyGroup, outcome.effects);
+    } else if (attempt < this.#host.maxAttempts && this.#host.retryable(outcome.error)) {
+      this.#host.setTimer(this.#host.backoffMs(attempt), () => {
+        if (!this.#stopped) this.#run(key, envelope, channel, attempt + 1);
+      });
+      return;
+    } else {
+      this.#host.deadLetter(this, envelope, outcome.error, attempt);
+    }
+    this.processed++;
+    this.#host.onProcessed(channel === this.#host.ingressChannel);
+    const queue = this.#busy.get(key)!;
+    const next = queue.shift();
+    if (next !== undefined) {
+      this.#run(key, next.envelope, next.channel, 1);
+      return;
+    }
+    this.#busy.delete(key);
+    this.#active--;
+    if (this.#active === 0 && this.#draining()) this.#snapshot();
+    else this.#wake();
+  }
+
+  #apply(self: AddressRef, keyGroup: number, effects: Effects): void {
+    for (const e of effects.sends) this.#host.route(e, this.index);
+    let timersChanged = false;
+    for (const d of effects.delayed) {
+      if (d.kind === 'delayed') {
+        const at = this.#host.now() + d.delayMs;
+        this.timers.add(keyGroup, self, d.envelope, at, this.#host.nextTimerNumber(), d.token);
+      } else {
+        this.timers.cancel(keyGroup, self, d.token);
+      }
+      timersChanged = true;
+    }
+    if (effects.egress.length > 0) this.#host.emitEgress(this, effects.egress);
+    if (timersChanged) this.#armTimer();
+  }
+
+  // --- delayed messages ----------------------------------------------------------------
+
+  #armTimer(): void {
+    if (this.#stopped) return;
+    const at = this.timers.nextFireAt();
+    if (this.#timer !== undefined && this.#timer.at === at) return;
+    this.#timer?.handle.cancel();
+    this.#timer = undefined;
+    if (at === undefined) return;
+    const handle = this.#host.setTimer(at - this.#host.now(), () => {
+      this.#timer = undefined;
+      this.#wake();
+    });
+    this.#timer = { at, handle };
+  }
+
+  #fireDueTimers(): void {
+    if (this.#draining()) return;
+    const now = this.#host.now();
+    let fired = false;
+    for (;;) {
+      const due = this.timers.popDue(now);
+      if (due === undefined) break;
+      this.#host.route(due.envelope, this.index);
+      fired = true;
+    }
+    if (fired || this.#timer === undefined) this.#armTimer();
+  }
+
+  // --- checkpoints ---------------------------------------------------------------------
+
+  #onBarrier(id: number, channel: number): void {
+    let cp = this.#checkpoint;
+    if (cp === undefined || cp.id !== id) {
+      const awaiting = new Set<number>();
+      for (let c = 0; c <= this.#host.ingressChannel; c++) awaiting.add(c);
+      cp = { id, awaiting, inFlight: [], snapshotted: false };
+      this.#checkpoint = cp;
+      cp.awaiting.delete(channel);
+      if (this.#active === 0) this.#snapshot();
+      return;
+    }
+    cp.awaiting.delete(channel);
+    if (cp.snapshotted && cp.awaiting.size === 0) this.#complete(cp);
+  }
+
+  #snapshot(): void {
+    const cp = this.#checkpoint!;
+    cp.snapshotted = true;
+    this.store.hold();
+    const staged = this.#staged;
+    this.#staged = [];
+    this.#host.onSnapshot(this, cp.id, staged);
+    this.#host.broadcastBarrier(cp.id, this.index);
+    if (cp.awaiting.size === 0) this.#complete(cp);
+    this.#wake();
+  }
+
+  #complete(cp: PendingCheckpoint): void {
+    this.#checkpoint = undefined;
+    this.#host.onComplete(this, cp.id, cp.inFlight);
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The state one invocation sees: `context.storage`, with a property per declared spec.
+ *
+ * Reads are lazy (a state is read from the store when the function first touches it) and
+ * see the invocation's own writes. Writes are buffered here and reach the shard's
+ * StateStore only in `commit`, after the function returned: if it throws, nothing it wrote
+ * is applied (the invocation's effects are all-or-nothing).
+ *
+ * Value state follows the StateFun SDK: reading gives the value or null; assigning writes;
+ * assigning null or undefined deletes. List state (an appending list) and map state (a keyed
+ * table) are statefn's additions, modelled on StateFun's embedded PersistedAppendingBuffer
+ * and PersistedTable.
+ *
+ * TTL: a state with `expireAfterWriteMs` expires that long after its last write; with
+ * `expireAfterCallMs`, that long after the last invocation of its address (each invocation
+ * rewrites the expiry of such states that exist). An expired state reads as absent and its
+ * records are deleted by the invocation that finds it.
+ */
+import { InvalidArgumentError, StateTypeMismatchError } from '../errors.js';
+import { KeyKind, listElementKey, mapEntryKey, prefixEnd, stateKey } from '../keys/state-keys.js';
+import type { AddressRef } from '../envelope.js';
+import { decodeListLength, decodeStateRecord, encodeListLength, encodeStateRecord } from './state-record.js';
+import type { StateRecord } from './state-record.js';
+import type { StateStore } from './state-store.js';
+import { ByteReader, DecodeError } from '../util/codec.js';
+import { CorruptionError } from '../errors.js';
+
+/** The part of a StateFun type the state layer uses. */
+export interface StateType {
+  readonly typename: string;
+  serialize(value: never): Uint8Array;
+  deserialize(bytes: Uint8Array): unknown;
+}
+
+/** The part of a state spec the state layer uses. */
+export interface StateSpec {
+  readonly name: string;
+  readonly type: StateType;
+  readonly kind: 'value' | 'list' | 'map';
+  readonly expireAfterWriteMs: number | undefined;
+  readonly expireAfterCallMs: number | undefined;
+}
+
+/** An appending list of values (statefn's extension of the StateFun SDK). */
+export interface PersistedList<T> {
+  /** Number of elements. */
+  readonly length: number;
+  /** Appends values at the end. */
+  append(...values: T[]): void;
+  /** The element at `index`, or undefined past the end. */
+  get(index: number): T | undefined;
+  /** Every element, oldest first. */
+  values(): T[];
+  /** Removes every element. */
+  clear(): void;
+}
+
+/** A keyed table of values (statefn's extension of the StateFun SDK). */
+export interface PersistedTable<T> {
+  get(key: string): T | undefined;
+  has(key: string): boolean;
+  set(key: string, value: T): void;
+  delete(key: string): void;
+  /** Every entry, in a stable order (by key length, then by the key's UTF-8 bytes). */
+  entries(): [string, T][];
+  keys(): string[];
+  clear(): void;
+}
+
+type Pending = Map<string, { key: Uint8Array; value: Uint8Array | null }>;
+
+function pendingKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+export class InvocationState {
+  readonly #store: StateStore;
+  readonly #keyGroup: number;
+  readonly #address: AddressRef;
+  readonly #specs: readonly StateSpec[];
+  readonly #nowMs: number;
+  readonly #pending: Pending = new Map();
+  readonly storage: Record<string, unknown>;
+
+  constructor(
+    store: StateStore,
+    keyGroup: number,
+    address: AddressRef,
+    specs: readonly StateSpec[],
+    nowMs: number,
+  ) {
+    this.#store = store;
+    this.#keyGroup = keyGroup;
+    this.#address = address;
+    this.#specs = specs;
+    this.#nowMs = nowMs;
+    const storage = Object.create(null) as Record<string, unknown>;
+    for (const spec of specs) {
+      if (spec.kind === 'value') {
+        Object.defineProperty(storage, spec.name, {
+          get: () => this.#readValue(spec),
+          set: (v: unknown) => this.#writeValue(spec, v),
+          enumerable: true,
+        });
+      } else {
+        const handle = spec.kind === 'list' ? this.#list(spec) : this.#map(spec);
+        Object.defineProperty(storage, spec.name, {
+          get: () => handle,
+          set: () => {
+            throw new InvalidArgumentError(
+              `context.storage.${spec.name}: a ${spec.kind} state cannot be assigned; use its methods`,
+            );
+          },
+          enumerable: true,
+        });
+      }
+    }
+    this.storage = Object.seal(storage);
+  }
+
+  /** Applies the invocation's writes (and expireAfterCall refreshes) to the store. */
+  commit(): void {
+    for (const spec of this.#specs) {
+      if (spec.expireAfterCallMs !== undefined) this.#refreshCallExpiry(spec);
+    }
+    for (const { key, value } of this.#pending.values()) {
+      if (value === null) this.#store.delete(key);
+      else this.#store.put(key, value);
+    }
+  }
+
+  // --- reading and writing records ---------------------------------------------------
+
+  #get(key: Uint8Array): Uint8Array | undefined {
+    const p = this.#pending.get(pendingKey(key));
+    if (p !== undefined) return p.value ?? undefined;
+    return this.#store.get(key);
+  }
+
+  #set(key: Uint8Array, value: Uint8Array | null): void {
+    this.#pending.set(pendingKey(key), { key, value });
+  }
+
+  #where(spec: StateSpec): string {
+    return `state '${spec.name}' of ${this.#address.typename} id '${this.#address.id}'`;
+  }
+
+  /** The record under `key` if present and not expired; an expired one is deleted. */
+  #record(spec: StateSpec, key: Uint8Array, onExpired?: () => void): StateRecord | undefined {
+    const bytes = this.#get(key);
+    if (bytes === undefined) return undefined;
+    let record: StateRecord;
+    try {
+      record = decodeStateRecord(bytes, this.#where(spec));
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new CorruptionError('state engine', undefined, `${this.#where(spec)}: ${err.message}`);
+      }
+      throw err;
+    }
+    if (record.typename !== spec.type.typename) {
+      throw new StateTypeMismatchError(
+        `${this.#where(spec)} was written as ${record.typename}; its spec now declares ${spec.type.typename}`,
+      );
+    }
+    if (record.expiresAtMs !== undefined && record.expiresAtMs <= this.#nowMs) {
+      onExpired?.();
+      this.#set(key, null);
+      return undefined;
+    }
+    return record;
+  }
+
+  #expiry(spec: StateSpec): number | undefined {
+    const ttl = spec.expireAfterWriteMs ?? spec.expireAfterCallMs;
+    return ttl === undefined ? undefined : this.#nowMs + ttl;
+  }
+
+  #serialize(spec: StateSpec, value: unknown, api: string): Uint8Array {
+    try {
+      return spec.type.serialize(value as never);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new InvalidArgumentError(`${api}: cannot store the value as ${spec.type.typename}: ${why}`, {
+        cause: err,
+      });
+    }
+  }
+
+  #refreshCallExpiry(spec: StateSpec): void {
+    const key = stateKey(kindOf(spec), this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
+    const record = this.#record(spec, key, () => this.#dropContents(spec, key));
+    if (record === undefined) return;
+    this.#set(key, encodeStateRecord(record.typename, this.#expiry(spec), record.payload));
+  }
+
+  /** Deletes what an expired list or map header guarded. */
+  #dropContents(spec: StateSpec, header: Uint8Array): void {
+    if (spec.kind === 'list') {
+      const bytes = this.#get(header);
+      if (bytes === undefined) return;
+      const length = decodeListLength(decodeStateRecord(bytes, this.#where(spec)).payload);
+      for (let i = 0; i < length; i++) this.#set(listElementKey(header, i), null);
+    } else if (spec.kind === 'map') {
+      for (const key of this.#mapKeys(header)) this.#set(key, null);
+    }
+  }
+
+  // --- value state ---------------------------------------------------------------------
+
+  #valueKey(spec: StateSpec): Uint8Array {
+    return stateKey(KeyKind.Value, this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
+  }
+
+  #readValue(spec: StateSpec): unknown {
+    const record = this.#record(spec, this.#valueKey(spec));
+    return record === undefined ? null : spec.type.deserialize(record.payload);
+  }
+
+  #writeValue(spec: StateSpec, value: unknown): void {
+    const key = this.#valueKey(spec);
+    if (value === null || value === undefined) {
+      this.#set(key, null);
+      return;
+    }
+    const payload = this.#serialize(spec, value, `context.storage.${spec.name}`);
+    this.#set(key, encodeStateRecord(spec.type.typename, this.#expiry(spec), payload));
+  }
+
+  // --- list state ----------------------------------------------------------------------
+
+  #list(spec: StateSpec): PersistedList<unknown> {
+    const header = stateKey(
+      KeyKind.List,
+      this.#keyGroup,
+      this.#address.typename,
+      this.#address.id,
+      spec.name,
+    );
+    const length = (): number => {
+      const record = this.#record(spec, header, () => this.#dropContents(spec, header));
+      return record === undefined ? 0 : decodeListLength(record.payload);
+    };
+    const api = `context.storage.${spec.name}`;
+    return {
+      get length() {
+        return length();
+      },
+      append: (...values: unknown[]) => {
+        const payloads = values.map((v) => this.#serialize(spec, v, `${api}.append`));
+        let n = length();
+        for (const p of payloads) this.#set(listElementKey(header, n++), p);
+        this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), encodeListLength(n)));
+      },
+      get: (index: number) => {
+        if (!Number.isInteger(index) || index < 0) {
+          throw new InvalidArgumentError(`${api}.get: index must be an integer >= 0, got ${String(index)}`);
+        }
+        if (index >= length()) return undefined;
+        const bytes = this.#get(listElementKey(header, index));
+        return bytes === undefined ? undefined : spec.type.deserialize(bytes);
+      },
+      values: () => {
+        const n = length();
+        const out: unknown[] = [];
+        for (let i = 0; i < n; i++) {
+          const bytes = this.#get(listElementKey(header, i));
+          if (bytes !== undefined) out.push(spec.type.deserialize(bytes));
+        }
+        return out;
+      },
+      clear: () => {
+        const n = length();
+        for (let i = 0; i < n; i++) this.#set(listElementKey(header, i), null);
+        this.#set(header, null);
+      },
+    };
+  }
+
+  // --- map state -----------------------------------------------------------------------
+
+  /** Keys of the map's entries under `header`, the invocation's own writes included. */
+  #mapKeys(header: Uint8Array): Uint8Array[] {
+    const end = prefixEnd(header);
+    const found = new Map<string, Uint8Array>();
+    for (const [key] of this.#store.range(header, end)) {
+      if (key.length > header.length) found.set(pendingKey(key), key);
+    }
+    const lo = pendingKey(header);
+    for (const [k, p] of this.#pending) {
+      if (k.length <= lo.length || !k.startsWith(lo)) continue;
+      if (p.value === null) found.delete(k);
+      else found.set(k, p.key);
+    }
+    return [...found.keys()].sort().map((k) => found.get(k)!);
+  }
+
+  #map(spec: StateSpec): PersistedTable<unknown> {
+    const header = stateKey(KeyKind.Map, this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
+    const api = `context.storage.${spec.name}`;
+    const live = (): boolean =>
+      this.#record(spec, header, () => this.#dropContents(spec, header)) !== undefined;
+    const checkKey = (key: unknown, method: string): string => {
+      if (typeof key !== 'string') {
+        throw new InvalidArgumentError(`${api}.${method}: key must be a string, got ${typeof key}`);
+      }
+      return key;
+    };
+    const touch = (): void => {
+      this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), new Uint8Array(0)));
+    };
+    const read = (key: Uint8Array): unknown => {
+      const bytes = this.#get(key);
+      return bytes === undefined ? undefined : spec.type.deserialize(bytes);
+    };
+    const entryKeyName = (key: Uint8Array): string => new ByteReader(key, header.length).string();
+    const keys = (): Uint8Array[] => (live() ? this.#mapKeys(header) : []);
+    return {
+      get: (key) => (live() ? read(mapEntryKey(header, checkKey(key, 'get'))) : undefined),
+      has: (key) => live() && this.#get(mapEntryKey(header, checkKey(key, 'has'))) !== undefined,
+      set: (key, value) => {
+        const k = mapEntryKey(header, checkKey(key, 'set'));
+        if (value === null || value === undefined) {
+          throw new InvalidArgumentError(`${api}.set: value must not be ${String(value)}; use delete`);
+        }
+        const payload = this.#serialize(spec, value, `${api}.set`);
+        live();
+        touch();
+        this.#set(k, payload);
+      },
+      delete: (key) => {
+        const k = mapEntryKey(header, checkKey(key, 'delete'));
+        if (!live()) return;
+        touch();
+        this.#set(k, null);
+      },
+      entries: () => keys().map((k) => [entryKeyName(k), read(k)]),
+      keys: () => keys().map(entryKeyName),
+      clear: () => {
+        for (const k of keys()) this.#set(k, null);
+        this.#set(header, null);
+      },
+    };
+  }
+}
+
+function kindOf(spec: StateSpec): KeyKind.Value | KeyKind.List | KeyKind.Map {
+  return spec.kind === 'value' ? KeyKind.Value : spec.kind === 'list' ? KeyKind.List : KeyKind.Map;
+}

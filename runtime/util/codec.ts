@@ -1,0 +1,215 @@
+/**
+ * A small binary codec for the runtime's own records (envelopes, state values, checkpoint
+ * metadata): unsigned LEB128 varints, length-prefixed byte strings and UTF-8 strings, and
+ * 64-bit unsigned integers as two 32-bit halves (exact up to Number.MAX_SAFE_INTEGER).
+ * runtime/FORMAT.md describes every record built from these pieces.
+ *
+ * The engine has an encoder of its own, but the runtime sees the engine only through its
+ * public index, so it keeps this one.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Raised by ByteReader when the bytes end early or hold a value that cannot be. */
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** Appends encoded values to a growing buffer. */
+export class ByteWriter {
+  #buf: Uint8Array;
+  #view: DataView;
+  #len = 0;
+
+  constructor(capacity = 64) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  get length(): number {
+    return this.#len;
+  }
+
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < this.#len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  byte(b: number): this {
+    this.#reserve(1);
+    this.#buf[this.#len++] = b;
+    return this;
+  }
+
+  varint(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint out of range: ${n}`);
+    this.#reserve(10);
+    while (n >= 0x80) {
+      this.#buf[this.#len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.#buf[this.#len++] = n;
+    return this;
+  }
+
+  /** A 64-bit unsigned big-endian integer: sorts by value as bytes. */
+  u64(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
+    this.#reserve(8);
+    this.#view.setUint32(this.#len, Math.floor(n / 0x1_0000_0000));
+    this.#view.setUint32(this.#len + 4, n >>> 0);
+    this.#len += 8;
+    return this;
+  }
+
+  u16(n: number): this {
+    this.#reserve(2);
+    this.#view.setUint16(this.#len, n);
+    this.#len += 2;
+    return this;
+  }
+
+  f64(n: number): this {
+    this.#reserve(8);
+    this.#view.setFloat64(this.#len, n);
+    this.#len += 8;
+    return this;
+  }
+
+  raw(bytes: Uint8Array): this {
+    this.#reserve(bytes.length);
+    this.#buf.set(bytes, this.#len);
+    this.#len += bytes.length;
+    return this;
+  }
+
+  /** Length-prefixed bytes. */
+  bytes(bytes: Uint8Array): this {
+    return this.varint(bytes.length).raw(bytes);
+  }
+
+  /** Length-prefixed UTF-8. */
+  string(s: string): this {
+    return this.bytes(encoder.encode(s));
+  }
+
+  /** A copy of what was written. */
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#len);
+  }
+}
+
+/** Reads what ByteWriter wrote; every read checks that the bytes are there. */
+export class ByteReader {
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  #pos: number;
+
+  constructor(buf: Uint8Array, offset = 0) {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.#pos = offset;
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  get remaining(): number {
+    return this.#buf.length - this.#pos;
+  }
+
+  #need(n: number): void {
+    if (this.#pos + n > this.#buf.length) {
+      throw new DecodeError(`record ends early: needs ${n} more bytes at offset ${this.#pos}`);
+    }
+  }
+
+  byte(): number {
+    this.#need(1);
+    return this.#buf[this.#pos++]!;
+  }
+
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (!Number.isSafeInteger(result)) break;
+        return result;
+      }
+      scale *= 0x80;
+    }
+    throw new DecodeError(`varint too long at offset ${this.#pos}`);
+  }
+
+  u64(): number {
+    this.#need(8);
+    const hi = this.#view.getUint32(this.#pos);
+    const lo = this.#view.getUint32(this.#pos + 4);
+    this.#pos += 8;
+    const n = hi * 0x1_0000_0000 + lo;
+    if (!Number.isSafeInteger(n)) throw new DecodeError(`u64 beyond 2^53 at offset ${this.#pos - 8}`);
+    return n;
+  }
+
+  u16(): number {
+    this.#need(2);
+    const n = this.#view.getUint16(this.#pos);
+    this.#pos += 2;
+    return n;
+  }
+
+  f64(): number {
+    this.#need(8);
+    const n = this.#view.getFloat64(this.#pos);
+    this.#pos += 8;
+    return n;
+  }
+
+  raw(n: number): Uint8Array {
+    this.#need(n);
+    const out = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
+
+  bytes(): Uint8Array {
+    return this.raw(this.varint());
+  }
+
+  string(): string {
+    const bytes = this.bytes();
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw new DecodeError(`invalid UTF-8 before offset ${this.#pos}`);
+    }
+  }
+
+  /** Throws unless every byte was read: trailing bytes mean a format this code does not know. */
+  end(): void {
+    if (this.#pos !== this.#buf.length) {
+      throw new DecodeError(`${this.#buf.length - this.#pos} unexpected bytes at offset ${this.#pos}`);
+    }
+  }
+}
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
