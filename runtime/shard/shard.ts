@@ -237,7 +237,14 @@ export class Shard {
   ): void {
     if (this.#stopped) return;
     if (outcome.ok) {
-      outcome.commit();
+      try {
+        // Commit reads (TTL refreshes) before it writes anything: a throw leaves no trace.
+        outcome.commit();
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+    }
+    if (outcome.ok) {
       this.#apply(envelope.target, keyGroup, outcome.effects);
     } else if (attempt < this.#host.maxAttempts && this.#host.retryable(outcome.error)) {
       this.#host.setTimer(this.#host.backoffMs(attempt), () => {

@@ -1,0 +1,212 @@
+/**
+ * Exactly-once under crashes, property-based, in the style of the StateFun smoke test.
+ *
+ * A producer sends command trees (increment, send to another instance, send after a delay,
+ * send after a delay then cancel, emit egress) to many instances with idempotency keys.
+ * Between its steps the run takes checkpoints (not awaited: crashes land during them too)
+ * and crashes: the runtime is abandoned, the in-memory file system keeps only what was
+ * synced (plus random torn tails), and a runtime with a random shard count starts on it.
+ * After each crash the producer re-sends every message with its key, as a producer that
+ * does not know what was accepted must. At the end every counter must equal the model's
+ * and every egress record must appear exactly once at dense offsets.
+ *
+ * Everything is deterministic for a seed: a ManualClock, a SeededScheduler and the
+ * in-memory file system (engine background work runs inline on it).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemoryFileSystem } from '../../engine/index.js';
+import { ManualClock, SeededScheduler } from '../../runtime/clock.js';
+import { Runtime, abandonRuntime } from '../../runtime/runtime.js';
+import type { Command } from '../support/smoke-app.js';
+import {
+  SMOKE_OUT,
+  SMOKE_VERIFY,
+  SmokeModel,
+  commandsArbitrary,
+  commandsMessage,
+  smokeApp,
+  tagTree,
+  verifyMessage,
+} from '../support/smoke-app.js';
+
+const IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+/** `npm run test:soak` sets STATEFN_SOAK_RUNS to run the property far longer than CI does. */
+const RUNS = Number(process.env.STATEFN_SOAK_RUNS ?? 150);
+
+/** Coverage: messages recorded in flight by committed checkpoints, over all runs. */
+let inFlightRecorded = 0;
+
+type Step =
+  | { kind: 'send'; count: number }
+  | { kind: 'run'; steps: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'checkpoint' }
+  | { kind: 'crash'; shards: number; torn: boolean };
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('send' as const), count: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ kind: fc.constant('run' as const), steps: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+  fc.record({ kind: fc.constant('checkpoint' as const) }),
+  fc.record({
+    kind: fc.constant('crash' as const),
+    shards: fc.integer({ min: 1, max: 4 }),
+    torn: fc.boolean(),
+  }),
+);
+
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+interface Run {
+  fs: MemoryFileSystem;
+  rt: Runtime;
+  clock: ManualClock;
+  scheduler: SeededScheduler;
+  crashes: number;
+  checkpoints: number;
+  inFlightCheckpoints: number;
+}
+
+async function start(fs: MemoryFileSystem, shards: number, clock: ManualClock, seed: number): Promise<Run> {
+  const scheduler = new SeededScheduler(seed);
+  const rt = await Runtime.start({
+    dir: '/app',
+    statefun: smokeApp(),
+    fileSystem: fs,
+    clock,
+    scheduler,
+    shards,
+    maxParallelism: 16,
+    checkpointIntervalMs: 0,
+    retainedCheckpoints: 2,
+  });
+  return { fs, rt, clock, scheduler, crashes: 0, checkpoints: 0, inFlightCheckpoints: 0 };
+}
+
+async function runSteps(run: Run, steps: number): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    if (!run.scheduler.step()) await tick();
+  }
+}
+
+/** Steps the scheduler until `promise` settles (a checkpoint or stop needs the shards to run). */
+async function drive<T>(run: Run, promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const done = promise.finally(() => (settled = true));
+  for (let i = 0; !settled; i++) {
+    if (i > 1_000_000) throw new Error('the runtime did not finish');
+    if (!run.scheduler.step()) await tick();
+  }
+  return done;
+}
+
+/** Runs until nothing is queued, running or delayed; then every delayed message has fired. */
+async function quiesce(run: Run): Promise<void> {
+  for (let i = 0; i < 100_000; i++) {
+    while (run.scheduler.step());
+    await tick();
+    if (run.scheduler.pending > 0 || !run.rt.quiescent) continue;
+    const next = run.clock.nextTimerAt();
+    if (next === undefined) return;
+    run.clock.advance(Math.max(0, next - run.clock.now()));
+  }
+  throw new Error('the runtime did not quiesce');
+}
+
+async function checkExactlyOnce(seed: number, trees: Command[][], steps: Step[]): Promise<Run> {
+  const messages = trees.map((cmds, i) => ({ id: IDS[i % IDS.length]!, cmds: tagTree(cmds, `m${i}`) }));
+  const model = new SmokeModel();
+  for (const m of messages) model.apply(m.id, m.cmds);
+
+  const clock = new ManualClock();
+  let run = await start(new MemoryFileSystem(), 2, clock, seed);
+  let random = seed;
+  const nextRandom = (): number => {
+    random = (Math.imul(random, 1_103_515_245) + 12_345) >>> 0;
+    return random / 0x1_0000_0000;
+  };
+  let sent = 0;
+  const send = (i: number): void => {
+    const m = messages[i]!;
+    run.rt.send(commandsMessage(m.id, m.cmds), { idempotencyKey: `m${i}` }).catch(() => undefined);
+  };
+  let crashes = 0;
+  let checkpoints = 0;
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'send':
+        for (let n = 0; n < step.count && sent < messages.length; n++) send(sent++);
+        break;
+      case 'run':
+        await runSteps(run, step.steps);
+        break;
+      case 'advance':
+        clock.advance(step.ms);
+        break;
+      case 'checkpoint':
+        checkpoints++;
+        run.rt.checkpoint().catch(() => undefined);
+        break;
+      case 'crash': {
+        crashes++;
+        for (const cp of run.rt.stats().checkpoints) inFlightRecorded += cp.inFlightMessages;
+        abandonRuntime(run.rt);
+        const fs = run.fs.crash(step.torn ? { random: nextRandom } : {});
+        run = await start(fs, step.shards, clock, seed + crashes);
+        // A producer that lost track of what was accepted sends everything again.
+        for (let i = 0; i < sent; i++) send(i);
+        break;
+      }
+    }
+  }
+  for (; sent < messages.length;) send(sent++);
+  await quiesce(run);
+  for (const id of IDS) await run.rt.send(verifyMessage(id));
+  await quiesce(run);
+  await drive(run, run.rt.checkpoint());
+
+  const tags: { offset: number; tag: string }[] = [];
+  for await (const r of run.rt.egress(SMOKE_OUT, { follow: false }))
+    tags.push({ offset: r.offset, tag: r.value.asString() });
+  expect(tags.map((t) => t.offset)).toEqual(tags.map((_, i) => i));
+  expect(tags.map((t) => t.tag).sort()).toEqual([...model.tags].sort());
+
+  const counters = new Map<string, number>();
+  for await (const r of run.rt.egress(SMOKE_VERIFY, { follow: false })) {
+    const [id, value] = r.value.asString().split('=');
+    counters.set(id!, Number(value));
+  }
+  for (const id of IDS) expect(`${id}=${counters.get(id)}`).toBe(`${id}=${model.counters.get(id) ?? 0}`);
+  run.crashes = crashes;
+  run.checkpoints = checkpoints;
+  await drive(run, run.rt.stop());
+  return run;
+}
+
+describe('exactly-once processing under crashes', () => {
+  it('every counter equals the model and every egress record appears once, across crashes and rescaling', async () => {
+    let crashed = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.array(commandsArbitrary(IDS), { minLength: 5, maxLength: 30, size: 'max' }),
+        fc.array(stepArbitrary, { minLength: 5, maxLength: 60, size: 'max' }),
+        async (seed, trees, steps) => {
+          const run = await checkExactlyOnce(seed, trees, steps);
+          runs++;
+          if (run.crashes > 0) crashed++;
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // The property is only as good as the runs that crashed, and the checkpoints that had to
+    // record messages in flight on their channels.
+    expect(runs).toBe(RUNS);
+    expect(crashed).toBeGreaterThan(RUNS / 2);
+    expect(inFlightRecorded).toBeGreaterThan(0);
+  });
+});
