@@ -1,6 +1,7 @@
 /**
  * The bytes of one state record (runtime/FORMAT.md, "State records"): a value state, a
- * list's header, or a map's header or entry.
+ * list's header, or a map's header. (List elements and map entries hold the serialized value
+ * alone: the header's typename and expiry cover them.)
  *
  *   u8  format (1)
  *   u8  flags: bit 0 = an expiry time follows

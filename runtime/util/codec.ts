@@ -9,7 +9,7 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Raised by ByteReader when the bytes end early or hold a value that cannot be. */
 export class DecodeError extends Error {
