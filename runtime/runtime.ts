@@ -123,6 +123,8 @@ export class Runtime {
   #ingressPumpScheduled = false;
   readonly #sendWaiters: (() => void)[] = [];
   readonly #appends = new Set<Promise<unknown>>();
+  /** Sends under way: waiting for room in the backlog or for their append. */
+  #sending = 0;
   #deadLetters = 0;
   readonly #perFunction = new Map<string, number>();
   readonly #history: CommittedCheckpoint[] = [];
@@ -278,26 +280,39 @@ export class Runtime {
     if (this.#o.statefun.functionSpec(target.typename) === undefined) {
       throw new InvalidArgumentError(`${api}: no function is bound to typename '${target.typename}'`);
     }
-    while (this.#unprocessed() >= this.#o.maxIngressBacklog) {
-      await new Promise<void>((resolve) => this.#sendWaiters.push(resolve));
-      this.#checkRunning(api);
-    }
     const envelope: Envelope = {
       target: { typename: target.typename, id: target.id },
       caller: undefined,
       valueTypename: message.valueTypeName,
       value: message.typedValue.bytes,
     };
-    const append = this.#ingress.append(envelope, key, this.#clock.now());
-    this.#appends.add(append);
+    // Counted from here, so the runtime is not quiescent while a send waits for room.
+    this.#sending++;
     try {
-      return await append;
-    } catch (err) {
-      this.#fail(err);
-      throw err;
+      while (this.#unprocessed() >= this.#o.maxIngressBacklog) {
+        await new Promise<void>((resolve) => this.#sendWaiters.push(resolve));
+        this.#checkRunning(api);
+      }
+      const append = this.#ingress.append(envelope, key, this.#clock.now());
+      this.#appends.add(append);
+      try {
+        return await append;
+      } catch (err) {
+        this.#fail(err);
+        throw err;
+      } finally {
+        this.#appends.delete(append);
+      }
     } finally {
-      this.#appends.delete(append);
+      this.#sending--;
+      // A duplicate appends nothing, so no processed message will wake the next waiter.
+      this.#wakeSenders();
     }
+  }
+
+  /** Lets waiting sends check again for room (each re-checks; the rest wait again). */
+  #wakeSenders(): void {
+    for (const wake of this.#sendWaiters.splice(0)) wake();
   }
 
   /**
@@ -360,7 +375,7 @@ export class Runtime {
   get quiescent(): boolean {
     return (
       !this.#behind &&
-      this.#appends.size === 0 &&
+      this.#sending === 0 &&
       this.#dispatched === this.#ingress.nextOffset &&
       this.#shards.every((s) => s.idle)
     );
@@ -394,7 +409,7 @@ export class Runtime {
 
   async #stop(): Promise<void> {
     this.#periodic?.cancel();
-    for (const wake of this.#sendWaiters.splice(0)) wake();
+    this.#wakeSenders();
     let error: Error | undefined;
     try {
       await Promise.allSettled([...this.#appends]);
@@ -443,7 +458,7 @@ export class Runtime {
     if (this.#failure !== undefined) return;
     this.#failure = err instanceof Error ? err : new Error(String(err));
     this.#halt();
-    for (const wake of this.#sendWaiters.splice(0)) wake();
+    this.#wakeSenders();
   }
 
   #unprocessed(): number {
@@ -560,8 +575,7 @@ export class Runtime {
         if (!fromIngress) return;
         this.#ingressBacklog--;
         if (this.#behind) this.#schedulePump();
-        const wake = this.#sendWaiters.shift();
-        if (wake !== undefined) wake();
+        this.#wakeSenders();
       },
     };
   }
