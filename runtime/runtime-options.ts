@@ -27,13 +27,13 @@ export interface RuntimeOptions {
   mode?: 'exactly-once' | 'at-least-once';
   /** Invocations of a failing message before it goes to the dead-letter egress (default 5). */
   maxAttempts?: number;
-  /** Backoff before the first retry, ms, doubling per attempt up to 1000 (default 10). */
+  /** Backoff before the first retry, ms, doubling per attempt up to 1000 (default 10; at most 1000). */
   retryBackoffMs?: number;
   /** Ingress messages accepted but not yet processed before `send` waits (default 100000). */
   maxIngressBacklog?: number;
   /** How long an accepted idempotency key is remembered, ms (default 24 hours). */
   idempotencyRetentionMs?: number;
-  /** Block cache of the state engine: the hot state kept in memory, bytes (default 64 MiB). */
+  /** Block cache of the state engine: the hot state kept in memory, bytes (default 64 MiB; 1 MiB to 64 GiB). */
   stateCacheBytes?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
@@ -80,6 +80,37 @@ const KNOWN = new Set([
   'scheduler',
 ]);
 
+/** The injectable objects: option, what it must be, and the methods the runtime calls. */
+const INJECTED: readonly [string, string, readonly string[]][] = [
+  [
+    'fileSystem',
+    'a FileSystem',
+    [
+      'mkdirp',
+      'list',
+      'exists',
+      'fileSize',
+      'readFile',
+      'openWritable',
+      'openRandomAccess',
+      'rename',
+      'remove',
+      'removeDir',
+      'linkOrCopy',
+      'syncDir',
+      'lock',
+    ],
+  ],
+  ['clock', 'a Clock', ['now', 'setTimer']],
+  ['scheduler', 'a Scheduler', ['schedule']],
+];
+
+/** The state engine's block cache limit (Engine.open's blockCacheBytes). */
+const MAX_STATE_CACHE_BYTES = 64 * 1024 * 1024 * 1024;
+
+/** The backoff doubles up to this (runtime.ts); a larger first backoff could not be honoured. */
+const MAX_RETRY_BACKOFF_MS = 1000;
+
 function int(o: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const v = o[name];
   if (v === undefined) return fallback;
@@ -107,7 +138,8 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
       `${API}: statefun must be a StateFun (new StateFun(), then bind functions)`,
     );
   }
-  const mode = o.mode ?? 'exactly-once';
+  // Only undefined means "the default", as for every other option: null is refused.
+  const mode = o.mode === undefined ? 'exactly-once' : o.mode;
   if (mode !== 'exactly-once' && mode !== 'at-least-once') {
     throw new InvalidArgumentError(
       `${API}: mode must be 'exactly-once' or 'at-least-once', got ${describeValue(mode)}`,
@@ -121,9 +153,19 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
       `${API}: shards (${shards}) must not exceed maxParallelism (${maxParallelism})`,
     );
   }
-  for (const name of ['fileSystem', 'clock', 'scheduler'] as const) {
-    if (o[name] !== undefined && (typeof o[name] !== 'object' || o[name] === null)) {
-      throw new InvalidArgumentError(`${API}: ${name} must be an object`);
+  for (const [name, what, methods] of INJECTED) {
+    const v = o[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'object' || v === null) {
+      throw new InvalidArgumentError(`${API}: ${name} must be ${what} object, got ${describeValue(v)}`);
+    }
+    // Checked here, or a partial object fails later with a TypeError from deep inside (a
+    // clock without setTimer only when the first timer is set, long after start resolved).
+    const missing = methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== 'function');
+    if (missing.length > 0) {
+      throw new InvalidArgumentError(
+        `${API}: ${name} must be ${what} object; it lacks ${missing.join(', ')}`,
+      );
     }
   }
   return {
@@ -135,10 +177,10 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     retainedCheckpoints: int(o, 'retainedCheckpoints', 3, 1, 1000),
     mode,
     maxAttempts: int(o, 'maxAttempts', 5, 1, 100),
-    retryBackoffMs: int(o, 'retryBackoffMs', 10, 0, 60_000),
+    retryBackoffMs: int(o, 'retryBackoffMs', 10, 0, MAX_RETRY_BACKOFF_MS),
     maxIngressBacklog: int(o, 'maxIngressBacklog', 100_000, 1, 100_000_000),
     idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
-    stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+    stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 1024 * 1024, MAX_STATE_CACHE_BYTES),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

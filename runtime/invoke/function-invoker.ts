@@ -6,7 +6,8 @@
  * recorded in the Context's effects. When it returns, the effects become envelopes and
  * the state writes wait in `commit`, which the shard calls when it applies the
  * invocation. If it throws (or its promise rejects) nothing of it is applied. Either way
- * the Context is closed: a function that kept its context cannot send later.
+ * the Context and its storage are closed: a function that kept them cannot send, read or
+ * write state later.
  */
 import type { Envelope } from '../envelope.js';
 import { StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
@@ -53,6 +54,7 @@ export class FunctionInvoker {
     const message = new Message(self, { typename: envelope.valueTypename, bytes: envelope.value });
     const done = (): Outcome => {
       closeContext(context);
+      state.close();
       try {
         return { ok: true, effects: toEffects(target, effects), commit: () => state.commit() };
       } catch (error) {
@@ -61,6 +63,7 @@ export class FunctionInvoker {
     };
     const failed = (error: unknown): Outcome => {
       closeContext(context);
+      state.close();
       return { ok: false, error };
     };
     let result: unknown;

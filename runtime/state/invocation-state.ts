@@ -14,9 +14,15 @@
  * TTL: a state with `expireAfterWriteMs` expires that long after its last write; with
  * `expireAfterCallMs`, that long after the last invocation of its address (each invocation
  * rewrites the expiry of such states that exist). An expired state reads as absent and its
- * records are deleted by the invocation that finds it.
+ * records are deleted by the invocation that finds it. The invocation's own writes never
+ * count as expired, so it reads them back even with a TTL of 0.
+ *
+ * Once the invocation has returned (`close`), the storage refuses every use: a function that
+ * kept `context.storage` (or a list or map of it) would otherwise write into a buffer that
+ * was already committed, and the write would vanish without a trace — as Context refuses
+ * late sends.
  */
-import { InvalidArgumentError, StateTypeMismatchError } from '../errors.js';
+import { InvalidArgumentError, InvocationClosedError, StateTypeMismatchError } from '../errors.js';
 import { KeyKind, listElementKey, mapEntryKey, prefixEnd, stateKey } from '../keys/state-keys.js';
 import type { AddressRef } from '../envelope.js';
 import { decodeListLength, decodeStateRecord, encodeListLength, encodeStateRecord } from './state-record.js';
@@ -80,6 +86,7 @@ export class InvocationState {
   readonly #specs: readonly StateSpec[];
   readonly #nowMs: number;
   readonly #pending: Pending = new Map();
+  #closed = false;
   readonly storage: Record<string, unknown>;
 
   constructor(
@@ -96,17 +103,28 @@ export class InvocationState {
     this.#nowMs = nowMs;
     const storage = Object.create(null) as Record<string, unknown>;
     for (const spec of specs) {
+      const api = `context.storage.${spec.name}`;
       if (spec.kind === 'value') {
         Object.defineProperty(storage, spec.name, {
-          get: () => this.#readValue(spec),
-          set: (v: unknown) => this.#writeValue(spec, v),
+          get: () => {
+            this.#checkOpen(api);
+            return this.#readValue(spec);
+          },
+          set: (v: unknown) => {
+            this.#checkOpen(api);
+            this.#writeValue(spec, v);
+          },
           enumerable: true,
         });
       } else {
         const handle = spec.kind === 'list' ? this.#list(spec) : this.#map(spec);
         Object.defineProperty(storage, spec.name, {
-          get: () => handle,
+          get: () => {
+            this.#checkOpen(api);
+            return handle;
+          },
           set: () => {
+            this.#checkOpen(api);
             throw new InvalidArgumentError(
               `context.storage.${spec.name}: a ${spec.kind} state cannot be assigned; use its methods`,
             );
@@ -116,6 +134,20 @@ export class InvocationState {
       }
     }
     this.storage = Object.seal(storage);
+  }
+
+  /** Ends the function's use of the storage: from now on every access throws. Idempotent. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #checkOpen(api: string): void {
+    if (this.#closed) {
+      throw new InvocationClosedError(
+        `${api}: the invocation of ${this.#address.typename}:${this.#address.id} has already returned; ` +
+          'a function must use its state before it returns (or before its promise resolves)',
+      );
+    }
   }
 
   /** Applies the invocation's writes (and expireAfterCall refreshes) to the store. */
@@ -163,7 +195,11 @@ export class InvocationState {
         `${this.#where(spec)} was written as ${record.typename}; its spec now declares ${spec.type.typename}`,
       );
     }
-    if (record.expiresAtMs !== undefined && record.expiresAtMs <= this.#nowMs) {
+    if (
+      record.expiresAtMs !== undefined &&
+      record.expiresAtMs <= this.#nowMs &&
+      !this.#pending.has(pendingKey(key))
+    ) {
       onExpired?.();
       this.#set(key, null);
       return undefined;
@@ -242,17 +278,21 @@ export class InvocationState {
       return record === undefined ? 0 : decodeListLength(record.payload);
     };
     const api = `context.storage.${spec.name}`;
+    const open = (method: string): void => this.#checkOpen(`${api}.${method}`);
     return {
       get length() {
+        open('length');
         return length();
       },
       append: (...values: unknown[]) => {
+        open('append');
         const payloads = values.map((v) => this.#serialize(spec, v, `${api}.append`));
         let n = length();
         for (const p of payloads) this.#set(listElementKey(header, n++), p);
         this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), encodeListLength(n)));
       },
       get: (index: number) => {
+        open('get');
         if (!Number.isInteger(index) || index < 0) {
           throw new InvalidArgumentError(`${api}.get: index must be an integer >= 0, got ${String(index)}`);
         }
@@ -261,6 +301,7 @@ export class InvocationState {
         return bytes === undefined ? undefined : spec.type.deserialize(bytes);
       },
       values: () => {
+        open('values');
         const n = length();
         const out: unknown[] = [];
         for (let i = 0; i < n; i++) {
@@ -270,6 +311,7 @@ export class InvocationState {
         return out;
       },
       clear: () => {
+        open('clear');
         const n = length();
         for (let i = 0; i < n; i++) this.#set(listElementKey(header, i), null);
         this.#set(header, null);
@@ -292,12 +334,18 @@ export class InvocationState {
       if (p.value === null) found.delete(k);
       else found.set(k, p.key);
     }
-    return [...found.keys()].sort().map((k) => found.get(k)!);
+    // By length, then bytes: the order PersistedTable documents. Plain key order is not it:
+    // the entry key's varint length prefix puts a 256-byte key before a 129-byte one.
+    // (Keys differ only after the shared header, and a longer entry key makes a longer key.)
+    return [...found.keys()]
+      .sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))
+      .map((k) => found.get(k)!);
   }
 
   #map(spec: StateSpec): PersistedTable<unknown> {
     const header = stateKey(KeyKind.Map, this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
     const api = `context.storage.${spec.name}`;
+    const open = (method: string): void => this.#checkOpen(`${api}.${method}`);
     const live = (): boolean =>
       this.#record(spec, header, () => this.#dropContents(spec, header)) !== undefined;
     const checkKey = (key: unknown, method: string): string => {
@@ -316,9 +364,19 @@ export class InvocationState {
     const entryKeyName = (key: Uint8Array): string => new ByteReader(key, header.length).string();
     const keys = (): Uint8Array[] => (live() ? this.#mapKeys(header) : []);
     return {
-      get: (key) => (live() ? read(mapEntryKey(header, checkKey(key, 'get'))) : undefined),
-      has: (key) => live() && this.#get(mapEntryKey(header, checkKey(key, 'has'))) !== undefined,
+      // The key is checked before the map's liveness, so a bad key fails on an empty map too.
+      get: (key) => {
+        open('get');
+        const k = mapEntryKey(header, checkKey(key, 'get'));
+        return live() ? read(k) : undefined;
+      },
+      has: (key) => {
+        open('has');
+        const k = mapEntryKey(header, checkKey(key, 'has'));
+        return live() && this.#get(k) !== undefined;
+      },
       set: (key, value) => {
+        open('set');
         const k = mapEntryKey(header, checkKey(key, 'set'));
         if (value === null || value === undefined) {
           throw new InvalidArgumentError(`${api}.set: value must not be ${String(value)}; use delete`);
@@ -329,14 +387,22 @@ export class InvocationState {
         this.#set(k, payload);
       },
       delete: (key) => {
+        open('delete');
         const k = mapEntryKey(header, checkKey(key, 'delete'));
         if (!live()) return;
         touch();
         this.#set(k, null);
       },
-      entries: () => keys().map((k) => [entryKeyName(k), read(k)]),
-      keys: () => keys().map(entryKeyName),
+      entries: () => {
+        open('entries');
+        return keys().map((k) => [entryKeyName(k), read(k)]);
+      },
+      keys: () => {
+        open('keys');
+        return keys().map(entryKeyName);
+      },
       clear: () => {
+        open('clear');
         for (const k of keys()) this.#set(k, null);
         this.#set(header, null);
       },

@@ -98,6 +98,10 @@ export class TimerService {
     number: number,
     token: string | undefined,
   ): void {
+    // Context.sendAfter accepts any safe integer delay, so now + delay may pass 2^53, which
+    // the key cannot encode exactly (the codec throws). Such a message is due hundreds of
+    // thousands of years from now: keeping it at the largest exact time changes nothing.
+    fireAtMs = Math.min(fireAtMs, Number.MAX_SAFE_INTEGER);
     const key = timerKey(keyGroup, fireAtMs, number);
     const timer: Timer = { fireAtMs, number, keyGroup, key, envelope, sender, token };
     if (token !== undefined) {

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { StateFun } from '../../../runtime/index.js';
+import type { Context, PersistedList, PersistedTable } from '../../../runtime/index.js';
+import { TestRuntime, scripted } from '../runtime-harness.js';
+import type { Storage } from '../runtime-harness.js';
+
+const FN = 'test/ttl';
+const TTL_MS = 1000;
+
+function list(c: Context<Storage>, name: string): PersistedList<string> {
+  return c.storage[name] as PersistedList<string>;
+}
+
+function map(c: Context<Storage>, name: string): PersistedTable<number> {
+  return c.storage[name] as PersistedTable<number>;
+}
+
+function ttlApp(): StateFun {
+  const statefun = new StateFun();
+  const str = StateFun.stringType();
+  const int = StateFun.intType();
+  scripted(
+    statefun,
+    FN,
+    [
+      { name: 'w', type: int, expireAfterWrite: TTL_MS },
+      { name: 'c', type: int, expireAfterCall: TTL_MS },
+      { name: 'plain', type: int },
+      { name: 'lw', type: str, kind: 'list', expireAfterWrite: TTL_MS },
+      { name: 'lc', type: str, kind: 'list', expireAfterCall: TTL_MS },
+      { name: 'mw', type: int, kind: 'map', expireAfterWrite: TTL_MS },
+      { name: 'mc', type: int, kind: 'map', expireAfterCall: TTL_MS },
+      { name: 'zero', type: int, expireAfterWrite: 0 },
+      { name: 'zl', type: str, kind: 'list', expireAfterWrite: 0 },
+    ],
+    {
+      touch: () => undefined,
+      setZero: (c) => {
+        c.storage.zero = 3;
+        list(c, 'zl').append('z');
+        return [c.storage.zero, list(c, 'zl').values()];
+      },
+      getZero: (c) => [c.storage.zero, list(c, 'zl').values()],
+      setW: (c) => {
+        c.storage.w = 5;
+      },
+      getW: (c) => c.storage.w,
+      setC: (c) => {
+        c.storage.c = 6;
+      },
+      getC: (c) => c.storage.c,
+      setPlain: (c) => {
+        c.storage.plain = 7;
+      },
+      getPlain: (c) => c.storage.plain,
+      appendAB: (c) => {
+        list(c, 'lw').append('a', 'b');
+        list(c, 'lc').append('a', 'b');
+      },
+      appendC: (c) => {
+        list(c, 'lw').append('c');
+      },
+      appendD: (c) => {
+        list(c, 'lw').append('d');
+        return list(c, 'lw').values();
+      },
+      lists: (c) => [
+        list(c, 'lw').length,
+        list(c, 'lw').values(),
+        list(c, 'lw').get(0) ?? null,
+        list(c, 'lc').length,
+        list(c, 'lc').values(),
+      ],
+      setX: (c) => {
+        map(c, 'mw').set('x', 1);
+        map(c, 'mc').set('x', 1);
+      },
+      setY: (c) => {
+        map(c, 'mw').set('y', 2);
+        return map(c, 'mw').entries();
+      },
+      maps: (c) => [
+        map(c, 'mw').get('x') ?? null,
+        map(c, 'mw').has('x'),
+        map(c, 'mw').entries(),
+        map(c, 'mc').entries(),
+      ],
+    },
+  );
+  return statefun;
+}
+
+describe('state TTL', () => {
+  it('an expireAfterWrite value reads as null from its expiry time on, not a millisecond before', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setW');
+    await h.send(FN, 'a', 'setPlain');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'getW');
+    await h.advance(1);
+    await h.send(FN, 'a', 'getW');
+    await h.send(FN, 'a', 'getPlain');
+    expect(await h.output()).toEqual(['a getW 5', 'a getW null', 'a getPlain 7']);
+    await h.stop();
+  });
+
+  it('expireAfterWrite is not extended by calls, only by writes', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setW');
+    await h.advance(600);
+    await h.send(FN, 'a', 'getW');
+    await h.send(FN, 'a', 'touch');
+    await h.advance(400);
+    await h.send(FN, 'a', 'getW');
+    await h.send(FN, 'a', 'setW');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'getW');
+    expect(await h.output()).toEqual(['a getW 5', 'a getW null', 'a getW 5']);
+    await h.stop();
+  });
+
+  it('an expireAfterCall value stays alive while calls come more often than its TTL, then expires', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setC');
+    for (let i = 0; i < 5; i++) {
+      await h.advance(TTL_MS - 100);
+      await h.send(FN, 'a', 'touch');
+    }
+    // 4500 ms after the write: alive only because each call refreshed the expiry.
+    await h.send(FN, 'a', 'getC');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'getC');
+    await h.advance(TTL_MS);
+    await h.send(FN, 'a', 'getC');
+    await h.send(FN, 'a', 'getC');
+    expect(await h.output()).toEqual(['a getC 6', 'a getC 6', 'a getC null', 'a getC null']);
+    await h.stop();
+  });
+
+  it('a call to another address does not refresh an expireAfterCall value', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setC');
+    await h.advance(600);
+    await h.send(FN, 'b', 'touch');
+    await h.advance(400);
+    await h.send(FN, 'a', 'getC');
+    expect(await h.output()).toEqual(['a getC null']);
+    await h.stop();
+  });
+
+  it('an expireAfterWrite list expires as a whole after its last append, and its old elements never come back', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'appendAB');
+    await h.advance(500);
+    await h.send(FN, 'a', 'appendC');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'lists');
+    await h.advance(1);
+    await h.send(FN, 'a', 'lists');
+    await h.send(FN, 'a', 'appendD');
+    await h.restart();
+    await h.send(FN, 'a', 'lists');
+    expect(await h.output()).toEqual([
+      'a lists [3,["a","b","c"],"a",2,["a","b"]]',
+      // lc (expireAfterCall) lives on: every one of these calls refreshed it.
+      'a lists [0,[],null,2,["a","b"]]',
+      'a appendD ["d"]',
+      'a lists [1,["d"],"d",2,["a","b"]]',
+    ]);
+    await h.stop();
+  });
+
+  it('an expireAfterCall list stays alive while its address is called', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'appendAB');
+    for (let i = 0; i < 3; i++) {
+      await h.advance(TTL_MS - 1);
+      await h.send(FN, 'a', 'touch');
+    }
+    await h.send(FN, 'a', 'lists');
+    expect(await h.output()).toEqual(['a lists [0,[],null,2,["a","b"]]']);
+    await h.stop();
+  });
+
+  it('an expireAfterWrite map expires as a whole, and its old entries never come back', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setX');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'maps');
+    await h.advance(1);
+    await h.send(FN, 'a', 'maps');
+    await h.send(FN, 'a', 'setY');
+    expect(await h.output()).toEqual([
+      'a maps [1,true,[["x",1]],[["x",1]]]',
+      'a maps [null,false,[],[["x",1]]]',
+      'a setY [["y",2]]',
+    ]);
+    await h.stop();
+  });
+
+  it('an expireAfterCall map stays alive while its address is called, then expires', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setX');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'touch');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'maps');
+    await h.advance(TTL_MS);
+    await h.send(FN, 'a', 'maps');
+    expect(await h.output()).toEqual(['a maps [null,false,[],[["x",1]]]', 'a maps [null,false,[],[]]']);
+    await h.stop();
+  });
+
+  // Regression: the invocation's own write, expiring at its own start time, read back as null.
+  it('with a TTL of 0 an invocation reads its own write, and the next invocation finds it expired', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setZero');
+    await h.send(FN, 'a', 'getZero');
+    expect(await h.output()).toEqual(['a setZero [3,["z"]]', 'a getZero [null,[]]']);
+    await h.stop();
+  });
+
+  it('expiry times are absolute: a restart neither resets nor extends them', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setW');
+    await h.advance(500);
+    await h.restart();
+    await h.advance(TTL_MS - 501);
+    await h.send(FN, 'a', 'getW');
+    await h.advance(1);
+    await h.send(FN, 'a', 'getW');
+    expect(await h.output()).toEqual(['a getW 5', 'a getW null']);
+    await h.stop();
+  });
+});
