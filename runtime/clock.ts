@@ -28,7 +28,9 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const t = setTimeout(callback, Math.max(0, delayMs));
+    // setTimeout fires at once for delays beyond 2^31 - 1 ms; the caller re-arms when a
+    // clamped timer fires early (shards compare with now()).
+    const t = setTimeout(callback, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
     t.unref();
     return { cancel: () => clearTimeout(t) };
   }

@@ -298,7 +298,8 @@ export class Runtime {
       try {
         return await append;
       } catch (err) {
-        this.#fail(err);
+        // A refused argument took no offset; anything else is the log failing.
+        if (!(err instanceof InvalidArgumentError)) this.#fail(err);
         throw err;
       } finally {
         this.#appends.delete(append);
@@ -566,6 +567,7 @@ export class Runtime {
         this.#emitEgress(shard, [deadLetterRecord(DEAD_LETTER_EGRESS, envelope, error, attempts)]);
       },
       retryable: (error) => this.#invoker.retryable(error),
+      fail: (error) => this.#fail(error),
       backoffMs: (attempt) => Math.min(1000, this.#o.retryBackoffMs * 2 ** (attempt - 1)),
       schedule: (task) => this.#scheduler.schedule(task),
       setTimer: (delayMs, task) => this.#clock.setTimer(delayMs, task),
@@ -588,6 +590,12 @@ export class Runtime {
       shards: this.#shards,
       maxParallelism: this.#maxParallelism,
       retainedCheckpoints: this.#o.retainedCheckpoints,
+      beforeCapture: () => {
+        // At-least-once egress is published unsynced; a checkpoint must not record
+        // next-offsets past records a crash could still lose.
+        if (this.#o.mode === 'exactly-once') return undefined;
+        return this.#publishing.then(() => this.#egressLog.sync());
+      },
       injectBarrier: (id) => {
         for (const s of this.#shards) s.deliverBarrier(id, this.#shards.length);
         return this.#dispatched;

@@ -31,6 +31,11 @@ export interface CoordinatorHost {
   readonly shards: readonly Shard[];
   readonly maxParallelism: number;
   readonly retainedCheckpoints: number;
+  /**
+   * Runs after every shard's part is complete, before the engine checkpoint is captured;
+   * undefined when there is nothing to wait for (the capture then happens at once).
+   */
+  beforeCapture(): Promise<void> | undefined;
   /** Puts barrier `id` into every shard's ingress channel; returns the ingress offset it follows. */
   injectBarrier(id: number): number;
   nextTimerNumber(): number;
@@ -140,7 +145,22 @@ export class CheckpointCoordinator {
     if (p === undefined || p.id !== id) return;
     for (const e of inFlight) p.inFlight.push(e);
     p.completes++;
-    if (p.completes === this.#host.shards.length) this.#capture(p);
+    if (p.completes !== this.#host.shards.length) return;
+    const waiting = this.#host.beforeCapture();
+    if (waiting === undefined) {
+      this.#capture(p);
+      return;
+    }
+    // Shards hold their later writes until the capture, so waiting here is safe.
+    waiting.then(
+      () => this.#capture(p),
+      (err: unknown) => {
+        this.#pending = undefined;
+        for (const drafts of p.egress) for (const r of this.assignOffsets(drafts)) this.#carried.push(r);
+        for (const s of this.#host.shards) s.store.release();
+        p.reject(err);
+      },
+    );
   }
 
   #capture(p: Pending): void {

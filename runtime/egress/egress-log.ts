@@ -13,6 +13,8 @@ import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
 
 const RECORD = 0x72; // 'r'
 const FORMAT = 1;
+/** 's': written with sync to make earlier unsynced records durable (the WAL is ordered). */
+const SYNC_KEY = new Uint8Array([0x73]);
 
 function recordKey(typename: string, offset: number): Uint8Array {
   return new ByteWriter(16 + typename.length).byte(RECORD).string(typename).u64(offset).finish();
@@ -48,6 +50,11 @@ export class EgressLog {
     }
     await this.#db.write(batch, { sync });
     for (const l of [...this.#listeners]) l();
+  }
+
+  /** Makes every record published so far durable. */
+  async sync(): Promise<void> {
+    await this.#db.put(SYNC_KEY, new Uint8Array(0), { sync: true });
   }
 
   /** The offset after the last record of `typename` (0 if none). */

@@ -71,6 +71,8 @@ export interface ShardHost {
   emitEgress(shard: Shard, records: EgressDraft[]): void;
   /** The message failed for good: to the dead-letter egress. */
   deadLetter(shard: Shard, envelope: Envelope, error: unknown, attempts: number): void;
+  /** Effects of a committed invocation could not be applied: the runtime cannot go on. */
+  fail(error: unknown): void;
   /** Whether `error` may succeed on a retry. */
   retryable(error: unknown): boolean;
   readonly maxAttempts: number;
@@ -245,7 +247,14 @@ export class Shard {
       }
     }
     if (outcome.ok) {
-      this.#apply(envelope.target, keyGroup, outcome.effects);
+      try {
+        this.#apply(envelope.target, keyGroup, outcome.effects);
+      } catch (error) {
+        // Its state writes are committed: going on without its effects would break
+        // all-or-nothing, so the runtime stops (a restart replays from the checkpoint).
+        this.#host.fail(error);
+        return;
+      }
     } else if (attempt < this.#host.maxAttempts && this.#host.retryable(outcome.error)) {
       this.#host.setTimer(this.#host.backoffMs(attempt), () => {
         if (!this.#stopped) this.#run(key, envelope, channel, attempt + 1);

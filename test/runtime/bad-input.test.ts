@@ -323,11 +323,8 @@ describe('Runtime: bad calls', () => {
     await h.stop();
   });
 
-  // BUG (runtime/runtime.ts, Runtime.send: its catch calls #fail for every append error): the
-  // ingress log refuses an oversized message with InvalidArgumentError, and send then marks the
-  // whole runtime failed, so every later call rejects with RuntimeFailedError. Bad input must
-  // not stop the runtime. `it.fails` keeps the bug pinned: drop `.fails` once it is fixed.
-  it.fails('a message too large for the ingress log is refused, and the runtime keeps running', async () => {
+  // Regression: send used to mark the runtime failed for every append error, this one too.
+  it('a message too large for the ingress log is refused, and the runtime keeps running', async () => {
     const h = await TestRuntime.start(echoApp());
     await expectRejection(
       h.rt.send(messageBuilder({ typename: FN, id: 'a', value: 'x'.repeat(16 * 1024 * 1024) })),
