@@ -46,6 +46,7 @@ export {
   LockedError,
 } from './errors.js';
 export type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './env/file-system.js';
+export { FILE_SYSTEM_METHODS } from './env/file-system.js';
 export { NodeFileSystem } from './env/node-file-system.js';
 export { MemoryFileSystem } from './env/memory-file-system.js';
 export type { CrashOptions } from './env/memory-file-system.js';

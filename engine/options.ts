@@ -5,6 +5,7 @@
 import { checkRestoreFrom } from './checkpoint/restore-checkpoint.js';
 import type { RestoreFrom } from './checkpoint/restore-checkpoint.js';
 import type { TableOptions } from './compaction/job-spec.js';
+import { FILE_SYSTEM_METHODS } from './env/file-system.js';
 import type { FileSystem } from './env/file-system.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -160,22 +161,6 @@ const KNOWN = new Set([
   'fileSystem',
   'restoreFrom',
 ]);
-
-const FILE_SYSTEM_METHODS = [
-  'mkdirp',
-  'list',
-  'exists',
-  'fileSize',
-  'readFile',
-  'openWritable',
-  'openRandomAccess',
-  'rename',
-  'remove',
-  'removeDir',
-  'linkOrCopy',
-  'syncDir',
-  'lock',
-] as const;
 
 /** Validates `input` and fills in defaults. Throws InvalidArgumentError naming the option. */
 export function resolveOptions(input: unknown): ResolvedOptions {

@@ -3,6 +3,7 @@
  * InvalidArgumentError that names it and its allowed range.
  */
 import type { FileSystem } from '../engine/index.js';
+import { FILE_SYSTEM_METHODS } from '../engine/index.js';
 import type { Clock, Scheduler } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
 import { MAX_KEY_GROUPS } from './keys/key-group.js';
@@ -82,25 +83,7 @@ const KNOWN = new Set([
 
 /** The injectable objects: option, what it must be, and the methods the runtime calls. */
 const INJECTED: readonly [string, string, readonly string[]][] = [
-  [
-    'fileSystem',
-    'a FileSystem',
-    [
-      'mkdirp',
-      'list',
-      'exists',
-      'fileSize',
-      'readFile',
-      'openWritable',
-      'openRandomAccess',
-      'rename',
-      'remove',
-      'removeDir',
-      'linkOrCopy',
-      'syncDir',
-      'lock',
-    ],
-  ],
+  ['fileSystem', 'a FileSystem', FILE_SYSTEM_METHODS],
   ['clock', 'a Clock', ['now', 'setTimer']],
   ['scheduler', 'a Scheduler', ['schedule']],
 ];

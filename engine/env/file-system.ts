@@ -41,6 +41,23 @@ export interface FileLock {
   release(): void;
 }
 
+/** The methods of {@link FileSystem}: what an injected file system is checked for. */
+export const FILE_SYSTEM_METHODS = [
+  'mkdirp',
+  'list',
+  'exists',
+  'fileSize',
+  'readFile',
+  'openWritable',
+  'openRandomAccess',
+  'rename',
+  'remove',
+  'removeDir',
+  'linkOrCopy',
+  'syncDir',
+  'lock',
+] as const;
+
 export interface FileSystem {
   /** Creates the directory and its parents; no error if it exists. */
   mkdirp(dir: string): void;
