@@ -34,7 +34,11 @@ export interface RuntimeOptions {
   maxIngressBacklog?: number;
   /** How long an accepted idempotency key is remembered, ms (default 24 hours). */
   idempotencyRetentionMs?: number;
-  /** Block cache of the state engine: the hot state kept in memory, bytes (default 64 MiB; 1 MiB to 64 GiB). */
+  /**
+   * Hot state kept in memory, bytes (default 64 MiB; 4 MiB to 64 GiB): three quarters cache
+   * state records in the shards (least recently used out first), one quarter is the state
+   * engine's block cache.
+   */
   stateCacheBytes?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
@@ -163,7 +167,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     retryBackoffMs: int(o, 'retryBackoffMs', 10, 0, MAX_RETRY_BACKOFF_MS),
     maxIngressBacklog: int(o, 'maxIngressBacklog', 100_000, 1, 100_000_000),
     idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
-    stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 1024 * 1024, MAX_STATE_CACHE_BYTES),
+    stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 4 * 1024 * 1024, MAX_STATE_CACHE_BYTES),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

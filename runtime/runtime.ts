@@ -101,6 +101,21 @@ export const DEAD_LETTER_EGRESS = 'statefn/dead-letters';
 
 const CHECKPOINT_HISTORY = 20;
 
+/** A checkpoint in the store and the ingress offset it resumes from. */
+interface RetainedCheckpoint {
+  id: string;
+  ingressOffset: number;
+}
+
+/**
+ * The part of `stateCacheBytes` that caches state records in the shards (the rest is the
+ * state engine's block cache). Records are what invocations read; blocks serve the records
+ * that fell out of the record cache and the scans of map state and timers.
+ */
+function hotCacheShare(stateCacheBytes: number): number {
+  return Math.floor((stateCacheBytes * 3) / 4);
+}
+
 export class Runtime {
   readonly #o: ResolvedRuntimeOptions;
   readonly #clock: Clock;
@@ -128,6 +143,8 @@ export class Runtime {
   #deadLetters = 0;
   readonly #perFunction = new Map<string, number>();
   readonly #history: CommittedCheckpoint[] = [];
+  /** The checkpoints the store keeps, oldest first: the oldest bounds the ingress trim. */
+  readonly #retained: RetainedCheckpoint[];
   #lastCheckpointError: string | undefined;
   #periodic: { cancel(): void } | undefined;
   #failure: Error | undefined;
@@ -145,7 +162,9 @@ export class Runtime {
     store: CheckpointStore;
     db: Engine;
     meta: RuntimeCheckpoint;
+    retained: RetainedCheckpoint[];
   }) {
+    this.#retained = parts.retained;
     this.#o = parts.o;
     this.#clock = parts.o.clock ?? new SystemClock();
     this.#scheduler = parts.o.scheduler ?? new ImmediateScheduler();
@@ -160,8 +179,9 @@ export class Runtime {
     this.#coordinator = new CheckpointCoordinator(this.#coordinatorHost(), new Map(parts.meta.egressNext));
     this.#egressLog.subscribe(() => this.#egressPublishes++);
     const host = this.#shardHost();
+    const hotCacheBytes = Math.floor(hotCacheShare(parts.o.stateCacheBytes) / parts.o.shards);
     for (let s = 0; s < parts.o.shards; s++) {
-      const store = new StateStore(this.#db, (err) => this.#fail(err));
+      const store = new StateStore(this.#db, hotCacheBytes, (err) => this.#fail(err));
       const timers = new TimerService(store);
       const [start, end] = keyGroupRange(s, this.#maxParallelism, parts.o.shards);
       const groups: number[] = [];
@@ -217,11 +237,12 @@ export class Runtime {
         fileSystem === undefined ? {} : { fileSystem },
       );
       opened.push(store);
-      const latest = (await store.list()).at(-1);
+      const checkpoints = await store.list();
+      const latest = checkpoints.at(-1);
       const stateDir = joinPath(o.dir, 'state');
       removeTree(fs, stateDir);
       const engineOptions = {
-        blockCacheBytes: o.stateCacheBytes,
+        blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
         ...(fileSystem === undefined ? {} : { fileSystem }),
       };
       let meta: RuntimeCheckpoint = {
@@ -240,6 +261,16 @@ export class Runtime {
         }
         meta = decodeRuntimeCheckpoint(latest.metadata, latest.id);
       }
+      const retained: RetainedCheckpoint[] = [];
+      for (const cp of checkpoints) {
+        if (cp === latest) retained.push({ id: cp.id, ingressOffset: meta.ingressOffset });
+        else if (cp.metadata instanceof Uint8Array) {
+          retained.push({
+            id: cp.id,
+            ingressOffset: decodeRuntimeCheckpoint(cp.metadata, cp.id).ingressOffset,
+          });
+        }
+      }
       const db = await Engine.open(
         stateDir,
         latest === undefined ? engineOptions : { ...engineOptions, restoreFrom: { store, id: latest.id } },
@@ -247,7 +278,7 @@ export class Runtime {
       opened.push(db);
       // Publishing may have been cut short by a crash: the same records under the same keys.
       await egressLog.publish(meta.egress, true);
-      return new Runtime({ o, fs, maxParallelism, ingress, egressLog, store, db, meta });
+      return new Runtime({ o, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
     } catch (err) {
       await Promise.allSettled(opened.map((c) => c.close()));
       throw err;
@@ -604,6 +635,9 @@ export class Runtime {
       onCommitted: async (info) => {
         this.#history.push(info);
         if (this.#history.length > CHECKPOINT_HISTORY) this.#history.shift();
+        // The store has just kept the newest retainedCheckpoints ones: the same here.
+        this.#retained.push({ id: info.id, ingressOffset: info.ingressOffset });
+        this.#retained.splice(0, Math.max(0, this.#retained.length - this.#o.retainedCheckpoints));
         await this.#trimIngress();
       },
     };
@@ -611,11 +645,8 @@ export class Runtime {
 
   /** Drops ingress records no retained checkpoint needs, and expired idempotency keys. */
   async #trimIngress(): Promise<void> {
-    const oldest = (await this.#store.list())[0];
-    if (oldest !== undefined && oldest.metadata instanceof Uint8Array) {
-      const meta = decodeRuntimeCheckpoint(oldest.metadata, oldest.id);
-      await this.#ingress.trimBefore(meta.ingressOffset);
-    }
+    const oldest = this.#retained[0];
+    if (oldest !== undefined) await this.#ingress.trimBefore(oldest.ingressOffset);
     await this.#ingress.expireKeys(this.#clock.now() - this.#o.idempotencyRetentionMs);
   }
 }

@@ -18,11 +18,21 @@ export const MAX_KEY_GROUPS = 32_768;
 
 /** The 32-bit hash that places an id in a key group. */
 export function idHash(id: string): number {
-  const bytes = utf8(id);
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
+  let i = 0;
+  // An ASCII character is its own UTF-8 byte: hash those without encoding the id.
+  for (; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c >= 0x80) break;
+    h ^= c;
     h = Math.imul(h, 0x01000193);
+  }
+  if (i < id.length) {
+    const bytes = utf8(id.slice(i));
+    for (let j = 0; j < bytes.length; j++) {
+      h ^= bytes[j]!;
+      h = Math.imul(h, 0x01000193);
+    }
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

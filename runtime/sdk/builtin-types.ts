@@ -45,10 +45,23 @@ class IntType extends Type<number> {
         `StateFun.intType().serialize: value must be an integer in the int32 range [${INT32_MIN}, ${INT32_MAX}], got ${describeValue(value)}`,
       );
     }
-    return new ProtoWriter().sfixed32(VALUE_FIELD, value).finish();
+    if (value === 0) return new Uint8Array(0);
+    // Tag 0x0d (field 1, fixed32) and four little-endian bytes: ProtoWriter.sfixed32's
+    // bytes, written directly because every counter-like function does this.
+    const out = new Uint8Array(5);
+    out[0] = 0x0d;
+    out[1] = value & 0xff;
+    out[2] = (value >>> 8) & 0xff;
+    out[3] = (value >>> 16) & 0xff;
+    out[4] = (value >>> 24) & 0xff;
+    return out;
   }
 
   deserialize(bytes: Uint8Array): number {
+    // The one-field form every encoder writes; anything else takes the general parser.
+    if (bytes.length === 5 && bytes[0] === 0x0d) {
+      return bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16) | (bytes[4]! << 24);
+    }
     const what = 'StateFun.intType().deserialize: IntWrapper';
     const f = lastField(readFields(bytes, what), VALUE_FIELD, WIRE_FIXED32, what);
     if (f === undefined) return 0;

@@ -23,7 +23,16 @@
  * late sends.
  */
 import { InvalidArgumentError, InvocationClosedError, StateTypeMismatchError } from '../errors.js';
-import { KeyKind, listElementKey, mapEntryKey, prefixEnd, stateKey } from '../keys/state-keys.js';
+import {
+  KeyKind,
+  addressPrefix,
+  keyBytes,
+  listElementKey,
+  mapEntryKey,
+  prefixEnd,
+  stringChars,
+} from '../keys/state-keys.js';
+import type { KeyString } from '../keys/state-keys.js';
 import type { AddressRef } from '../envelope.js';
 import { decodeListLength, decodeStateRecord, encodeListLength, encodeStateRecord } from './state-record.js';
 import type { StateRecord } from './state-record.js';
@@ -73,11 +82,8 @@ export interface PersistedTable<T> {
   clear(): void;
 }
 
-type Pending = Map<string, { key: Uint8Array; value: Uint8Array | null }>;
-
-function pendingKey(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+/** The invocation's own writes: key to value, or null for a delete. */
+type Pending = Map<KeyString, Uint8Array | null>;
 
 export class InvocationState {
   readonly #store: StateStore;
@@ -86,6 +92,8 @@ export class InvocationState {
   readonly #specs: readonly StateSpec[];
   readonly #nowMs: number;
   readonly #pending: Pending = new Map();
+  /** Key prefixes of this address, by kind, made on first use. */
+  readonly #prefixes: (KeyString | undefined)[] = [];
   #closed = false;
   readonly storage: Record<string, unknown>;
 
@@ -155,7 +163,7 @@ export class InvocationState {
     for (const spec of this.#specs) {
       if (spec.expireAfterCallMs !== undefined) this.#refreshCallExpiry(spec);
     }
-    for (const { key, value } of this.#pending.values()) {
+    for (const [key, value] of this.#pending) {
       if (value === null) this.#store.delete(key);
       else this.#store.put(key, value);
     }
@@ -163,14 +171,25 @@ export class InvocationState {
 
   // --- reading and writing records ---------------------------------------------------
 
-  #get(key: Uint8Array): Uint8Array | undefined {
-    const p = this.#pending.get(pendingKey(key));
-    if (p !== undefined) return p.value ?? undefined;
+  #get(key: KeyString): Uint8Array | undefined {
+    const p = this.#pending.get(key);
+    if (p !== undefined) return p ?? undefined;
     return this.#store.get(key);
   }
 
-  #set(key: Uint8Array, value: Uint8Array | null): void {
-    this.#pending.set(pendingKey(key), { key, value });
+  #set(key: KeyString, value: Uint8Array | null): void {
+    this.#pending.set(key, value);
+  }
+
+  /** The key of `spec`'s value, list header or map prefix. */
+  #key(spec: StateSpec): KeyString {
+    const kind = kindOf(spec);
+    let prefix = this.#prefixes[kind];
+    if (prefix === undefined) {
+      prefix = addressPrefix(kind, this.#keyGroup, this.#address.typename, this.#address.id);
+      this.#prefixes[kind] = prefix;
+    }
+    return prefix + stringChars(spec.name);
   }
 
   #where(spec: StateSpec): string {
@@ -178,12 +197,12 @@ export class InvocationState {
   }
 
   /** The record under `key` if present and not expired; an expired one is deleted. */
-  #record(spec: StateSpec, key: Uint8Array, onExpired?: () => void): StateRecord | undefined {
+  #record(spec: StateSpec, key: KeyString, onExpired?: () => void): StateRecord | undefined {
     const bytes = this.#get(key);
     if (bytes === undefined) return undefined;
     let record: StateRecord;
     try {
-      record = decodeStateRecord(bytes, this.#where(spec));
+      record = decodeStateRecord(bytes, spec.type.typename, () => this.#where(spec));
     } catch (err) {
       if (err instanceof DecodeError) {
         throw new CorruptionError('state engine', undefined, `${this.#where(spec)}: ${err.message}`);
@@ -195,11 +214,7 @@ export class InvocationState {
         `${this.#where(spec)} was written as ${record.typename}; its spec now declares ${spec.type.typename}`,
       );
     }
-    if (
-      record.expiresAtMs !== undefined &&
-      record.expiresAtMs <= this.#nowMs &&
-      !this.#pending.has(pendingKey(key))
-    ) {
+    if (record.expiresAtMs !== undefined && record.expiresAtMs <= this.#nowMs && !this.#pending.has(key)) {
       onExpired?.();
       this.#set(key, null);
       return undefined;
@@ -224,18 +239,19 @@ export class InvocationState {
   }
 
   #refreshCallExpiry(spec: StateSpec): void {
-    const key = stateKey(kindOf(spec), this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
+    const key = this.#key(spec);
     const record = this.#record(spec, key, () => this.#dropContents(spec, key));
     if (record === undefined) return;
     this.#set(key, encodeStateRecord(record.typename, this.#expiry(spec), record.payload));
   }
 
   /** Deletes what an expired list or map header guarded. */
-  #dropContents(spec: StateSpec, header: Uint8Array): void {
+  #dropContents(spec: StateSpec, header: KeyString): void {
     if (spec.kind === 'list') {
       const bytes = this.#get(header);
       if (bytes === undefined) return;
-      const length = decodeListLength(decodeStateRecord(bytes, this.#where(spec)).payload);
+      const where = (): string => this.#where(spec);
+      const length = decodeListLength(decodeStateRecord(bytes, spec.type.typename, where).payload);
       for (let i = 0; i < length; i++) this.#set(listElementKey(header, i), null);
     } else if (spec.kind === 'map') {
       for (const key of this.#mapKeys(header)) this.#set(key, null);
@@ -244,17 +260,13 @@ export class InvocationState {
 
   // --- value state ---------------------------------------------------------------------
 
-  #valueKey(spec: StateSpec): Uint8Array {
-    return stateKey(KeyKind.Value, this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
-  }
-
   #readValue(spec: StateSpec): unknown {
-    const record = this.#record(spec, this.#valueKey(spec));
+    const record = this.#record(spec, this.#key(spec));
     return record === undefined ? null : spec.type.deserialize(record.payload);
   }
 
   #writeValue(spec: StateSpec, value: unknown): void {
-    const key = this.#valueKey(spec);
+    const key = this.#key(spec);
     if (value === null || value === undefined) {
       this.#set(key, null);
       return;
@@ -266,13 +278,7 @@ export class InvocationState {
   // --- list state ----------------------------------------------------------------------
 
   #list(spec: StateSpec): PersistedList<unknown> {
-    const header = stateKey(
-      KeyKind.List,
-      this.#keyGroup,
-      this.#address.typename,
-      this.#address.id,
-      spec.name,
-    );
+    const header = this.#key(spec);
     const length = (): number => {
       const record = this.#record(spec, header, () => this.#dropContents(spec, header));
       return record === undefined ? 0 : decodeListLength(record.payload);
@@ -322,28 +328,25 @@ export class InvocationState {
   // --- map state -----------------------------------------------------------------------
 
   /** Keys of the map's entries under `header`, the invocation's own writes included. */
-  #mapKeys(header: Uint8Array): Uint8Array[] {
+  #mapKeys(header: KeyString): KeyString[] {
     const end = prefixEnd(header);
-    const found = new Map<string, Uint8Array>();
+    const found = new Set<KeyString>();
     for (const [key] of this.#store.range(header, end)) {
-      if (key.length > header.length) found.set(pendingKey(key), key);
+      if (key.length > header.length) found.add(key);
     }
-    const lo = pendingKey(header);
-    for (const [k, p] of this.#pending) {
-      if (k.length <= lo.length || !k.startsWith(lo)) continue;
-      if (p.value === null) found.delete(k);
-      else found.set(k, p.key);
+    for (const [k, value] of this.#pending) {
+      if (k.length <= header.length || !k.startsWith(header)) continue;
+      if (value === null) found.delete(k);
+      else found.add(k);
     }
     // By length, then bytes: the order PersistedTable documents. Plain key order is not it:
     // the entry key's varint length prefix puts a 256-byte key before a 129-byte one.
     // (Keys differ only after the shared header, and a longer entry key makes a longer key.)
-    return [...found.keys()]
-      .sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))
-      .map((k) => found.get(k)!);
+    return [...found].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   }
 
   #map(spec: StateSpec): PersistedTable<unknown> {
-    const header = stateKey(KeyKind.Map, this.#keyGroup, this.#address.typename, this.#address.id, spec.name);
+    const header = this.#key(spec);
     const api = `context.storage.${spec.name}`;
     const open = (method: string): void => this.#checkOpen(`${api}.${method}`);
     const live = (): boolean =>
@@ -357,12 +360,13 @@ export class InvocationState {
     const touch = (): void => {
       this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), new Uint8Array(0)));
     };
-    const read = (key: Uint8Array): unknown => {
+    const read = (key: KeyString): unknown => {
       const bytes = this.#get(key);
       return bytes === undefined ? undefined : spec.type.deserialize(bytes);
     };
-    const entryKeyName = (key: Uint8Array): string => new ByteReader(key, header.length).string();
-    const keys = (): Uint8Array[] => (live() ? this.#mapKeys(header) : []);
+    const entryKeyName = (key: KeyString): string =>
+      new ByteReader(keyBytes(key.slice(header.length))).string();
+    const keys = (): KeyString[] => (live() ? this.#mapKeys(header) : []);
     return {
       // The key is checked before the map's liveness, so a bad key fails on an empty map too.
       get: (key) => {

@@ -9,12 +9,17 @@
  *   str typename of the value's type (so a spec whose type changed is detected, not misread)
  *   ... payload: the serialized value; for a list header a varint length; for a map header
  *       nothing
+ *
+ * Every invocation that touches a state decodes and encodes one of these, so the typename's
+ * bytes are encoded once per typename and compared as bytes, not decoded.
  */
 import { IncompatibleFormatError } from '../../engine/index.js';
-import { ByteReader, ByteWriter } from '../util/codec.js';
+import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
 
 const FORMAT = 1;
 const HAS_EXPIRY = 1;
+/** Typenames whose encoding is remembered; beyond this many, it is made each time. */
+const MAX_CACHED_TYPENAMES = 1024;
 
 export interface StateRecord {
   /** ms since the epoch; undefined = never. */
@@ -23,30 +28,78 @@ export interface StateRecord {
   payload: Uint8Array;
 }
 
+/** Typename to its length-prefixed UTF-8 bytes. */
+const typenameBytes = new Map<string, Uint8Array>();
+
+function encodedTypename(typename: string): Uint8Array {
+  let bytes = typenameBytes.get(typename);
+  if (bytes === undefined) {
+    bytes = new ByteWriter(typename.length + 4).string(typename).finish();
+    if (typenameBytes.size < MAX_CACHED_TYPENAMES) typenameBytes.set(typename, bytes);
+  }
+  return bytes;
+}
+
 export function encodeStateRecord(
   typename: string,
   expiresAtMs: number | undefined,
   payload: Uint8Array,
 ): Uint8Array {
-  const w = new ByteWriter(payload.length + typename.length + 12).byte(FORMAT);
-  if (expiresAtMs === undefined) w.byte(0);
-  else w.byte(HAS_EXPIRY).u64(expiresAtMs);
-  return w.string(typename).raw(payload).finish();
+  const name = encodedTypename(typename);
+  if (expiresAtMs === undefined) {
+    const out = new Uint8Array(2 + name.length + payload.length);
+    out[0] = FORMAT;
+    out.set(name, 2);
+    out.set(payload, 2 + name.length);
+    return out;
+  }
+  return new ByteWriter(payload.length + name.length + 10)
+    .byte(FORMAT)
+    .byte(HAS_EXPIRY)
+    .u64(expiresAtMs)
+    .raw(name)
+    .raw(payload)
+    .finish();
 }
 
-/** Decodes a record; `where` names it in errors. Throws DecodeError on bad bytes. */
-export function decodeStateRecord(bytes: Uint8Array, where: string): StateRecord {
-  const r = new ByteReader(bytes);
-  const format = r.byte();
+/**
+ * Decodes a record whose spec declares `expectedTypename` (the record's own typename is
+ * returned, so a caller can tell a changed spec). `where` names it in errors. Throws
+ * DecodeError on bad bytes and IncompatibleFormatError for a newer format.
+ */
+export function decodeStateRecord(
+  bytes: Uint8Array,
+  expectedTypename: string,
+  where: () => string,
+): StateRecord {
+  if (bytes.length < 3) throw new DecodeError(`record ends early: ${bytes.length} bytes`);
+  const format = bytes[0]!;
   if (format !== FORMAT) {
     throw new IncompatibleFormatError(
-      `${where}: state record format ${format} is newer than this version of statefn reads (${FORMAT})`,
+      `${where()}: state record format ${format} is newer than this version of statefn reads (${FORMAT})`,
     );
   }
-  const flags = r.byte();
-  const expiresAtMs = (flags & HAS_EXPIRY) !== 0 ? r.u64() : undefined;
+  const flags = bytes[1]!;
+  let pos = 2;
+  let expiresAtMs: number | undefined;
+  if ((flags & HAS_EXPIRY) !== 0) {
+    const r = new ByteReader(bytes, 2);
+    expiresAtMs = r.u64();
+    pos = r.position;
+  }
+  const expected = encodedTypename(expectedTypename);
+  if (startsWith(bytes, pos, expected)) {
+    return { expiresAtMs, typename: expectedTypename, payload: bytes.subarray(pos + expected.length) };
+  }
+  const r = new ByteReader(bytes, pos);
   const typename = r.string();
   return { expiresAtMs, typename, payload: r.raw(r.remaining) };
+}
+
+function startsWith(bytes: Uint8Array, pos: number, prefix: Uint8Array): boolean {
+  if (bytes.length - pos < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[pos + i] !== prefix[i]) return false;
+  return true;
 }
 
 export function encodeListLength(length: number): Uint8Array {

@@ -1,34 +1,115 @@
 /**
- * StateStore: one shard's view of the state engine, with its writes buffered in layers.
+ * StateStore: one shard's view of the state engine, with its writes buffered in layers and
+ * its hot records cached.
  *
  * Invocation effects are applied here synchronously and become engine writes in batches
  * (`submit`), so thousands of invocations share one engine write. The engine makes a write
  * visible only once its batch is written, so a layer stays readable until its write
- * resolves: reads look at the current layer, then submitted layers newest first, then the
- * engine.
+ * resolves.
+ *
+ * The hot cache keeps the latest value (or absence) of recently used keys, bounded in bytes,
+ * least recently used out first. Every write of the shard's keys passes through here (shards
+ * own disjoint key groups, and nothing else writes the state engine while the runtime runs),
+ * so a cached entry is always the newest value: a read looks at the cache, then at the
+ * layers (a key may have left the cache while its write is still in a layer), then at the
+ * engine. Rejected: caching decoded values. A function may mutate the object it read without
+ * writing it back, and the next invocation must not see that.
  *
  * `hold` is what makes a shard's part of a checkpoint exact: once a shard has taken its
  * snapshot for checkpoint n, its later writes must not reach the engine before the engine
  * checkpoint n is captured. While held, writes accumulate in the current layer; `release`
- * lets them through. Each shard has its own store; shards own disjoint key groups, so
- * their layers never hold the same key.
+ * lets them through.
  */
 import type { Engine } from '../../engine/index.js';
 import { WriteBatch } from '../../engine/index.js';
+import type { KeyString } from '../keys/state-keys.js';
+import { keyBytes, keyStringOf } from '../keys/state-keys.js';
 
-/** A layer: key (latin1 of its bytes) to value, or null for a delete. */
-type Layer = Map<string, Uint8Array | null>;
+/** A layer: key to value, or null for a delete. */
+type Layer = Map<KeyString, Uint8Array | null>;
 
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+/** What a cache entry costs besides its key and value bytes (map slot, string, array header). */
+const ENTRY_OVERHEAD_BYTES = 112;
+
+/**
+ * A byte-bounded LRU map of keys to their latest value, or null for "absent".
+ * A Map iterates in insertion order, so re-inserting on a hit keeps the eldest first.
+ */
+class HotCache {
+  readonly #limit: number;
+  readonly #entries = new Map<KeyString, Uint8Array | null>();
+  #bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(limitBytes: number) {
+    this.#limit = limitBytes;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The cached value, null if cached as absent, undefined if not cached. */
+  get(key: KeyString): Uint8Array | null | undefined {
+    const v = this.#entries.get(key);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.#entries.delete(key);
+    this.#entries.set(key, v);
+    return v;
+  }
+
+  set(key: KeyString, value: Uint8Array | null): void {
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#bytes -= cost(key, old);
+      this.#entries.delete(key);
+    }
+    const c = cost(key, value);
+    if (c > this.#limit) return;
+    this.#entries.set(key, value);
+    this.#bytes += c;
+    if (this.#bytes <= this.#limit) return;
+    for (const [k, v] of this.#entries) {
+      this.#entries.delete(k);
+      this.#bytes -= cost(k, v);
+      if (this.#bytes <= this.#limit) return;
+    }
+  }
 }
 
-function keyBytes(key: string): Uint8Array {
-  return Buffer.from(key, 'latin1');
+/**
+ * `value`, or a copy of it when it is a view into a much larger buffer (the engine carves
+ * values from shared slabs): a cached view would keep the whole buffer alive, and the
+ * cache's byte bound would be a fiction.
+ */
+function owned(value: Uint8Array): Uint8Array {
+  return value.buffer.byteLength > 2 * value.byteLength + 64 ? value.slice() : value;
+}
+
+function cost(key: KeyString, value: Uint8Array | null): number {
+  return ENTRY_OVERHEAD_BYTES + key.length + (value === null ? 0 : value.length);
+}
+
+/** Counters of a store's hot cache. */
+export interface HotCacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
 }
 
 export class StateStore {
   readonly #db: Engine;
+  readonly #cache: HotCache;
   #current: Layer = new Map();
   #currentBytes = 0;
   /** Submitted layers whose writes have not resolved yet, newest first. */
@@ -37,8 +118,10 @@ export class StateStore {
   #writes = new Set<Promise<void>>();
   #onFailure: (err: unknown) => void;
 
-  constructor(db: Engine, onFailure: (err: unknown) => void) {
+  /** `cacheBytes` bounds the hot cache (0 turns it off). */
+  constructor(db: Engine, cacheBytes: number, onFailure: (err: unknown) => void) {
     this.#db = db;
+    this.#cache = new HotCache(cacheBytes);
     this.#onFailure = onFailure;
   }
 
@@ -51,27 +134,41 @@ export class StateStore {
     return this.#held;
   }
 
-  get(key: Uint8Array): Uint8Array | undefined {
-    if (this.#current.size > 0 || this.#submitted.length > 0) {
-      const k = keyString(key);
-      const v = this.#current.get(k);
-      if (v !== undefined) return v ?? undefined;
-      for (const layer of this.#submitted) {
-        const s = layer.get(k);
-        if (s !== undefined) return s ?? undefined;
-      }
+  cacheStats(): HotCacheStats {
+    const c = this.#cache;
+    return { hits: c.hits, misses: c.misses, entries: c.size, bytes: c.bytes };
+  }
+
+  get(key: KeyString): Uint8Array | undefined {
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const layered = this.#layered(key);
+    if (layered !== undefined) return layered ?? undefined;
+    const value = this.#db.get(keyBytes(key));
+    this.#cache.set(key, value === undefined ? null : owned(value));
+    return value;
+  }
+
+  #layered(key: KeyString): Uint8Array | null | undefined {
+    const v = this.#current.get(key);
+    if (v !== undefined) return v;
+    for (const layer of this.#submitted) {
+      const s = layer.get(key);
+      if (s !== undefined) return s;
     }
-    return this.#db.get(key);
+    return undefined;
   }
 
-  put(key: Uint8Array, value: Uint8Array): void {
-    this.#current.set(keyString(key), value);
+  put(key: KeyString, value: Uint8Array): void {
+    this.#current.set(key, value);
     this.#currentBytes += key.length + value.length;
+    this.#cache.set(key, owned(value));
   }
 
-  delete(key: Uint8Array): void {
-    this.#current.set(keyString(key), null);
+  delete(key: KeyString): void {
+    this.#current.set(key, null);
     this.#currentBytes += key.length;
+    this.#cache.set(key, null);
   }
 
   /**
@@ -79,23 +176,22 @@ export class StateStore {
    * overlaid with the buffered layers. Collects the range first (it is used for one map's
    * entries or one key group's timers, not for large scans).
    */
-  range(start: Uint8Array, end: Uint8Array | undefined): [Uint8Array, Uint8Array][] {
-    const merged = new Map<string, Uint8Array | null>();
-    const iterator = this.#db.iterator(end === undefined ? { gte: start } : { gte: start, lt: end });
-    for (const [k, v] of iterator) merged.set(keyString(k), v);
-    const lo = keyString(start);
-    const hi = end === undefined ? undefined : keyString(end);
+  range(start: KeyString, end: KeyString | undefined): [KeyString, Uint8Array][] {
+    const merged = new Map<KeyString, Uint8Array | null>();
+    const lo = keyBytes(start);
+    const iterator = this.#db.iterator(end === undefined ? { gte: lo } : { gte: lo, lt: keyBytes(end) });
+    for (const [k, v] of iterator) merged.set(keyStringOf(k), v);
     const layers = [...this.#submitted].reverse();
     layers.push(this.#current);
     for (const layer of layers) {
       for (const [k, v] of layer) {
-        if (k >= lo && (hi === undefined || k < hi)) merged.set(k, v);
+        if (k >= start && (end === undefined || k < end)) merged.set(k, v);
       }
     }
-    const out: [Uint8Array, Uint8Array][] = [];
+    const out: [KeyString, Uint8Array][] = [];
     for (const k of [...merged.keys()].sort()) {
       const v = merged.get(k);
-      if (v) out.push([keyBytes(k), v]);
+      if (v) out.push([k, v]);
     }
     return out;
   }

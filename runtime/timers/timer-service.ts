@@ -12,7 +12,16 @@
  */
 import type { AddressRef, Envelope } from '../envelope.js';
 import { readAddress, readEnvelope, writeAddress, writeEnvelope } from '../envelope.js';
-import { KeyKind, kindRange, timerKey, timerTokenKey } from '../keys/state-keys.js';
+import {
+  KeyKind,
+  keyBytes,
+  keyStringOf,
+  kindRange,
+  readU64Chars,
+  timerKey,
+  timerTokenKey,
+} from '../keys/state-keys.js';
+import type { KeyString } from '../keys/state-keys.js';
 import type { StateStore } from '../state/state-store.js';
 import { ByteReader, ByteWriter } from '../util/codec.js';
 
@@ -22,7 +31,7 @@ interface Timer {
   fireAtMs: number;
   number: number;
   keyGroup: number;
-  key: Uint8Array;
+  key: KeyString;
   envelope: Envelope;
   sender: AddressRef;
   token: string | undefined;
@@ -60,9 +69,8 @@ export class TimerService {
     for (const kg of keyGroups) {
       const [start, end] = kindRange(kg, KeyKind.Timer);
       for (const [key, value] of this.#store.range(start, end)) {
-        const k = new ByteReader(key, 3);
-        const fireAtMs = k.u64();
-        const number = k.u64();
+        const fireAtMs = readU64Chars(key, 3);
+        const number = readU64Chars(key, 11);
         const r = new ByteReader(value);
         r.byte();
         const sender = readAddress(r);
@@ -105,7 +113,7 @@ export class TimerService {
     const key = timerKey(keyGroup, fireAtMs, number);
     const timer: Timer = { fireAtMs, number, keyGroup, key, envelope, sender, token };
     if (token !== undefined) {
-      this.#store.put(timerTokenKey(keyGroup, sender.typename, sender.id, token), key);
+      this.#store.put(timerTokenKey(keyGroup, sender.typename, sender.id, token), keyBytes(key));
     }
     this.#store.put(key, encodeTimer(timer));
     this.#push(timer);
@@ -114,13 +122,12 @@ export class TimerService {
   /** Cancels the pending message `sender` sent with `token`; false if there is none. */
   cancel(keyGroup: number, sender: AddressRef, token: string): boolean {
     const tokenKey = timerTokenKey(keyGroup, sender.typename, sender.id, token);
-    const key = this.#store.get(tokenKey);
-    if (key === undefined) return false;
+    const named = this.#store.get(tokenKey);
+    if (named === undefined) return false;
+    const key = keyStringOf(named);
     this.#store.delete(tokenKey);
     this.#store.delete(key);
-    const k = new ByteReader(key, 3);
-    k.u64();
-    this.#cancelled.add(k.u64());
+    this.#cancelled.add(readU64Chars(key, 11));
     return true;
   }
 
@@ -141,7 +148,7 @@ export class TimerService {
       const tokenKey = timerTokenKey(top.keyGroup, top.sender.typename, top.sender.id, top.token);
       const named = this.#store.get(tokenKey);
       // Only if the token still names this timer: a newer message may have taken it over.
-      if (named !== undefined && Buffer.compare(named, top.key) === 0) this.#store.delete(tokenKey);
+      if (named !== undefined && keyStringOf(named) === top.key) this.#store.delete(tokenKey);
     }
     return { envelope: top.envelope, sender: top.sender };
   }

@@ -22,12 +22,17 @@ export class DecodeError extends Error {
 /** Appends encoded values to a growing buffer. */
 export class ByteWriter {
   #buf: Uint8Array;
-  #view: DataView;
+  /** Made on first use: most writers never need one, and it costs as much as the buffer. */
+  #dataView: DataView | undefined;
   #len = 0;
 
   constructor(capacity = 64) {
     this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  get #view(): DataView {
+    this.#dataView ??= new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    return this.#dataView;
   }
 
   get length(): number {
@@ -41,7 +46,7 @@ export class ByteWriter {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#dataView = undefined;
   }
 
   byte(b: number): this {
@@ -65,15 +70,26 @@ export class ByteWriter {
   u64(n: number): this {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
     this.#reserve(8);
-    this.#view.setUint32(this.#len, Math.floor(n / 0x1_0000_0000));
-    this.#view.setUint32(this.#len + 4, n >>> 0);
+    const hi = Math.floor(n / 0x1_0000_0000);
+    const lo = n >>> 0;
+    const buf = this.#buf;
+    const at = this.#len;
+    buf[at] = hi >>> 24;
+    buf[at + 1] = hi >>> 16;
+    buf[at + 2] = hi >>> 8;
+    buf[at + 3] = hi;
+    buf[at + 4] = lo >>> 24;
+    buf[at + 5] = lo >>> 16;
+    buf[at + 6] = lo >>> 8;
+    buf[at + 7] = lo;
     this.#len += 8;
     return this;
   }
 
   u16(n: number): this {
     this.#reserve(2);
-    this.#view.setUint16(this.#len, n);
+    this.#buf[this.#len] = n >>> 8;
+    this.#buf[this.#len + 1] = n;
     this.#len += 2;
     return this;
   }
@@ -99,6 +115,25 @@ export class ByteWriter {
 
   /** Length-prefixed UTF-8. */
   string(s: string): this {
+    const n = s.length;
+    // Most strings here (typenames, ids, state names) are short ASCII: copy their characters
+    // rather than have TextEncoder allocate an array for each.
+    if (n < 0x80) {
+      this.#reserve(n + 1);
+      const buf = this.#buf;
+      const start = this.#len;
+      buf[start] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        this.#len = start + 1 + n;
+        return this;
+      }
+    }
     return this.bytes(encoder.encode(s));
   }
 
@@ -111,13 +146,17 @@ export class ByteWriter {
 /** Reads what ByteWriter wrote; every read checks that the bytes are there. */
 export class ByteReader {
   readonly #buf: Uint8Array;
-  readonly #view: DataView;
+  #dataView: DataView | undefined;
   #pos: number;
 
   constructor(buf: Uint8Array, offset = 0) {
     this.#buf = buf;
-    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.#pos = offset;
+  }
+
+  get #view(): DataView {
+    this.#dataView ??= new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    return this.#dataView;
   }
 
   get position(): number {
@@ -156,8 +195,10 @@ export class ByteReader {
 
   u64(): number {
     this.#need(8);
-    const hi = this.#view.getUint32(this.#pos);
-    const lo = this.#view.getUint32(this.#pos + 4);
+    const b = this.#buf;
+    const p = this.#pos;
+    const hi = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    const lo = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
     this.#pos += 8;
     const n = hi * 0x1_0000_0000 + lo;
     if (!Number.isSafeInteger(n)) throw new DecodeError(`u64 beyond 2^53 at offset ${this.#pos - 8}`);
@@ -191,6 +232,12 @@ export class ByteReader {
 
   string(): string {
     const bytes = this.bytes();
+    // Short ASCII (most typenames and ids) without TextDecoder's per-call cost.
+    if (bytes.length <= 32) {
+      let ascii = true;
+      for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) ascii = false;
+      if (ascii) return String.fromCharCode(...bytes);
+    }
     try {
       return decoder.decode(bytes);
     } catch {
