@@ -26,6 +26,7 @@ export type { Entry, IteratorOptions } from './db/engine-iterator.js';
 export { Snapshot } from './db/snapshot.js';
 export { WriteBatch, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './batch/write-batch.js';
 export type { EngineOptions } from './options.js';
+export type { CompactionFilter, IsExpired } from './compaction/compaction-filter.js';
 export { CheckpointStore } from './checkpoint/checkpoint-store.js';
 export type { CheckpointStoreOptions, VerifyOptions } from './checkpoint/checkpoint-store.js';
 export type {

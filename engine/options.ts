@@ -4,6 +4,8 @@
  */
 import { checkRestoreFrom } from './checkpoint/restore-checkpoint.js';
 import type { RestoreFrom } from './checkpoint/restore-checkpoint.js';
+import { checkCompactionFilter } from './compaction/compaction-filter.js';
+import type { CompactionFilter } from './compaction/compaction-filter.js';
 import type { TableOptions } from './compaction/job-spec.js';
 import { FILE_SYSTEM_METHODS } from './env/file-system.js';
 import type { FileSystem } from './env/file-system.js';
@@ -56,6 +58,11 @@ export interface EngineOptions {
    * it. Every file is checked against its checksum as it is copied.
    */
   restoreFrom?: RestoreFrom;
+  /**
+   * Lets compactions remove values that have expired (see CompactionFilter). Default: none,
+   * compactions keep every live value.
+   */
+  compactionFilter?: CompactionFilter;
 }
 
 /** Options with every default filled in. */
@@ -78,6 +85,7 @@ export interface ResolvedOptions {
   numLevels: number;
   backgroundMode: 'worker' | 'inline' | undefined;
   fileSystem: FileSystem | undefined;
+  compactionFilter: CompactionFilter | undefined;
   restoreFrom: RestoreFrom | undefined;
   maxManifestBytes: number;
 }
@@ -160,6 +168,7 @@ const KNOWN = new Set([
   'backgroundMode',
   'fileSystem',
   'restoreFrom',
+  'compactionFilter',
 ]);
 
 /** Validates `input` and fills in defaults. Throws InvalidArgumentError naming the option. */
@@ -220,6 +229,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
     fileSystem: fileSystem as FileSystem | undefined,
     restoreFrom: o['restoreFrom'] === undefined ? undefined : checkRestoreFrom(o['restoreFrom']),
+    compactionFilter:
+      o['compactionFilter'] === undefined ? undefined : checkCompactionFilter(o['compactionFilter']),
     maxManifestBytes: 4 * MiB,
   };
 }

@@ -101,6 +101,9 @@ export const DEAD_LETTER_EGRESS = 'statefn/dead-letters';
 
 const CHECKPOINT_HISTORY = 20;
 
+/** The state engine's compaction filter: removes expired value states (ttl-filter.ts). */
+const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href;
+
 /** A checkpoint in the store and the ingress offset it resumes from. */
 interface RetainedCheckpoint {
   id: string;
@@ -155,6 +158,7 @@ export class Runtime {
 
   private constructor(parts: {
     o: ResolvedRuntimeOptions;
+    clock: Clock;
     fs: FileSystem;
     maxParallelism: number;
     ingress: IngressLog;
@@ -166,7 +170,7 @@ export class Runtime {
   }) {
     this.#retained = parts.retained;
     this.#o = parts.o;
-    this.#clock = parts.o.clock ?? new SystemClock();
+    this.#clock = parts.clock;
     this.#scheduler = parts.o.scheduler ?? new ImmediateScheduler();
     this.#maxParallelism = parts.maxParallelism;
     this.#ingress = parts.ingress;
@@ -241,8 +245,10 @@ export class Runtime {
       const latest = checkpoints.at(-1);
       const stateDir = joinPath(o.dir, 'state');
       removeTree(fs, stateDir);
+      const clock = o.clock ?? new SystemClock();
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
+        compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
         ...(fileSystem === undefined ? {} : { fileSystem }),
       };
       let meta: RuntimeCheckpoint = {
@@ -278,7 +284,7 @@ export class Runtime {
       opened.push(db);
       // Publishing may have been cut short by a crash: the same records under the same keys.
       await egressLog.publish(meta.egress, true);
-      return new Runtime({ o, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
+      return new Runtime({ o, clock, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
     } catch (err) {
       await Promise.allSettled(opened.map((c) => c.close()));
       throw err;

@@ -7,6 +7,7 @@
 import type { FileSystem } from '../env/file-system.js';
 import type { JobResult, JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
+import { loadFilter } from './compaction-filter.js';
 
 export interface JobRunner {
   run(spec: JobSpec): Promise<JobResult>;
@@ -23,7 +24,11 @@ export class InlineJobRunner implements JobRunner {
   async run(spec: JobSpec): Promise<JobResult> {
     // Yield once so a job never runs inside the caller's synchronous section.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return runJob(this.#fs, spec);
+    const isExpired =
+      spec.kind === 'compaction' && spec.filter !== undefined
+        ? await loadFilter(spec.filter.module)
+        : undefined;
+    return runJob(this.#fs, spec, isExpired);
   }
 
   async close(): Promise<void> {}

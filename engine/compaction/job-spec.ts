@@ -4,6 +4,7 @@
  * inputs and writes its outputs; the engine then commits the result to the MANIFEST.
  */
 import type { FileMetadata } from '../version/file-metadata.js';
+import type { FilterSpec } from './compaction-filter.js';
 
 /** How SST files are built. */
 export interface TableOptions {
@@ -39,6 +40,8 @@ export interface CompactionSpec {
   outputNumbers: { first: number; count: number };
   targetFileSizeBytes: number;
   table: TableOptions;
+  /** The compaction filter, if the engine has one. */
+  filter?: FilterSpec;
 }
 
 export type JobSpec = FlushSpec | CompactionSpec;
@@ -49,4 +52,6 @@ export interface JobResult {
   bytesWritten: number;
   entriesIn: number;
   entriesDropped: number;
+  /** Values the compaction filter found expired (written as tombstones or dropped). */
+  entriesExpired: number;
 }

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { initHashing } from '../util/checksum.js';
+import { loadFilter } from './compaction-filter.js';
 import type { JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
 
@@ -19,8 +20,13 @@ if (port) {
   const ready = initHashing();
   port.on('message', (req: Request) => {
     ready
-      .then(() => {
-        const result = runJob(fs, req.spec);
+      .then(async () => {
+        const spec = req.spec;
+        const isExpired =
+          spec.kind === 'compaction' && spec.filter !== undefined
+            ? await loadFilter(spec.filter.module)
+            : undefined;
+        const result = runJob(fs, spec, isExpired);
         port.postMessage({ id: req.id, result });
       })
       .catch((err: unknown) => {

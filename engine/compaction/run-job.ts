@@ -23,12 +23,20 @@ import { compareRanges } from '../util/bytes.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { compareUserKeysOfInternal } from '../version/file-metadata.js';
 import { tableFileName } from '../version/file-names.js';
-import { EntryKind, readTrailerKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
+import {
+  EntryKind,
+  makeInternalKey,
+  readTrailerKind,
+  readTrailerSequence,
+  TRAILER_BYTES,
+} from '../version/internal-key.js';
+import type { IsExpired } from './compaction-filter.js';
 import type { CompactionSpec, FlushSpec, JobResult, JobSpec } from './job-spec.js';
 import { TableWriter } from './table-writer.js';
 
-export function runJob(fs: FileSystem, spec: JobSpec): JobResult {
-  return spec.kind === 'flush' ? runFlush(fs, spec) : runCompaction(fs, spec);
+/** Runs `spec`; `isExpired` is the loaded module of `spec.filter` (compactions only). */
+export function runJob(fs: FileSystem, spec: JobSpec, isExpired?: IsExpired): JobResult {
+  return spec.kind === 'flush' ? runFlush(fs, spec) : runCompaction(fs, spec, isExpired);
 }
 
 function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
@@ -50,7 +58,10 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   }
 }
 
-function runCompaction(fs: FileSystem, spec: CompactionSpec): JobResult {
+function runCompaction(fs: FileSystem, spec: CompactionSpec, isExpired: IsExpired | undefined): JobResult {
+  if (spec.filter !== undefined && isExpired === undefined) {
+    throw new Error(`compaction filter ${spec.filter.module} was not loaded before the job ran`);
+  }
   const opened: Table[] = [];
   const open = (f: FileMetadata): InternalIterator => {
     const file = new ReadaheadFile(fs.openRandomAccess(joinPath(spec.dir, tableFileName(f.number))));
@@ -69,9 +80,14 @@ function runCompaction(fs: FileSystem, spec: CompactionSpec): JobResult {
   const writer = new TableWriter(fs, spec.dir, spec.table, spec.targetFileSizeBytes, spec.outputNumbers);
   const deeper = new DeeperLevels(spec.deeperLevels);
   try {
+    const filter = spec.filter;
     const stats = copyEntries(merged, writer, {
       smallestSnapshot: spec.smallestSnapshot,
       mayDropTombstone: (key) => !deeper.mayHold(key),
+      expired:
+        filter === undefined || isExpired === undefined
+          ? undefined
+          : (userKey, value) => isExpired(userKey, value, filter.nowMs),
     });
     writer.finishFile();
     return { outputs: writer.outputs, bytesRead, bytesWritten: writer.bytesWritten, ...stats };
@@ -89,17 +105,20 @@ interface DropRules {
   smallestSnapshot: number;
   /** Called with an internal key (trailer included) of a tombstone at or below the snapshot. */
   mayDropTombstone: (internalKey: Uint8Array) => boolean;
+  /** The compaction filter: whether the newest value of a key has expired. */
+  expired?: (userKey: Uint8Array, value: Uint8Array) => boolean;
 }
 
 function copyEntries(
   it: InternalIterator,
   writer: TableWriter,
   rules: DropRules,
-): { entriesIn: number; entriesDropped: number } {
+): { entriesIn: number; entriesDropped: number; entriesExpired: number } {
   let currentUser: Uint8Array | undefined;
   let lastSeqForKey = Number.MAX_SAFE_INTEGER;
   let entriesIn = 0;
   let entriesDropped = 0;
+  let entriesExpired = 0;
   for (it.seekToFirst(); it.valid(); it.next()) {
     const key = it.key();
     const userEnd = key.length - TRAILER_BYTES;
@@ -113,21 +132,33 @@ function copyEntries(
       lastSeqForKey = Number.MAX_SAFE_INTEGER;
     }
     const seq = readTrailerSequence(key, userEnd);
+    const newest = lastSeqForKey === Number.MAX_SAFE_INTEGER;
+    let kind = readTrailerKind(key, userEnd);
     let drop = false;
+    let expired = false;
     if (lastSeqForKey <= rules.smallestSnapshot) {
       drop = true;
     } else if (
-      readTrailerKind(key, userEnd) === EntryKind.Delete &&
-      seq <= rules.smallestSnapshot &&
-      rules.mayDropTombstone(key)
+      // Only the newest version, and only one no snapshot reads an older version through:
+      // a tombstone at the same sequence changes nothing for a reader older than it.
+      newest &&
+      kind === EntryKind.Put &&
+      rules.expired !== undefined &&
+      rules.expired(currentUser, it.value())
     ) {
+      expired = true;
+      kind = EntryKind.Delete;
+    }
+    if (!drop && kind === EntryKind.Delete && seq <= rules.smallestSnapshot && rules.mayDropTombstone(key)) {
       drop = true;
     }
     lastSeqForKey = seq;
+    if (expired) entriesExpired++;
     if (drop) entriesDropped++;
+    else if (expired) writer.add(makeInternalKey(currentUser, seq, EntryKind.Delete), new Uint8Array(0));
     else writer.add(key, it.value());
   }
-  return { entriesIn, entriesDropped };
+  return { entriesIn, entriesDropped, entriesExpired };
 }
 
 /**

@@ -619,6 +619,8 @@ export class Engine {
       targetFileSizeBytes: this.#options.targetFileSizeBytes,
       table: tableOptionsOf(this.#options),
     };
+    const filter = this.#options.compactionFilter;
+    if (filter !== undefined) spec.filter = { module: filter.module, nowMs: (filter.now ?? Date.now)() };
     try {
       const result = await this.#compactionRunner.run(spec);
       for (const f of inputs0) edit.deleteFile(plan.level, f.number);
@@ -709,6 +711,7 @@ export class Engine {
     // Level 0 always moves down, even when it is the only level with data: its files
     // overlap, and merging them is what a compaction of the range is for.
     if (deepest === 0 && version.overlappingFiles(0, s, e).length > 0) deepest = 1;
+    const filtered = this.#options.compactionFilter !== undefined;
     this.#manualWaiting++;
     try {
       for (let level = 0; level < deepest; level++) {
@@ -718,7 +721,23 @@ export class Engine {
           const files = current.overlappingFiles(level, s, e);
           if (files.length === 0) return;
           const plan = planFor(current, level, files, 'manual', this.#options);
-          await this.#compact(plan);
+          // A trivial move would carry expired values down unread.
+          await this.#compact(filtered && plan.trivialMove ? { ...plan, trivialMove: false } : plan);
+        });
+      }
+      if (filtered) {
+        // The deepest level is compacted into itself, so its expired values go too (what
+        // RocksDB does for the bottommost level when a compaction filter is set).
+        await this.#inLane('compaction', async () => {
+          const files = this.#versions.current.overlappingFiles(deepest, s, e);
+          if (files.length === 0) return;
+          await this.#compact({
+            level: deepest,
+            outputLevel: deepest,
+            inputs: [files, []],
+            trivialMove: false,
+            reason: 'manual',
+          });
         });
       }
     } finally {
