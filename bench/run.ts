@@ -6,7 +6,12 @@
  * process of its own, one after another (two cores: running contenders side by side would
  * measure the contention). A watchdog kills a child that stays silent too long, so one hung
  * store cannot stall the run; its failure is recorded in the report. After the stores, the
- * checkpoint benchmark (bench/checkpoint/, issue 3) runs the same way in a child of its own.
+ * checkpoint benchmark (bench/checkpoint/, issue 3) runs the same way in a child of its own,
+ * and then the runtime benchmark (bench/runtime/) with its Restate peer.
+ *
+ * Each part measured at the default size replaces that part's stored results
+ * (bench/results/<part>.json), and BENCHMARKS.md is re-rendered from every stored part, so
+ * one part can be refreshed without rerunning the others.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,9 +28,21 @@ import type { BenchOptions } from './cli/bench-options.js';
 import { ROOT_PACKAGE_NAME, findProjectRoot } from './project-root.js';
 import { formatBytes, formatInteger } from './report/format.js';
 import { collectMachineInfo, isMemoryFileSystem, packageVersion } from './report/machine-info.js';
-import { renderMarkdown, storeSummary } from './report/markdown.js';
-import type { BenchReport, StoreRun, WorkloadFailure, WorkloadResult } from './report/results.js';
+import { renderBenchmarksDocument } from './report/markdown.js';
+import type {
+  BenchReport,
+  MachineInfo,
+  StoreRun,
+  WorkloadFailure,
+  WorkloadResult,
+} from './report/results.js';
+import { PART_NAMES, partsOfReport, readStoredParts, writeStoredPart } from './report/stored-parts.js';
+import type { PartName, StoredPart } from './report/stored-parts.js';
+import { storeSummary } from './report/stores-markdown.js';
 import { checkTargets } from './report/targets.js';
+import { runRuntimeBench } from './runtime/run-runtime-bench.js';
+import { runtimeSummaryLines } from './runtime/runtime-markdown.js';
+import { checkRuntimeTargets } from './runtime/runtime-targets.js';
 import { isRunnerMessage } from './runner-messages.js';
 import type { StartMessage } from './runner-messages.js';
 import { BLOCK_CACHE_BYTES, WRITE_BUFFER_BYTES } from './store-settings.js';
@@ -69,6 +86,7 @@ async function main(): Promise<number> {
       ? `checkpoints: ${formatInteger(options.checkpointKeys)} keys, after the stores`
       : 'checkpoints: not run',
   );
+  if (!options.parts.runtime) console.log('runtime: not run');
   console.log(
     `${machine.cpuModel}, ${machine.cores} cores, ${formatBytes(machine.memoryBytes)}, ${machine.os}, Node ${machine.node}`,
   );
@@ -100,6 +118,23 @@ async function main(): Promise<number> {
     : undefined;
   if (checkpoint !== undefined) console.log(`\n${checkpointSummaryLines(checkpoint).join('\n')}\n`);
 
+  let runtimeMachine: MachineInfo | undefined;
+  let runtime: BenchReport['runtime'];
+  if (options.parts.runtime) {
+    // Its own record: its date is the part's, and uncommitted runtime/ changes make it dirty.
+    runtimeMachine = await collectMachineInfo(root, dataDir, ['engine', 'runtime']);
+    runtime = await runRuntimeBench({
+      runnerPath: join(here, 'runtime', 'runtime-runner.js'),
+      restateRunnerPath: join(here, 'runtime', 'restate-runner.js'),
+      plan: options.runtimePlan,
+      seed: options.seed,
+      dataDir,
+      statefnVersion: packageVersion(root, ROOT_PACKAGE_NAME, ROOT_PACKAGE_NAME),
+    });
+    const lines = runtimeSummaryLines(runtime);
+    if (lines.length > 0) console.log(`\n${lines.join('\n')}\n`);
+  }
+
   const report: BenchReport = {
     machine,
     size: options.size,
@@ -110,35 +145,67 @@ async function main(): Promise<number> {
     workloads: options.parts.stores ? options.workloads : [],
     runs,
     checkpoint,
+    runtime,
+    runtimeMachine,
   };
 
-  const jsonPath = resolve(options.json ?? join(dataDir, 'results', 'latest.json'));
+  const ran = PART_NAMES.filter((part) => options.parts[part]);
+  const everything = ran.length === PART_NAMES.length;
+  const jsonPath = resolve(
+    options.json ??
+      join(
+        dataDir,
+        'results',
+        options.size === 'default' && everything
+          ? 'latest.json'
+          : `latest.${options.size}.${ran.join('-')}.json`,
+      ),
+  );
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  // Only a full-size run of everything rewrites the repository's BENCHMARKS.md.
-  const markdownPath = resolve(
-    options.out ??
-      (!options.parts.stores
-        ? join(dataDir, `BENCHMARKS.${options.size}.checkpoint.md`)
-        : options.size === 'default'
-          ? join(root, 'BENCHMARKS.md')
-          : join(dataDir, `BENCHMARKS.${options.size}.md`)),
-  );
+  const written = [jsonPath];
+
+  // Parts measured at the default preset replace their stored results; the repository's
+  // BENCHMARKS.md is then rendered from every stored part. Anything else is this run's alone.
   const analysisPath = join(root, 'bench', 'ANALYSIS.md');
   const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
-  await writeFile(markdownPath, renderMarkdown(report, WORKLOADS, SUBJECT_STORE, analysis));
+  const document = { workloads: WORKLOADS, subject: SUBJECT_STORE, analysis };
+  const measured = partsOfReport(report);
+  const stored = PART_NAMES.filter((part) => options.defaultParts[part] && measured[part] !== undefined);
+  const resultsDir = join(root, 'bench', 'results');
+  for (const part of stored)
+    written.push(await writeStoredPart(resultsDir, measured[part] as StoredPart<PartName>));
+  const markdownPath = resolve(
+    options.out ??
+      (stored.length > 0
+        ? join(root, 'BENCHMARKS.md')
+        : join(dataDir, `BENCHMARKS.${options.size}.${ran.join('-')}.md`)),
+  );
+  const markdown =
+    stored.length > 0
+      ? renderBenchmarksDocument(readStoredParts(resultsDir), { origin: 'stored', ...document })
+      : renderBenchmarksDocument(measured, { origin: 'run', ...document });
+  await writeFile(markdownPath, markdown);
+  written.push(markdownPath);
 
   console.log('Targets:');
   const checks = [
     ...(options.parts.stores ? checkTargets(report, SUBJECT_STORE) : []),
     ...(checkpoint !== undefined ? checkCheckpointTargets(checkpoint.result) : []),
+    ...(runtime !== undefined ? checkRuntimeTargets(runtime) : []),
   ];
   for (const check of checks) {
     console.log(`  ${check.status.padEnd(12)} ${check.target}: ${check.measured}`);
   }
-  console.log(`\nwrote ${markdownPath}\nwrote ${jsonPath}`);
+  if (stored.length === 0 && ran.length > 0) {
+    console.log('\n(not a default-size run of any part: bench/results/ and BENCHMARKS.md are unchanged)');
+  }
+  console.log(`\n${written.map((path) => `wrote ${path}`).join('\n')}`);
   const failed =
-    runs.some((run) => run.error !== undefined || run.failures.length > 0) || checkpoint?.error !== undefined;
+    runs.some((run) => run.error !== undefined || run.failures.length > 0) ||
+    checkpoint?.error !== undefined ||
+    (runtime !== undefined &&
+      (runtime.error !== undefined || runtime.failures.length > 0 || runtime.restate.error !== undefined));
   return failed ? 1 : 0;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Command-line options of `npm run bench`. Parsing is pure so it can be tested; defaults are
  * db_bench's where it has one (1M keys, reads = num), scaled down where a store would take
- * minutes on two cores (seeks through an async-only cursor, fsync-bound fills).
+ * minutes on two cores (seeks through an async-only cursor, fsync-bound fills). The runtime
+ * part's sizes are in bench/runtime/runtime-plan.ts.
  */
 import { parseArgs } from 'node:util';
 import { STORE_NAMES, SUBJECT_STORE, isStoreName } from '../stores/store-registry.js';
@@ -9,6 +10,8 @@ import type { StoreName } from '../stores/store-registry.js';
 import { WORKLOADS, findWorkload } from '../workloads/workload-registry.js';
 import type { WorkloadSizes } from '../workloads/workload.js';
 import { MAX_KEY_COUNT } from '../data/key-generator.js';
+import { runtimePlan } from '../runtime/runtime-plan.js';
+import type { RuntimeBenchPlan } from '../runtime/runtime-plan.js';
 
 /** Which preset sized the run. */
 export type RunSize = 'default' | 'quick' | 'large';
@@ -19,6 +22,8 @@ export type BenchParts = {
   readonly stores: boolean;
   /** The checkpoint benchmark (bench/checkpoint/), after the stores. */
   readonly checkpoint: boolean;
+  /** The runtime benchmark (bench/runtime/), after the checkpoints. */
+  readonly runtime: boolean;
 };
 
 /** Everything a run needs to know. */
@@ -31,6 +36,13 @@ export type BenchOptions = {
   readonly parts: BenchParts;
   /** Keys the checkpoint benchmark loads before its first checkpoint. */
   readonly checkpointKeys: number;
+  /** Sizes of the runtime benchmark's workloads. */
+  readonly runtimePlan: RuntimeBenchPlan;
+  /**
+   * Which parts measure exactly the default preset (default size, no overrides): only those
+   * results replace the repository's stored ones (bench/results/) and BENCHMARKS.md.
+   */
+  readonly defaultParts: BenchParts;
   /** Where stores get their temporary directories. */
   readonly dataDir: string | undefined;
   /** Markdown report path; undefined means the preset's default. */
@@ -56,6 +68,9 @@ const MAX_DEFAULT_SEEKS = 100_000;
 const PRESET_SYNC_OPS: Readonly<Record<RunSize, number>> = { default: 10_000, quick: 1_000, large: 10_000 };
 const PRESET_SYNC64_OPS: Readonly<Record<RunSize, number>> = { default: 50_000, quick: 5_000, large: 50_000 };
 
+const RUNTIME_DEFAULT = runtimePlan('default');
+const RUNTIME_QUICK = runtimePlan('quick');
+
 /** Default seed: any fixed number; changing it changes every key sequence. */
 export const DEFAULT_SEED = 301;
 
@@ -72,14 +87,21 @@ export const USAGE = `Usage: npm run bench -- [options]
   --stores a,b          of: ${STORE_NAMES.join(', ')} (default: all)
   --workloads a,b       of: ${WORKLOADS.map((workload) => workload.name).join(', ')} (default: all)
   --checkpoint-keys N   keys loaded by the checkpoint benchmark (default ${PRESET_CHECKPOINT_KEYS.default.toLocaleString('en-US')}; --quick ${PRESET_CHECKPOINT_KEYS.quick.toLocaleString('en-US')})
-  --checkpoint-only     run only the checkpoint benchmark, not the store workloads
+  --checkpoint-only     run only the checkpoint benchmark
   --no-checkpoint       skip the checkpoint benchmark (it runs when statefn is among the stores)
+  --runtime-only        run only the runtime benchmark (bench/runtime/) and its Restate peer
+  --no-runtime          skip the runtime benchmark (it runs when statefn is among the stores)
+  --runtime-seconds N   duration of the runtime's counter (each mode) and durable-ingress
+                        workloads (default ${RUNTIME_DEFAULT.counterSeconds} and ${RUNTIME_DEFAULT.ingressSeconds} s; --quick ${RUNTIME_QUICK.counterSeconds} s)
+  --runtime-instances N largest instance count of the runtime's checkpoint sweep, also
+                        recovered after a crash (default ${RUNTIME_DEFAULT.stateInstances.at(-1)!.toLocaleString('en-US')}; --quick ${RUNTIME_QUICK.stateInstances.at(-1)!.toLocaleString('en-US')})
+  --no-restate          skip the Restate peer of the runtime benchmark
   --seed N              seed of every key sequence (default ${DEFAULT_SEED})
-  --data-dir DIR        parent of the stores' temporary directories (default: os.tmpdir()/statefn-bench)
-  --out FILE            markdown report (default: BENCHMARKS.md at the repository root for a
-                        full-size run; the data directory for --quick, --large and
-                        --checkpoint-only)
-  --json FILE           JSON results (default: <data-dir>/results/latest.json)
+  --data-dir DIR        parent of the runs' temporary directories (default: os.tmpdir()/statefn-bench)
+  --out FILE            markdown report (default: BENCHMARKS.md at the repository root when a
+                        part ran at the default size with no size option, rendered from every
+                        part's stored results in bench/results/; else the data directory)
+  --json FILE           JSON results of this run (default: under <data-dir>/results/)
 `;
 
 /** Parses `argv` (without the node and script paths); throws on bad input. */
@@ -102,6 +124,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'checkpoint-keys': { type: 'string' },
       'checkpoint-only': { type: 'boolean', default: false },
       'no-checkpoint': { type: 'boolean', default: false },
+      'runtime-only': { type: 'boolean', default: false },
+      'no-runtime': { type: 'boolean', default: false },
+      'runtime-seconds': { type: 'string' },
+      'runtime-instances': { type: 'string' },
+      'no-restate': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
@@ -110,8 +137,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   });
   if (values.quick && values.large) throw new Error('bench: --quick and --large exclude each other');
   const size: RunSize = values.quick ? 'quick' : values.large ? 'large' : 'default';
-  if (values['checkpoint-only'] && values['no-checkpoint'])
-    throw new Error('bench: --checkpoint-only and --no-checkpoint exclude each other');
+  for (const [a, b] of [
+    ['checkpoint-only', 'no-checkpoint'],
+    ['runtime-only', 'no-runtime'],
+    ['checkpoint-only', 'runtime-only'],
+  ] as const) {
+    if (values[a] && values[b]) throw new Error(`bench: --${a} and --${b} exclude each other`);
+  }
 
   const num = positiveInteger('--num', values.num) ?? PRESET_NUM[size];
   if (num > MAX_KEY_COUNT) throw new Error(`bench: --num must be at most ${MAX_KEY_COUNT}`);
@@ -143,9 +175,42 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     positiveInteger('--checkpoint-keys', values['checkpoint-keys']) ?? PRESET_CHECKPOINT_KEYS[size];
   if (checkpointKeys > MAX_KEY_COUNT)
     throw new Error(`bench: --checkpoint-keys must be at most ${MAX_KEY_COUNT}`);
+  const only = values['checkpoint-only'] || values['runtime-only'];
+  const withStatefn = !only && stores.includes(SUBJECT_STORE);
   const parts: BenchParts = {
-    stores: !values['checkpoint-only'],
-    checkpoint: values['checkpoint-only'] || (!values['no-checkpoint'] && stores.includes(SUBJECT_STORE)),
+    stores: !only,
+    checkpoint: values['checkpoint-only'] || (withStatefn && !values['no-checkpoint']),
+    runtime: values['runtime-only'] || (withStatefn && !values['no-runtime']),
+  };
+
+  const runtimeSeconds = positiveInteger('--runtime-seconds', values['runtime-seconds']);
+  const runtimeInstances = positiveInteger('--runtime-instances', values['runtime-instances']);
+  const plan = runtimePlan(size === 'quick' ? 'quick' : 'default', {
+    seconds: runtimeSeconds,
+    instances: runtimeInstances,
+    restate: !values['no-restate'],
+  });
+
+  // A part's results may replace the stored ones only when nothing resized it.
+  const isDefault = size === 'default' && values.seed === undefined;
+  const storesResized = [
+    values.num,
+    values.reads,
+    values.seeks,
+    values['sync-ops'],
+    values['sync64-ops'],
+    values.stores,
+    values.workloads,
+  ].some((value) => value !== undefined);
+  const defaultParts: BenchParts = {
+    stores: parts.stores && isDefault && !storesResized,
+    checkpoint: parts.checkpoint && isDefault && values['checkpoint-keys'] === undefined,
+    runtime:
+      parts.runtime &&
+      isDefault &&
+      runtimeSeconds === undefined &&
+      runtimeInstances === undefined &&
+      !values['no-restate'],
   };
 
   return {
@@ -156,6 +221,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     seed: positiveInteger('--seed', values.seed) ?? DEFAULT_SEED,
     parts,
     checkpointKeys,
+    runtimePlan: plan,
+    defaultParts,
     dataDir: values['data-dir'],
     out: values.out,
     json: values.json,

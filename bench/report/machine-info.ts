@@ -25,8 +25,15 @@ export function isMemoryFileSystem(name: string): boolean {
   return name === 'tmpfs' || name === 'ramfs';
 }
 
-/** Collects the report header. `root` is the repository, `dataDir` where stores write. */
-export async function collectMachineInfo(root: string, dataDir: string): Promise<MachineInfo> {
+/**
+ * Collects the report header. `root` is the repository, `dataDir` where stores write;
+ * uncommitted changes under `measuredPaths` mark the commit dirty.
+ */
+export async function collectMachineInfo(
+  root: string,
+  dataDir: string,
+  measuredPaths: readonly string[] = ['engine'],
+): Promise<MachineInfo> {
   return {
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     cores: availableParallelism(),
@@ -34,7 +41,7 @@ export async function collectMachineInfo(root: string, dataDir: string): Promise
     os: `${osRelease()} (${osType()} ${release()}, ${arch()})`,
     node: process.version,
     date: new Date().toISOString(),
-    commit: gitCommit(root),
+    commit: gitCommit(root, measuredPaths),
     dataDir,
     dataDirFileSystem: await fileSystemName(dataDir),
   };
@@ -66,13 +73,13 @@ function osRelease(): string {
   }
 }
 
-function gitCommit(root: string): string {
+function gitCommit(root: string, measuredPaths: readonly string[]): string {
   try {
     const run = (args: string[]): string =>
       execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const commit = run(['rev-parse', '--short', 'HEAD']);
-    const dirty = run(['status', '--porcelain', '--', 'engine']).length > 0;
-    return dirty ? `${commit}+dirty (uncommitted engine changes)` : commit;
+    const dirty = run(['--no-optional-locks', 'status', '--porcelain', '--', ...measuredPaths]).length > 0;
+    return dirty ? `${commit}+dirty (uncommitted ${measuredPaths.join('/')} changes)` : commit;
   } catch {
     return 'unknown';
   }

@@ -1,44 +1,55 @@
 /**
- * Renders BENCHMARKS.md from a {@link BenchReport}. Pure: every figure it prints comes from
- * the report passed in, so the file always describes exactly one measured run.
+ * Renders BENCHMARKS.md from the benchmark's parts (store workloads, checkpoints, runtime).
+ * Pure: every figure it prints comes from the parts passed in, and each part's section states
+ * the date, machine and commit it was measured on — parts are refreshed one at a time, so
+ * they need not come from the same run.
  */
 import { renderCheckpointSection } from '../checkpoint/checkpoint-markdown.js';
-import { bestPeerResult, ratioToBestPeer } from './compare.js';
-import {
-  formatBytes,
-  formatInteger,
-  formatLatency,
-  formatMbPerSec,
-  formatRatio,
-  markdownTable,
-} from './format.js';
-import type { BenchReport, StoreRun, WorkloadResult } from './results.js';
-import { checkTargets } from './targets.js';
+import { renderRuntimeSection } from '../runtime/runtime-markdown.js';
+import { formatBytes, formatInteger, markdownTable } from './format.js';
+import type { BenchReport } from './results.js';
+import { PART_NAMES, REFRESH_COMMAND, partsOfReport } from './stored-parts.js';
+import type { PartName, StoredPart, StoredParts } from './stored-parts.js';
+import { STORES_SECTION_TITLE, renderStoresSection } from './stores-markdown.js';
+import type { WorkloadDescription } from './stores-markdown.js';
 
-/** What the renderer needs to know about a workload besides its results. */
-export type WorkloadDescription = {
-  readonly name: string;
-  readonly method: string;
-  readonly latencyUnit: string;
+export type { WorkloadDescription } from './stores-markdown.js';
+
+/** Where the parts come from: the repository's stored results, or one run of any size. */
+export type DocumentOrigin = 'stored' | 'run';
+
+/** What the document needs besides the parts. */
+export type DocumentOptions = {
+  readonly origin: DocumentOrigin;
+  readonly workloads: readonly WorkloadDescription[];
+  /** The store the targets are about (statefn). */
+  readonly subject: string;
+  /** bench/ANALYSIS.md, included in the store-workload section. */
+  readonly analysis?: string | undefined;
 };
 
-/** Paragraphs of the method section that do not belong to one workload. */
-const METHOD_NOTES = [
-  'Each store runs in its own child process (`node --expose-gc`), one store after another, so RSS, GC and native threads do not leak between contenders; a full GC is forced before each workload.',
-  'Each store writes into a fresh temporary directory, deleted afterwards. A workload that needs an empty store (fills, fillsync) gets a new one; a workload that needs every key present gets the store the previous workload left, or a new one loaded untimed with fillrandom, as db_bench does.',
-  'Workloads run in db_bench order on the store the previous one left, without waiting for compactions: readrandom right after overwrite pays for the compaction debt overwrite left, so a later workload (readwhilewriting) can read faster than readrandom.',
-  "Every store is reached through its fastest idiomatic API on this machine (listed under Contenders); where a store's batch form, sync getter or iterator flavour was chosen over another, the alternative measured slower here.",
-  "Keys are 16 bytes (zero-padded decimal, as db_bench), values 100 bytes and about half compressible (db_bench's generator), drawn from a seeded generator: every store sees the same operations in the same order.",
-  "ops/s is completed operations over the wall time of the timed loop. MB/s counts key plus value bytes in units of 2^20 bytes (db_bench's convention).",
-  'Latency: process.hrtime.bigint() around each store call, stored in a buffer allocated before the loop (every k-th call past 2^20 samples); percentiles are nearest-rank. What one sample covers is stated per workload: batched workloads report per-batch latency.',
-  "Peak RSS per workload: process.memoryUsage.rss() sampled every 1024 operations, on a 100 ms timer, and at the end of the workload. The contenders table gives the kernel's peak (getrusage maxRSS) for the whole child. LMDB maps its file, so its RSS includes cached pages of the database.",
-  'On disk: blocks allocated under the store directory right after the workload (like du), so preallocated space counts: RocksDB preallocates its WAL (1.1× the write buffer) and its MANIFEST (4 MiB).',
-  '"vs best peer" divides a store\'s ops/s by the highest ops/s among the stores other than statefn in the same workload.',
-];
+const PART_TITLES: Readonly<Record<PartName, string>> = {
+  stores: STORES_SECTION_TITLE,
+  checkpoint: '## Checkpoints',
+  runtime: '## Stateful functions runtime',
+};
+
+const PART_LABELS: Readonly<Record<PartName, string>> = {
+  stores: 'Store workloads (statefn vs LevelDB, RocksDB, LMDB)',
+  checkpoint: 'Engine checkpoints',
+  runtime: 'Stateful functions runtime (statefn vs Restate)',
+};
+
+/** The whole BENCHMARKS.md from `parts`. */
+export function renderBenchmarksDocument(parts: StoredParts, options: DocumentOptions): string {
+  const sections = [header(parts, options.origin), partsTable(parts, options.origin)];
+  for (const name of PART_NAMES) sections.push(partSection(name, parts, options));
+  return `${sections.filter((section) => section.length > 0).join('\n\n')}\n`;
+}
 
 /**
- * The whole BENCHMARKS.md. `analysis` is bench/ANALYSIS.md: the engineers' account of why a
- * target is or is not met, in words only — every figure in the report is measured.
+ * The document of one run's report (every part it ran, as measured): what a run at another
+ * than the default size writes into the data directory.
  */
 export function renderMarkdown(
   report: BenchReport,
@@ -46,172 +57,91 @@ export function renderMarkdown(
   subject: string,
   analysis = '',
 ): string {
-  // A checkpoint-only run (--checkpoint-only) has no store runs: no store sections then.
-  const stores = report.runs.length > 0;
-  const sections = [
-    header(report),
-    machine(report),
-    stores ? contenders(report) : '',
-    runSettings(report),
-    stores ? targets(report, subject) : '',
-    stores ? analysis.trim() : '',
-    stores ? results(report, workloads, subject) : '',
-    renderCheckpointSection(report.checkpoint),
-    failures(report),
-    stores ? method() : '',
-  ];
-  return `${sections.filter((section) => section.length > 0).join('\n\n')}\n`;
+  return renderBenchmarksDocument(partsOfReport(report), { origin: 'run', workloads, subject, analysis });
 }
 
-function header(report: BenchReport): string {
+function header(parts: StoredParts, origin: DocumentOrigin): string {
+  if (origin === 'stored') {
+    return [
+      '# Benchmarks',
+      '',
+      'Written by `npm run bench` from the latest default-size results of each part of the suite, which it keeps in [bench/results/](bench/results/) together with the machine, date, commit and peer versions they were measured with. Every figure below was measured; none is typed by hand. Each section states when and where its part was measured: rerunning one part (the commands below) replaces its results and re-renders this whole file.',
+    ].join('\n');
+  }
+  const dates = PART_NAMES.map((name) => parts[name]?.machine.date).filter(
+    (d): d is string => d !== undefined,
+  );
+  const size = PART_NAMES.map((name) => parts[name]?.size).find((s) => s !== undefined) ?? 'unknown';
   return [
-    '# Benchmarks',
+    `# Benchmarks (${size} run)`,
     '',
-    `Written by \`npm run bench\` on ${report.machine.date}. Every figure below was measured in that one run;` +
-      ' none is typed by hand. Rerun the command to refresh this file.',
+    `Written by \`npm run bench\` from one run started ${dates[0] ?? 'at an unknown date'}; every figure below was measured in it, none is typed by hand. Only a default-size run updates the repository's BENCHMARKS.md.`,
   ].join('\n');
 }
 
-function machine(report: BenchReport): string {
-  const m = report.machine;
-  const rows = [
-    ['CPU', `${m.cpuModel}, ${m.cores} cores`],
-    ['Memory', formatBytes(m.memoryBytes)],
-    ['OS', m.os],
-    ['Node.js', m.node],
-    ['Date', m.date],
-    ['statefn commit', m.commit],
-    ['Data directory', `${m.dataDir} (${m.dataDirFileSystem})`],
+function partsTable(parts: StoredParts, origin: DocumentOrigin): string {
+  const rows = PART_NAMES.map((name) => {
+    const part = parts[name];
+    const refresh = `\`${REFRESH_COMMAND[name]}\``;
+    if (part === undefined)
+      return [PART_LABELS[name], origin === 'stored' ? 'not measured yet' : 'not run', '', '', '', refresh];
+    const m = part.machine;
+    return [PART_LABELS[name], m.date, part.size, m.commit, `${m.cpuModel}, ${m.cores} cores`, refresh];
+  });
+  return `## Parts\n\n${markdownTable(['Part', 'Measured', 'Size', 'statefn commit', 'Machine', 'Refresh with'], rows)}`;
+}
+
+/** The line under a part's title: when, where and from which commit it was measured. */
+export function provenanceLine(part: StoredPart<PartName>, origin: DocumentOrigin): string {
+  const m = part.machine;
+  const sentences = [
+    `Measured ${m.date} at statefn commit ${m.commit} (size preset: ${part.size}) on ${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.memoryBytes)}, ${m.os}, Node.js ${m.node}; data directory ${m.dataDir} (${m.dataDirFileSystem}).`,
   ];
-  return `## Machine\n\n${markdownTable(['', ''], rows)}`;
+  if (part.provenance !== undefined) sentences.push(part.provenance);
+  if (origin === 'stored') sentences.push(`Refresh with \`${REFRESH_COMMAND[part.part]}\`.`);
+  return `_${sentences.join(' ')}_`;
 }
 
-function contenders(report: BenchReport): string {
-  const rows = report.runs.map((run) => [
-    run.store,
-    `${run.packageName} ${run.version}`,
-    run.apiSummary,
-    run.peakRssBytes > 0 ? formatBytes(run.peakRssBytes) : '—',
-  ]);
-  return `## Contenders\n\n${markdownTable(['Store', 'Package', 'API used', 'Peak RSS of the run'], rows)}`;
-}
-
-function runSettings(report: BenchReport): string {
-  const s = report.sizes;
-  const lines =
-    report.runs.length > 0
-      ? [
-          `- Size preset: ${report.size}; keys (num): ${formatInteger(s.num)}; reads: ${formatInteger(s.reads)}; seeks: ${formatInteger(s.seeks)}; fillsync writes: ${formatInteger(s.syncOps)}; fillsync64 writes: ${formatInteger(s.sync64Ops)}.`,
-          `- Seed: ${report.seed}. Workloads: ${report.workloads.join(', ')}.`,
-          `- LSM stores: block cache ${formatBytes(report.blockCacheBytes)}, write buffer ${formatBytes(report.writeBufferBytes)}; other settings are each library's defaults (LevelDB: Snappy; RocksDB: ZSTD). LMDB has no block cache and reads through the page cache.`,
-        ]
-      : [
-          `- Size preset: ${report.size}; seed: ${report.seed}. Store workloads: not run (--checkpoint-only).`,
-        ];
-  if (report.checkpoint !== undefined) {
-    lines.push(
-      `- Checkpoints: ${formatInteger(report.checkpoint.keys)} keys; statefn with block cache ${formatBytes(report.blockCacheBytes)} and write buffer ${formatBytes(report.writeBufferBytes)}, other options at their defaults.`,
-    );
-  }
-  return `## Run\n\n${lines.join('\n')}`;
-}
-
-function targets(report: BenchReport, subject: string): string {
-  const rows = checkTargets(report, subject).map((check) => [
-    check.target,
-    check.measured,
-    statusCell(check.status),
-  ]);
-  return `## Targets (${subject})\n\n${markdownTable(['Target', 'Measured', 'Status'], rows)}`;
-}
-
-function statusCell(status: string): string {
-  return status === 'met' ? '**met**' : status === 'not met' ? '**not met**' : status;
-}
-
-function results(report: BenchReport, workloads: readonly WorkloadDescription[], subject: string): string {
-  const parts = ['## Results'];
-  for (const workload of workloads) {
-    if (!report.workloads.includes(workload.name)) continue;
-    const best = bestPeerResult(report.runs, workload.name, subject);
-    const rows: string[][] = [];
-    for (const run of report.runs) {
-      const result = run.results.find((r) => r.workload === workload.name);
-      const failure = run.failures.find((f) => f.workload === workload.name);
-      if (result !== undefined) rows.push(resultRow(result, best));
-      else
-        rows.push([
-          run.store,
-          failure !== undefined ? `failed: ${failure.error}` : 'not run',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]);
+function partSection(name: PartName, parts: StoredParts, options: DocumentOptions): string {
+  const { origin } = options;
+  switch (name) {
+    case 'stores': {
+      const part = parts.stores;
+      if (part === undefined) return missing(name, origin);
+      return renderStoresSection(
+        part.data,
+        part.machine,
+        options.workloads,
+        options.subject,
+        options.analysis ?? '',
+        provenanceLine(part, origin),
+      );
     }
-    parts.push(
-      [
-        `### ${workload.name}`,
-        '',
-        `${workload.method} Latency: per ${workload.latencyUnit}.`,
-        '',
-        markdownTable(
-          ['Store', 'ops/s', 'MB/s', 'p50', 'p99', 'vs best peer', 'Peak RSS', 'On disk', 'Notes'],
-          rows,
-          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
-        ),
-      ].join('\n'),
-    );
+    case 'checkpoint': {
+      const part = parts.checkpoint;
+      if (part === undefined) return missing(name, origin);
+      const d = part.data;
+      const preamble =
+        `${provenanceLine(part, origin)}\n\n` +
+        `${formatInteger(d.run.keys)} keys; statefn with block cache ${formatBytes(d.blockCacheBytes)} and write buffer ${formatBytes(d.writeBufferBytes)}, other options at their defaults; seed ${d.seed}.`;
+      return withPreamble(renderCheckpointSection(d.run), preamble);
+    }
+    case 'runtime': {
+      const part = parts.runtime;
+      if (part === undefined) return missing(name, origin);
+      return renderRuntimeSection(part.data, provenanceLine(part, origin));
+    }
   }
-  return parts.join('\n\n');
 }
 
-function resultRow(result: WorkloadResult, best: WorkloadResult | undefined): string[] {
-  const ratio = ratioToBestPeer(result, best);
-  return [
-    result.store,
-    formatInteger(result.opsPerSec),
-    formatMbPerSec(result.mbPerSec),
-    formatLatency(result.latency.p50Ns),
-    formatLatency(result.latency.p99Ns),
-    ratio === undefined ? '—' : formatRatio(ratio),
-    formatBytes(result.peakRssBytes),
-    formatBytes(result.diskBytes),
-    result.notes.join('; '),
-  ];
+/** `section` with `preamble` as its first paragraph after the title line. */
+function withPreamble(section: string, preamble: string): string {
+  const split = section.indexOf('\n\n');
+  if (split < 0) return `${section}\n\n${preamble}`;
+  return `${section.slice(0, split)}\n\n${preamble}${section.slice(split)}`;
 }
 
-function failures(report: BenchReport): string {
-  const lines: string[] = [];
-  for (const run of report.runs) {
-    if (run.error !== undefined) lines.push(`- ${run.store}: ${run.error}`);
-    for (const failure of run.failures)
-      lines.push(`- ${failure.store} / ${failure.workload}: ${failure.error}`);
-  }
-  return lines.length === 0 ? '' : `## Failures\n\n${lines.join('\n')}`;
-}
-
-function method(): string {
-  return `## Method\n\n${METHOD_NOTES.map((note) => `- ${note}`).join('\n')}`;
-}
-
-/** A short console table of one store run, printed as the run goes. */
-export function storeSummary(run: StoreRun): string {
-  const rows = run.results.map((r) => [
-    r.workload,
-    formatInteger(r.opsPerSec),
-    formatLatency(r.latency.p50Ns),
-    formatLatency(r.latency.p99Ns),
-    formatBytes(r.peakRssBytes),
-  ]);
-  return markdownTable(['Workload', 'ops/s', 'p50', 'p99', 'Peak RSS'], rows, [
-    'left',
-    'right',
-    'right',
-    'right',
-    'right',
-  ]);
+function missing(name: PartName, origin: DocumentOrigin): string {
+  if (origin === 'run') return '';
+  return `${PART_TITLES[name]}\n\nNot measured at the default size yet: run \`${REFRESH_COMMAND[name]}\`.`;
 }

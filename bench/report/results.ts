@@ -5,6 +5,7 @@
  */
 import type { CheckpointRun } from '../checkpoint/checkpoint-results.js';
 import type { LatencySummary } from '../measure/latency-recorder.js';
+import type { RuntimeRun } from '../runtime/runtime-results.js';
 import type { WorkloadSizes } from '../workloads/workload.js';
 
 /** One workload on one store. */
@@ -54,7 +55,7 @@ export type MachineInfo = {
   readonly os: string;
   readonly node: string;
   readonly date: string;
-  /** statefn's commit, with `+dirty` when the engine had uncommitted changes. */
+  /** statefn's commit, with `+dirty` when the measured code had uncommitted changes. */
   readonly commit: string;
   readonly dataDir: string;
   /** File system type of the data directory, e.g. ext4; tmpfs makes fsync figures meaningless. */
@@ -73,4 +74,8 @@ export type BenchReport = {
   readonly runs: readonly StoreRun[];
   /** The checkpoint benchmark (bench/checkpoint/); absent when it was not run. */
   readonly checkpoint?: CheckpointRun | undefined;
+  /** The runtime benchmark (bench/runtime/); absent when it was not run. */
+  readonly runtime?: RuntimeRun | undefined;
+  /** The machine when the runtime benchmark started (its commit also checks runtime/). */
+  readonly runtimeMachine?: MachineInfo | undefined;
 };

@@ -174,10 +174,22 @@ describe('checkpoint options and sizing', () => {
   });
 
   it('runs the checkpoint benchmark after statefn, alone, or not at all', () => {
-    expect(parseBenchOptions([]).parts).toEqual({ stores: true, checkpoint: true });
-    expect(parseBenchOptions(['--stores', 'lmdb']).parts).toEqual({ stores: true, checkpoint: false });
-    expect(parseBenchOptions(['--checkpoint-only']).parts).toEqual({ stores: false, checkpoint: true });
-    expect(parseBenchOptions(['--no-checkpoint']).parts).toEqual({ stores: true, checkpoint: false });
+    expect(parseBenchOptions([]).parts).toEqual({ stores: true, checkpoint: true, runtime: true });
+    expect(parseBenchOptions(['--stores', 'lmdb']).parts).toEqual({
+      stores: true,
+      checkpoint: false,
+      runtime: false,
+    });
+    expect(parseBenchOptions(['--checkpoint-only']).parts).toEqual({
+      stores: false,
+      checkpoint: true,
+      runtime: false,
+    });
+    expect(parseBenchOptions(['--no-checkpoint']).parts).toEqual({
+      stores: true,
+      checkpoint: false,
+      runtime: true,
+    });
     expect(() => parseBenchOptions(['--checkpoint-only', '--no-checkpoint'])).toThrow(/exclude/);
   });
 

@@ -212,7 +212,7 @@ describe('renderMarkdown', () => {
   const markdown = renderMarkdown(measured, WORKLOADS, 'statefn');
 
   it('puts the measured values of each store into the workload table', () => {
-    const section = markdown.slice(markdown.indexOf('### readrandom'));
+    const section = markdown.slice(markdown.indexOf('#### readrandom'));
     const rows = section.split('\n').filter((line) => line.startsWith('| '));
     expect(rows[0]).toBe('| Store | ops/s | MB/s | p50 | p99 | vs best peer | Peak RSS | On disk | Notes |');
     expect(rows[2]).toBe(
@@ -228,7 +228,8 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| CPU | Test CPU, 2 cores |');
     expect(markdown).toContain('| Date | 2030-01-02T03:04:05.000Z |');
     expect(markdown).toContain('| classic-level | classic-level 1.2.3 | classic-level api | 200.0 MiB |');
-    expect(markdown).not.toContain('### readseq');
+    expect(markdown).toContain('## Store workloads (db_bench)');
+    expect(markdown).not.toContain('#### readseq');
   });
 
   it('states each target as met, not met or not measured from the figures given', () => {

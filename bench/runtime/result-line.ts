@@ -1,0 +1,21 @@
+/** Console lines of the runtime workloads' results, printed as the run goes. */
+import type { RuntimeWorkloadResult } from './runtime-results.js';
+import { n } from './workload-env.js';
+
+/** One line per result, for the console. */
+export function resultLine(result: RuntimeWorkloadResult): string {
+  const ms = (value: number): string => `${value.toFixed(1)} ms`;
+  switch (result.kind) {
+    case 'counter':
+      return `${n(result.invocationsPerSec)} invocations/s (${n(result.invocations)} in ${result.seconds.toFixed(1)} s), p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}`;
+    case 'fan-out':
+    case 'ping-pong':
+      return `${n(result.invocationsPerSec)} invocations/s (${n(result.invocations)} in ${result.seconds.toFixed(1)} s)`;
+    case 'ingress':
+      return `${n(result.messagesPerSec)} acknowledged messages/s (${n(result.messages)} in ${result.seconds.toFixed(1)} s), p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}`;
+    case 'state-size':
+      return `${n(result.instances)} instances: full ${n(result.full.bytesCopied)} bytes in ${result.full.wallSeconds.toFixed(2)} s, incremental (${n(result.changedInstances)} changed) ${n(result.incremental.bytesCopied)} bytes in ${result.incremental.wallSeconds.toFixed(2)} s`;
+    case 'recovery':
+      return `${n(result.instances)} instances: Runtime.start ${result.startSeconds.toFixed(2)} s, idle after ${result.startToIdleSeconds.toFixed(2)} s (${n(result.replayedMessages)} replayed)`;
+  }
+}

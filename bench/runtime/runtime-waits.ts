@@ -1,0 +1,116 @@
+/**
+ * Waiting for a runtime without hanging the benchmark: every wait is guarded by a stall
+ * timer that fails the workload when its progress counter stops moving, so a runtime bug
+ * shows up as a failed workload with the counts reached, not as a run killed by the watchdog
+ * (whose heartbeats the progress lines keep alive).
+ */
+import type { Runtime } from '../../runtime/index.js';
+import { VerificationError } from './verification.js';
+
+/** A wait fails after its progress has not moved for this long. */
+export const DEFAULT_STALL_MS = 60_000;
+const STALL_CHECK_MS = 500;
+
+/**
+ * Resolves with `waiting`, or rejects with a VerificationError naming `what` once
+ * `progress()` has returned the same value for `stallMs`.
+ */
+export async function withStallGuard<T>(
+  waiting: Promise<T>,
+  progress: () => number,
+  what: () => string,
+  stallMs = DEFAULT_STALL_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    let last = progress();
+    let lastChangeMs = performance.now();
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        lastChangeMs = performance.now();
+      } else if (performance.now() - lastChangeMs >= stallMs) {
+        reject(new VerificationError(`no progress for ${stallMs / 1000} s: ${what()}`));
+      }
+    }, STALL_CHECK_MS);
+  });
+  try {
+    return await Promise.race([waiting, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** `rt.idle()`, failing if the runtime processes nothing for `stallMs` before it is idle. */
+export async function untilIdle(rt: Runtime, label: string, stallMs = DEFAULT_STALL_MS): Promise<void> {
+  const idle = rt.idle();
+  // idle() keeps polling until the runtime stops; once the guard gave up, its end is moot.
+  idle.catch(() => undefined);
+  await withStallGuard(
+    idle,
+    () => rt.stats().messagesProcessed,
+    () => {
+      const stats = rt.stats();
+      return `${label}: ${stats.messagesProcessed} processed, ${stats.inFlight} in flight, ${stats.ingressBacklog} in the ingress backlog`;
+    },
+    stallMs,
+  );
+}
+
+/** Calls `tick` every `intervalMs` until the returned function is called. */
+export function every(intervalMs: number, tick: () => void): () => void {
+  const timer = setInterval(tick, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/**
+ * Counts the checkpoints `rt` commits from now on. `rt.stats()` keeps only the last 20, so
+ * the tally must be sampled at least every 20 checkpoint intervals (progress lines do it).
+ */
+export class CheckpointTally {
+  readonly #before: ReadonlySet<string>;
+  readonly #ids = new Set<string>();
+  readonly #rt: Runtime;
+
+  constructor(rt: Runtime) {
+    this.#rt = rt;
+    this.#before = new Set(rt.stats().checkpoints.map((checkpoint) => checkpoint.id));
+  }
+
+  /** Records the checkpoints committed since the last call. */
+  sample(): void {
+    for (const { id } of this.#rt.stats().checkpoints) if (!this.#before.has(id)) this.#ids.add(id);
+  }
+
+  /** Checkpoints committed since this tally was made (the last sample's view). */
+  get count(): number {
+    return this.#ids.size;
+  }
+}
+
+/** How long `stopRuntime` lets `rt.stop()` take. */
+export const STOP_TIMEOUT_MS = 60_000;
+
+/**
+ * `rt.stop()`, abandoning the runtime instead if it does not finish in `timeoutMs` (then
+ * throws): a broken runtime must fail its workload, not hang the runner.
+ */
+export async function stopRuntime(rt: Runtime, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const stopping = rt.stop().then(() => 'stopped' as const);
+    // Once abandoned after the timeout, how the stop ends is moot.
+    stopping.catch(() => undefined);
+    const outcome = await Promise.race([stopping, timedOut]);
+    if (outcome === 'timeout') {
+      rt.abandon();
+      throw new VerificationError(`rt.stop() did not finish in ${timeoutMs / 1000} s; abandoned`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

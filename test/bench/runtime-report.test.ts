@@ -1,0 +1,327 @@
+// The runtime benchmark's untimed parts: its options and sizes, target arithmetic, its report
+// section, and the stored parts BENCHMARKS.md is rendered from. Nothing here measures speed.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseBenchOptions } from '../../bench/cli/bench-options.js';
+import { renderBenchmarksDocument } from '../../bench/report/markdown.js';
+import type { MachineInfo } from '../../bench/report/results.js';
+import {
+  STORED_FORMAT_VERSION,
+  readStoredParts,
+  storedPartPath,
+  writeStoredPart,
+} from '../../bench/report/stored-parts.js';
+import type { StoredPart } from '../../bench/report/stored-parts.js';
+import { renderRuntimeSection } from '../../bench/runtime/runtime-markdown.js';
+import { changedInstances, instanceSweep, runtimePlan } from '../../bench/runtime/runtime-plan.js';
+import type {
+  CounterResult,
+  RuntimeRun,
+  RuntimeWorkloadResult,
+  StateSizeResult,
+} from '../../bench/runtime/runtime-results.js';
+import { checkRuntimeTargets } from '../../bench/runtime/runtime-targets.js';
+import { WORKLOADS } from '../../bench/workloads/workload-registry.js';
+
+const settings = { shards: 4, maxParallelism: 128 };
+
+function counter(mode: CounterResult['mode'], invocationsPerSec: number): CounterResult {
+  return {
+    kind: 'counter',
+    mode,
+    settings,
+    checkpointIntervalMs: 1000,
+    ids: 100_000,
+    concurrency: 256,
+    invocations: invocationsPerSec * 30,
+    seconds: 30,
+    invocationsPerSec,
+    latency: { p50Ms: 612.5, p99Ms: 1_240, maxMs: 1_500, samples: invocationsPerSec * 30 },
+    checkpoints: 30,
+  };
+}
+
+function stateSize(instances: number, fullBytes: number, incrementalBytes: number): StateSizeResult {
+  return {
+    kind: 'state-size',
+    settings,
+    instances,
+    stateValueBytes: 100,
+    loadSeconds: instances / 40_000,
+    full: { wallSeconds: 0.5, durationMs: 480, bytesCopied: fullBytes, totalBytes: fullBytes },
+    changedInstances: changedInstances(instances, 0.01),
+    incremental: {
+      wallSeconds: 0.05,
+      durationMs: 45,
+      bytesCopied: incrementalBytes,
+      totalBytes: fullBytes + incrementalBytes,
+    },
+  };
+}
+
+function runtimeRun(results: RuntimeWorkloadResult[], extra: Partial<RuntimeRun> = {}): RuntimeRun {
+  return {
+    plan: runtimePlan('default'),
+    statefnVersion: '0.1.0',
+    results,
+    failures: [],
+    restate: {
+      result: {
+        serverVersion: '1.7.12',
+        sdkVersion: '1.17.2',
+        invocations: 50_000,
+        concurrency: 256,
+        ids: 100_000,
+        seconds: 25,
+        invocationsPerSec: 2_000,
+        p50Ms: 110,
+        p99Ms: 420,
+        maxMs: 900,
+      },
+      error: undefined,
+    },
+    peakRssBytes: 512 * (1 << 20),
+    error: undefined,
+    ...extra,
+  };
+}
+
+const measured = runtimeRun([
+  counter('exactly-once', 520_000),
+  counter('at-least-once', 700_000),
+  {
+    kind: 'fan-out',
+    settings,
+    depth: 12,
+    trees: 128,
+    invocations: 128 * 8191,
+    seconds: 4,
+    invocationsPerSec: (128 * 8191) / 4,
+    checkpoints: 4,
+  },
+  {
+    kind: 'ingress',
+    settings,
+    senders: 64,
+    messages: 2_400_000,
+    seconds: 20,
+    messagesPerSec: 120_000,
+    latency: { p50Ms: 0.5, p99Ms: 12.5, maxMs: 30, samples: 2_400_000 },
+  },
+  stateSize(1_000, 80_000, 2_000),
+  stateSize(1_000_000, 80_000_000, 9_000_000),
+  {
+    kind: 'recovery',
+    settings,
+    instances: 1_000_000,
+    checkpointBytes: 89_000_000,
+    replayedMessages: 10_000,
+    startSeconds: 1.2,
+    startToIdleSeconds: 2.5,
+    probedInstances: 1_000,
+  },
+]);
+
+function statusOf(run: RuntimeRun | undefined, prefix: string): string | undefined {
+  return checkRuntimeTargets(run).find((check) => check.target.startsWith(prefix))?.status;
+}
+
+describe('runtime benchmark options and sizes', () => {
+  it('runs after the checkpoints, alone with --runtime-only, or not at all', () => {
+    expect(parseBenchOptions([]).parts.runtime).toBe(true);
+    expect(parseBenchOptions(['--runtime-only']).parts).toEqual({
+      stores: false,
+      checkpoint: false,
+      runtime: true,
+    });
+    expect(parseBenchOptions(['--no-runtime']).parts.runtime).toBe(false);
+    expect(parseBenchOptions(['--checkpoint-only']).parts.runtime).toBe(false);
+    expect(() => parseBenchOptions(['--runtime-only', '--no-runtime'])).toThrow(/exclude/);
+    expect(() => parseBenchOptions(['--runtime-only', '--checkpoint-only'])).toThrow(/exclude/);
+  });
+
+  it('sizes the quick preset small and the default by duration, up to one million instances', () => {
+    const quick = parseBenchOptions(['--quick', '--runtime-only']).runtimePlan;
+    expect(quick.counterSeconds).toBeLessThanOrEqual(5);
+    expect(quick.stateInstances.at(-1)).toBeLessThan(1_000_000);
+    const plan = parseBenchOptions(['--runtime-only']).runtimePlan;
+    expect(plan.stateInstances).toEqual([1_000, 10_000, 100_000, 1_000_000]);
+    expect(plan.ingressSenders).toBe(64);
+    expect(plan.counterIds).toBe(100_000);
+    expect(plan.checkpointIntervalMs).toBe(1000);
+    expect(plan.restate).toBeDefined();
+  });
+
+  it('follows --runtime-seconds, --runtime-instances and --no-restate', () => {
+    const plan = parseBenchOptions([
+      '--runtime-seconds',
+      '7',
+      '--runtime-instances',
+      '20_000',
+      '--no-restate',
+    ]).runtimePlan;
+    expect(plan.counterSeconds).toBe(7);
+    expect(plan.ingressSeconds).toBe(7);
+    expect(plan.stateInstances).toEqual([1_000, 10_000, 20_000]);
+    expect(plan.restate).toBeUndefined();
+    expect(instanceSweep(500)).toEqual([500]);
+    expect(instanceSweep(10_000)).toEqual([1_000, 10_000]);
+    expect(() => parseBenchOptions(['--runtime-seconds', '0'])).toThrow(/--runtime-seconds/);
+  });
+
+  it('stores a part only when it ran at the default size with nothing resized', () => {
+    expect(parseBenchOptions([]).defaultParts).toEqual({ stores: true, checkpoint: true, runtime: true });
+    expect(parseBenchOptions(['--runtime-only']).defaultParts).toEqual({
+      stores: false,
+      checkpoint: false,
+      runtime: true,
+    });
+    expect(parseBenchOptions(['--runtime-only', '--quick']).defaultParts.runtime).toBe(false);
+    expect(parseBenchOptions(['--runtime-only', '--no-restate']).defaultParts.runtime).toBe(false);
+    expect(parseBenchOptions(['--runtime-seconds', '5']).defaultParts).toEqual({
+      stores: true,
+      checkpoint: true,
+      runtime: false,
+    });
+    expect(parseBenchOptions(['--num', '1000']).defaultParts.stores).toBe(false);
+    expect(parseBenchOptions(['--checkpoint-keys', '1000']).defaultParts.checkpoint).toBe(false);
+  });
+});
+
+describe('runtime targets', () => {
+  it('checks each target against the figures given', () => {
+    expect(statusOf(measured, 'counter, exactly-once')).toBe('met');
+    expect(statusOf(measured, 'durable ingress, 64 senders: ≥')).toBe('met');
+    expect(statusOf(measured, 'durable ingress, 64 senders: p99')).toBe('not met');
+    expect(statusOf(measured, 'recovery')).toBe('met');
+    // 9 MB of 80 MB = 11.25% > 10 × 1% changed.
+    expect(statusOf(measured, 'checkpoint bytes')).toBe('not met');
+  });
+
+  it('holds the counter to its exactly-once row and recovery to one million instances', () => {
+    const slow = runtimeRun([counter('exactly-once', 499_999), counter('at-least-once', 900_000)]);
+    expect(statusOf(slow, 'counter, exactly-once')).toBe('not met');
+    const small = runtimeRun([
+      {
+        kind: 'recovery',
+        settings,
+        instances: 100_000,
+        checkpointBytes: 9_000_000,
+        replayedMessages: 1_000,
+        startSeconds: 0.2,
+        startToIdleSeconds: 0.3,
+        probedInstances: 1_000,
+      },
+      stateSize(100_000, 8_000_000, 80_000),
+    ]);
+    expect(statusOf(small, 'recovery')).toBe('not measured');
+    expect(statusOf(small, 'checkpoint bytes')).toBe('met');
+  });
+
+  it('reports every target as not measured without figures', () => {
+    const checks = checkRuntimeTargets(undefined);
+    expect(checks).toHaveLength(5);
+    expect(checks.every((check) => check.status === 'not measured')).toBe(true);
+  });
+});
+
+describe('renderRuntimeSection', () => {
+  const markdown = renderRuntimeSection(measured, '_provenance_');
+
+  it('puts statefn and Restate side by side in the counter table', () => {
+    expect(markdown.startsWith('## Stateful functions runtime\n\n_provenance_\n')).toBe(true);
+    expect(markdown).toContain(
+      '| statefn 0.1.0 | exactly-once, checkpoints every 1000 ms | 15,600,000 | 256 | 520,000 | 612.5 ms | 1.24 s | 1.50 s | 100,000 ids; 30.00 s; 30 checkpoints; 4 shards, 128 key groups |',
+    );
+    expect(markdown).toContain('| statefn 0.1.0 | at-least-once, checkpoints every 1000 ms | 21,000,000 |');
+    expect(markdown).toContain(
+      '| Restate server 1.7.12, TypeScript SDK 1.17.2 | virtual object, over loopback | 50,000 | 256 | 2,000 | 110.0 ms | 420.0 ms | 900.0 ms |',
+    );
+  });
+
+  it('prints checkpoints against state size, recovery and the targets', () => {
+    expect(markdown).toContain(
+      '| 1,000,000 | 95.4 MiB | 25.00 s | 500.0 ms | 80,000,000 | 10,000 | 50.0 ms | 9,000,000 | 11.25% |',
+    );
+    expect(markdown).toContain('| 1,000,000 | 84.9 MiB | 10,000 | 1.20 s | 2.50 s | 1,000 |');
+    expect(markdown).toContain('| durable ingress, 64 senders: p99 ≤ 10 ms | p99 12.50 ms | **not met** |');
+    expect(markdown).toContain('| 64 | 2,400,000 | 20.00 s | 120,000 | 500.0 µs | 12.5 ms | 30.0 ms |');
+  });
+
+  it('says which workloads failed and why Restate has no figures', () => {
+    const failed = renderRuntimeSection(
+      runtimeRun([counter('at-least-once', 1_000)], {
+        failures: [
+          { workload: 'counter (exactly-once)', error: 'counter: 9 egress records for 10 messages sent' },
+        ],
+        restate: { result: undefined, error: 'restate-server did not become healthy in 60 s' },
+      }),
+    );
+    expect(failed).toContain(
+      '| statefn 0.1.0 | exactly-once | failed: counter: 9 egress records for 10 messages sent |',
+    );
+    expect(failed).toContain(
+      '| Restate | virtual object, over loopback | failed: restate-server did not become healthy in 60 s |',
+    );
+    expect(failed).toContain('### Failed workloads');
+    expect(failed).toContain('| ping-pong | 1000 pairs x 500 | not run |');
+    expect(renderRuntimeSection(undefined)).toBe('');
+  });
+});
+
+function machine(date: string): MachineInfo {
+  return {
+    cpuModel: 'Test CPU',
+    cores: 2,
+    memoryBytes: 8 * (1 << 30),
+    os: 'TestOS',
+    node: 'v20.0.0',
+    date,
+    commit: 'abc1234',
+    dataDir: '/tmp/x',
+    dataDirFileSystem: 'ext4',
+  };
+}
+
+describe('stored parts and BENCHMARKS.md', () => {
+  const runtimePart: StoredPart<'runtime'> = {
+    part: 'runtime',
+    formatVersion: STORED_FORMAT_VERSION,
+    machine: machine('2030-01-02T03:04:05.000Z'),
+    size: 'default',
+    data: measured,
+  };
+
+  it('renders every stored part with its own date, and says which parts were never measured', () => {
+    const document = renderBenchmarksDocument(
+      { runtime: runtimePart },
+      { origin: 'stored', workloads: WORKLOADS, subject: 'statefn' },
+    );
+    expect(document).toContain(
+      '| Stateful functions runtime (statefn vs Restate) | 2030-01-02T03:04:05.000Z | default | abc1234 | Test CPU, 2 cores | `npm run bench -- --runtime-only` |',
+    );
+    expect(document).toContain(
+      '_Measured 2030-01-02T03:04:05.000Z at statefn commit abc1234 (size preset: default) on Test CPU, 2 cores, 8192.0 MiB, TestOS, Node.js v20.0.0; data directory /tmp/x (ext4). Refresh with `npm run bench -- --runtime-only`._',
+    );
+    expect(document).toContain(
+      '## Checkpoints\n\nNot measured at the default size yet: run `npm run bench -- --checkpoint-only`.',
+    );
+    expect(document).toContain('## Store workloads (db_bench)\n\nNot measured at the default size yet');
+  });
+
+  it('round-trips a part through bench/results and refuses a file of another part', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'statefn-stored-'));
+    try {
+      const path = await writeStoredPart(dir, runtimePart);
+      expect(path).toBe(storedPartPath(dir, 'runtime'));
+      expect(readStoredParts(dir)).toEqual({ runtime: runtimePart });
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ part: 'runtime', size: 'default' });
+      await writeFile(path, JSON.stringify({ ...runtimePart, part: 'checkpoint' }));
+      expect(() => readStoredParts(dir)).toThrow(/is not a stored "runtime" part/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
