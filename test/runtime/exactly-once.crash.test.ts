@@ -2,24 +2,31 @@
  * Exactly-once under crashes, property-based, in the style of the StateFun smoke test.
  *
  * A producer sends command trees (increment, send to another instance, send after a delay,
- * send after a delay then cancel, emit egress) to many instances with idempotency keys.
+ * send after a delay then cancel, emit egress, throw on the first attempts, throw on every
+ * attempt) to many instances with idempotency keys.
  * Between its steps the run takes checkpoints (not awaited: crashes land during them too)
  * and crashes: the runtime is abandoned, the in-memory file system keeps only what was
  * synced (plus random torn tails), and a runtime with a random shard count starts on it.
  * After each crash the producer re-sends every message with its key, as a producer that
  * does not know what was accepted must. At the end every counter must equal the model's
- * and every egress record must appear exactly once at dense offsets.
+ * and every egress record must appear exactly once at dense offsets; a failed attempt leaves
+ * no effect, and a message that fails every attempt appears once in the dead-letter egress.
  *
  * Everything is deterministic for a seed: a ManualClock, a SeededScheduler and the
  * in-memory file system (engine background work runs inline on it).
+ *
+ * exactly-once.sigkill.test.ts runs the same application in a child process on the real
+ * file system and kills it with SIGKILL.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryFileSystem } from '../../engine/index.js';
 import { ManualClock, SeededScheduler } from '../../runtime/clock.js';
-import { Runtime, abandonRuntime } from '../../runtime/runtime.js';
+import { DEAD_LETTER_EGRESS, Runtime, abandonRuntime } from '../../runtime/runtime.js';
 import type { Command } from '../support/smoke-app.js';
 import {
+  DEAD_LETTER_VALUE,
+  SMOKE_MAX_ATTEMPTS,
   SMOKE_OUT,
   SMOKE_VERIFY,
   SmokeModel,
@@ -33,9 +40,16 @@ import {
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 /** `npm run test:soak` sets STATEFN_SOAK_RUNS to run the property far longer than CI does. */
 const RUNS = Number(process.env.STATEFN_SOAK_RUNS ?? 150);
+/** A run takes about 0.1 s (more on a loaded machine): the soak needs more than the default. */
+const TIMEOUT_MS = Math.max(120_000, RUNS * 250);
 
 /** Coverage: messages recorded in flight by committed checkpoints, over all runs. */
 let inFlightRecorded = 0;
+/** Coverage: attempts that threw, of `throw` (later passing) and `poison` commands, over all runs. */
+const thrown = { throw: 0, poison: 0 };
+/** Coverage: invocations that failed and then passed, and dead letters, over all runs. */
+let retriedInvocations = 0;
+let deadLettered = 0;
 
 type Step =
   | { kind: 'send'; count: number }
@@ -80,7 +94,7 @@ async function start(
   const scheduler = new SeededScheduler(seed);
   const rt = await Runtime.start({
     dir: '/app',
-    statefun: smokeApp(),
+    statefun: smokeApp({ onThrow: (op) => thrown[op]++ }),
     fileSystem: fs,
     clock,
     scheduler,
@@ -89,6 +103,7 @@ async function start(
     checkpointIntervalMs: 0,
     retainedCheckpoints: 2,
     maxIngressBacklog,
+    maxAttempts: SMOKE_MAX_ATTEMPTS,
   });
   return { fs, rt, clock, scheduler, crashes: 0, checkpoints: 0, inFlightCheckpoints: 0 };
 }
@@ -110,14 +125,25 @@ async function drive<T>(run: Run, promise: Promise<T>): Promise<T> {
   return done;
 }
 
-/** Runs until nothing is queued, running or delayed; then every delayed message has fired. */
+/**
+ * Runs until nothing is queued, running or delayed; then every delayed message has fired.
+ * A message waiting for its retry keeps the runtime busy with nothing to run: after 20 ticks
+ * without progress the clock moves on to the next timer. Only then: a run without failures
+ * does not sit that long, so it moves the clock as it did before retries were in the test.
+ */
 async function quiesce(run: Run): Promise<void> {
+  let stuck = 0;
   for (let i = 0; i < 100_000; i++) {
     while (run.scheduler.step());
     await tick();
-    if (run.scheduler.pending > 0 || !run.rt.quiescent) continue;
+    if (run.scheduler.pending > 0) continue;
+    if (!run.rt.quiescent && ++stuck < 20) continue;
+    stuck = 0;
     const next = run.clock.nextTimerAt();
-    if (next === undefined) return;
+    if (next === undefined) {
+      if (run.rt.quiescent) return;
+      continue;
+    }
     run.clock.advance(Math.max(0, next - run.clock.now()));
   }
   throw new Error('the runtime did not quiesce');
@@ -192,6 +218,20 @@ async function checkExactlyOnce(
     counters.set(id!, Number(value));
   }
   for (const id of IDS) expect(`${id}=${counters.get(id)}`).toBe(`${id}=${model.counters.get(id) ?? 0}`);
+
+  const deadLetters: { offset: number; letter: string; attempts: number }[] = [];
+  for await (const r of run.rt.egress(DEAD_LETTER_EGRESS, { follow: false })) {
+    const d = r.value.as(DEAD_LETTER_VALUE);
+    deadLetters.push({ offset: r.offset, letter: `${d.target.id} ${d.error}`, attempts: d.attempts });
+  }
+  expect(deadLetters.map((d) => d.offset)).toEqual(deadLetters.map((_, i) => i));
+  expect(deadLetters.map((d) => d.letter).sort()).toEqual(
+    model.deadLetters.map((d) => `${d.id} ${d.error}`).sort(),
+  );
+  // The attempt count is not persisted: a crash during the retries starts it again.
+  for (const d of deadLetters) expect(d.attempts).toBe(SMOKE_MAX_ATTEMPTS);
+  retriedInvocations += model.retried;
+  deadLettered += deadLetters.length;
   run.crashes = crashes;
   run.checkpoints = checkpoints;
   await drive(run, run.rt.stop());
@@ -199,33 +239,43 @@ async function checkExactlyOnce(
 }
 
 describe('exactly-once processing under crashes', () => {
-  it('every counter equals the model and every egress record appears once, across crashes and rescaling', async () => {
-    let crashed = 0;
-    let runs = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 2 ** 30 }),
-        fc.array(commandsArbitrary(IDS), { minLength: 5, maxLength: 30, size: 'max' }),
-        fc.array(stepArbitrary, { minLength: 5, maxLength: 60, size: 'max' }),
-        // A small backlog makes the runtime read the ingress log back instead of
-        // dispatching appends as they become durable.
-        fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constant(100_000)),
-        async (seed, trees, steps, maxIngressBacklog) => {
-          const run = await checkExactlyOnce(seed, trees, steps, maxIngressBacklog);
-          runs++;
-          if (run.crashes > 0) crashed++;
-        },
-      ),
-      { numRuns: RUNS },
-    );
-    // The property is only as good as the runs that crashed, and the checkpoints that had to
-    // record messages in flight on their channels.
-    expect(runs).toBe(RUNS);
-    expect(crashed).toBeGreaterThan(RUNS / 2);
-    expect(inFlightRecorded).toBeGreaterThan(0);
-  });
+  it(
+    'every counter equals the model and every egress record appears once, across crashes and rescaling',
+    async () => {
+      let crashed = 0;
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 2 ** 30 }),
+          fc.array(commandsArbitrary(IDS, { failures: true }), { minLength: 5, maxLength: 30, size: 'max' }),
+          fc.array(stepArbitrary, { minLength: 5, maxLength: 60, size: 'max' }),
+          // A small backlog makes the runtime read the ingress log back instead of
+          // dispatching appends as they become durable.
+          fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constant(100_000)),
+          async (seed, trees, steps, maxIngressBacklog) => {
+            const run = await checkExactlyOnce(seed, trees, steps, maxIngressBacklog);
+            runs++;
+            if (run.crashes > 0) crashed++;
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      // The property is only as good as the runs that crashed, the checkpoints that had to
+      // record messages in flight on their channels, and the failures it saw.
+      expect(runs).toBe(RUNS);
+      expect(crashed).toBeGreaterThan(RUNS / 2);
+      expect(inFlightRecorded).toBeGreaterThan(0);
+      expect(thrown.throw).toBeGreaterThan(0);
+      expect(thrown.poison).toBeGreaterThan(0);
+      expect(retriedInvocations).toBeGreaterThan(0);
+      expect(deadLettered).toBeGreaterThan(0);
+    },
+    TIMEOUT_MS,
+  );
 
-  // Seeds fast-check found, pinned.
+  // Seeds fast-check found, pinned. They name their cases in full (no arbitrary is involved),
+  // so they replay the same cases whatever the arbitraries draw; quiesce moves the clock
+  // exactly as before for a case without failures.
   it('regression: a send that waited for room is counted until it is appended (quiescence)', async () => {
     const inc: Command[] = [{ op: 'inc' }];
     await checkExactlyOnce(
