@@ -34,6 +34,7 @@ import { resolveRuntimeOptions } from './runtime-options.js';
 import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { EgressMessage } from './sdk/egress-message.js';
 import { Message } from './sdk/message.js';
+import { carriedBytes } from './sdk/typed-value-carrier.js';
 import { validateTypeName } from './sdk/typename.js';
 import { Shard } from './shard/shard.js';
 import type { EgressDraft, Outcome, ShardHost } from './shard/shard.js';
@@ -195,7 +196,7 @@ export class Runtime {
       this.#shards.push(new Shard(s, host, store, timers));
     }
     const recoveryChannel = this.#shards.length + 1;
-    for (const e of parts.meta.inFlight) this.#shardOf(e).deliver(e, recoveryChannel);
+    for (const e of parts.meta.inFlight) this.#route(e, recoveryChannel);
     for (const shard of this.#shards) shard.armTimers();
     this.#ingress.onDurable((record) => this.#onDurable(record));
     this.#pumpIngress();
@@ -321,7 +322,7 @@ export class Runtime {
       target: { typename: target.typename, id: target.id },
       caller: undefined,
       valueTypename: message.valueTypeName,
-      value: message.typedValue.bytes,
+      value: carriedBytes(message),
     };
     // Counted from here, so the runtime is not quiescent while a send waits for room.
     this.#sending++;
@@ -503,9 +504,10 @@ export class Runtime {
     return this.#ingress.nextOffset - this.#dispatched + this.#ingressBacklog;
   }
 
-  #shardOf(e: Envelope): Shard {
+  /** Delivers `e` on `channel` to the shard that owns its target's key group. */
+  #route(e: Envelope, channel: number): void {
     const kg = keyGroupOf(e.target.id, this.#maxParallelism);
-    return this.#shards[shardOfKeyGroup(kg, this.#maxParallelism, this.#shards.length)]!;
+    this.#shards[shardOfKeyGroup(kg, this.#maxParallelism, this.#shards.length)]!.deliver(e, channel, kg);
   }
 
   #onDurable(record: IngressRecord): void {
@@ -525,7 +527,7 @@ export class Runtime {
   #dispatch(envelope: Envelope): void {
     this.#dispatched++;
     this.#ingressBacklog++;
-    this.#shardOf(envelope).deliver(envelope, this.#shards.length);
+    this.#route(envelope, this.#shards.length);
   }
 
   #schedulePump(): void {
@@ -587,13 +589,12 @@ export class Runtime {
       ingressChannel: shardCount,
       maxAttempts: this.#o.maxAttempts,
       now: () => this.#clock.now(),
-      keyGroupOf: (id) => keyGroupOf(id, this.#maxParallelism),
       invoke: (envelope, keyGroup, store): Outcome | Promise<Outcome> => {
         const typename = envelope.target.typename;
         this.#perFunction.set(typename, (this.#perFunction.get(typename) ?? 0) + 1);
         return this.#invoker.invoke(envelope, keyGroup, store);
       },
-      route: (envelope, from) => this.#shardOf(envelope).deliver(envelope, from),
+      route: (envelope, from) => this.#route(envelope, from),
       broadcastBarrier: (id, from) => {
         for (const s of this.#shards) s.deliverBarrier(id, from);
       },

@@ -11,11 +11,12 @@
  */
 import type { Envelope } from '../envelope.js';
 import { StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
-import { Address } from '../sdk/address.js';
+import { trustedAddress } from '../sdk/address.js';
 import { Context, closeContext } from '../sdk/context.js';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
 import type { InvocationEffects } from '../sdk/invocation-effects.js';
 import { Message } from '../sdk/message.js';
+import { carriedBytes, trusted } from '../sdk/typed-value-carrier.js';
 import type { StateFun } from '../sdk/statefun.js';
 import type { DelayedEffect, EgressDraft, Effects, Outcome } from '../shard/shard.js';
 import { InvocationState } from '../state/invocation-state.js';
@@ -43,15 +44,15 @@ export class FunctionInvoker {
         error: new UnboundFunctionError(`no function is bound to typename '${target.typename}'`),
       };
     }
-    const self = Address.fromTypeNameId(target.typename, target.id);
+    const self = trustedAddress(target.typename, target.id);
     const caller =
-      envelope.caller === undefined
-        ? null
-        : Address.fromTypeNameId(envelope.caller.typename, envelope.caller.id);
+      envelope.caller === undefined ? null : trustedAddress(envelope.caller.typename, envelope.caller.id);
     const state = new InvocationState(store, keyGroup, target, spec.valueSpecs, this.#now());
     const effects: InvocationEffects = { sent: [], delayed: [], egress: [] };
     const context = new Context({ self, caller, storage: state.storage, effects });
-    const message = new Message(self, { typename: envelope.valueTypename, bytes: envelope.value });
+    const message = trusted(
+      () => new Message(self, { typename: envelope.valueTypename, bytes: envelope.value }),
+    );
     const done = (): Outcome => {
       closeContext(context);
       state.close();
@@ -93,12 +94,11 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
 
 function toEnvelope(message: Message, caller: Envelope['target']): Envelope {
   const target = message.targetAddress;
-  const typed = message.typedValue;
   return {
     target: { typename: target.typename, id: target.id },
     caller,
-    valueTypename: typed.typename,
-    value: typed.bytes,
+    valueTypename: message.valueTypeName,
+    value: carriedBytes(message),
   };
 }
 
@@ -115,8 +115,7 @@ function toEffects(self: Envelope['target'], effects: InvocationEffects): Effect
       : { kind: 'cancel', token: d.cancellationToken },
   );
   const egress: EgressDraft[] = effects.egress.map((e) => {
-    const typed = e.typedValue;
-    return { typename: e.typename, valueTypename: typed.typename, value: typed.bytes };
+    return { typename: e.typename, valueTypename: e.valueTypeName, value: carriedBytes(e) };
   });
   return { sends, delayed, egress };
 }

@@ -10,17 +10,53 @@ import { checkType, type Type } from './type.js';
 import type { TypedValue } from './typed-value.js';
 import { validateTypeName } from './typename.js';
 
+/** Set while `trusted` builds a carrier from bytes the runtime owns. */
+let trusting = false;
+let bytesOf: (carrier: TypedValueCarrier) => Uint8Array;
+
+/**
+ * @internal Builds a carrier (with `make`, which calls a constructor) from a typename and
+ * bytes the runtime has already validated and never changes: no checks, no copy. For the
+ * message a function receives; the function still gets copies from every accessor.
+ */
+export function trusted<T extends TypedValueCarrier>(make: () => T): T {
+  trusting = true;
+  try {
+    return make();
+  } finally {
+    trusting = false;
+  }
+}
+
+/**
+ * @internal The carried bytes themselves, not a copy, for the runtime to store or send
+ * (which never changes them). Everyone else gets copies.
+ */
+export function carriedBytes(carrier: TypedValueCarrier): Uint8Array {
+  return bytesOf(carrier);
+}
+
 /** Base class of Message and EgressMessage. */
 export abstract class TypedValueCarrier {
   readonly #api: string;
   readonly #valueTypeName: string;
   readonly #bytes: Uint8Array;
 
+  static {
+    bytesOf = (carrier) => carrier.#bytes;
+  }
+
   /**
    * @param api - the class name, prefixed to error messages (`Message.as: ...`).
    * @throws InvalidArgumentError if `typedValue` has a malformed typename or no bytes.
    */
   protected constructor(typedValue: TypedValue, api: string) {
+    if (trusting) {
+      this.#api = api;
+      this.#valueTypeName = typedValue.typename;
+      this.#bytes = typedValue.bytes;
+      return;
+    }
     if (typeof typedValue !== 'object' || typedValue === null) {
       throw new InvalidArgumentError(
         `${api}: typedValue must be an object { typename, bytes }, got ${describeValue(typedValue)}`,

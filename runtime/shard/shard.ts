@@ -58,7 +58,6 @@ export interface ShardHost {
   /** Index of the ingress channel (after the shard channels). */
   readonly ingressChannel: number;
   now(): number;
-  keyGroupOf(id: string): number;
   /** Runs the function bound to the envelope's target. */
   invoke(envelope: Envelope, keyGroup: number, store: StateStore): Outcome | Promise<Outcome>;
   /** Delivers a message sent by shard `from` to the shard owning its target. */
@@ -89,8 +88,15 @@ export interface ShardHost {
 }
 
 type Item =
-  | { channel: number; envelope: Envelope; barrier?: undefined }
-  | { channel: number; barrier: number; envelope?: undefined };
+  | { channel: number; envelope: Envelope; keyGroup: number; barrier?: undefined }
+  | { channel: number; barrier: number; envelope?: undefined; keyGroup?: undefined };
+
+/** A message waiting for the invocation before it on its address. */
+interface Waiting {
+  envelope: Envelope;
+  channel: number;
+  keyGroup: number;
+}
 
 interface PendingCheckpoint {
   id: number;
@@ -111,7 +117,7 @@ export class Shard {
   readonly #mailbox: Item[] = [];
   #head = 0;
   /** Addresses with a running invocation, and the messages waiting behind it. */
-  readonly #busy = new Map<string, { envelope: Envelope; channel: number }[]>();
+  readonly #busy = new Map<string, Waiting[] | null>();
   #active = 0;
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
@@ -136,9 +142,9 @@ export class Shard {
     return this.backlog === 0 && this.#checkpoint === undefined;
   }
 
-  /** Queues a message from `channel`. */
-  deliver(envelope: Envelope, channel: number): void {
-    this.#mailbox.push({ channel, envelope });
+  /** Queues a message from `channel`; `keyGroup` is its target's (which the router knew). */
+  deliver(envelope: Envelope, channel: number, keyGroup: number): void {
+    this.#mailbox.push({ channel, envelope, keyGroup });
     this.#wake();
   }
 
@@ -187,7 +193,7 @@ export class Shard {
       this.#mailbox[this.#head++] = undefined as unknown as Item;
       n++;
       if (item.barrier !== undefined) this.#onBarrier(item.barrier, item.channel);
-      else this.#accept(item.envelope, item.channel);
+      else this.#accept(item.envelope, item.channel, item.keyGroup);
     }
     if (this.#head > 1024 && this.#head * 2 > this.#mailbox.length) {
       this.#mailbox.splice(0, this.#head);
@@ -197,22 +203,23 @@ export class Shard {
     if (!this.#draining() && this.#head < this.#mailbox.length) this.#wake();
   }
 
-  #accept(envelope: Envelope, channel: number): void {
+  #accept(envelope: Envelope, channel: number, keyGroup: number): void {
     const cp = this.#checkpoint;
     if (cp !== undefined && cp.awaiting.has(channel)) cp.inFlight.push(envelope);
     const key = addressKey(envelope.target);
     const queue = this.#busy.get(key);
     if (queue !== undefined) {
-      queue.push({ envelope, channel });
+      // Busy: the first message to wait makes the queue (most addresses never need one).
+      if (queue === null) this.#busy.set(key, [{ envelope, channel, keyGroup }]);
+      else queue.push({ envelope, channel, keyGroup });
       return;
     }
-    this.#busy.set(key, []);
+    this.#busy.set(key, null);
     this.#active++;
-    this.#run(key, envelope, channel, 1);
+    this.#run(key, envelope, channel, 1, keyGroup);
   }
 
-  #run(key: string, envelope: Envelope, channel: number, attempt: number): void {
-    const keyGroup = this.#host.keyGroupOf(envelope.target.id);
+  #run(key: string, envelope: Envelope, channel: number, attempt: number, keyGroup: number): void {
     let outcome: Outcome | Promise<Outcome>;
     try {
       outcome = this.#host.invoke(envelope, keyGroup, this.store);
@@ -257,7 +264,7 @@ export class Shard {
       }
     } else if (attempt < this.#host.maxAttempts && this.#host.retryable(outcome.error)) {
       this.#host.setTimer(this.#host.backoffMs(attempt), () => {
-        if (!this.#stopped) this.#run(key, envelope, channel, attempt + 1);
+        if (!this.#stopped) this.#run(key, envelope, channel, attempt + 1, keyGroup);
       });
       return;
     } else {
@@ -265,10 +272,9 @@ export class Shard {
     }
     this.processed++;
     this.#host.onProcessed(channel === this.#host.ingressChannel);
-    const queue = this.#busy.get(key)!;
-    const next = queue.shift();
+    const next = this.#busy.get(key)?.shift();
     if (next !== undefined) {
-      this.#run(key, next.envelope, next.channel, 1);
+      this.#run(key, next.envelope, next.channel, 1, next.keyGroup);
       return;
     }
     this.#busy.delete(key);
