@@ -47,10 +47,15 @@ export interface CommittedCheckpoint {
   id: string;
   ingressOffset: number;
   durationMs: number;
-  /** Bytes of SST files the store did not hold yet. */
+  /** Bytes written to the store: the SST files it did not hold yet, and the metadata. */
   bytesCopied: number;
-  /** Bytes of every file the checkpoint uses. */
+  /** Bytes of every file the checkpoint uses, shared SST files and metadata included. */
   totalBytes: number;
+  /**
+   * Bytes of the checkpoint's metadata file: the runtime's part (ingress offset, egress
+   * records of the interval, in-flight messages) and the engine's file list.
+   */
+  metadataBytes: number;
   egressRecords: number;
   inFlightMessages: number;
 }
@@ -186,6 +191,8 @@ export class CheckpointCoordinator {
     }
     taking
       .then(async (cp) => {
+        // The store counts the metadata file among the bytes copied, beside the new files.
+        const metadataBytes = cp.bytesCopied - cp.files.reduce((sum, f) => sum + (f.shared ? 0 : f.bytes), 0);
         await this.#host.egressLog.publish(egress, true);
         await this.#host.store.retain(this.#host.retainedCheckpoints);
         const info: CommittedCheckpoint = {
@@ -193,7 +200,8 @@ export class CheckpointCoordinator {
           ingressOffset: p.ingressOffset,
           durationMs: Date.now() - p.startedAt,
           bytesCopied: cp.bytesCopied,
-          totalBytes: cp.files.reduce((sum, f) => sum + f.bytes, 0),
+          totalBytes: cp.files.reduce((sum, f) => sum + f.bytes, 0) + metadataBytes,
+          metadataBytes,
           egressRecords: egress.length,
           inFlightMessages: p.inFlight.length,
         };

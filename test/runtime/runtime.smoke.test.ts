@@ -50,8 +50,13 @@ describe('Runtime (smoke)', () => {
     }
     await rt.idle();
     expect(await drain(rt, 'test/out')).toEqual([]);
-    await rt.checkpoint();
+    const committed = await rt.checkpoint();
     expect((await drain(rt, 'test/out')).sort()).toEqual(['a=1', 'a=2', 'b=1']);
+    // The first checkpoint copies everything it uses: its files and its metadata.
+    expect(committed.egressRecords).toBe(3);
+    expect(committed.metadataBytes).toBeGreaterThan(0);
+    expect(committed.bytesCopied).toBe(committed.totalBytes);
+    expect(rt.stats().checkpoints.at(-1)).toEqual(committed);
     await rt.stop();
 
     const again = await Runtime.start({ ...options, shards: 2 });
