@@ -12,7 +12,7 @@ import type { DisplayOutput } from './progress-display.js';
  * Events of a run by default: what this 2-core machine processes in under a minute today
  * (see README.md in this folder for the measurement).
  */
-export const DEFAULT_EVENTS = 150_000;
+export const DEFAULT_EVENTS = 300_000;
 /** Seed of the event stream by default. */
 export const DEFAULT_SEED = 42;
 /** Sends in flight at once by default. */
