@@ -1,0 +1,249 @@
+/**
+ * Every error the read commands promise, each run as a child process: one line on stderr
+ * naming the command and the problem, no stack trace, exit code 1 (2 for wrong arguments).
+ * Covers a missing directory, a directory that is not statefn's, one written by a newer
+ * statefn (runtime marker, engine MANIFEST, checkpoint store), and directories held by a
+ * running process — a Runtime, an Engine and a CheckpointStore kept open in this process.
+ */
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointStore, Engine, NodeFileSystem } from '../../engine/index.js';
+import { initHashing } from '../../engine/util/checksum.js';
+import { VersionEdit } from '../../engine/version/version-edit.js';
+import { LogWriter } from '../../engine/wal/log-writer.js';
+import type { CliRun } from './cli-fixture.js';
+import { FN, OUT, buildEngineDir, buildRuntimeDir, runCli, startRuntime, tempRoot } from './cli-fixture.js';
+
+let root: string;
+let runtimeDir: string;
+let engineDir: string;
+let storeDir: string;
+
+beforeAll(async () => {
+  root = tempRoot();
+  runtimeDir = join(root, 'app');
+  engineDir = join(root, 'engine');
+  storeDir = join(root, 'store');
+  await buildRuntimeDir(runtimeDir);
+  await buildEngineDir(engineDir, storeDir);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The read commands, each with DIR in place of the directory. */
+const READ_COMMANDS = [
+  ['inspect', 'DIR'],
+  ['state', 'DIR', FN, 'ada'],
+  ['checkpoints', 'DIR'],
+  ['egress', 'DIR', OUT],
+];
+
+function withDir(command: string[], dir: string): string[] {
+  return command.map((a) => (a === 'DIR' ? dir : a));
+}
+
+/** Exit code 1 and exactly one line on stderr, matching `line`, without a stack trace. */
+function expectFailure(run: CliRun, line: RegExp, code = 1): void {
+  const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+  expect(run.code, context).toBe(code);
+  expect(run.stderr.split('\n'), context).toHaveLength(2); // one line and its newline
+  expect(run.stderr, context).toMatch(line);
+  expect(run.stderr, context).not.toMatch(/^\s+at /m);
+}
+
+describe('statefn read commands refuse what they cannot read', () => {
+  it('a missing directory', async () => {
+    const missing = join(root, 'no-such-dir');
+    for (const command of READ_COMMANDS) {
+      const run = await runCli(withDir(command, missing));
+      expectFailure(run, new RegExp(`^statefn ${command[0]!}: ${missing} does not exist\\n$`));
+    }
+  });
+
+  it('a directory that is not statefn’s, an empty one, and a file', async () => {
+    const foreign = join(root, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'hello');
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    for (const command of READ_COMMANDS) {
+      expectFailure(
+        await runCli(withDir(command, foreign)),
+        new RegExp(
+          `^statefn ${command[0]!}: ${foreign} is not a statefn directory \\(no RUNTIME, CURRENT or checkpoint store FORMAT file\\)\\n$`,
+        ),
+      );
+    }
+    expectFailure(
+      await runCli(['inspect', empty]),
+      /^statefn inspect: .* is not a statefn directory \(it is empty\)\n$/,
+    );
+    expectFailure(
+      await runCli(['inspect', join(foreign, 'notes.txt')]),
+      /^statefn inspect: .*notes\.txt is not a directory\n$/,
+    );
+  });
+
+  it('a runtime directory written by a newer statefn', async () => {
+    const newer = join(root, 'newer-runtime');
+    cpSync(runtimeDir, newer, { recursive: true });
+    writeFileSync(
+      join(newer, 'RUNTIME'),
+      Buffer.concat([Buffer.from('statefn-runtime'), Buffer.from([2, 0x80, 0x01])]),
+    );
+    for (const command of READ_COMMANDS) {
+      expectFailure(
+        await runCli(withDir(command, newer)),
+        new RegExp(
+          `^statefn ${command[0]!}: ${newer} was written by a newer statefn \\(runtime format 2; this version reads up to 1\\)\\n$`,
+        ),
+      );
+    }
+  });
+
+  it('an engine directory whose MANIFEST has a newer format version', async () => {
+    const newer = join(root, 'newer-engine');
+    cpSync(engineDir, newer, { recursive: true });
+    await initHashing();
+    const fs = new NodeFileSystem();
+    const manifest = join(newer, 'MANIFEST-000099');
+    const writer = new LogWriter(fs.openWritable(manifest, 'create'), 99);
+    const edit = new VersionEdit();
+    edit.formatVersion = 2;
+    writer.addRecord(edit.encode());
+    writer.close();
+    writeFileSync(join(newer, 'CURRENT'), 'MANIFEST-000099\n');
+    expectFailure(
+      await runCli(['inspect', newer]),
+      new RegExp(`^statefn inspect: ${manifest} has MANIFEST format version 2; this build reads up to 1\\n$`),
+    );
+  });
+
+  it('a checkpoint store written by a newer statefn', async () => {
+    const newer = join(root, 'newer-store');
+    cpSync(storeDir, newer, { recursive: true });
+    writeFileSync(join(newer, 'FORMAT'), 'statefn-checkpoint-store 2\n');
+    for (const command of [
+      ['inspect', newer],
+      ['checkpoints', newer],
+    ]) {
+      expectFailure(
+        await runCli(command),
+        /: .* was written by a newer statefn \(checkpoint store format 2; this version reads up to 1\)\n$/,
+      );
+    }
+  });
+
+  it('a runtime directory in use: state and egress name the process; inspect and listing still work', async () => {
+    const busy = join(root, 'busy');
+    await buildRuntimeDir(busy);
+    const rt = await startRuntime(busy);
+    try {
+      const inUse = `in use by process ${process.pid}`;
+      for (const command of [READ_COMMANDS[1]!, READ_COMMANDS[3]!]) {
+        expectFailure(
+          await runCli(withDir(command, busy)),
+          new RegExp(
+            `^statefn ${command[0]!}: runtime directory ${busy} is ${inUse} \\(lock ${join(busy, 'ingress', 'LOCK')}\\): it can be read only when that process has stopped\\n$`,
+          ),
+        );
+      }
+      const verify = await runCli(['checkpoints', busy, '--verify', 'latest']);
+      expectFailure(
+        verify,
+        new RegExp(`^statefn checkpoints: checkpoint store ${join(busy, 'checkpoints')} is ${inUse} `),
+      );
+
+      const inspect = await runCli(['inspect', busy]);
+      expect(inspect.code).toBe(0);
+      expect(inspect.stdout).toContain(`format 1, maxParallelism 128, ${inUse}`);
+      const list = await runCli(['checkpoints', busy, '--json']);
+      expect(list.code).toBe(0);
+      expect(JSON.parse(list.stdout)).toMatchObject({ lock: { pid: process.pid, alive: true } });
+    } finally {
+      await rt.stop();
+    }
+    // Stopped: readable again.
+    expect((await runCli(['state', busy, FN, 'ada'])).code).toBe(0);
+  });
+
+  it('an engine directory and a checkpoint store in use: inspect says so, verify names the process', async () => {
+    const db = await Engine.open(engineDir);
+    const store = await CheckpointStore.open(storeDir);
+    try {
+      const inspect = await runCli(['inspect', engineDir, '--json']);
+      expect(inspect.code).toBe(0);
+      expect(JSON.parse(inspect.stdout)).toMatchObject({
+        engine: { lock: { pid: process.pid, alive: true } },
+      });
+      const verify = await runCli(['checkpoints', storeDir, '--verify', 'latest']);
+      expectFailure(
+        verify,
+        new RegExp(`^statefn checkpoints: checkpoint store ${storeDir} is in use by process ${process.pid} `),
+      );
+    } finally {
+      await Promise.all([db.close(), store.close()]);
+    }
+  });
+
+  it('an engine directory or a checkpoint store where a runtime directory is needed', async () => {
+    expectFailure(
+      await runCli(['state', engineDir, FN, 'ada']),
+      /^statefn state: .* is an engine directory, not a runtime directory \(one made by Runtime\.start\)\n$/,
+    );
+    expectFailure(
+      await runCli(['egress', storeDir, OUT]),
+      /^statefn egress: .* is a checkpoint store, not a runtime directory \(one made by Runtime\.start\)\n$/,
+    );
+  });
+});
+
+describe('statefn arguments', () => {
+  it('wrong arguments exit with code 2 and point at --help', async () => {
+    expectFailure(
+      await runCli(['inspect']),
+      /^statefn inspect: missing DIR \(see statefn inspect --help\)\n$/,
+      2,
+    );
+    expectFailure(
+      await runCli(['state', runtimeDir, FN]),
+      /^statefn state: missing ID \(see statefn state --help\)\n$/,
+      2,
+    );
+    expectFailure(
+      await runCli(['inspect', runtimeDir, '--bogus']),
+      /^statefn inspect: unknown option '--bogus' \(see statefn inspect --help\)\n$/,
+      2,
+    );
+    expectFailure(
+      await runCli(['inspect', runtimeDir, 'extra']),
+      /^statefn inspect: unexpected argument 'extra' \(see statefn inspect --help\)\n$/,
+      2,
+    );
+    expectFailure(
+      await runCli(['inspect', runtimeDir, '--json=yes']),
+      /^statefn inspect: option --json takes no value \(see statefn inspect --help\)\n$/,
+      2,
+    );
+    expectFailure(
+      await runCli(['frobnicate']),
+      /^statefn: unknown command 'frobnicate' \(see statefn --help\)\n$/,
+      2,
+    );
+  });
+
+  it('--help lists every command; no arguments print it with code 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['inspect', 'state', 'checkpoints', 'egress', 'bench', 'demo']) {
+      expect(help.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
+    }
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe(help.stdout);
+    const about = await runCli(['help', 'egress']);
+    expect(about.code).toBe(0);
+    expect(about.stdout).toMatch(/^Usage: statefn egress /);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * `statefn inspect` as a child process, on a runtime directory, an engine directory and a
+ * checkpoint store made by the tests: the human tables' key facts and the JSON document's
+ * exact values.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEngineDir, buildRuntimeDir, runCli, tempRoot } from './cli-fixture.js';
+
+let root: string;
+let runtimeDir: string;
+let engineDir: string;
+let storeDir: string;
+
+beforeAll(async () => {
+  root = tempRoot();
+  runtimeDir = join(root, 'app');
+  engineDir = join(root, 'engine');
+  storeDir = join(root, 'store');
+  await buildRuntimeDir(runtimeDir);
+  await buildEngineDir(engineDir, storeDir);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface EngineJson {
+  dir: string;
+  files: number;
+  entries: number;
+  lastSequence: number;
+  writeAmplification: null;
+  lock: null | { pid: number; alive: boolean };
+  levels: { level: number; files: number; smallestKey: string | null; largestKey: string | null }[];
+  wals: { name: string; bytes: number }[];
+}
+
+const hex = (s: string): string => Buffer.from(s).toString('hex');
+
+describe('statefn inspect', () => {
+  it('shows each engine and the checkpoints of a runtime directory', async () => {
+    const { code, stdout, stderr } = await runCli(['inspect', runtimeDir]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`runtime directory ${runtimeDir}`);
+    expect(stdout).toContain('format 1, maxParallelism 128, not in use');
+    expect(stdout).toMatch(/^ingress\/ {2}/m);
+    expect(stdout).toMatch(/^state\/ {2}\d+ SST files?, /m);
+    expect(stdout).toMatch(/^egress\/ {2}/m);
+    expect(stdout).toMatch(/^ {2}level +files +bytes +entries +key range$/m);
+    // State keys in words: the smallest is ada's first value state, the largest bob's map entry.
+    expect(stdout).toMatch(
+      /^ {2}L0 +\d+ +[\d.]+ (B|KiB) +\d+ +kg 14 value cli\/counter "ada" blob \.\. kg 86 map cli\/counter "bob" scores\["hi"\]$/m,
+    );
+    expect(stdout).toMatch(/^checkpoints\/ {2}3 checkpoints; the store holds /m);
+    // The runtime's metadata of each checkpoint: ingress offsets 2, 4, 4.
+    expect(stdout).toMatch(/^ {2}00000001-[0-9a-f]{8} .* 2 +2$/m);
+    expect(stdout).toMatch(/^ {2}00000003-[0-9a-f]{8} .* 4 +0$/m);
+    expect(stdout).toContain('write amplification: not recorded on disk');
+  });
+
+  it('prints the runtime directory as one JSON document with exact values', async () => {
+    const { code, stdout } = await runCli(['inspect', runtimeDir, '--json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      kind: string;
+      dir: string;
+      format: number;
+      maxParallelism: number;
+      lock: null;
+      engines: Record<string, EngineJson | null>;
+      checkpoints: {
+        checkpoints: { id: string; runtime: { ingressOffset: number; egressRecords: number } | null }[];
+        damaged: unknown[];
+      };
+    };
+    expect(doc).toMatchObject({
+      kind: 'runtime',
+      dir: runtimeDir,
+      format: 1,
+      maxParallelism: 128,
+      lock: null,
+    });
+    expect(Object.keys(doc.engines)).toEqual(['ingress', 'state', 'egress']);
+    const state = doc.engines['state']!;
+    expect(state.dir).toBe(join(runtimeDir, 'state'));
+    expect(state.writeAmplification).toBeNull();
+    expect(state.files).toBeGreaterThan(0);
+    expect(state.levels).toHaveLength(7);
+    // Every state key starts with a key group (2 bytes) and a kind byte (0x01, 0x02, 0x03, 0x10, 0x11).
+    const used = state.levels.filter((l) => l.files > 0);
+    for (const l of used) expect(l.smallestKey).toMatch(/^[0-9a-f]{4}(01|02|03|10|11)/);
+    const cps = doc.checkpoints.checkpoints;
+    expect(cps.map((c) => c.id)).toEqual([
+      expect.stringMatching(/^00000001-/),
+      expect.stringMatching(/^00000002-/),
+      expect.stringMatching(/^00000003-/),
+    ]);
+    expect(cps.map((c) => c.runtime)).toEqual([
+      expect.objectContaining({ ingressOffset: 2, egressRecords: 2 }),
+      expect.objectContaining({ ingressOffset: 4, egressRecords: 2 }),
+      expect.objectContaining({ ingressOffset: 4, egressRecords: 0 }),
+    ]);
+    expect(doc.checkpoints.damaged).toEqual([]);
+  });
+
+  it('shows levels, files, key ranges and sequences of an engine directory', async () => {
+    const { code, stdout } = await runCli(['inspect', engineDir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`engine directory ${engineDir}`);
+    expect(stdout).toMatch(/^engine {2}2 SST files, /m);
+    expect(stdout).toMatch(/^ {2}L0 +2 +[\d.]+ (B|KiB) +150 +key:0000 \.\. key:0149$/m);
+    expect(stdout).toMatch(/^ {2}\d{6}\.sst +L0 +[\d.]+ (B|KiB) +100 +1–100 +key:0000 \.\. key:0099$/m);
+    expect(stdout).toMatch(/^ {2}\d{6}\.sst +L0 +[\d.]+ (B|KiB) +50 +101–150 +key:0100 \.\. key:0149$/m);
+    expect(stdout).toContain('empty: L1 L2 L3 L4 L5 L6');
+  });
+
+  it('prints an engine directory as JSON with keys in hex', async () => {
+    const { code, stdout } = await runCli(['inspect', engineDir, '--json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as { kind: string; engine: EngineJson };
+    expect(doc.kind).toBe('engine');
+    expect(doc.engine).toMatchObject({
+      dir: engineDir,
+      files: 2,
+      entries: 150,
+      lastSequence: 150,
+      lock: null,
+    });
+    expect(doc.engine.levels[0]).toMatchObject({
+      level: 0,
+      files: 2,
+      smallestKey: hex('key:0000'),
+      largestKey: hex('key:0149'),
+    });
+  });
+
+  it('lists the checkpoints of a checkpoint store made by the engine alone', async () => {
+    const { code, stdout } = await runCli(['inspect', storeDir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`checkpoint store ${storeDir}`);
+    expect(stdout).toMatch(
+      /^checkpoints {2}1 checkpoint; the store holds [\d.]+ (B|KiB) in 2 SST files; not in use$/m,
+    );
+    expect(stdout).toMatch(/^ {2}00000001-[0-9a-f]{8} +\S+ \S+ +150 +2 +/m);
+  });
+
+  it('lists every file with --files and explains itself with --help', async () => {
+    const files = await runCli(['inspect', engineDir, '--files']);
+    expect(files.code).toBe(0);
+    expect(files.stdout.match(/^ {2}\d{6}\.sst /gm)).toHaveLength(2);
+    const help = await runCli(['inspect', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: statefn inspect DIR \[--files\] \[--json\]$/m);
+  });
+});
