@@ -19,7 +19,7 @@ import type { FileSystem } from '../engine/index.js';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.js';
 import type { CommittedCheckpoint } from './checkpoint/checkpoint-coordinator.js';
 import { decodeRuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
-import type { RuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
+import type { EgressRecordData, RuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
 import type { Clock, Scheduler } from './clock.js';
 import { ImmediateScheduler, SystemClock } from './clock.js';
 import { EgressLog } from './egress/egress-log.js';
@@ -156,6 +156,8 @@ export class Runtime {
   #stopped = false;
   #egressPublishes = 0;
   #publishing: Promise<void> = Promise.resolve();
+  /** At-least-once egress records with offsets, waiting for this turn's publish. */
+  #unpublished: EgressRecordData[] = [];
 
   private constructor(parts: {
     o: ResolvedRuntimeOptions;
@@ -458,6 +460,7 @@ export class Runtime {
     }
     this.#halt();
     await Promise.allSettled(this.#shards.map((s) => s.store.settled()));
+    this.#publishUnpublished();
     await this.#publishing.catch(() => undefined);
     const closing = await Promise.allSettled([
       this.#db.close(),
@@ -576,7 +579,17 @@ export class Runtime {
       shard.stage(drafts);
       return;
     }
-    const records = this.#coordinator.assignOffsets(drafts);
+    // Offsets now, in invocation order; the records of one turn share one engine write
+    // (one write per invocation cost more than the invocation).
+    for (const r of this.#coordinator.assignOffsets(drafts)) this.#unpublished.push(r);
+    if (this.#unpublished.length === drafts.length) queueMicrotask(() => this.#publishUnpublished());
+  }
+
+  /** Publishes the at-least-once egress records emitted so far, after those before them. */
+  #publishUnpublished(): void {
+    if (this.#unpublished.length === 0) return;
+    const records = this.#unpublished;
+    this.#unpublished = [];
     this.#publishing = this.#publishing
       .then(() => this.#egressLog.publish(records, false))
       .catch((err: unknown) => this.#fail(err));
@@ -632,6 +645,7 @@ export class Runtime {
         // At-least-once egress is published unsynced; a checkpoint must not record
         // next-offsets past records a crash could still lose.
         if (this.#o.mode === 'exactly-once') return undefined;
+        this.#publishUnpublished();
         return this.#publishing.then(() => this.#egressLog.sync());
       },
       injectBarrier: (id) => {
