@@ -9,12 +9,11 @@
  */
 import { Runtime, StateFun, messageBuilder } from '../../runtime/index.js';
 import type { Context, Message } from '../../runtime/index.js';
-import { runConcurrentSenders } from './concurrent-senders.js';
 import type { FanOutResult } from './runtime-results.js';
-import { CheckpointTally, every, stopRuntime, untilIdle } from './runtime-waits.js';
+import { sendRootsUntilIdle, stopRuntime } from './runtime-waits.js';
 import { U32_TUPLE_TYPE } from './u32-tuple-type.js';
 import { verify } from './verification.js';
-import { PROGRESS_INTERVAL_MS, fileSystemOption, n, perSecond, settingsOf } from './workload-env.js';
+import { fileSystemOption, n, perSecond, settingsOf } from './workload-env.js';
 import type { WorkloadEnv } from './workload-env.js';
 
 const TREE = 'bench/tree';
@@ -84,27 +83,16 @@ export async function runFanOut(env: WorkloadEnv, options: FanOutOptions): Promi
   });
   try {
     const settings = settingsOf(rt);
-    const checkpoints = new CheckpointTally(rt);
-    const stopProgress = every(PROGRESS_INTERVAL_MS, () => {
-      checkpoints.sample();
-      env.log(`fan-out: ${n(counted)} invocations so far`);
-    });
-    let started = 0;
-    const startMs = performance.now();
-    try {
-      await runConcurrentSenders(Math.min(ROOT_SENDERS, options.trees), () => {
-        if (started === options.trees) return undefined;
-        const tree = started++;
-        return rt.send(
+    const { seconds, checkpoints } = await sendRootsUntilIdle(rt, env, {
+      label: 'fan-out',
+      roots: options.trees,
+      senders: ROOT_SENDERS,
+      send: (tree) =>
+        rt.send(
           messageBuilder({ typename: TREE, id: `t${tree}.1`, value: [tree, 1], valueType: U32_TUPLE_TYPE }),
-        );
-      });
-      await untilIdle(rt, 'fan-out');
-    } finally {
-      stopProgress();
-    }
-    const seconds = (performance.now() - startMs) / 1000;
-    checkpoints.sample();
+        ),
+      counted: () => counted,
+    });
     (options.verify ?? verifyFanOut)(options, counted, rt.stats().perFunction[TREE] ?? 0);
     return {
       kind: 'fan-out',
@@ -114,7 +102,7 @@ export async function runFanOut(env: WorkloadEnv, options: FanOutOptions): Promi
       invocations: counted,
       seconds,
       invocationsPerSec: perSecond(counted, seconds),
-      checkpoints: checkpoints.count,
+      checkpoints,
     };
   } finally {
     await stopRuntime(rt);

@@ -11,13 +11,12 @@
  */
 import { Runtime, StateFun, egressMessageBuilder, messageBuilder } from '../../runtime/index.js';
 import type { Context, Message } from '../../runtime/index.js';
-import { runConcurrentSenders } from './concurrent-senders.js';
 import type { PingPongResult } from './runtime-results.js';
-import { CheckpointTally, every, stopRuntime, untilIdle } from './runtime-waits.js';
+import { sendRootsUntilIdle, stopRuntime } from './runtime-waits.js';
 import { U32_TUPLE_TYPE } from './u32-tuple-type.js';
 import type { U32Tuple } from './u32-tuple-type.js';
 import { verify } from './verification.js';
-import { PROGRESS_INTERVAL_MS, fileSystemOption, n, perSecond, settingsOf } from './workload-env.js';
+import { fileSystemOption, n, perSecond, settingsOf } from './workload-env.js';
 import type { WorkloadEnv } from './workload-env.js';
 
 const PLAYER = 'bench/player';
@@ -102,32 +101,21 @@ export async function runPingPong(env: WorkloadEnv, options: PingPongOptions): P
   });
   try {
     const settings = settingsOf(rt);
-    const checkpoints = new CheckpointTally(rt);
-    const stopProgress = every(PROGRESS_INTERVAL_MS, () => {
-      checkpoints.sample();
-      env.log(`ping-pong: ${n(counted)} invocations so far`);
-    });
-    let served = 0;
-    const startMs = performance.now();
-    try {
-      await runConcurrentSenders(Math.min(SERVE_SENDERS, options.pairs), () => {
-        if (served === options.pairs) return undefined;
-        const pair = served++;
-        return rt.send(
+    const { seconds, checkpoints } = await sendRootsUntilIdle(rt, env, {
+      label: 'ping-pong',
+      roots: options.pairs,
+      senders: SERVE_SENDERS,
+      send: (pair) =>
+        rt.send(
           messageBuilder({
             typename: PLAYER,
             id: `p${pair}a`,
             value: [pair, options.bounces, 0],
             valueType: U32_TUPLE_TYPE,
           }),
-        );
-      });
-      await untilIdle(rt, 'ping-pong');
-    } finally {
-      stopProgress();
-    }
-    const seconds = (performance.now() - startMs) / 1000;
-    checkpoints.sample();
+        ),
+      counted: () => counted,
+    });
     // Untimed: commit the rallies' egress records and read them back.
     await rt.checkpoint();
     const rallies: U32Tuple[] = [];
@@ -142,7 +130,7 @@ export async function runPingPong(env: WorkloadEnv, options: PingPongOptions): P
       invocations: counted,
       seconds,
       invocationsPerSec: perSecond(counted, seconds),
-      checkpoints: checkpoints.count,
+      checkpoints,
     };
   } finally {
     await stopRuntime(rt);

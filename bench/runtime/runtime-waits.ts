@@ -5,7 +5,10 @@
  * (whose heartbeats the progress lines keep alive).
  */
 import type { Runtime } from '../../runtime/index.js';
+import { runConcurrentSenders } from './concurrent-senders.js';
 import { VerificationError } from './verification.js';
+import { PROGRESS_INTERVAL_MS, n } from './workload-env.js';
+import type { WorkloadEnv } from './workload-env.js';
 
 /** A wait fails after its progress has not moved for this long. */
 export const DEFAULT_STALL_MS = 60_000;
@@ -87,6 +90,50 @@ export class CheckpointTally {
   get count(): number {
     return this.#ids.size;
   }
+}
+
+/** What `sendRootsUntilIdle` measured. */
+export interface RootsRun {
+  /** From the first send until the runtime was idle. */
+  seconds: number;
+  /** Checkpoints committed meanwhile. */
+  checkpoints: number;
+}
+
+/**
+ * The timed part of a workload that starts cascades of messages between functions: sends
+ * `roots` ingress messages (`send(i)` sends root i) from up to `senders` concurrent senders,
+ * then waits until the runtime is idle, logging the invocations `counted()` reports.
+ */
+export async function sendRootsUntilIdle(
+  rt: Runtime,
+  env: WorkloadEnv,
+  run: {
+    label: string;
+    roots: number;
+    senders: number;
+    send: (root: number) => Promise<unknown>;
+    counted: () => number;
+  },
+): Promise<RootsRun> {
+  const checkpoints = new CheckpointTally(rt);
+  const stopProgress = every(PROGRESS_INTERVAL_MS, () => {
+    checkpoints.sample();
+    env.log(`${run.label}: ${n(run.counted())} invocations so far`);
+  });
+  let started = 0;
+  const startMs = performance.now();
+  try {
+    await runConcurrentSenders(Math.min(run.senders, run.roots), () =>
+      started === run.roots ? undefined : run.send(started++),
+    );
+    await untilIdle(rt, run.label);
+  } finally {
+    stopProgress();
+  }
+  const seconds = (performance.now() - startMs) / 1000;
+  checkpoints.sample();
+  return { seconds, checkpoints: checkpoints.count };
 }
 
 /** How long `stopRuntime` lets `rt.stop()` take. */
