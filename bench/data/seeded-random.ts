@@ -1,7 +1,9 @@
 /**
  * A small seeded PRNG (sfc32, seeded through splitmix32) so every run draws the same keys in
  * the same order: a figure can then be compared across runs and across stores knowing that
- * each store saw exactly the same sequence of operations.
+ * each store saw exactly the same sequence of operations. The demo (examples/fraud-detection)
+ * draws its event stream from it too: the same stream in the worker that sends it, the worker
+ * that resumes after the crash, and the model that checks the result.
  */
 
 /** Deterministic pseudo-random numbers from a 32-bit seed. */
@@ -46,8 +48,18 @@ export class SeededRandom {
     return t;
   }
 
+  /** Uniform in [0, 1). */
+  nextFloat(): number {
+    return this.nextUint32() / 0x1_0000_0000;
+  }
+
   /** Uniform integer in [0, bound); `bound` at most 2^32. */
   nextInt(bound: number): number {
-    return Math.floor((this.nextUint32() / 0x1_0000_0000) * bound);
+    return Math.floor(this.nextFloat() * bound);
+  }
+
+  /** Uniform integer in [min, max]. */
+  between(min: number, max: number): number {
+    return min + this.nextInt(max - min + 1);
   }
 }

@@ -16,7 +16,7 @@
  * Every event carries the card's own sequence number (dense from 0 per card), so the card
  * function can tell a duplicate or a gap, which the verification requires never to happen.
  */
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../../bench/data/seeded-random.js';
 import { cardId, merchantId, worldOf } from './world.js';
 
 /** A purchase with a card. */
