@@ -29,9 +29,8 @@ const EXPIRY = 0x74; // 't'
 /** 'f': the offset below which records were trimmed, so an emptied log keeps counting. */
 const FLOOR_KEY = new Uint8Array([0x66]);
 
-/** Appends written together: consecutive offsets from `first`. */
+/** Appends written together, at consecutive offsets from the first one's. */
 interface AppendGroup {
-  first: number;
   batch: WriteBatch;
   envelopes: Envelope[];
   /** Resolves once the group is durable and handed to onDurable. */
@@ -168,7 +167,7 @@ export class IngressLog {
     // Checked above, so nothing below throws before the write: an offset, once taken, is
     // written or the log stops (a hole would stall delivery of every later offset).
     const offset = this.#nextOffset++;
-    const group = this.#openGroup();
+    const group = this.#openGroup(offset);
     group.batch.put(messageKey(offset), record);
     if (key !== undefined) {
       group.batch.put(idempotencyKey(key), new ByteWriter(16).u64(offset).u64(nowMs).finish());
@@ -183,22 +182,16 @@ export class IngressLog {
    * one engine write (one batch, one WAL record, one fsync), where one write each would pay
    * the engine's per-write work thousands of times for nothing.
    */
-  #openGroup(): AppendGroup {
+  #openGroup(offset: number): AppendGroup {
     if (this.#group !== undefined) return this.#group;
-    const group: AppendGroup = {
-      first: this.#nextOffset - 1,
-      batch: new WriteBatch(),
-      envelopes: [],
-      written: undefined as unknown as Promise<void>,
-    };
-    group.written = new Promise<void>((resolve, reject) => {
+    const batch = new WriteBatch();
+    const envelopes: Envelope[] = [];
+    const written = new Promise<void>((resolve, reject) => {
       queueMicrotask(() => {
         this.#group = undefined;
-        this.#db.write(group.batch, { sync: true }).then(
+        this.#db.write(batch, { sync: true }).then(
           () => {
-            for (let i = 0; i < group.envelopes.length; i++) {
-              this.#durable.set(group.first + i, group.envelopes[i]!);
-            }
+            for (let i = 0; i < envelopes.length; i++) this.#durable.set(offset + i, envelopes[i]!);
             this.#deliver();
             resolve();
           },
@@ -210,8 +203,8 @@ export class IngressLog {
         );
       });
     });
-    this.#group = group;
-    return group;
+    this.#group = { batch, envelopes, written };
+    return this.#group;
   }
 
   #deliver(): void {
