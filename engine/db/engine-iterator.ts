@@ -15,6 +15,7 @@
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { compareBytes, compareRanges, toBytes } from '../util/bytes.js';
+import { copyValue } from '../util/value-slab.js';
 import {
   EntryKind,
   makeInternalKey,
@@ -230,13 +231,14 @@ export class EngineIterator implements IterableIterator<Entry> {
         it.next();
         continue;
       }
-      const userKey = key.slice(0, userEnd);
+      const userKey = copyValue(key, 0, userEnd);
       this.#skipKey = userKey;
       if (readTrailerKind(key, userEnd) === EntryKind.Delete) {
         it.next();
         continue;
       }
-      const value = it.value().slice();
+      const view = it.value();
+      const value = copyValue(view, 0, view.length);
       it.next();
       return [userKey, value];
     }
@@ -265,8 +267,9 @@ export class EngineIterator implements IterableIterator<Entry> {
           savedValue = undefined;
         } else {
           live = true;
-          savedKey = key.slice(0, userEnd);
-          savedValue = it.value().slice();
+          savedKey = copyValue(key, 0, userEnd);
+          const view = it.value();
+          savedValue = copyValue(view, 0, view.length);
         }
       }
       it.prev();

@@ -13,6 +13,7 @@
  *   same arena in any thread.
  */
 import { invariant } from '../util/invariant.js';
+import { copyValue } from '../util/value-slab.js';
 import { EntryKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { MemTableIterator } from './memtable-iterator.js';
@@ -110,7 +111,7 @@ export class MemTable {
       const ke = list.keyEnd(newest);
       if (readTrailerSequence(arena, ke - TRAILER_BYTES) <= sequence) {
         if (arena[ke - 1] === EntryKind.Delete) return null;
-        return arena.slice(ke, list.valueEnd(newest));
+        return copyValue(arena, ke, list.valueEnd(newest));
       }
     }
     const node = list.seekUser(userKey, 0, userKey.length, sequence);
@@ -121,8 +122,8 @@ export class MemTable {
     if (ke - ks - TRAILER_BYTES !== userLength) return undefined;
     for (let i = 0; i < userLength; i++) if (arena[ks + i] !== userKey[i]) return undefined;
     if (arena[ke - 1] === EntryKind.Delete) return null;
-    // slice() of a SharedArrayBuffer view copies into an ordinary ArrayBuffer.
-    return arena.slice(ke, list.valueEnd(node));
+    // The copy lands in an ordinary ArrayBuffer, never in the shared arena.
+    return copyValue(arena, ke, list.valueEnd(node));
   }
 
   /** A cursor over internal keys (user key + trailer); key() and value() are views of the arena. */

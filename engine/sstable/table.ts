@@ -37,7 +37,7 @@ import { decodeTableProperties } from './table-properties.js';
 import type { TableProperties } from './table-properties.js';
 import { TableIterator } from './table-iterator.js';
 import { verifyTable } from './table-verifier.js';
-import { copyValue } from './value-slab.js';
+import { copyValue } from '../util/value-slab.js';
 
 const cursor = { at: 0 };
 

@@ -69,4 +69,32 @@ describe('Engine close while calls wait', () => {
     await closing;
     expect(['resolved', 'ClosedError']).toContain(outcome);
   });
+
+  it('returns keys and values the caller owns: overwriting them changes nothing stored or returned', async () => {
+    const db = await Engine.open('/db', { fileSystem: new MemoryFileSystem() });
+    const value = (i: number): string => `value-${i}-`.padEnd(100 + (i % 50), 'x');
+    const key = (i: number): string => `k${String(i).padStart(4, '0')}`;
+    const expectIntact = (from: string): void => {
+      // Read everything, then scribble over every returned array, then read again.
+      const got = [...db.iterator()];
+      const gotReverse = [...db.iterator({ reverse: true })];
+      const points = Array.from({ length: 200 }, (_, i) => db.get(key(i))!);
+      expect(got.length, from).toBe(200);
+      for (const [k, v] of [...got, ...gotReverse]) {
+        k.fill(0);
+        v.fill(0);
+      }
+      for (const v of points) v.fill(0);
+      for (let i = 0; i < 200; i++) expect(text(db.get(key(i))), from).toBe(value(i));
+      expect(
+        [...db.iterator()].map(([k, v]) => `${text(k)}=${text(v)}`),
+        from,
+      ).toEqual(Array.from({ length: 200 }, (_, i) => `${key(i)}=${value(i)}`));
+    };
+    for (let i = 0; i < 200; i++) await db.put(key(i), value(i));
+    expectIntact('memtable');
+    await db.flush();
+    expectIntact('table');
+    await db.close();
+  });
 });

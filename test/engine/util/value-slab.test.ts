@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyValue } from '../../../engine/sstable/value-slab.js';
+import { copyValue } from '../../../engine/util/value-slab.js';
 
 describe('copyValue', () => {
   it('returns copies equal to their sources that share bytes with neither the sources nor each other', () => {

@@ -1,7 +1,7 @@
 /**
- * Copies of values for Table.get, carved from shared slabs.
+ * Copies of values for point reads and iterators, carved from shared slabs.
  *
- * Why: `get` must return a copy (the block stays cached and shared), and a plain
+ * Why: a read must return a copy (a cached block or a memtable arena is shared), and a plain
  * `Uint8Array.prototype.slice` allocates a separate backing store for every array over 64
  * bytes, which costs several times the rest of a cached point read. Small copies are
  * instead views into a 16 KiB ArrayBuffer filled front to back, as Node's Buffer pool does.
