@@ -4,7 +4,8 @@
  * Why: a read must return a copy (a cached block or a memtable arena is shared), and a plain
  * `Uint8Array.prototype.slice` allocates a separate backing store for every array over 64
  * bytes, which costs several times the rest of a cached point read. Small copies are
- * instead views into a 16 KiB ArrayBuffer filled front to back, as Node's Buffer pool does.
+ * instead views into a 16 KiB ArrayBuffer filled front to back, as Node's Buffer pool does;
+ * copies of up to 64 bytes, which V8 keeps on its heap, are plain slices.
  *
  * Trade-off (the same as Node's pool): a value kept alive keeps its whole slab alive, and
  * `value.buffer` is the slab, not a buffer of the value's own. Each copy still owns its
@@ -12,6 +13,11 @@
  */
 
 const SLAB_BYTES = 16 * 1024;
+/**
+ * V8 keeps typed arrays of up to 64 bytes on its heap (V8_TYPED_ARRAY_MAX_SIZE_IN_HEAP), so
+ * `slice` is cheaper than a slab view for them: it allocates no backing store.
+ */
+const MAX_ON_HEAP_BYTES = 64;
 /** Larger values get their own buffer: a slab would fit too few of them to pay. */
 const MAX_SLAB_VALUE_BYTES = 1024;
 
@@ -21,17 +27,13 @@ let used = 0;
 /** A copy of src[start, end) that the caller owns. */
 export function copyValue(src: Uint8Array, start: number, end: number): Uint8Array {
   const length = end - start;
-  if (length > MAX_SLAB_VALUE_BYTES) return src.slice(start, end);
+  if (length <= MAX_ON_HEAP_BYTES || length > MAX_SLAB_VALUE_BYTES) return src.slice(start, end);
   if (used + length > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
   }
   const out = new Uint8Array(slab.buffer, used, length);
-  if (length <= 16) {
-    for (let i = 0; i < length; i++) slab[used + i] = src[start + i]!;
-  } else {
-    slab.set(src.subarray(start, end), used);
-  }
+  slab.set(src.subarray(start, end), used);
   // Keep copies 8-byte aligned so callers may view them as wider typed arrays.
   used += (length + 7) & ~7;
   return out;

@@ -121,14 +121,19 @@ describe('MemTable iterator', () => {
     expect(walk(it, 'prev')).toEqual(['c@2', 'b@3', 'b@5', 'a@1', 'a@4D']);
   });
 
-  it('key() is the user key plus trailer and key()/value() are views of the shared arena', () => {
+  it('key() is the user key plus trailer, copied out of the arena; value() is a view of the arena', () => {
     const m = sample();
     const it = m.iterator();
     it.seek(makeInternalKey(utf8('b'), 3, EntryKind.Put));
     expect(it.key()).toEqual(makeInternalKey(utf8('b'), 3, EntryKind.Put));
     expect(text(it.value())).toBe('b3');
-    expect(it.key().buffer).toBe(m.shared);
+    expect(it.key().buffer).not.toBe(m.shared);
     expect(it.value().buffer).toBe(m.shared);
+    // The key buffer is reused: a caller that keeps a key across a move must copy it.
+    const kept = it.key().slice();
+    it.next();
+    expect(it.key()).toEqual(makeInternalKey(utf8('c'), 2, EntryKind.Put));
+    expect(kept).toEqual(makeInternalKey(utf8('b'), 3, EntryKind.Put));
   });
 
   it('seek lands on the first key >= target and seekForPrev on the last key <= target', () => {
