@@ -23,6 +23,13 @@ export interface EngineOptions {
   errorIfExists?: boolean;
   /** Bytes of writes buffered in a memtable before it is flushed. Default 4 MiB; 4 KiB to 1 GiB. */
   writeBufferSizeBytes?: number;
+  /**
+   * Zeros the WAL keeps written ahead of its records, so that a sync write's fsync rewrites
+   * space the file already has instead of growing it (a growing fsync also commits the new
+   * size: a journal commit, about twice as slow on ext4). Cut off when the WAL is closed.
+   * Default a quarter of writeBufferSizeBytes, at most 1 MiB; 0 disables; up to 64 MiB.
+   */
+  walPreallocateBytes?: number;
   /** Sealed memtables waiting for flush before writes wait. Default 2; 1 to 16. */
   maxImmutableMemtables?: number;
   /** Uncompressed size of a data block. Default 4 KiB; a power of two from 1 KiB to 1 MiB. */
@@ -70,6 +77,7 @@ export interface ResolvedOptions {
   createIfMissing: boolean;
   errorIfExists: boolean;
   writeBufferSizeBytes: number;
+  walPreallocateBytes: number;
   maxImmutableMemtables: number;
   blockSizeBytes: number;
   blockRestartInterval: number;
@@ -152,6 +160,7 @@ const KNOWN = new Set([
   'createIfMissing',
   'errorIfExists',
   'writeBufferSizeBytes',
+  'walPreallocateBytes',
   'maxImmutableMemtables',
   'blockSizeBytes',
   'blockRestartInterval',
@@ -209,10 +218,19 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       );
     }
   }
+  const writeBufferSizeBytes = int(o, 'writeBufferSizeBytes', 4 * MiB, 4 * KiB, GiB, true);
   return {
     createIfMissing: bool(o, 'createIfMissing', true),
     errorIfExists: bool(o, 'errorIfExists', false),
-    writeBufferSizeBytes: int(o, 'writeBufferSizeBytes', 4 * MiB, 4 * KiB, GiB, true),
+    writeBufferSizeBytes,
+    walPreallocateBytes: int(
+      o,
+      'walPreallocateBytes',
+      Math.min(MiB, Math.floor(writeBufferSizeBytes / 4)),
+      0,
+      64 * MiB,
+      true,
+    ),
     maxImmutableMemtables: int(o, 'maxImmutableMemtables', 2, 1, 16),
     blockSizeBytes,
     blockRestartInterval: int(o, 'blockRestartInterval', 16, 1, 1024),

@@ -352,7 +352,9 @@ export class Engine {
   /** Seals the active memtable, starts a new WAL and memtable, and schedules the flush. */
   async #switchMemtable(need = 0): Promise<void> {
     const number = this.#versions.newFileNumber();
-    const file = this.#fs.openWritable(joinPath(this.#dir, walFileName(number)), 'create');
+    const file = this.#fs.openWritable(joinPath(this.#dir, walFileName(number)), 'create', {
+      preallocateBytes: this.#options.walPreallocateBytes,
+    });
     const wal = new LogWriter(file, number);
     await this.#pipeline.switchWal(wal);
     // The new log's name must be durable before a sync write in it is acknowledged.

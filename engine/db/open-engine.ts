@@ -105,7 +105,12 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     compactionRunner = makeRunner(fs, options);
     const lastSequence = await replayLogs(fs, dir, options, versions, runner);
     const walNumber = versions.newFileNumber();
-    const wal = new LogWriter(fs.openWritable(joinPath(dir, walFileName(walNumber)), 'create'), walNumber);
+    const wal = new LogWriter(
+      fs.openWritable(joinPath(dir, walFileName(walNumber)), 'create', {
+        preallocateBytes: options.walPreallocateBytes,
+      }),
+      walNumber,
+    );
     versions.logNumber = walNumber;
     versions.lastSequence = lastSequence;
     // Makes the recovered state, the new WAL's name and CURRENT durable in one directory fsync.
@@ -317,12 +322,18 @@ async function replayLogs(
     const name = walFileName(logs[i]!);
     const path = joinPath(dir, name);
     const { records, tornTailOffset } = readLogRecords(fs.readFile(path), path);
+    // A log ends torn (or in preallocated zeros) only if the process died before closing
+    // it, and a newer log takes records only after the older one is synced and closed. So a
+    // torn log followed by logs that hold records means lost acknowledged data.
     if (tornTailOffset !== undefined && i < logs.length - 1) {
-      throw new CorruptionError(
-        path,
-        tornTailOffset,
-        'a WAL other than the newest ends in an incomplete record',
-      );
+      const later = logs.slice(i + 1).map((n) => joinPath(dir, walFileName(n)));
+      if (later.some((laterPath) => readLogRecords(fs.readFile(laterPath), laterPath).records.length > 0)) {
+        throw new CorruptionError(
+          path,
+          tornTailOffset,
+          'a WAL other than the newest ends in an incomplete record, and a newer WAL holds records',
+        );
+      }
     }
     for (const { offset, payload } of records) {
       const cursor = decodeBatch(payload, path, offset);

@@ -4,7 +4,13 @@
  * pick a point at random, run again with the fault armed, then `crash()` the underlying
  * MemoryFileSystem and reopen.
  */
-import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+import type {
+  FileLock,
+  FileSystem,
+  RandomAccessFile,
+  WritableFile,
+  WritableFileOptions,
+} from './file-system.js';
 
 /** The error an armed FaultyFileSystem throws. */
 export class InjectedFault extends Error {
@@ -56,9 +62,9 @@ export class FaultyFileSystem implements FileSystem {
   readFile(path: string): Uint8Array {
     return this.inner.readFile(path);
   }
-  openWritable(path: string, mode: 'create' | 'append'): WritableFile {
+  openWritable(path: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile {
     this.step('open-' + mode, path);
-    return new FaultyWritableFile(this.inner.openWritable(path, mode), this);
+    return new FaultyWritableFile(this.inner.openWritable(path, mode, options), this);
   }
   openRandomAccess(path: string): RandomAccessFile {
     return this.inner.openRandomAccess(path);

@@ -12,11 +12,43 @@
  *   directory resolves (as on POSIX file systems).
  * - Paths are plain strings joined with '/'.
  */
+import { InvalidArgumentError } from '../errors.js';
+
+/** Options of `FileSystem.openWritable`. */
+export interface WritableFileOptions {
+  /**
+   * Keep the file zero-filled this many bytes (at least) ahead of its appends, in 'create'
+   * mode. An fsync that grows a file must also commit its new size and blocks (a journal
+   * commit on ext4); appends into space written and synced before are plain data writes,
+   * and their fsyncs take about half as long here. The zeros are cut off when the file is
+   * closed (the cut is made durable before close returns); after a crash the file ends in
+   * zeros, which a reader must take for the end of the data. A hint: a file system may
+   * ignore it. 0 or absent: no preallocation.
+   */
+  preallocateBytes?: number;
+}
+
+/**
+ * The preallocation `options` ask for, checked: for implementations of openWritable.
+ * @internal
+ */
+export function checkPreallocate(options: WritableFileOptions | undefined): number {
+  const bytes = options?.preallocateBytes ?? 0;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new InvalidArgumentError(
+      `FileSystem.openWritable: preallocateBytes must be a non-negative integer, got ${String(bytes)}`,
+    );
+  }
+  return bytes;
+}
 
 /** A file open for appending. */
 export interface WritableFile {
   readonly path: string;
-  /** Bytes appended so far (including any the file held when opened for append). */
+  /**
+   * Bytes appended so far (including any the file held when opened for append); not the
+   * zeros preallocated after them.
+   */
   readonly size: number;
   /** Appends data. Not durable until `sync()` resolves. */
   append(data: Uint8Array): void;
@@ -69,7 +101,7 @@ export interface FileSystem {
   /** The whole content of a file. */
   readFile(path: string): Uint8Array;
   /** Opens for appending; 'create' truncates or creates, 'append' keeps existing content. */
-  openWritable(path: string, mode: 'create' | 'append'): WritableFile;
+  openWritable(path: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile;
   openRandomAccess(path: string): RandomAccessFile;
   /** Atomically replaces `to` with `from`. */
   rename(from: string, to: string): void;

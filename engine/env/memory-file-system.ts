@@ -2,29 +2,44 @@
  * An in-memory FileSystem that models what survives a machine crash, for crash tests.
  *
  * Model (strict POSIX, like Pebble's MemFS in strict mode):
- * - A file's bytes are durable up to the length at its last `sync()`.
+ * - A file's bytes are durable up to the length at its last `sync()`. Bytes written since
+ *   then are lost (or a random prefix of them kept); where they overwrote bytes that were
+ *   durable, those come back. Writes only ever overwrite preallocated zeros (see
+ *   WritableFileOptions), so "come back" means: zeros.
  * - A directory's entries (creations, renames, removals) are durable as of its last
  *   `syncDir()`. Directories themselves are durable once created (mkdirp).
  * - `crash()` returns a new file system holding only what was durable, plus, when asked, a
  *   random prefix of each file's unsynced tail (a torn write: the OS had flushed part of it).
  */
 import { LockedError } from '../errors.js';
-import { basenameOf, dirnameOf } from './file-system.js';
-import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+import { basenameOf, checkPreallocate, dirnameOf } from './file-system.js';
+import type {
+  FileLock,
+  FileSystem,
+  RandomAccessFile,
+  WritableFile,
+  WritableFileOptions,
+} from './file-system.js';
 
 class Inode {
   data: Uint8Array;
+  /** The file's size, preallocated zeros included. */
   length: number;
+  /** `length` at the last sync. */
   syncedLength: number;
+  /** Lowest offset written since the last sync; `length` when nothing was. */
+  dirtyFrom: number;
 
   constructor(data = new Uint8Array(256), length = 0, syncedLength = 0) {
     this.data = data;
     this.length = length;
     this.syncedLength = syncedLength;
+    this.dirtyFrom = length;
   }
 
-  append(bytes: Uint8Array): void {
-    const need = this.length + bytes.length;
+  /** Writes `bytes` at `at` (at most `length`), growing the file as needed. */
+  writeAt(at: number, bytes: Uint8Array): void {
+    const need = at + bytes.length;
     if (need > this.data.length) {
       let cap = Math.max(256, this.data.length * 2);
       while (cap < need) cap *= 2;
@@ -32,8 +47,25 @@ class Inode {
       next.set(this.data.subarray(0, this.length));
       this.data = next;
     }
-    this.data.set(bytes, this.length);
-    this.length = need;
+    this.data.set(bytes, at);
+    this.length = Math.max(this.length, need);
+    this.dirtyFrom = Math.min(this.dirtyFrom, at);
+  }
+
+  /** Grows the file to `end` bytes with zeros. */
+  zeroFill(end: number): void {
+    if (end > this.length) this.writeAt(this.length, new Uint8Array(end - this.length));
+  }
+
+  /** Cuts the file to `length` bytes (not durably). */
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
+    this.dirtyFrom = Math.min(this.dirtyFrom, this.length);
+  }
+
+  sync(): void {
+    this.syncedLength = this.length;
+    this.dirtyFrom = this.length;
   }
 }
 
@@ -122,7 +154,7 @@ export class MemoryFileSystem implements FileSystem {
     return inode.data.slice(0, inode.length);
   }
 
-  openWritable(p: string, mode: 'create' | 'append'): WritableFile {
+  openWritable(p: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile {
     const n = MemoryFileSystem.#normalize(p);
     const dir = this.#dir(dirnameOf(n), 'open');
     const name = basenameOf(n);
@@ -135,8 +167,10 @@ export class MemoryFileSystem implements FileSystem {
       // inode would let a crash bring back the old content even after the new one was synced.
       inode.length = 0;
       inode.syncedLength = 0;
+      inode.dirtyFrom = 0;
     }
-    return new MemoryWritableFile(n, inode, this);
+    const preallocate = mode === 'create' ? checkPreallocate(options) : 0;
+    return new MemoryWritableFile(n, inode, this, preallocate);
   }
 
   openRandomAccess(p: string): RandomAccessFile {
@@ -222,10 +256,15 @@ export class MemoryFileSystem implements FileSystem {
     const copyOf = (inode: Inode): Inode => {
       let c = copies.get(inode);
       if (!c) {
-        let keep = inode.syncedLength;
-        const unsynced = inode.length - inode.syncedLength;
+        // Bytes written since the last sync are lost, but for a random prefix when asked;
+        // below the synced length they overwrote preallocated zeros, which come back.
+        let keep = inode.dirtyFrom;
+        const unsynced = inode.length - inode.dirtyFrom;
         if (options.random && unsynced > 0) keep += Math.floor(options.random() * (unsynced + 1));
-        c = new Inode(inode.data.slice(0, Math.max(keep, 1)), keep, keep);
+        const length = Math.max(keep, inode.syncedLength);
+        const data = new Uint8Array(Math.max(length, 1));
+        data.set(inode.data.subarray(0, keep));
+        c = new Inode(data, length, length);
         copies.set(inode, c);
       }
       return c;
@@ -249,7 +288,7 @@ export class MemoryFileSystem implements FileSystem {
   /** Test helper: cuts a file to `length` bytes. */
   truncate(p: string, length: number): void {
     const inode = this.#lookup(p, 'truncate');
-    inode.length = Math.min(inode.length, length);
+    inode.truncate(length);
     inode.syncedLength = Math.min(inode.syncedLength, length);
   }
 }
@@ -258,21 +297,29 @@ class MemoryWritableFile implements WritableFile {
   readonly path: string;
   #inode: Inode;
   #fs: MemoryFileSystem;
+  /** Where the next append goes: the bytes appended, without the preallocated zeros. */
+  #size: number;
+  readonly #preallocate: number;
   #closed = false;
 
-  constructor(p: string, inode: Inode, fs: MemoryFileSystem) {
+  constructor(p: string, inode: Inode, fs: MemoryFileSystem, preallocateBytes: number) {
     this.path = p;
     this.#inode = inode;
     this.#fs = fs;
+    this.#size = inode.length;
+    this.#preallocate = preallocateBytes;
   }
 
   get size(): number {
-    return this.#inode.length;
+    return this.#size;
   }
 
   append(data: Uint8Array): void {
     if (this.#closed) throw ebadf('append', this.path);
-    this.#inode.append(data);
+    const end = this.#size + data.length;
+    if (this.#preallocate > 0 && end > this.#inode.length) this.#inode.zeroFill(end + this.#preallocate);
+    this.#inode.writeAt(this.#size, data);
+    this.#size = end;
   }
 
   sync(): Promise<void> {
@@ -284,12 +331,19 @@ class MemoryWritableFile implements WritableFile {
 
   syncNow(): void {
     if (this.#closed) throw ebadf('sync', this.path);
-    this.#inode.syncedLength = this.#inode.length;
+    this.#inode.sync();
     this.#fs.syncCount++;
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    if (this.#inode.length > this.#size) {
+      // As NodeFileSystem does: cut the preallocated zeros off and fsync.
+      this.#inode.truncate(this.#size);
+      this.#inode.sync();
+      this.#fs.syncCount++;
+    }
   }
 }
 

@@ -14,7 +14,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { LockedError } from '../errors.js';
-import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js';
+import { checkPreallocate } from './file-system.js';
+import type {
+  FileLock,
+  FileSystem,
+  RandomAccessFile,
+  WritableFile,
+  WritableFileOptions,
+} from './file-system.js';
 
 const heldLocks = new Set<string>();
 
@@ -32,12 +39,18 @@ class NodeWritableFile implements WritableFile {
   readonly path: string;
   #fd: number;
   #size: number;
+  /** End of the bytes the file holds: #size plus the zeros preallocated after it. */
+  #allocated: number;
+  /** Zeros kept ahead of the appends; 0 = no preallocation (plain appends). */
+  readonly #preallocate: number;
   #closed = false;
 
-  constructor(filePath: string, fd: number, size: number) {
+  constructor(filePath: string, fd: number, size: number, preallocateBytes = 0) {
     this.path = filePath;
     this.#fd = fd;
     this.#size = size;
+    this.#allocated = size;
+    this.#preallocate = preallocateBytes;
   }
 
   get size(): number {
@@ -46,11 +59,26 @@ class NodeWritableFile implements WritableFile {
 
   append(data: Uint8Array): void {
     if (this.#closed) throw closedError('append', this.path);
-    let done = 0;
-    while (done < data.length) {
-      done += fs.writeSync(this.#fd, data, done, data.length - done);
+    const end = this.#size + data.length;
+    if (this.#preallocate === 0) {
+      let done = 0;
+      while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done);
+    } else {
+      if (end > this.#allocated) this.#zeroFill(end + this.#preallocate);
+      let done = 0;
+      while (done < data.length) {
+        done += fs.writeSync(this.#fd, data, done, data.length - done, this.#size + done);
+      }
     }
-    this.#size += data.length;
+    this.#size = end;
+  }
+
+  /** Writes zeros from the allocated end to `end`; the next sync makes them durable. */
+  #zeroFill(end: number): void {
+    while (this.#allocated < end) {
+      const n = Math.min(ZEROS.length, end - this.#allocated);
+      this.#allocated += fs.writeSync(this.#fd, ZEROS, 0, n, this.#allocated);
+    }
   }
 
   sync(): Promise<void> {
@@ -68,9 +96,21 @@ class NodeWritableFile implements WritableFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    fs.closeSync(this.#fd);
+    try {
+      if (this.#allocated > this.#size) {
+        // Cut the unused zeros off, durably: a log that ends in zeros reads as one cut
+        // short by a crash, which is only allowed of the newest log.
+        fs.ftruncateSync(this.#fd, this.#size);
+        fs.fsyncSync(this.#fd);
+      }
+    } finally {
+      fs.closeSync(this.#fd);
+    }
   }
 }
+
+/** Source of the zeros of preallocation. */
+const ZEROS = new Uint8Array(256 * 1024);
 
 class NodeRandomAccessFile implements RandomAccessFile {
   readonly path: string;
@@ -167,10 +207,12 @@ export class NodeFileSystem implements FileSystem {
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   }
 
-  openWritable(p: string, mode: 'create' | 'append'): WritableFile {
+  openWritable(p: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile {
     const fd = fs.openSync(p, mode === 'create' ? 'w' : 'a');
     const size = mode === 'create' ? 0 : fs.fstatSync(fd).size;
-    return new NodeWritableFile(p, fd, size);
+    // Positional writes are ignored under O_APPEND: preallocation is for created files only.
+    const preallocate = mode === 'create' ? checkPreallocate(options) : 0;
+    return new NodeWritableFile(p, fd, size, preallocate);
   }
 
   openRandomAccess(p: string): RandomAccessFile {

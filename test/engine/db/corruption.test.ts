@@ -553,21 +553,36 @@ describe('WAL corruption', () => {
     }
   });
 
-  it('a torn tail in a WAL that is not the newest is reported as corruption', async () => {
-    // Only the newest WAL can be torn by a crash: each is fsynced before the next exists.
+  it('a torn tail in a WAL that is not the newest is corruption when a newer WAL holds records', async () => {
+    // A WAL takes records only after the one before it was synced and closed, so a torn
+    // older WAL followed by records means acknowledged writes were lost in between.
     const fs = copyDir(image, DIR);
+    const whole = fs.readFile(log).slice();
     fs.truncate(log, records.at(-1)!.end - 3);
+    rewriteRecord(whole, 0, (payload) =>
+      new DataView(payload.buffer, payload.byteOffset).setUint32(8, 999_999, true),
+    );
+    writeWholeFile(fs, `${DIR}/999999.log`, whole);
+    const err = await openError(() => Engine.open(DIR, { ...WAL_ONLY, fileSystem: fs }));
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect((err as CorruptionError).file).toBe(log);
+    expect((err as CorruptionError).message).toContain(
+      'a WAL other than the newest ends in an incomplete record, and a newer WAL holds records',
+    );
+  });
+
+  it('a torn tail in a WAL that is not the newest is a torn tail when every newer WAL is empty', async () => {
+    // A crash while switching logs: the new log exists (its name may reach the disk with
+    // any journal commit) before the old one was synced and closed, and holds no record.
+    const fs = copyDir(image, DIR);
+    const last = records.at(-1)!;
+    fs.truncate(log, last.end - 3);
     const newer = fs.readFile(log).slice(0, LOG_HEADER_RECORD_BYTES);
     rewriteRecord(newer, 0, (payload) =>
       new DataView(payload.buffer, payload.byteOffset).setUint32(8, 999_999, true),
     );
     writeWholeFile(fs, `${DIR}/999999.log`, newer);
-    const err = await openError(() => Engine.open(DIR, { ...WAL_ONLY, fileSystem: fs }));
-    expect(err).toBeInstanceOf(CorruptionError);
-    expect((err as CorruptionError).file).toBe(log);
-    expect((err as CorruptionError).message).toContain(
-      'a WAL other than the newest ends in an incomplete record',
-    );
+    await expectWalOutcome(fs, log, { kind: 'state', writes: last.logical }, writes);
   });
 
   it('a WAL whose header claims a newer format version is refused with IncompatibleFormatError naming the version', async () => {

@@ -127,6 +127,38 @@ export function fileSystemSuite(name: string, makeFixture: () => FileSystemFixtu
         expect(fs.readFile(at('f'))).toEqual(bytes('hello world'));
       });
 
+      it('a preallocating file holds zeros ahead of its appends and cuts them off at close', () => {
+        const f = fs.openWritable(at('f'), 'create', { preallocateBytes: 100 });
+        f.append(bytes('abc'));
+        expect(f.size).toBe(3);
+        // The file is larger than what was appended: zeros follow the data.
+        const open = fs.readFile(at('f'));
+        expect(open.length).toBeGreaterThanOrEqual(103);
+        expect(open.subarray(0, 3)).toEqual(bytes('abc'));
+        expect(open.subarray(3).every((b) => b === 0)).toBe(true);
+        // Appends past the zeros extend them; each lands right after the previous one.
+        const big = new Uint8Array(250).fill(7);
+        f.append(big);
+        f.append(bytes('z'));
+        expect(f.size).toBe(254);
+        expect(fs.readFile(at('f')).length).toBeGreaterThanOrEqual(254);
+        f.close();
+        const closed = fs.readFile(at('f'));
+        expect(closed.length).toBe(254);
+        expect(fs.fileSize(at('f'))).toBe(254);
+        expect(closed.subarray(0, 3)).toEqual(bytes('abc'));
+        expect(closed.subarray(3, 253).every((b) => b === 7)).toBe(true);
+        expect(closed[253]).toBe('z'.charCodeAt(0));
+      });
+
+      it('openWritable rejects a preallocateBytes that is not a non-negative integer', () => {
+        for (const bad of [-1, 1.5, Number.NaN]) {
+          expect(() => fs.openWritable(at('f'), 'create', { preallocateBytes: bad })).toThrow(
+            /FileSystem\.openWritable: preallocateBytes must be a non-negative integer/,
+          );
+        }
+      });
+
       it("openWritable 'append' creates a file that does not exist", () => {
         const f = fs.openWritable(at('f'), 'append');
         expect(f.size).toBe(0);

@@ -41,6 +41,45 @@ describe('MemoryFileSystem crash model', () => {
     expect(after.fileSize(`${DIR}/wal`)).toBe(7);
   });
 
+  it('a preallocated file keeps its synced zeros through a crash, and unsynced appends into them revert to zeros', async () => {
+    const fs = freshFs();
+    const f = fs.openWritable(`${DIR}/wal`, 'create', { preallocateBytes: 64 });
+    await fs.syncDir(DIR);
+    f.append(bytes('durable'));
+    await f.sync();
+    f.append(bytes(' lost'));
+    const after = fs.crash();
+    const data = after.readFile(`${DIR}/wal`);
+    // What the last sync saw: 7 bytes of data, then the zeros allocated ahead of them.
+    expect(data.length).toBe(7 + 64);
+    expect(data.subarray(0, 7)).toEqual(bytes('durable'));
+    expect(data.subarray(7).every((b) => b === 0)).toBe(true);
+  });
+
+  it('with random, a preallocated file keeps a prefix of the bytes written since the sync, then zeros', async () => {
+    const fs = freshFs();
+    const f = fs.openWritable(`${DIR}/wal`, 'create', { preallocateBytes: 16 });
+    await fs.syncDir(DIR);
+    f.append(bytes('0123'));
+    f.syncNow();
+    f.append(bytes('456789'));
+    // Written since the sync: bytes 4 to 20 (the 6 appended, then zeros); floor(0.25 * 17)
+    // = 4 of them are kept, and the rest of the synced length reads as zeros.
+    const data = fs.crash({ random: () => 0.25 }).readFile(`${DIR}/wal`);
+    expect(data.length).toBe(4 + 16);
+    expect(data.subarray(0, 8)).toEqual(bytes('01234567'));
+    expect(data.subarray(8).every((b) => b === 0)).toBe(true);
+  });
+
+  it('closing a preallocated file cuts its zeros durably', async () => {
+    const fs = freshFs();
+    const f = fs.openWritable(`${DIR}/wal`, 'create', { preallocateBytes: 64 });
+    await fs.syncDir(DIR);
+    f.append(bytes('abc'));
+    f.close();
+    expect(fs.crash().readFile(`${DIR}/wal`)).toEqual(bytes('abc'));
+  });
+
   it('syncNow makes bytes durable like sync', async () => {
     const fs = freshFs();
     const f = fs.openWritable(`${DIR}/wal`, 'create');
