@@ -40,6 +40,22 @@ export function hashBytes64(data: Uint8Array): string {
   return toHex(hasher().h64Raw(data, 0n));
 }
 
+/** A streaming whole-file checksum: feed it every byte in order, then take the digest. */
+export interface FileHasher {
+  update(chunk: Uint8Array): void;
+  /** The checksum of everything fed, as 16 hex digits. */
+  digest(): string;
+}
+
+/** A new streaming xxHash64 (seed 0), the checksum `streamFile` computes. */
+export function fileHasher(): FileHasher {
+  const h = hasher().create64(0n);
+  return {
+    update: (chunk) => void h.update(chunk),
+    digest: () => toHex(h.digest()),
+  };
+}
+
 /** What reading a file through `streamFile` found. */
 export interface StreamedFile {
   bytes: number;

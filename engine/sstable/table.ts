@@ -192,6 +192,65 @@ export class Table {
   }
 
   /**
+   * Reads the whole file once, front to back, in chunks of at least `chunkBytes` that end on
+   * block boundaries, bypassing the cache: checks that the index's data blocks tile the data
+   * region in order and that every data block's checksum holds (the metadata blocks were
+   * checked at open), without decompressing or parsing any block. Hands every chunk, in file
+   * order and covering every byte, to `onChunk` (for a whole-file hash); `onProgress`
+   * receives the bytes read so far and the file size. Throws CorruptionError.
+   */
+  verifyChecksums(
+    onChunk: (chunk: Uint8Array) => void,
+    onProgress?: (readBytes: number, totalBytes: number) => void,
+    chunkBytes = 1024 * 1024,
+  ): void {
+    invariant(!this.#closed, 'Table.verifyChecksums on a closed table');
+    const file = this.#file;
+    const fail = (offset: number, problem: string): CorruptionError =>
+      new CorruptionError(file.path, offset, `verify: ${problem}`);
+    const index = this.indexBlock.iterator();
+    // Block ends (offset + size + trailer) gathered until a chunk is big enough to read.
+    const pending: number[] = [];
+    let chunkStart = 0;
+    let expectedOffset = 0;
+    const readChunk = (end: number): void => {
+      const chunk = file.read(chunkStart, end - chunkStart);
+      if (chunk.length !== end - chunkStart) throw fail(chunkStart, 'short read');
+      let at = 0;
+      for (let i = 0; i < pending.length; i += 2) {
+        const size = pending[i + 1]!;
+        if (checksum32(chunk, at, at + size + 1) !== readU32(chunk, at + size + 1)) {
+          throw fail(chunkStart + at, 'data block checksum mismatch');
+        }
+        at += size + BLOCK_TRAILER_BYTES;
+      }
+      pending.length = 0;
+      onChunk(chunk);
+      chunkStart = end;
+      onProgress?.(end, this.fileSize);
+    };
+    for (index.seekToFirst(); index.valid(); index.next()) {
+      const { offset, size } = this.decodeIndexValue(index);
+      if (offset !== expectedOffset) {
+        throw fail(offset, `data block at ${offset}, expected one at ${expectedOffset}`);
+      }
+      if (size > MAX_BLOCK_BYTES) throw fail(offset, `data block size ${size} is implausible`);
+      pending.push(offset, size);
+      expectedOffset = offset + size + BLOCK_TRAILER_BYTES;
+      if (expectedOffset - chunkStart >= chunkBytes) readChunk(expectedOffset);
+    }
+    if (expectedOffset !== this.dataEndOffset) {
+      throw fail(
+        expectedOffset,
+        `data blocks end at ${expectedOffset}, the filter starts at ${this.dataEndOffset}`,
+      );
+    }
+    if (pending.length > 0) readChunk(expectedOffset);
+    // The metadata blocks and footer, for the caller's whole-file hash.
+    while (chunkStart < this.fileSize) readChunk(Math.min(this.fileSize, chunkStart + chunkBytes));
+  }
+
+  /**
    * Closes the file now, or when the last open iterator closes. Idempotent. The table's
    * cached blocks stay in the block cache (file numbers are never reused); whoever deletes
    * the file evicts them.

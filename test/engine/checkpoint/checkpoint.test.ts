@@ -290,19 +290,24 @@ describe('retention', () => {
 });
 
 describe('verify', () => {
-  it('reports progress that rises to the total', async () => {
+  it('reports progress that rises to the total: one pass over each file, two with deep', async () => {
     const fs = new MemoryFileSystem();
     const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
     const store = await CheckpointStore.open('/store', { fileSystem: fs });
     await fill(db, 0, 300);
     const cp = await db.checkpoint(store);
-    const seen: Array<[number, number]> = [];
-    await store.verify(cp.id, { onProgress: (done, total) => seen.push([done, total]) });
-    const total = 2 * cp.files.reduce((a, f) => a + f.bytes, 0);
-    expect(seen.length).toBeGreaterThan(cp.files.length);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
-    expect(seen.every(([, t]) => t === total)).toBe(true);
-    expect(seen.at(-1)).toEqual([total, total]);
+    for (const deep of [false, true]) {
+      const seen: Array<[number, number]> = [];
+      await store.verify(cp.id, { deep, onProgress: (done, total) => seen.push([done, total]) });
+      const total = (deep ? 2 : 1) * cp.files.reduce((a, f) => a + f.bytes, 0);
+      expect(seen.length).toBeGreaterThan(cp.files.length);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
+      expect(seen.every(([, t]) => t === total)).toBe(true);
+      expect(seen.at(-1)).toEqual([total, total]);
+    }
+    await expect(store.verify(cp.id, { deep: 'yes' as unknown as boolean })).rejects.toThrow(
+      'CheckpointStore.verify: options.deep must be a boolean',
+    );
     await Promise.all([db.close(), store.close()]);
   });
 });
