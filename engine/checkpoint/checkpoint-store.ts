@@ -30,10 +30,10 @@ import {
   LockedError,
 } from '../errors.js';
 import { Table } from '../sstable/table.js';
-import { initHashing } from '../util/checksum.js';
+import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
 import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
-import { fileHasher, initFileChecksums } from './file-checksum.js';
+import { initFileChecksums, streamFile } from './file-checksum.js';
 import {
   CHECKPOINTS_DIR,
   DELETING_PREFIX,
@@ -289,7 +289,17 @@ export class CheckpointStore {
           // A file cut short or grown is reported as such, before its contents are parsed.
           checkStoredSize(path, f.meta.sizeBytes, size);
           const hasher = fileHasher();
-          const table = Table.open(file, f.meta.number);
+          let table: Table;
+          try {
+            table = Table.open(file, f.meta.number);
+          } catch (err) {
+            // A damaged footer can read as another format: if the file is not the one
+            // stored, say that (CorruptionError), not that it is of a foreign format.
+            if (!(err instanceof IncompatibleFormatError)) throw err;
+            const found = streamFile(this.#fs, path);
+            checkStoredFile(path, f.meta.sizeBytes, f.checksum, found.bytes, found.checksum);
+            throw err;
+          }
           table.verifyChecksums(
             (chunk) => hasher.update(chunk),
             (n) => onProgress?.(done + n, total),

@@ -6,54 +6,23 @@
  * Files are read and hashed in 1 MiB chunks (streaming xxHash64), so an SST of any size
  * costs bounded memory.
  */
-import xxhash from 'xxhash-wasm';
-import type { XXHashAPI } from 'xxhash-wasm';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import type { FileSystem } from '../env/file-system.js';
-import { invariant } from '../util/invariant.js';
+import { CorruptionError } from '../errors.js';
+import { fileHasher, initHashing } from '../util/checksum.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-let api: XXHashAPI | undefined;
-let pending: Promise<void> | undefined;
-
 /** Loads the wasm module; idempotent. Every other function here needs it. */
 export function initFileChecksums(): Promise<void> {
-  if (api) return Promise.resolve();
-  pending ??= xxhash().then((loaded) => {
-    api = loaded;
-  });
-  return pending;
-}
-
-function hasher(): XXHashAPI {
-  invariant(api !== undefined, 'initFileChecksums() must complete first');
-  return api;
-}
-
-function toHex(h: bigint): string {
-  return h.toString(16).padStart(16, '0');
+  return initHashing();
 }
 
 /** xxHash64 (seed 0) of `data`, as 16 hex digits. */
 export function hashBytes64(data: Uint8Array): string {
-  return toHex(hasher().h64Raw(data, 0n));
-}
-
-/** A streaming whole-file checksum: feed it every byte in order, then take the digest. */
-export interface FileHasher {
-  update(chunk: Uint8Array): void;
-  /** The checksum of everything fed, as 16 hex digits. */
-  digest(): string;
-}
-
-/** A new streaming xxHash64 (seed 0), the checksum `streamFile` computes. */
-export function fileHasher(): FileHasher {
-  const h = hasher().create64(0n);
-  return {
-    update: (chunk) => void h.update(chunk),
-    digest: () => toHex(h.digest()),
-  };
+  const h = fileHasher();
+  h.update(data);
+  return h.digest();
 }
 
 /** What reading a file through `streamFile` found. */
@@ -73,7 +42,7 @@ export function streamFile(
   sink?: (chunk: Uint8Array) => void,
   onChunk?: (bytesSoFar: number) => void,
 ): StreamedFile {
-  const h = hasher().create64(0n);
+  const h = fileHasher();
   const file = fs.openRandomAccess(path);
   try {
     const size = file.size;
@@ -86,7 +55,7 @@ export function streamFile(
       offset += chunk.length;
       onChunk?.(offset);
     }
-    return { bytes: offset, checksum: toHex(h.digest()) };
+    return { bytes: offset, checksum: h.digest() };
   } finally {
     file.close();
   }
@@ -105,8 +74,14 @@ export function sameStorage(a: FileSystem, b: FileSystem): boolean {
  * Copies `from` (on `fromFs`) to `to` (on `toFs`, created or truncated) and fsyncs the copy.
  * Hard-links instead when `link` allows it and both are the same storage: the same bytes,
  * already durable (SSTs are fsynced when written and never change), so only the new
- * directory entry needs the caller's directory fsync. Returns the size and checksum of
- * what was read from the source.
+ * directory entry needs the caller's directory fsync. Returns the size and checksum of the
+ * file.
+ *
+ * `knownChecksum` is the file's checksum as recorded when it was written (FileMetadata): a
+ * link then reads nothing, and a copy checks what it read against it, so a source damaged
+ * since it was written fails the copy (CorruptionError) instead of being stored. Without
+ * it, the checksum is computed from the bytes read. A copy yields to the event loop between
+ * chunks, so a large file does not hold up the writers sharing the thread.
  */
 export async function copyFileWithChecksum(
   fromFs: FileSystem,
@@ -114,6 +89,7 @@ export async function copyFileWithChecksum(
   toFs: FileSystem,
   to: string,
   link = true,
+  knownChecksum?: string,
 ): Promise<StreamedFile> {
   if (link && sameStorage(fromFs, toFs)) {
     toFs.remove(to);
@@ -126,13 +102,37 @@ export async function copyFileWithChecksum(
     } finally {
       synced.close();
     }
+    if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
     return streamFile(toFs, to);
   }
   const out = toFs.openWritable(to, 'create');
   try {
-    const result = streamFile(fromFs, from, (chunk) => out.append(chunk));
+    const h = fileHasher();
+    const source = fromFs.openRandomAccess(from);
+    let offset = 0;
+    try {
+      const size = source.size;
+      while (offset < size) {
+        const chunk = source.read(offset, Math.min(CHUNK_BYTES, size - offset));
+        if (chunk.length === 0) break;
+        h.update(chunk);
+        out.append(chunk);
+        offset += chunk.length;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      source.close();
+    }
+    const checksum = h.digest();
+    if (knownChecksum !== undefined && checksum !== knownChecksum) {
+      throw new CorruptionError(
+        from,
+        undefined,
+        `SST checksum mismatch while copying it into a checkpoint: xxh64 ${checksum}, written as ${knownChecksum}`,
+      );
+    }
     await out.sync();
-    return result;
+    return { bytes: offset, checksum };
   } finally {
     out.close();
   }

@@ -6,7 +6,9 @@
  *   1. under the store's exclusive lane: read which shared files complete checkpoints name;
  *   2. for each SST of the version: reuse the stored copy if its recorded size, entry
  *      count, sequence range and key range equal the engine's, else hard-link (same file
- *      system) or copy it into `shared/`, fsyncing it and hashing what was read;
+ *      system) or copy it into `shared/` and fsync it. Its checksum is the one its writer
+ *      recorded (FileMetadata.checksum), which a copy checks against the bytes it read; a
+ *      file written before the engine's last open has none and is hashed here;
  *   3. fsync `shared/`; write `checkpoints/tmp-<id>/CHECKPOINT`, fsync it and its directory;
  *   4. rename `tmp-<id>` to `<id>` and fsync `checkpoints/` — the commit point;
  *   5. unpin the version (compaction may then delete the engine's copies).
@@ -168,6 +170,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
           fs,
           layout.sharedFile(name),
           linkFiles,
+          meta.checksum,
         );
         if (bytes !== meta.sizeBytes) {
           throw new CorruptionError(

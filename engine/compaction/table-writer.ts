@@ -7,6 +7,8 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { BufferedWritableFile } from '../env/buffered-writable-file.js';
 import { TableBuilder } from '../sstable/table-builder.js';
+import { fileHasher } from '../util/checksum.js';
+import type { FileHasher } from '../util/checksum.js';
 import { invariant } from '../util/invariant.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { tableFileName } from '../version/file-names.js';
@@ -21,6 +23,7 @@ export class TableWriter {
   readonly #numbers: { first: number; count: number };
   #used = 0;
   #file: WritableFile | undefined;
+  #hashed: HashingWritableFile | undefined;
   #builder: TableBuilder | undefined;
   #number = 0;
   #smallestSeq = Number.MAX_SAFE_INTEGER;
@@ -64,9 +67,10 @@ export class TableWriter {
   #open(): void {
     invariant(this.#used < this.#numbers.count, 'compaction ran out of reserved file numbers');
     this.#number = this.#numbers.first + this.#used++;
-    this.#file = new BufferedWritableFile(
+    this.#hashed = new HashingWritableFile(
       this.#fs.openWritable(joinPath(this.#dir, tableFileName(this.#number)), 'create'),
     );
+    this.#file = new BufferedWritableFile(this.#hashed);
     this.#builder = new TableBuilder(this.#file, this.#options);
     this.#smallestSeq = Number.MAX_SAFE_INTEGER;
     this.#largestSeq = 0;
@@ -92,6 +96,7 @@ export class TableWriter {
       entries: this.#entries,
       smallestSequence: this.#smallestSeq,
       largestSequence: this.#largestSeq,
+      checksum: this.#hashed!.checksum(),
     });
   }
 
@@ -100,5 +105,45 @@ export class TableWriter {
     this.#builder = undefined;
     this.#file?.close();
     this.#file = undefined;
+  }
+}
+
+/** Forwards appends to `inner` and hashes them: the whole-file checksum checkpoints record. */
+class HashingWritableFile implements WritableFile {
+  readonly #inner: WritableFile;
+  readonly #hasher: FileHasher = fileHasher();
+
+  constructor(inner: WritableFile) {
+    this.#inner = inner;
+  }
+
+  get path(): string {
+    return this.#inner.path;
+  }
+
+  get size(): number {
+    return this.#inner.size;
+  }
+
+  append(data: Uint8Array): void {
+    this.#inner.append(data);
+    this.#hasher.update(data);
+  }
+
+  sync(): Promise<void> {
+    return this.#inner.sync();
+  }
+
+  syncNow(): void {
+    this.#inner.syncNow();
+  }
+
+  close(): void {
+    this.#inner.close();
+  }
+
+  /** xxHash64 of every byte appended. */
+  checksum(): string {
+    return this.#hasher.digest();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * xxHash32 for block/record checksums and bloom-filter hashing (engine/FORMAT.md, "Checksums").
+ * xxHash32 for block/record checksums and bloom-filter hashing (engine/FORMAT.md, "Checksums"),
+ * and the streaming xxHash64 of whole files that checkpoints record.
  * xxhash-wasm must be instantiated once (async); after `initHashing()` every call is
  * synchronous, which the synchronous read path needs.
  */
@@ -38,4 +39,20 @@ export function checksum32(data: Uint8Array, start = 0, end = data.length): numb
 /** xxHash32 of a user key, for bloom filters. */
 export function bloomHash(key: Uint8Array): number {
   return hasher().h32Raw(key, BLOOM_SEED) >>> 0;
+}
+
+/** A streaming whole-file checksum: feed it every byte in order, then take the digest. */
+export interface FileHasher {
+  update(chunk: Uint8Array): void;
+  /** xxHash64 (seed 0) of everything fed, as 16 lowercase hex digits (what `xxhsum -H64` prints). */
+  digest(): string;
+}
+
+/** A new streaming xxHash64 with seed 0. */
+export function fileHasher(): FileHasher {
+  const h = hasher().create64(0n);
+  return {
+    update: (chunk) => void h.update(chunk),
+    digest: () => h.digest().toString(16).padStart(16, '0'),
+  };
 }

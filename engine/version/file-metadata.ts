@@ -15,6 +15,12 @@ export interface FileMetadata {
   readonly entries: number;
   readonly smallestSequence: number;
   readonly largestSequence: number;
+  /**
+   * xxHash64 of the whole file (16 hex digits), when this process wrote it: a checkpoint
+   * then links or copies the file without reading it to hash it. Not kept in the MANIFEST;
+   * files from before an open are hashed by the first checkpoint that stores them.
+   */
+  readonly checksum?: string;
 }
 
 /** Compares the user-key parts of two internal keys. */
