@@ -35,6 +35,7 @@ function usage(): string {
     '',
     'Read commands take a runtime directory (made by Runtime.start), an engine directory',
     '(Engine.open) or a checkpoint store; --json prints one JSON document for scripts.',
+    'They also read directories that a running process holds, except where --help says not.',
     "Run 'statefn <command> --help' for a command's arguments.",
     '',
     'Exit codes: 0 success, 1 failure, 2 wrong arguments.',

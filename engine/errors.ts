@@ -17,6 +17,12 @@ export class ClosedError extends EngineError {}
 /** The directory is already open, in this process or another one. */
 export class LockedError extends EngineError {}
 
+/**
+ * A write (put, delete, write, flush, compactRange, checkpoint) was called on an engine
+ * opened with `readOnly: true`, which never changes its directory.
+ */
+export class ReadOnlyError extends EngineError {}
+
 /** An argument or option is of the wrong type or out of its documented range. */
 export class InvalidArgumentError extends EngineError {}
 

@@ -21,6 +21,14 @@
  */
 export { Engine } from './db/engine.js';
 export type { EngineStats, ReadOptions, WriteOptions } from './db/engine.js';
+export type {
+  DescribeOptions,
+  EngineDescription,
+  LevelDescription,
+  TableFileDescription,
+  WalDescription,
+} from './db/describe-engine.js';
+export type { WriteCounters } from './version/version-edit.js';
 export { EngineIterator } from './db/engine-iterator.js';
 export type { Entry, IteratorOptions } from './db/engine-iterator.js';
 export { Snapshot } from './db/snapshot.js';
@@ -45,6 +53,7 @@ export {
   IncompatibleFormatError,
   InvalidArgumentError,
   LockedError,
+  ReadOnlyError,
 } from './errors.js';
 export type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './env/file-system.js';
 export { FILE_SYSTEM_METHODS } from './env/file-system.js';

@@ -11,13 +11,41 @@ import { FILE_SYSTEM_METHODS } from './env/file-system.js';
 import type { FileSystem } from './env/file-system.js';
 import { InvalidArgumentError } from './errors.js';
 
+/** Levels an engine has unless `numLevels` says otherwise. */
+export const DEFAULT_NUM_LEVELS = 7;
+/** The most levels `numLevels` allows. */
+export const MAX_NUM_LEVELS = 20;
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 /** Options of `Engine.open`. Every field is optional; see each for its default and range. */
 export interface EngineOptions {
-  /** Create the directory and an empty engine if there is none. Default true. */
+  /**
+   * Open an existing engine for reading only, without its lock, so that it can be read while
+   * another process (or another `Engine` in this one) has it open for writing.
+   *
+   * The engine shows a point-in-time view: what the directory held when `open` ran — the
+   * MANIFEST's files plus the writes found in the WALs, replayed into memory (a torn last
+   * record is skipped, as recovery does) — and never anything written later. Reads, iterators,
+   * snapshots and `stats()` work as usual. Nothing in the directory is created, written,
+   * renamed or deleted, no flush or compaction runs and no worker starts; `put`, `delete`,
+   * `write`, `flush`, `compactRange` and `checkpoint` reject with `ReadOnlyError`.
+   *
+   * A writer may delete SST files of that view afterwards (compaction). The open keeps up to
+   * `maxOpenFiles` of them open, which keeps them readable (on POSIX file systems); should a
+   * read need one that is gone, it fails with `CorruptionError` saying the directory changed
+   * under the read-only open — it never returns data of another point in time. Reopen to see
+   * newer writes.
+   *
+   * Excludes `createIfMissing: true`, `errorIfExists: true` and `restoreFrom`. Options about
+   * writing (compaction, `backgroundMode`, `compactionFilter`) are accepted and have no
+   * effect; `writeBufferSizeBytes` sizes the memtables the WALs are replayed into. Default
+   * false.
+   */
+  readOnly?: boolean;
+  /** Create the directory and an empty engine if there is none. Default true (false when `readOnly`). */
   createIfMissing?: boolean;
   /** Fail if the directory already holds an engine. Default false. */
   errorIfExists?: boolean;
@@ -74,6 +102,7 @@ export interface EngineOptions {
 
 /** Options with every default filled in. */
 export interface ResolvedOptions {
+  readOnly: boolean;
   createIfMissing: boolean;
   errorIfExists: boolean;
   writeBufferSizeBytes: number;
@@ -157,6 +186,7 @@ function oneOf<T extends string>(
 }
 
 const KNOWN = new Set([
+  'readOnly',
   'createIfMissing',
   'errorIfExists',
   'writeBufferSizeBytes',
@@ -218,10 +248,26 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       );
     }
   }
+  const readOnly = bool(o, 'readOnly', false);
+  const createIfMissing = bool(o, 'createIfMissing', !readOnly);
+  const errorIfExists = bool(o, 'errorIfExists', false);
+  if (readOnly) {
+    const conflict = createIfMissing
+      ? 'createIfMissing: true (a read-only open never creates an engine)'
+      : errorIfExists
+        ? 'errorIfExists: true (a read-only open needs an existing engine)'
+        : o['restoreFrom'] !== undefined
+          ? 'restoreFrom (a restore writes the directory)'
+          : undefined;
+    if (conflict !== undefined) {
+      throw new InvalidArgumentError(`Engine.open: readOnly: true cannot be combined with ${conflict}`);
+    }
+  }
   const writeBufferSizeBytes = int(o, 'writeBufferSizeBytes', 4 * MiB, 4 * KiB, GiB, true);
   return {
-    createIfMissing: bool(o, 'createIfMissing', true),
-    errorIfExists: bool(o, 'errorIfExists', false),
+    readOnly,
+    createIfMissing,
+    errorIfExists,
     writeBufferSizeBytes,
     walPreallocateBytes: int(
       o,
@@ -243,7 +289,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     l0StopWritesTrigger,
     maxBytesForLevelBase: int(o, 'maxBytesForLevelBase', 10 * MiB, 16 * KiB, 1024 * GiB, true),
     levelSizeMultiplier: int(o, 'levelSizeMultiplier', 10, 2, 100),
-    numLevels: int(o, 'numLevels', 7, 2, 20),
+    numLevels: int(o, 'numLevels', DEFAULT_NUM_LEVELS, 2, MAX_NUM_LEVELS),
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
     fileSystem: fileSystem as FileSystem | undefined,
     restoreFrom: o['restoreFrom'] === undefined ? undefined : checkRestoreFrom(o['restoreFrom']),

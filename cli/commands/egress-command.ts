@@ -2,14 +2,15 @@
  * `statefn egress DIR TYPENAME [--from OFFSET] [--limit N]`: the committed records of one
  * egress of a runtime directory, in offset order, each value decoded by its typename.
  *
- * Reads the `egress/` engine under the runtime directory's lock (data/read-access.ts).
+ * Reads the `egress/` engine through a read-only open (data/read-access.ts), so it also
+ * reads the directory of a running runtime, as of the moment it opens it.
  */
 import { CliError, UsageError } from '../cli-errors.js';
 import type { Command, CommandIo } from '../command.js';
 import { parseCommandArgs, wholeNumberOption } from '../command-args.js';
 import { decodeValue, showValue } from '../data/decoded-value.js';
 import { egressTypenames, readEgressRecords } from '../data/egress-records.js';
-import { lockRuntimeDir, openEngineForRead } from '../data/read-access.js';
+import { openEngineForRead } from '../data/read-access.js';
 import { classifyDir, needsRuntimeDir, runtimeParts } from '../data/statefn-dir.js';
 import { formatCount } from '../output/format.js';
 import { jsonDocument, renderTable } from '../output/table.js';
@@ -20,6 +21,9 @@ Prints the committed records of egress TYPENAME (<namespace>/<name>) of the runt
 directory DIR, in offset order: offset, value type and value (built-in types and JSON
 decoded, others as raw bytes). Only committed records are stored: in exactly-once mode,
 those of completed checkpoints.
+
+DIR is opened read-only, so it may be in use by a running runtime: the records shown are
+those committed when the command opened DIR/egress.
 
 Options:
   --from OFFSET   start at this offset (default 0)
@@ -53,45 +57,40 @@ export const egressCommand: Command = {
     const json = args.flags.has('json');
     const found = classifyDir(path);
     if (found.kind !== 'runtime') throw needsRuntimeDir(found, path);
-    const lock = lockRuntimeDir(found.dir, path);
+    const egressDir = runtimeParts(found.dir).egress;
+    const db = await openEngineForRead(egressDir, `egress engine ${egressDir}`);
     try {
-      const egressDir = runtimeParts(found.dir).egress;
-      const db = await openEngineForRead(egressDir, `egress engine ${egressDir}`);
-      try {
-        const known = egressTypenames(db);
-        const mine = known.find((e) => e.typename === typename);
-        if (mine === undefined) {
-          const list =
-            known.length === 0
-              ? 'it has no committed egress records'
-              : `egresses with records: ${known.map((e) => `${e.typename} (offsets ${formatCount(e.first)}–${formatCount(e.last)})`).join(', ')}`;
-          throw new CliError(`unknown egress '${typename}' in ${path} (${list})`);
-        }
-        const records = [...readEgressRecords(db, typename, from, limit)].map((r) => ({
-          offset: r.offset,
-          value: decodeValue(r.valueTypename, r.value),
-        }));
-        if (json) {
-          io.stdout.write(jsonDocument({ egress: typename, from, nextOffset: mine.last + 1, records }));
-          return 0;
-        }
-        const header =
-          `egress ${typename}: committed offsets ${formatCount(mine.first)}–${formatCount(mine.last)}; ` +
-          `showing ${formatCount(records.length)} from offset ${formatCount(from)}`;
-        const table =
-          records.length === 0
-            ? ''
-            : `\n${renderTable(
-                [{ header: 'offset', align: 'right' }, { header: 'type' }, { header: 'value' }],
-                records.map((r) => [String(r.offset), r.value.typename, showValue(r.value)]),
-              )}`;
-        io.stdout.write(`${header}${table}\n`);
-        return 0;
-      } finally {
-        await db.close();
+      const known = egressTypenames(db);
+      const mine = known.find((e) => e.typename === typename);
+      if (mine === undefined) {
+        const list =
+          known.length === 0
+            ? 'it has no committed egress records'
+            : `egresses with records: ${known.map((e) => `${e.typename} (offsets ${formatCount(e.first)}–${formatCount(e.last)})`).join(', ')}`;
+        throw new CliError(`unknown egress '${typename}' in ${path} (${list})`);
       }
+      const records = [...readEgressRecords(db, typename, from, limit)].map((r) => ({
+        offset: r.offset,
+        value: decodeValue(r.valueTypename, r.value),
+      }));
+      if (json) {
+        io.stdout.write(jsonDocument({ egress: typename, from, nextOffset: mine.last + 1, records }));
+        return 0;
+      }
+      const header =
+        `egress ${typename}: committed offsets ${formatCount(mine.first)}–${formatCount(mine.last)}; ` +
+        `showing ${formatCount(records.length)} from offset ${formatCount(from)}`;
+      const table =
+        records.length === 0
+          ? ''
+          : `\n${renderTable(
+              [{ header: 'offset', align: 'right' }, { header: 'type' }, { header: 'value' }],
+              records.map((r) => [String(r.offset), r.value.typename, showValue(r.value)]),
+            )}`;
+      io.stdout.write(`${header}${table}\n`);
+      return 0;
     } finally {
-      lock.release();
+      await db.close();
     }
   },
 };

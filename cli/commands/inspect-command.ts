@@ -1,7 +1,7 @@
 /**
  * `statefn inspect DIR`: the shape of a statefn directory. For a runtime directory, each of
- * its engines (ingress, state, egress) and its checkpoints; for an engine directory, that
- * engine; for a checkpoint store, its checkpoints.
+ * its engines (ingress, state, egress, each with its write amplification) and its
+ * checkpoints; for an engine directory, that engine; for a checkpoint store, its checkpoints.
  *
  * Everything is read from the directories' metadata files without locks (see
  * data/engine-shape.ts and data/checkpoint-listing.ts), so this works on a directory in use
@@ -19,12 +19,7 @@ import { describeRuntimeKey } from '../data/runtime-keys.js';
 import type { RuntimePart } from '../data/runtime-keys.js';
 import { classifyDir, holdsEngine, runtimeParts } from '../data/statefn-dir.js';
 import { listingJson, renderListing } from '../output/checkpoint-report.js';
-import {
-  WRITE_AMPLIFICATION_NOTE,
-  engineShapeJson,
-  lockJson,
-  renderEngineShape,
-} from '../output/engine-report.js';
+import { engineShapeJson, lockJson, renderEngineShape } from '../output/engine-report.js';
 import { jsonDocument } from '../output/table.js';
 
 const USAGE = `Usage: statefn inspect DIR [--files] [--json]
@@ -32,7 +27,8 @@ const USAGE = `Usage: statefn inspect DIR [--files] [--json]
 The shape of a statefn directory, read without taking its lock (so it also works while a
 process uses the directory):
   a runtime directory   its ingress, state and egress engines and its checkpoints
-  an engine directory   its levels, SST files, bytes, key ranges and WAL
+  an engine directory   its levels, SST files, bytes, key ranges, WAL, and its write
+                        amplification over the life of the directory
   a checkpoint store    its checkpoints and their sizes
 
 Options:
@@ -68,7 +64,7 @@ export const inspectCommand: Command = {
       io.stdout.write(
         json
           ? jsonDocument({ kind: 'engine', dir: found.dir, engine: engineShapeJson(shape) })
-          : `engine directory ${found.dir}\n\n${renderEngineShape('engine', shape, listFiles)}\n\n${WRITE_AMPLIFICATION_NOTE}\n`,
+          : `engine directory ${found.dir}\n\n${renderEngineShape('engine', shape, listFiles)}\n`,
       );
       return 0;
     }
@@ -126,7 +122,6 @@ export const inspectCommand: Command = {
     sections.push(
       listing === null ? 'checkpoints/  no checkpoint store' : renderListing('checkpoints/', listing),
     );
-    sections.push(WRITE_AMPLIFICATION_NOTE);
     io.stdout.write(`${sections.join('\n\n')}\n`);
     return 0;
   },

@@ -3,8 +3,8 @@
  * instance — each value, list and map state by name, decoded by its typename, with its
  * expiry — and the delayed messages it sent that have not fired yet.
  *
- * Reads under the runtime directory's lock (data/read-access.ts): a running runtime's state
- * is refused, naming its process.
+ * Reads the `state/` engine through a read-only open (data/read-access.ts), so it also reads
+ * the directory of a running runtime, as of the moment it opens it.
  */
 import { CliError, UsageError } from '../cli-errors.js';
 import type { Command, CommandIo } from '../command.js';
@@ -12,7 +12,6 @@ import { parseCommandArgs } from '../command-args.js';
 import { functionTypesWithState, readAddressState } from '../data/address-state.js';
 import type { AddressState, StateEntry } from '../data/address-state.js';
 import { showValue } from '../data/decoded-value.js';
-import { lockRuntimeDir } from '../data/read-access.js';
 import { openStateSource } from '../data/state-source.js';
 import type { StateSource } from '../data/state-source.js';
 import { classifyDir, needsRuntimeDir } from '../data/statefn-dir.js';
@@ -29,9 +28,14 @@ as raw bytes.
 
 By default the state is read from DIR/state, the runtime's working copy as of its last stop
 or crash; a restart recovers the latest checkpoint instead (equal after a clean stop).
+DIR/state is opened read-only, so DIR may be in use by a running runtime: then the state
+shown is what the runtime had written to DIR/state when the command opened it (its latest
+invocations may still be buffered in memory and not shown yet).
 
 Options:
   --checkpoint ID   read checkpoint ID (or 'latest'), restored into a temporary directory
+                    (with progress on stderr); this needs the checkpoint store, which a
+                    running runtime holds: it fails, naming the process, until it stops
   --json            print one JSON document
   --help            print this help`;
 
@@ -58,7 +62,6 @@ export const stateCommand: Command = {
     const json = args.flags.has('json');
     const found = classifyDir(path);
     if (found.kind !== 'runtime') throw needsRuntimeDir(found, path);
-    const lock = lockRuntimeDir(found.dir, path);
     const notes: string[] = [];
     let source: StateSource | undefined;
     try {
@@ -83,7 +86,6 @@ export const stateCommand: Command = {
       return 0;
     } finally {
       await source?.close();
-      lock.release();
     }
   },
 };
@@ -100,8 +102,12 @@ function sourceLine(source: StateSource): string {
     source.checkpoint === null
       ? 'there is no checkpoint yet'
       : `the latest checkpoint is ${source.checkpoint}`;
+  const copy =
+    source.inUseBy === undefined
+      ? "the runtime's working copy as of its last stop or crash"
+      : `the working copy of the runtime running as process ${source.inUseBy}, as of this read`;
   return (
-    `source: ${source.path} — the runtime's working copy as of its last stop or crash; a restart ` +
+    `source: ${source.path} — ${copy}; a restart ` +
     `recovers the latest checkpoint instead (${latest}; --checkpoint latest reads it)`
   );
 }
@@ -122,6 +128,7 @@ function stateJson(
       kind: source.kind,
       path: source.kind === 'state-dir' ? source.path : null,
       checkpoint: source.checkpoint,
+      inUseBy: source.inUseBy ?? null,
     },
     now: nowMs,
     notes,

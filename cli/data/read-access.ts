@@ -1,50 +1,31 @@
 /**
- * Opening what a read command reads, under the locks the writers use, so that nothing
- * changes underneath it and no process can start on the directory meanwhile:
+ * Opening an engine that a read command reads: `Engine.open` with `readOnly: true`, which
+ * takes no lock and changes nothing in the directory, so it also reads a directory that a
+ * running runtime (or any process) holds.
  *
- * - a runtime directory is locked by its `ingress/` engine's LOCK (runtime/runtime.ts opens
- *   that engine first), which `lockRuntimeDir` takes without opening the engine;
- * - an engine is opened with `Engine.open` (which takes its own LOCK). There is no read-only
- *   open: opening writes a fresh MANIFEST and WAL, as every open does, but changes no data.
+ * What such a read sees: the engine as of the open — the files its MANIFEST names plus every
+ * write its WALs held at that moment (engine/db/open-read-only.ts). Of a running runtime,
+ * that is what it had handed to the engine by then; later writes are not seen, and a
+ * runtime buffers its newest state writes for a moment before they reach the engine.
  *
- * A directory held by a running process fails with a CliError naming that process.
+ * Rejected: taking the runtime directory's lock while reading, as the first version did.
+ * The read-only open is consistent without it, and the lock made `state` and `egress` fail
+ * for as long as a runtime ran. What still takes a lock is the checkpoint store's, which
+ * `checkpoints --verify` and `state --checkpoint` open (CheckpointStore has no read-only
+ * open): a deletion meanwhile could remove the files they read.
  */
-import { join } from 'node:path';
-import { Engine, LockedError, NodeFileSystem } from '../../engine/index.js';
-import type { FileLock } from '../../engine/index.js';
+import { Engine } from '../../engine/index.js';
 import { CliError } from '../cli-errors.js';
-import { lockedError } from './lock-owner.js';
-import { holdsEngine, runtimeParts } from './statefn-dir.js';
+import { holdsEngine } from './statefn-dir.js';
 
 /** Block cache of an engine opened for one read: a read command touches each block once. */
 const READ_CACHE_BYTES = 8 * 1024 * 1024;
 
-/** Takes the lock of the runtime directory `dir`; `path` is how the user named it. */
-export function lockRuntimeDir(dir: string, path: string): FileLock {
-  const { ingress } = runtimeParts(dir);
-  try {
-    return new NodeFileSystem().lock(join(ingress, 'LOCK'));
-  } catch (err) {
-    if (err instanceof LockedError) throw lockedError(`runtime directory ${path}`, ingress, err);
-    throw err;
-  }
-}
-
 /**
- * Opens the engine in `dir` for reading; `what` names it in errors ("state engine
- * /data/state"). Fails with CliError when it holds no engine or is in use.
+ * Opens the engine in `dir` read-only; `what` names it in errors ("state engine
+ * /data/state"). Fails with CliError when it holds no engine.
  */
 export async function openEngineForRead(dir: string, what: string): Promise<Engine> {
   if (!holdsEngine(dir)) throw new CliError(`${what} holds no engine (no CURRENT file)`);
-  try {
-    return await Engine.open(dir, {
-      createIfMissing: false,
-      // Flush work at open (a long WAL) stays on this thread: no worker to start and stop.
-      backgroundMode: 'inline',
-      blockCacheBytes: READ_CACHE_BYTES,
-    });
-  } catch (err) {
-    if (err instanceof LockedError) throw lockedError(what, dir, err);
-    throw err;
-  }
+  return Engine.open(dir, { readOnly: true, blockCacheBytes: READ_CACHE_BYTES });
 }

@@ -1,16 +1,18 @@
 /**
  * Where `statefn state` reads a runtime's function state from, opened as an Engine:
  *
- * - the runtime's `state/` engine: its working copy, as of its last stop (which takes a
- *   final checkpoint, so then it equals the latest checkpoint) or crash (then it may be ahead
- *   of the latest checkpoint, which is what a restart recovers);
+ * - the runtime's `state/` engine, opened read-only (data/read-access.ts): its working copy,
+ *   as of its last stop (which takes a final checkpoint, so then it equals the latest
+ *   checkpoint) or crash (then it may be ahead of the latest checkpoint, which is what a
+ *   restart recovers) — or, while a runtime runs, as of the open;
  * - a checkpoint, restored into a temporary directory (`Engine.open` with `restoreFrom`),
- *   which is removed again by `close`.
+ *   which is removed again by `close`. Restoring shows progress (bytes restored so far).
  *
- * The caller holds the runtime directory's lock, so no runtime starts (and deletes or
- * restores `state/`) meanwhile.
+ * No lock of the runtime directory is taken. A runtime that starts meanwhile deletes and
+ * restores `state/`; the read-only open then either got its view before (and keeps it) or
+ * fails with an error saying the directory changed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointStore, Engine, LockedError } from '../../engine/index.js';
@@ -19,9 +21,12 @@ import type { OutputStream } from '../command.js';
 import { formatBytes, formatCount } from '../output/format.js';
 import { withProgress } from '../output/progress.js';
 import { listCheckpoints } from './checkpoint-listing.js';
-import { lockedError } from './lock-owner.js';
+import { lockedError, readLockOwner } from './lock-owner.js';
 import { openEngineForRead } from './read-access.js';
 import { holdsEngine, runtimeParts } from './statefn-dir.js';
+
+/** How often a restore's progress is measured. */
+const RESTORE_POLL_MS = 250;
 
 /** An open state engine and what it is. */
 export interface StateSource {
@@ -31,6 +36,8 @@ export interface StateSource {
   path: string;
   /** The checkpoint read, or (for the state dir) the latest checkpoint, if any. */
   checkpoint: string | null;
+  /** The pid of the running runtime that holds the directory, if one does. */
+  inUseBy: number | undefined;
   /** Closes the engine and removes what was made for it. */
   close(): Promise<void>;
 }
@@ -53,10 +60,19 @@ export async function openStateSource(
   });
   const ids = listing?.checkpoints.map((c) => c.id) ?? [];
   const latest = ids.at(-1) ?? null;
+  const owner = readLockOwner(parts.ingress);
+  const inUseBy = owner?.alive === true ? owner.pid : undefined;
   if (checkpoint === undefined) {
     if (holdsEngine(parts.state)) {
       const db = await openEngineForRead(parts.state, `state engine ${parts.state}`);
-      return { db, kind: 'state-dir', path: parts.state, checkpoint: latest, close: () => db.close() };
+      return {
+        db,
+        kind: 'state-dir',
+        path: parts.state,
+        checkpoint: latest,
+        inUseBy,
+        close: () => db.close(),
+      };
     }
     if (latest === null) {
       throw new CliError(`${dir} holds no state: state/ holds no engine and there is no checkpoint`);
@@ -78,6 +94,19 @@ export async function openStateSource(
   );
 }
 
+/** Bytes of the SST files in `dir` (a restore's target) so far; 0 before it exists. */
+function tableBytesIn(dir: string): number {
+  let bytes = 0;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith('.sst')) bytes += statSync(join(dir, name)).size;
+    }
+  } catch {
+    // Not created yet, or a file removed between the listing and its stat.
+  }
+  return bytes;
+}
+
 async function restoreToTemp(
   storeDir: string,
   id: string,
@@ -96,16 +125,24 @@ async function restoreToTemp(
   const cleanup = (): void => rmSync(parent, { recursive: true, force: true });
   try {
     const detail = info === undefined ? '' : `${formatCount(info.files)} files, ${formatBytes(info.bytes)}`;
-    // Engine.open reports no progress while it restores: the line shows the elapsed time.
-    const db = await withProgress(progressOut, `restoring checkpoint ${id}`, { detail }, () =>
-      Engine.open(target, { restoreFrom: { store, id }, backgroundMode: 'inline' }),
-    );
+    // Engine.open reports no progress while it restores: the bytes restored so far are
+    // polled from the target directory (between files: each is copied in one go).
+    const db = await withProgress(progressOut, `restoring checkpoint ${id}`, { detail }, async (progress) => {
+      const poll = setInterval(() => progress.update(tableBytesIn(target), info?.bytes), RESTORE_POLL_MS);
+      poll.unref();
+      try {
+        return await Engine.open(target, { restoreFrom: { store, id }, backgroundMode: 'inline' });
+      } finally {
+        clearInterval(poll);
+      }
+    });
     await store.close();
     return {
       db,
       kind: 'checkpoint',
       path: target,
       checkpoint: id,
+      inUseBy: undefined,
       close: async () => {
         try {
           await db.close();

@@ -51,6 +51,7 @@ export function checkValue(value: unknown, api: string): Uint8Array {
 
 let writerOf: (batch: WriteBatch) => ByteWriter;
 let entryBytesOf: (batch: WriteBatch) => number;
+let dataBytesOf: (batch: WriteBatch) => number;
 
 /**
  * An ordered group of writes, applied atomically by `Engine.write(batch)`: either every op
@@ -66,10 +67,13 @@ export class WriteBatch {
   #writer: ByteWriter | undefined;
   #count = 0;
   #entryBytes = 0;
+  /** Key and value bytes of the ops: what the engine counts as user bytes written. */
+  #dataBytes = 0;
 
   static {
     writerOf = (batch) => batch.#ensureWriter(0);
     entryBytesOf = (batch) => batch.#entryBytes;
+    dataBytesOf = (batch) => batch.#dataBytes;
   }
 
   /** Adds a put of `value` under `key` (strings are encoded as UTF-8). */
@@ -111,6 +115,7 @@ export class WriteBatch {
     }
     this.#count = 0;
     this.#entryBytes = 0;
+    this.#dataBytes = 0;
     return this;
   }
 
@@ -145,6 +150,7 @@ export class WriteBatch {
       );
     }
     this.#entryBytes = entryBytes;
+    this.#dataBytes += keyLength + valueLength;
   }
 
   #counted(w: ByteWriter): void {
@@ -168,6 +174,11 @@ export function encodeBatchForLog(batch: WriteBatch, firstSequence: number): Uin
 /** Memtable arena bytes the batch needs at most (sum of MemTable.requiredBytes). @internal */
 export function batchEntryBytes(batch: WriteBatch): number {
   return entryBytesOf(batch);
+}
+
+/** Key plus value bytes of the batch's ops (user bytes, as `Engine.stats()` counts them). @internal */
+export function batchDataBytes(batch: WriteBatch): number {
+  return dataBytesOf(batch);
 }
 
 /**

@@ -4,9 +4,9 @@
  * recently used one is closed when the bound is reached. A closed table's file stays open
  * until its last iterator closes (Table.close), so eviction never breaks a running scan.
  */
-import { ClosedError, InvalidArgumentError } from '../errors.js';
+import { ClosedError, CorruptionError, InvalidArgumentError } from '../errors.js';
 import { joinPath } from '../env/file-system.js';
-import type { FileSystem } from '../env/file-system.js';
+import type { FileSystem, RandomAccessFile } from '../env/file-system.js';
 import { Table } from '../sstable/table.js';
 import { tableFileName } from '../version/file-names.js';
 import type { BlockCache } from './block-cache.js';
@@ -18,6 +18,12 @@ export interface TableCacheOptions {
   maxOpenFiles: number;
   /** Shared cache for the tables' data blocks; without it every block read goes to the file. */
   blockCache?: BlockCache;
+  /**
+   * The tables belong to a read-only open (EngineOptions.readOnly), whose directory another
+   * process may change: a table file that is gone raises CorruptionError saying so, instead
+   * of the file system's ENOENT.
+   */
+  readOnlyView?: boolean;
 }
 
 /** Open tables of one engine directory, at most `maxOpenFiles` at a time. */
@@ -25,6 +31,7 @@ export class TableCache {
   readonly #fs: FileSystem;
   readonly #dir: string;
   readonly #blockCache: BlockCache | undefined;
+  readonly #readOnlyView: boolean;
   readonly #tables: LruCache<number, Table>;
   #closed = false;
 
@@ -38,6 +45,7 @@ export class TableCache {
     this.#fs = fs;
     this.#dir = dir;
     this.#blockCache = options.blockCache;
+    this.#readOnlyView = options.readOnlyView ?? false;
     this.#tables = new LruCache<number, Table>(options.maxOpenFiles, {
       onRemove: (_fileNumber, table) => table.close(),
     });
@@ -64,7 +72,19 @@ export class TableCache {
     if (this.#closed) throw new ClosedError('TableCache.get: the table cache is closed');
     const cached = this.#tables.get(fileNumber);
     if (cached !== undefined) return cached;
-    const file = this.#fs.openRandomAccess(joinPath(this.#dir, tableFileName(fileNumber)));
+    const path = joinPath(this.#dir, tableFileName(fileNumber));
+    let file: RandomAccessFile;
+    try {
+      file = this.#fs.openRandomAccess(path);
+    } catch (err) {
+      if (!this.#readOnlyView || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new CorruptionError(
+        path,
+        undefined,
+        'the directory changed under a read-only open: this SST file of the opened view has been deleted since (by the process writing the directory); open the engine again to read its current state',
+        { cause: err },
+      );
+    }
     let table: Table;
     try {
       table = Table.open(file, fileNumber, this.#blockCache);

@@ -16,6 +16,7 @@
 import type { BlockCache } from '../cache/block-cache.js';
 import type { TableCache } from '../cache/table-cache.js';
 import {
+  batchDataBytes,
   batchEntryBytes,
   checkKey,
   checkValue,
@@ -35,7 +36,7 @@ import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
-import { BackgroundError, ClosedError, InvalidArgumentError } from '../errors.js';
+import { BackgroundError, ClosedError, InvalidArgumentError, ReadOnlyError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
@@ -44,13 +45,16 @@ import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
 import { bloomHash } from '../util/checksum.js';
+import { invariant } from '../util/invariant.js';
 import { walFileName } from '../version/file-names.js';
 import { obsoleteFiles } from '../version/obsolete-files.js';
 import { EntryKind } from '../version/internal-key.js';
 import type { Version } from '../version/version.js';
 import { VersionEdit } from '../version/version-edit.js';
+import type { WriteCounters } from '../version/version-edit.js';
 import type { VersionSet } from '../version/version-set.js';
 import { LogWriter } from '../wal/log-writer.js';
+import type { DescribeOptions, EngineDescription } from './describe-engine.js';
 import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
 import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
@@ -83,14 +87,22 @@ export interface EngineStats {
   memtableBytes: number;
   immutableMemtables: number;
   liveSnapshots: number;
-  /** Bytes written by users (keys + values). */
+  /**
+   * Bytes written by users (keys + values). This and the four byte counters after it count
+   * over the life of the directory, across reopens (the MANIFEST records them; engine/FORMAT.md).
+   */
   userBytesWritten: number;
+  /** Bytes of write batches written to the WAL. */
   walBytesWritten: number;
+  /** Bytes of SST files written by flushes. */
   flushBytesWritten: number;
+  /** Bytes of SST files read by compactions. */
   compactionBytesRead: number;
+  /** Bytes of SST files written by compactions. */
   compactionBytesWritten: number;
-  /** (WAL + flush + compaction bytes written) / user bytes written. */
+  /** (WAL + flush + compaction bytes written) / user bytes written; 0 before any write. */
   writeAmplification: number;
+  /** Flushes, compactions and trivial moves since this open (not persisted). */
   flushes: number;
   compactions: number;
   trivialMoves: number;
@@ -109,21 +121,29 @@ interface Memtables {
   imms: Array<{ mem: MemTable; log: number }>;
 }
 
-/** @internal Everything open-engine.ts hands to the constructor. */
+/**
+ * @internal Everything open-engine.ts (or open-read-only.ts) hands to the constructor. A
+ * read-only engine has no lock, job runners or WAL, and brings the memtables it replayed.
+ */
 export interface EngineParts {
   dir: string;
   fs: FileSystem;
   options: ResolvedOptions;
-  lock: FileLock;
+  readOnly: boolean;
+  lock: FileLock | undefined;
   versions: VersionSet;
   tableCache: TableCache;
   blockCache: BlockCache;
-  runner: JobRunner;
-  compactionRunner: JobRunner;
-  wal: LogWriter;
+  runner: JobRunner | undefined;
+  compactionRunner: JobRunner | undefined;
+  wal: LogWriter | undefined;
   walNumber: number;
   lastSequence: number;
-  /** The directory's identity (checkpoint/engine-identity.ts). */
+  /** Read-only: the memtables replayed from the WALs, oldest first (the last one is active). */
+  memtables?: MemTable[];
+  /** The write counters as of `lastSequence`. */
+  counters: WriteCounters;
+  /** The directory's identity (checkpoint/engine-identity.ts); '' when read-only. */
   identity: string;
 }
 
@@ -137,13 +157,14 @@ export class Engine {
   readonly #dir: string;
   readonly #fs: FileSystem;
   readonly #options: ResolvedOptions;
-  readonly #lock: FileLock;
+  readonly #readOnly: boolean;
+  readonly #lock: FileLock | undefined;
   readonly #versions: VersionSet;
   readonly #tableCache: TableCache;
   readonly #blockCache: BlockCache;
   /** Runs flushes; compactions have their own runner so that a flush never waits for one. */
-  readonly #runner: JobRunner;
-  readonly #compactionRunner: JobRunner;
+  readonly #runner: JobRunner | undefined;
+  readonly #compactionRunner: JobRunner | undefined;
   readonly #pipeline: WritePipeline;
   readonly #snapshots = new SnapshotList();
   readonly #tables: Memtables;
@@ -165,11 +186,12 @@ export class Engine {
   #progressWaiters: Array<() => void> = [];
   readonly #pendingOutputs = new Set<number>();
 
-  #userBytes = 0;
-  #walBytes = 0;
-  #flushBytes = 0;
-  #compactionRead = 0;
-  #compactionWritten = 0;
+  // Write counters, restored at open (see WriteCounters and #writeCounters).
+  #userBytes: number;
+  #walBytes: number;
+  #flushBytes: number;
+  #compactionRead: number;
+  #compactionWritten: number;
   #flushes = 0;
   #compactions = 0;
   #trivialMoves = 0;
@@ -181,6 +203,7 @@ export class Engine {
     this.#dir = parts.dir;
     this.#fs = parts.fs;
     this.#options = parts.options;
+    this.#readOnly = parts.readOnly;
     this.#lock = parts.lock;
     this.#versions = parts.versions;
     this.#tableCache = parts.tableCache;
@@ -189,10 +212,18 @@ export class Engine {
     this.#compactionRunner = parts.compactionRunner;
     this.#lastSequence = parts.lastSequence;
     this.#identity = parts.identity;
+    const counters = parts.counters;
+    this.#userBytes = counters.userBytes;
+    this.#walBytes = counters.walBytes;
+    this.#flushBytes = counters.flushBytes;
+    this.#compactionRead = counters.compactionBytesRead;
+    this.#compactionWritten = counters.compactionBytesWritten;
+    const replayed = parts.memtables ?? [];
     this.#tables = {
-      mem: new MemTable(parts.options.writeBufferSizeBytes),
+      mem: replayed.at(-1) ?? new MemTable(parts.options.writeBufferSizeBytes),
       memLog: parts.walNumber,
-      imms: [],
+      // A read-only engine never flushes them, so the WAL each came from does not matter.
+      imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber })),
     };
     this.#pipeline = new WritePipeline(parts.wal, parts.lastSequence, (err) => this.#setBackgroundError(err));
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
@@ -202,10 +233,27 @@ export class Engine {
   /**
    * Opens (creating if needed) the engine in `dir`, taking an exclusive lock on it. Recovers
    * the state from the MANIFEST and replays the write-ahead log.
+   *
+   * With `{ readOnly: true }`, opens an existing engine without the lock and without changing
+   * anything in `dir`, even while another process writes it: a point-in-time view as of the
+   * open, on which every write rejects with ReadOnlyError (see EngineOptions.readOnly).
    */
   static async open(dir: string, options?: EngineOptions): Promise<Engine> {
     const { openEngine } = await import('./open-engine.js');
     return openEngine(dir, options);
+  }
+
+  /**
+   * The shape of the engine in `dir` — levels, SST files with sizes, key ranges and sequence
+   * numbers, live WALs, and the write counters with the write amplification — read from its
+   * MANIFEST and WALs without opening the engine: no lock, nothing written, no memtable
+   * built, so it is cheap and works while a process has the directory open. Fails like
+   * `Engine.open` on a directory that is not an engine's (InvalidArgumentError without
+   * CURRENT), is damaged or is newer.
+   */
+  static async describe(dir: string, options?: DescribeOptions): Promise<EngineDescription> {
+    const { describeEngine } = await import('./describe-engine.js');
+    return describeEngine(dir, options);
   }
 
   /** The directory this engine lives in. */
@@ -247,8 +295,8 @@ export class Engine {
       }
       if (batch.length === 0) return Promise.resolve();
       const need = batchEntryBytes(batch);
-      if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyBatch(batch, need, sync);
-      return this.#admit(need, () => this.#applyBatch(batch, need, sync));
+      if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyBatch(batch, sync);
+      return this.#admit(need, () => this.#applyBatch(batch, sync));
     } catch (err) {
       return rejected(err);
     }
@@ -270,18 +318,23 @@ export class Engine {
     return this.#pipeline.commit(payload, seq, sync);
   }
 
-  #applyBatch(batch: WriteBatch, need: number, sync: boolean): Promise<void> {
+  #applyBatch(batch: WriteBatch, sync: boolean): Promise<void> {
     const first = this.#lastSequence + 1;
     const payload = encodeBatchForLog(batch, first);
     const cursor = openBatch(payload);
     applyBatch(cursor, this.#tables.mem);
     this.#lastSequence += batch.length;
-    this.#userBytes += need;
+    this.#userBytes += batchDataBytes(batch);
     this.#walBytes += payload.length;
     return this.#pipeline.commit(payload, this.#lastSequence, sync);
   }
 
   #checkWrite(api: string, options: WriteOptions | undefined): boolean {
+    if (this.#readOnly) {
+      throw new ReadOnlyError(
+        `${api}: the engine was opened read-only (Engine.open with readOnly: true) and never writes; open it without readOnly to write`,
+      );
+    }
     if (this.#closed || this.#closing) throw new ClosedError(`${api}: the engine is closed`);
     if (this.#backgroundError) {
       throw new BackgroundError(
@@ -507,7 +560,7 @@ export class Engine {
    */
   #scheduleWork(): void {
     // Closing: the WAL already holds everything, so no new job is started.
-    if (this.#closed || this.#closing || this.#backgroundError) return;
+    if (this.#readOnly || this.#closed || this.#closing || this.#backgroundError) return;
     const flush = this.#lanes.flush;
     if (!flush.queued && this.#tables.imms.length > 0) {
       flush.queued = true;
@@ -561,10 +614,12 @@ export class Engine {
     const t = this.#tables;
     const imm = t.imms[0];
     if (!imm) return;
+    const runner = this.#runner;
+    invariant(runner !== undefined, 'a flush of a read-only engine');
     const number = this.#versions.newFileNumber();
     this.#pendingOutputs.add(number);
     try {
-      const result = await this.#runner.run({
+      const result = await runner.run({
         kind: 'flush',
         dir: this.#dir,
         memtable: imm.mem.shared,
@@ -576,12 +631,14 @@ export class Engine {
       // Logs older than the next unflushed memtable's are no longer needed.
       edit.logNumber = t.imms[1]?.log ?? t.memLog;
       edit.lastSequence = this.#lastSequence;
+      // Counted now, even should the commit fail: the bytes were written.
+      this.#flushBytes += result.bytesWritten;
+      edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       t.imms.shift();
       // Lets a later memtable reuse the arena (see memtable/arena-pool.ts).
       imm.mem.release();
       this.#flushes++;
-      this.#flushBytes += result.bytesWritten;
     } finally {
       this.#pendingOutputs.delete(number);
     }
@@ -595,6 +652,7 @@ export class Engine {
       const f = inputs0[0]!;
       edit.deleteFile(plan.level, f.number).addFile(plan.outputLevel, f);
       edit.compactPointers.push({ level: plan.level, key: f.largest });
+      edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       this.#trivialMoves++;
       return;
@@ -624,19 +682,38 @@ export class Engine {
     const filter = this.#options.compactionFilter;
     if (filter !== undefined) spec.filter = { module: filter.module, nowMs: (filter.now ?? Date.now)() };
     try {
-      const result = await this.#compactionRunner.run(spec);
+      const runner = this.#compactionRunner;
+      invariant(runner !== undefined, 'a compaction of a read-only engine');
+      const result = await runner.run(spec);
       for (const f of inputs0) edit.deleteFile(plan.level, f.number);
       for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
       for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
       edit.compactPointers.push({ level: plan.level, key: rangeOf(inputs0).largest });
-      await this.#versions.logAndApply(edit);
-      this.#compactions++;
       this.#compactionRead += result.bytesRead;
       this.#compactionWritten += result.bytesWritten;
+      edit.writeCounters = this.#writeCounters();
+      await this.#versions.logAndApply(edit);
+      this.#compactions++;
     } finally {
       for (let n = first; n < first + count; n++) this.#pendingOutputs.delete(n);
     }
     this.#deleteObsoleteFiles();
+  }
+
+  /**
+   * The counters for a MANIFEST edit. Taken in the same synchronous step as the edit goes to
+   * logAndApply, so edits record them in commit order; every write up to #lastSequence has
+   * added its bytes, and none after it.
+   */
+  #writeCounters(): WriteCounters {
+    return {
+      sequence: this.#lastSequence,
+      userBytes: this.#userBytes,
+      walBytes: this.#walBytes,
+      flushBytes: this.#flushBytes,
+      compactionBytesRead: this.#compactionRead,
+      compactionBytesWritten: this.#compactionWritten,
+    };
   }
 
   /** Deletes files no live version, pending job or needed WAL refers to. */
@@ -899,14 +976,14 @@ export class Engine {
     this.#wakeProgress();
     for (const runner of new Set([this.#runner, this.#compactionRunner])) {
       try {
-        await runner.close();
+        await runner?.close();
       } catch (err) {
         firstError ??= err;
       }
     }
     this.#versions.close();
     this.#tableCache.close();
-    this.#lock.release();
+    this.#lock?.release();
     if (firstError) throw firstError as Error;
   }
 }

@@ -21,38 +21,37 @@
  * it was ever acknowledged). Any other file means it is not ours, and it is refused.
  */
 import { BlockCache } from '../cache/block-cache.js';
-import { IDENTITY_FILE, newIdentity, readIdentity, writeIdentity } from '../checkpoint/engine-identity.js';
+import { newIdentity, readIdentity, writeIdentity } from '../checkpoint/engine-identity.js';
 import { restoreCheckpoint } from '../checkpoint/restore-checkpoint.js';
 import { TableCache } from '../cache/table-cache.js';
-import { applyBatch, decodeBatch, openBatch } from '../batch/batch-reader.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import { InlineJobRunner } from '../compaction/job-runner.js';
 import { WorkerJobRunner, workerAvailable } from '../compaction/worker-job-runner.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
-import { CorruptionError, IncompatibleFormatError, InvalidArgumentError } from '../errors.js';
+import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { resolveOptions, tableOptionsOf } from '../options.js';
 import { initHashing } from '../util/checksum.js';
-import {
-  CURRENT_FILE,
-  LOCK_FILE,
-  parseCurrentFile,
-  parseFileName,
-  tableFileName,
-  tempFileName,
-  walFileName,
-} from '../version/file-names.js';
+import { CURRENT_FILE, LOCK_FILE, parseFileName, tempFileName, walFileName } from '../version/file-names.js';
 import type { FileMetadata } from '../version/file-metadata.js';
-import { VersionEdit } from '../version/version-edit.js';
+import { VersionEdit, zeroWriteCounters } from '../version/version-edit.js';
+import type { WriteCounters } from '../version/version-edit.js';
 import { obsoleteFiles } from '../version/obsolete-files.js';
 import { VersionSet } from '../version/version-set.js';
-import { LOG_HEADER_BYTES, looksLikeStatefnLog } from '../wal/log-format.js';
 import { readLogRecords } from '../wal/log-reader.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { Engine } from './engine.js';
+import { openReadOnly } from './open-read-only.js';
+import {
+  checkDirectoryFormat,
+  checkOldestLogExists,
+  checkTablesExist,
+  liveLogNumbers,
+} from './recovery-checks.js';
+import { countReplayed, replayRecords } from './wal-replay.js';
 
 export async function openEngine(dir: string, input: EngineOptions | undefined): Promise<Engine> {
   if (typeof dir !== 'string' || dir.length === 0) {
@@ -61,6 +60,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
   const options = resolveOptions(input);
   await initHashing();
   const fs = options.fileSystem ?? new NodeFileSystem();
+  if (options.readOnly) return openReadOnly(dir, options, fs);
   if (!fs.exists(dir)) {
     if (!options.createIfMissing && !options.restoreFrom) {
       throw new InvalidArgumentError(`Engine.open: ${dir} does not exist and createIfMissing is false`);
@@ -103,7 +103,9 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     tableCache = new TableCache(fs, dir, { maxOpenFiles: options.maxOpenFiles, blockCache });
     runner = makeRunner(fs, options);
     compactionRunner = makeRunner(fs, options);
-    const lastSequence = await replayLogs(fs, dir, options, versions, runner);
+    const counters = { ...(versions.writeCounters ?? zeroWriteCounters(versions.lastSequence)) };
+    const lastSequence = await replayLogs(fs, dir, options, versions, runner, counters);
+    counters.sequence = lastSequence;
     const walNumber = versions.newFileNumber();
     const wal = new LogWriter(
       fs.openWritable(joinPath(dir, walFileName(walNumber)), 'create', {
@@ -113,6 +115,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     );
     versions.logNumber = walNumber;
     versions.lastSequence = lastSequence;
+    versions.writeCounters = counters;
     // Makes the recovered state, the new WAL's name and CURRENT durable in one directory fsync.
     await versions.writeNewManifest();
     removeObsoleteAtOpen(fs, dir, versions);
@@ -120,6 +123,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       dir,
       fs,
       options,
+      readOnly: false,
       lock,
       versions,
       tableCache,
@@ -129,6 +133,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       wal,
       walNumber,
       lastSequence,
+      counters,
       identity,
     });
     return engine;
@@ -160,39 +165,6 @@ function makeRunner(fs: FileSystem, options: ResolvedOptions): JobRunner {
 }
 
 /**
- * Read-only check that `dir` is a statefn engine directory or could become one: CURRENT (if
- * any) names a MANIFEST that is a statefn log, or, without CURRENT, every file has an engine
- * name. Anything else is another program's directory: IncompatibleFormatError.
- */
-function checkDirectoryFormat(fs: FileSystem, dir: string): void {
-  const currentPath = joinPath(dir, CURRENT_FILE);
-  if (!fs.exists(currentPath)) {
-    const foreign = fs
-      .list(dir)
-      .filter((n) => n !== LOCK_FILE && n !== IDENTITY_FILE && parseFileName(n) === undefined);
-    if (foreign.length > 0) {
-      const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
-      throw new IncompatibleFormatError(
-        `Engine.open: ${dir} is not empty and is not a statefn engine directory (found ${shown})`,
-      );
-    }
-    return;
-  }
-  const name = parseCurrentFile(fs.readFile(currentPath));
-  if (name === undefined) {
-    throw new IncompatibleFormatError(
-      `Engine.open: ${currentPath} does not name a statefn MANIFEST (is this another program's data directory?)`,
-    );
-  }
-  const manifest = joinPath(dir, name);
-  if (fs.exists(manifest) && !looksLikeStatefnLog(readHead(fs, manifest, LOG_HEADER_BYTES + 4))) {
-    throw new IncompatibleFormatError(
-      `Engine.open: ${manifest} is not a statefn MANIFEST (is this another program's data directory?)`,
-    );
-  }
-}
-
-/**
  * A restore needs a directory without an engine: empty, or holding only leftovers of a
  * creation or restore that crashed before CURRENT (checkDirectoryFormat ruled out others).
  */
@@ -214,16 +186,6 @@ async function ensureIdentity(fs: FileSystem, dir: string, versions: VersionSet)
   const identity = newIdentity();
   await writeIdentity(fs, dir, identity, joinPath(dir, tempFileName(versions.newFileNumber())));
   return identity;
-}
-
-/** The first `length` bytes of a file (fewer if it is shorter). */
-function readHead(fs: FileSystem, path: string, length: number): Uint8Array {
-  const file = fs.openRandomAccess(path);
-  try {
-    return file.read(0, length);
-  } finally {
-    file.close();
-  }
 }
 
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {
@@ -250,43 +212,10 @@ function markFileNumbersUsed(fs: FileSystem, dir: string, versions: VersionSet):
 }
 
 /**
- * The WAL the MANIFEST names as the oldest still needed must exist: it is deleted only after
- * a later edit, which moves the log number past it, is committed. If it is missing, such an
- * edit was committed and then lost — a damaged last MANIFEST record taken for a torn write —
- * and opening would silently lose the data that edit flushed. (A lost compaction edit shows
- * up the same way, as missing input SSTs, in checkTablesExist.)
- */
-function checkOldestLogExists(fs: FileSystem, dir: string, versions: VersionSet): void {
-  const name = walFileName(versions.logNumber);
-  if (!fs.exists(joinPath(dir, name))) {
-    throw new CorruptionError(
-      joinPath(dir, versions.manifestFileName),
-      undefined,
-      `the MANIFEST names ${name} as the oldest write-ahead log still needed, but it is missing: a committed MANIFEST edit was lost`,
-    );
-  }
-}
-
-function checkTablesExist(fs: FileSystem, dir: string, versions: VersionSet): void {
-  const present = new Set(fs.list(dir));
-  for (const level of versions.current.files) {
-    for (const f of level) {
-      const name = tableFileName(f.number);
-      if (!present.has(name)) {
-        throw new CorruptionError(
-          joinPath(dir, name),
-          undefined,
-          `the MANIFEST names this SST file but it is missing`,
-        );
-      }
-    }
-  }
-}
-
-/**
  * Replays WALs numbered >= the MANIFEST's log number into memtables, flushing each full one
  * to level 0 and committing the result to the version set in memory (the caller writes the
- * new MANIFEST). Returns the last sequence number recovered.
+ * new MANIFEST). Adds what it replays and flushes to `counters`. Returns the last sequence
+ * number recovered.
  */
 async function replayLogs(
   fs: FileSystem,
@@ -294,13 +223,9 @@ async function replayLogs(
   options: ResolvedOptions,
   versions: VersionSet,
   runner: JobRunner,
+  counters: WriteCounters,
 ): Promise<number> {
-  const logs = fs
-    .list(dir)
-    .map((n) => parseFileName(n))
-    .filter((p): p is { kind: 'wal'; number: number } => p?.kind === 'wal' && p.number >= versions.logNumber)
-    .map((p) => p.number)
-    .sort((a, b) => a - b);
+  const logs = liveLogNumbers(fs, dir, versions.logNumber);
   let lastSequence = versions.lastSequence;
   let mem = new MemTable(options.writeBufferSizeBytes);
   const added: FileMetadata[] = [];
@@ -316,11 +241,18 @@ async function replayLogs(
       table: tableOptionsOf(options),
     });
     added.push(...result.outputs);
+    counters.flushBytes += result.bytesWritten;
     mem = new MemTable(options.writeBufferSizeBytes);
   };
+  const memtableFor = async (need: number): Promise<MemTable> => {
+    if (mem.capacityBytes - mem.approximateBytes < need) {
+      await flush();
+      if (mem.capacityBytes - mem.approximateBytes < need) mem = new MemTable(MemTable.capacityFor(need));
+    }
+    return mem;
+  };
   for (let i = 0; i < logs.length; i++) {
-    const name = walFileName(logs[i]!);
-    const path = joinPath(dir, name);
+    const path = joinPath(dir, walFileName(logs[i]!));
     const { records, tornTailOffset } = readLogRecords(fs.readFile(path), path);
     // A log ends torn (or in preallocated zeros) only if the process died before closing
     // it, and a newer log takes records only after the older one is synced and closed. So a
@@ -335,20 +267,10 @@ async function replayLogs(
         );
       }
     }
-    for (const { offset, payload } of records) {
-      const cursor = decodeBatch(payload, path, offset);
-      let need = 0;
-      // decodeBatch validated the whole batch: the sizing pass can read it unchecked.
-      const sizing = openBatch(payload);
-      while (sizing.next())
-        need += MemTable.requiredBytes(sizing.keyEnd - sizing.keyStart, sizing.valueEnd - sizing.valueStart);
-      if (mem.capacityBytes - mem.approximateBytes < need) {
-        await flush();
-        if (mem.capacityBytes - mem.approximateBytes < need) mem = new MemTable(MemTable.capacityFor(need));
-      }
-      applyBatch(cursor, mem);
-      if (cursor.count > 0) lastSequence = Math.max(lastSequence, cursor.sequence + cursor.count - 1);
-    }
+    await replayRecords(records, path, memtableFor, (batch) => {
+      countReplayed(counters, batch);
+      lastSequence = Math.max(lastSequence, batch.firstSequence + batch.count - 1);
+    });
   }
   await flush();
   if (added.length > 0) {

@@ -8,8 +8,43 @@ import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import { ByteWriter, getVarint } from '../util/bytes.js';
 import type { FileMetadata } from './file-metadata.js';
 
-/** Version of the edit encoding; written in every MANIFEST's first edit. */
-export const MANIFEST_FORMAT_VERSION = 1;
+/**
+ * Version of the edit encoding; written in every MANIFEST's first edit. Version 2 added the
+ * write counters (tag 8); version 1 MANIFESTs, which lack them, are still read.
+ */
+export const MANIFEST_FORMAT_VERSION = 2;
+
+/**
+ * Cumulative bytes an engine directory has had written over its life, as `Engine.stats()`
+ * counts them, covering exactly the writes with sequence numbers up to `sequence` (so that
+ * recovery can add the writes it replays from WALs above it, and only those).
+ */
+export interface WriteCounters {
+  /** The counters cover the writes with sequence numbers at or below this. */
+  sequence: number;
+  /** Key and value bytes of every put and delete. */
+  userBytes: number;
+  /** Bytes of encoded batches handed to the WAL (record payloads). */
+  walBytes: number;
+  /** Bytes of SST files written by flushes. */
+  flushBytes: number;
+  /** Bytes of SST files read by compactions. */
+  compactionBytesRead: number;
+  /** Bytes of SST files written by compactions. */
+  compactionBytesWritten: number;
+}
+
+/** Counters of a directory with no history: nothing written up to `sequence`. */
+export function zeroWriteCounters(sequence: number): WriteCounters {
+  return {
+    sequence,
+    userBytes: 0,
+    walBytes: 0,
+    flushBytes: 0,
+    compactionBytesRead: 0,
+    compactionBytesWritten: 0,
+  };
+}
 
 const enum Tag {
   FormatVersion = 1,
@@ -19,6 +54,7 @@ const enum Tag {
   CompactPointer = 5,
   DeletedFile = 6,
   NewFile = 7,
+  WriteCounters = 8,
 }
 
 export class VersionEdit {
@@ -29,6 +65,8 @@ export class VersionEdit {
   readonly compactPointers: Array<{ level: number; key: Uint8Array }> = [];
   readonly deletedFiles: Array<{ level: number; number: number }> = [];
   readonly newFiles: Array<{ level: number; file: FileMetadata }> = [];
+  /** The engine's write counters when the edit was made; the last edit that has them wins. */
+  writeCounters: WriteCounters | undefined;
 
   addFile(level: number, file: FileMetadata): this {
     this.newFiles.push({ level, file });
@@ -74,6 +112,16 @@ export class VersionEdit {
       w.bytes(file.smallest);
       w.varint(file.largest.length);
       w.bytes(file.largest);
+    }
+    const c = this.writeCounters;
+    if (c !== undefined) {
+      w.varint(Tag.WriteCounters);
+      w.varint(c.sequence);
+      w.varint(c.userBytes);
+      w.varint(c.walBytes);
+      w.varint(c.flushBytes);
+      w.varint(c.compactionBytesRead);
+      w.varint(c.compactionBytesWritten);
     }
     return w.toBytes();
   }
@@ -140,6 +188,16 @@ export class VersionEdit {
           });
           break;
         }
+        case Tag.WriteCounters:
+          edit.writeCounters = {
+            sequence: varint('counters sequence'),
+            userBytes: varint('user bytes'),
+            walBytes: varint('WAL bytes'),
+            flushBytes: varint('flush bytes'),
+            compactionBytesRead: varint('compaction bytes read'),
+            compactionBytesWritten: varint('compaction bytes written'),
+          };
+          break;
         default:
           throw new IncompatibleFormatError(
             `Engine.open: ${file} holds a MANIFEST field (tag ${tag}) this build does not know; it was written by a newer version`,

@@ -23,7 +23,8 @@ import { readLogRecords } from '../wal/log-reader.js';
 import { CURRENT_FILE, manifestFileName, parseCurrentFile, tempFileName } from './file-names.js';
 import { Version } from './version.js';
 import { VersionBuilder } from './version-builder.js';
-import { MANIFEST_FORMAT_VERSION, VersionEdit } from './version-edit.js';
+import { MANIFEST_FORMAT_VERSION, VersionEdit, zeroWriteCounters } from './version-edit.js';
+import type { WriteCounters } from './version-edit.js';
 
 const encoder = new TextEncoder();
 
@@ -47,6 +48,11 @@ export class VersionSet {
   manifestNumber = 0;
   /** Per level: the largest key of the last compaction there, for round-robin picking. */
   readonly compactPointers: (Uint8Array | undefined)[];
+  /**
+   * The write counters of the last edit that carried them; undefined when the MANIFEST has
+   * none (written by format version 1). A new MANIFEST's snapshot edit records them.
+   */
+  writeCounters: WriteCounters | undefined;
 
   #manifestFile: WritableFile | undefined;
   #manifest: LogWriter | undefined;
@@ -140,6 +146,7 @@ export class VersionSet {
       if (edit.lastSequence !== undefined) last = Math.max(last ?? 0, edit.lastSequence);
       if (edit.logNumber !== undefined) log = edit.logNumber;
       for (const p of edit.compactPointers) this.compactPointers[p.level] = p.key;
+      if (edit.writeCounters !== undefined) this.writeCounters = edit.writeCounters;
     }
     if (!sawVersion) throw new CorruptionError(path, 0, 'MANIFEST lacks its format version field');
     if (nextFile === undefined || last === undefined || log === undefined) {
@@ -187,6 +194,7 @@ export class VersionSet {
     this.#current.files.forEach((files, level) => {
       for (const f of files) edit.addFile(level, f);
     });
+    edit.writeCounters = this.writeCounters ?? zeroWriteCounters(this.lastSequence);
     return edit;
   }
 
@@ -256,6 +264,7 @@ export class VersionSet {
     if (edit.logNumber !== undefined) this.logNumber = edit.logNumber;
     this.lastSequence = edit.lastSequence;
     for (const p of edit.compactPointers) this.compactPointers[p.level] = p.key;
+    if (edit.writeCounters !== undefined) this.writeCounters = edit.writeCounters;
     this.#install(next);
     if ((this.#manifestFile?.size ?? 0) > this.#options.maxManifestBytes) await this.writeNewManifest();
   }

@@ -113,7 +113,7 @@ describe('statefn checkpoints', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(
       new RegExp(
-        `^statefn checkpoints: checkpoint ${engineCheckpoint} is damaged: .*\\(file ${path}\\)$`,
+        `^statefn checkpoints: checkpoint ${engineCheckpoint} is damaged: .*\\(file ${path}(, offset \\d+)?\\)$`,
         'm',
       ),
     );

@@ -3,9 +3,10 @@
  * naming the command and the problem, no stack trace, exit code 1 (2 for wrong arguments).
  * Covers a missing directory, a directory that is not statefn's, one written by a newer
  * statefn (runtime marker, engine MANIFEST, checkpoint store), and directories held by a
- * running process — a Runtime, an Engine and a CheckpointStore kept open in this process.
+ * running process — a Runtime, an Engine and a CheckpointStore kept open in this process —
+ * which the read commands read (read-only opens), except `checkpoints --verify`.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, Engine, NodeFileSystem } from '../../engine/index.js';
@@ -110,13 +111,13 @@ describe('statefn read commands refuse what they cannot read', () => {
     const manifest = join(newer, 'MANIFEST-000099');
     const writer = new LogWriter(fs.openWritable(manifest, 'create'), 99);
     const edit = new VersionEdit();
-    edit.formatVersion = 2;
+    edit.formatVersion = 3;
     writer.addRecord(edit.encode());
     writer.close();
     writeFileSync(join(newer, 'CURRENT'), 'MANIFEST-000099\n');
     expectFailure(
       await runCli(['inspect', newer]),
-      new RegExp(`^statefn inspect: ${manifest} has MANIFEST format version 2; this build reads up to 1\\n$`),
+      new RegExp(`^statefn inspect: ${manifest} has MANIFEST format version 3; this build reads up to 2\\n$`),
     );
   });
 
@@ -135,20 +136,30 @@ describe('statefn read commands refuse what they cannot read', () => {
     }
   });
 
-  it('a runtime directory in use: state and egress name the process; inspect and listing still work', async () => {
+  it('a runtime directory in use: state and egress read it read-only; inspect and listing work; verify names the process', async () => {
     const busy = join(root, 'busy');
     await buildRuntimeDir(busy);
     const rt = await startRuntime(busy);
     try {
       const inUse = `in use by process ${process.pid}`;
-      for (const command of [READ_COMMANDS[1]!, READ_COMMANDS[3]!]) {
-        expectFailure(
-          await runCli(withDir(command, busy)),
-          new RegExp(
-            `^statefn ${command[0]!}: runtime directory ${busy} is ${inUse} \\(lock ${join(busy, 'ingress', 'LOCK')}\\): it can be read only when that process has stopped\\n$`,
-          ),
-        );
-      }
+      const state = await runCli(['state', busy, FN, 'ada']);
+      expect(state.stderr).toBe('');
+      expect(state.code).toBe(0);
+      expect(state.stdout).toContain(
+        `source: ${join(busy, 'state')} — the working copy of the runtime running as process ${process.pid}, as of this read`,
+      );
+      expect(state.stdout).toMatch(/^ {2}count +value +io\.statefun\.types\/int +3 +never$/m);
+      const stateJson = JSON.parse((await runCli(['state', busy, FN, 'ada', '--json'])).stdout) as {
+        source: { inUseBy: number | null };
+      };
+      expect(stateJson.source.inUseBy).toBe(process.pid);
+      const egress = await runCli(['egress', busy, OUT]);
+      expect(egress.stderr).toBe('');
+      expect(egress.code).toBe(0);
+      expect(egress.stdout).toMatch(/^egress cli\/out: committed offsets 0–3; showing 4 from offset 0$/m);
+      // Nothing of the runtime's directory was written: its lock is still the runtime's.
+      expect(readFileSync(join(busy, 'ingress', 'LOCK'), 'utf8')).toBe(`${process.pid}\n`);
+
       const verify = await runCli(['checkpoints', busy, '--verify', 'latest']);
       expectFailure(
         verify,
@@ -164,8 +175,10 @@ describe('statefn read commands refuse what they cannot read', () => {
     } finally {
       await rt.stop();
     }
-    // Stopped: readable again.
-    expect((await runCli(['state', busy, FN, 'ada'])).code).toBe(0);
+    // Stopped: read as of the stop.
+    const stopped = await runCli(['state', busy, FN, 'ada']);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain("the runtime's working copy as of its last stop or crash");
   });
 
   it('an engine directory and a checkpoint store in use: inspect says so, verify names the process', async () => {

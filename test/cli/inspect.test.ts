@@ -29,9 +29,23 @@ interface EngineJson {
   files: number;
   entries: number;
   lastSequence: number;
-  writeAmplification: null;
+  writeAmplification: number | null;
+  writeCounters: {
+    sequence: number;
+    userBytes: number;
+    walBytes: number;
+    flushBytes: number;
+    compactionBytesRead: number;
+    compactionBytesWritten: number;
+  } | null;
   lock: null | { pid: number; alive: boolean };
-  levels: { level: number; files: number; smallestKey: string | null; largestKey: string | null }[];
+  levels: {
+    level: number;
+    files: number;
+    bytes: number;
+    smallestKey: string | null;
+    largestKey: string | null;
+  }[];
   wals: { name: string; bytes: number }[];
 }
 
@@ -56,7 +70,10 @@ describe('statefn inspect', () => {
     // The runtime's metadata of each checkpoint: ingress offsets 2, 4, 4.
     expect(stdout).toMatch(/^ {2}00000001-[0-9a-f]{8} .* 2 +2$/m);
     expect(stdout).toMatch(/^ {2}00000003-[0-9a-f]{8} .* 4 +0$/m);
-    expect(stdout).toContain('write amplification: not recorded on disk');
+    // Every engine shows its write amplification, from the counters in its MANIFEST.
+    expect(
+      stdout.match(/^ {2}write amplification \d+\.\d\d: [\d.]+ (B|KiB) written by users; WAL /gm),
+    ).toHaveLength(3);
   });
 
   it('prints the runtime directory as one JSON document with exact values', async () => {
@@ -84,7 +101,13 @@ describe('statefn inspect', () => {
     expect(Object.keys(doc.engines)).toEqual(['ingress', 'state', 'egress']);
     const state = doc.engines['state']!;
     expect(state.dir).toBe(join(runtimeDir, 'state'));
-    expect(state.writeAmplification).toBeNull();
+    const c = state.writeCounters!;
+    expect(c.userBytes).toBeGreaterThan(0);
+    expect(c.flushBytes).toBeGreaterThan(0);
+    expect(state.writeAmplification).toBeCloseTo(
+      (c.walBytes + c.flushBytes + c.compactionBytesWritten) / c.userBytes,
+      10,
+    );
     expect(state.files).toBeGreaterThan(0);
     expect(state.levels).toHaveLength(7);
     // Every state key starts with a key group (2 bytes) and a kind byte (0x01, 0x02, 0x03, 0x10, 0x11).
@@ -113,6 +136,9 @@ describe('statefn inspect', () => {
     expect(stdout).toMatch(/^ {2}\d{6}\.sst +L0 +[\d.]+ (B|KiB) +100 +1–100 +key:0000 \.\. key:0099$/m);
     expect(stdout).toMatch(/^ {2}\d{6}\.sst +L0 +[\d.]+ (B|KiB) +50 +101–150 +key:0100 \.\. key:0149$/m);
     expect(stdout).toContain('empty: L1 L2 L3 L4 L5 L6');
+    expect(stdout).toMatch(
+      /^ {2}write amplification \d+\.\d\d: [\d.]+ KiB written by users; WAL [\d.]+ KiB, flushes [\d.]+ KiB, compactions 0 B$/m,
+    );
   });
 
   it('prints an engine directory as JSON with keys in hex', async () => {
@@ -127,6 +153,12 @@ describe('statefn inspect', () => {
       lastSequence: 150,
       lock: null,
     });
+    // 150 puts of key:NNNN (8 bytes) and "value N" (7 to 9 bytes), all flushed, none compacted.
+    const userBytes = 150 * 8 + 10 * 7 + 90 * 8 + 50 * 9;
+    expect(doc.engine.writeCounters).toMatchObject({ sequence: 150, userBytes, compactionBytesWritten: 0 });
+    const c = doc.engine.writeCounters!;
+    expect(c.flushBytes).toBe(doc.engine.levels[0]!.bytes);
+    expect(doc.engine.writeAmplification).toBeCloseTo((c.walBytes + c.flushBytes) / userBytes, 10);
     expect(doc.engine.levels[0]).toMatchObject({
       level: 0,
       files: 2,

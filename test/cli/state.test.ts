@@ -25,7 +25,7 @@ interface StateJson {
   keyGroup: number;
   maxParallelism: number;
   now: number;
-  source: { kind: string; path: string | null; checkpoint: string | null };
+  source: { kind: string; path: string | null; checkpoint: string | null; inUseBy: number | null };
   states: {
     name: string;
     kind: string;
@@ -87,6 +87,7 @@ describe('statefn state', () => {
       kind: 'state-dir',
       path: join(dir, 'state'),
       checkpoint: expect.stringMatching(/^00000003-/) as unknown,
+      inUseBy: null,
     });
     const byName = new Map(doc.states.map((s) => [s.name, s]));
     expect([...byName.keys()]).toEqual(['blob', 'count', 'profile', 'scores', 'seen', 'token']);
@@ -140,7 +141,7 @@ describe('statefn state', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(new RegExp(`^restoring checkpoint ${first} `, 'm'));
     const doc = JSON.parse(stdout) as StateJson;
-    expect(doc.source).toEqual({ kind: 'checkpoint', path: null, checkpoint: first });
+    expect(doc.source).toEqual({ kind: 'checkpoint', path: null, checkpoint: first, inUseBy: null });
     expect(doc.states.find((s) => s.name === 'count')!.value).toEqual(int(2));
     expect(doc.states.map((s) => s.name)).not.toContain('token');
     expect(doc.pendingMessages).toEqual([]);

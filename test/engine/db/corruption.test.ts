@@ -798,13 +798,13 @@ describe('MANIFEST and CURRENT corruption', () => {
     const snapshot = physicalRecords(data)[1]!;
     rewriteRecord(data, snapshot.offset, (payload) => {
       // The snapshot edit starts with the format-version field: tag 1, then the version.
-      expect([payload[0], payload[1]]).toEqual([1, 1]);
-      payload[1] = 2;
+      expect([payload[0], payload[1]]).toEqual([1, 2]);
+      payload[1] = 3;
     });
     writeWholeFile(fs, path, data);
     const err = await openError(() => Engine.open(DIR, { ...TINY, fileSystem: fs }));
     expect(err).toBeInstanceOf(IncompatibleFormatError);
-    expect((err as Error).message).toContain(`${path} has MANIFEST format version 2`);
+    expect((err as Error).message).toContain(`${path} has MANIFEST format version 3`);
   });
 
   it('a missing SST that the MANIFEST names fails open with CorruptionError naming the SST', async () => {
