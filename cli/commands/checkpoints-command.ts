@@ -21,7 +21,7 @@ import { formatBytes, formatCount, formatDuration } from '../output/format.js';
 import { withProgress } from '../output/progress.js';
 import { jsonDocument } from '../output/table.js';
 
-const USAGE = `Usage: statefn checkpoints DIR [--verify ID|latest] [--json]
+const USAGE = `Usage: statefn checkpoints DIR [--verify ID|latest [--deep]] [--json]
 
 Lists the checkpoints of DIR, oldest first: a runtime directory (its checkpoints/) or a
 checkpoint store. Listing takes no lock, so it works while a runtime runs.
@@ -29,6 +29,8 @@ checkpoint store. Listing takes no lock, so it works while a runtime runs.
 Options:
   --verify ID   re-read every file of checkpoint ID (or 'latest') and check every checksum;
                 exit code 1 naming the damaged file. Needs the store not in use.
+  --deep        with --verify: also decode every block and check each table's consistency
+                (key order, index, bloom filters, properties); several times slower
   --json        print one JSON document instead of tables
   --help        print this help`;
 
@@ -41,6 +43,7 @@ export const checkpointsCommand: Command = {
       options: [
         { name: 'json', kind: 'flag' },
         { name: 'verify', kind: 'value' },
+        { name: 'deep', kind: 'flag' },
       ],
       positionals: ['DIR'],
     });
@@ -59,11 +62,13 @@ export const checkpointsCommand: Command = {
     const storeDir = found.kind === 'runtime' ? runtimeParts(found.dir).checkpoints : found.dir;
     const listing = await listCheckpoints(storeDir);
     const verify = args.values.get('verify');
+    const deep = args.flags.has('deep');
+    if (deep && verify === undefined) throw new CliError('--deep goes with --verify ID');
     if (verify === undefined) {
       io.stdout.write(json ? jsonDocument(listingJson(listing)) : `${renderListing(storeDir, listing)}\n`);
       return 0;
     }
-    return verifyCheckpoint(io, storeDir, listing, verify, json);
+    return verifyCheckpoint(io, storeDir, listing, verify, { json, deep });
   },
 };
 
@@ -72,7 +77,7 @@ async function verifyCheckpoint(
   storeDir: string,
   listing: StoreListing,
   requested: string,
-  json: boolean,
+  { json, deep }: { json: boolean; deep: boolean },
 ): Promise<number> {
   const ids = listing.checkpoints.map((c) => c.id);
   const id = requested === 'latest' ? ids.at(-1) : requested;
@@ -92,7 +97,7 @@ async function verifyCheckpoint(
   const started = performance.now();
   try {
     await withProgress(io.stderr, `verifying ${id}`, {}, (progress) =>
-      store.verify(id, { onProgress: (done, total) => progress.update(done, total) }),
+      store.verify(id, { deep, onProgress: (done, total) => progress.update(done, total) }),
     );
   } catch (err) {
     if (!(err instanceof CorruptionError)) throw err;

@@ -96,6 +96,12 @@ describe('statefn checkpoints', () => {
     const byId = await runCli(['checkpoints', storeDir, '--verify', engineCheckpoint, '--json']);
     expect(byId.code).toBe(0);
     expect(JSON.parse(byId.stdout)).toMatchObject({ id: engineCheckpoint, verified: true, files: 2 });
+    const deep = await runCli(['checkpoints', storeDir, '--verify', engineCheckpoint, '--deep', '--json']);
+    expect(deep.code).toBe(0);
+    expect(JSON.parse(deep.stdout)).toMatchObject({ id: engineCheckpoint, verified: true, files: 2 });
+    const alone = await runCli(['checkpoints', storeDir, '--deep']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toBe('statefn checkpoints: --deep goes with --verify ID\n');
   });
 
   it('fails verification of a checkpoint with a flipped byte, naming the file', async () => {
@@ -135,6 +141,8 @@ describe('statefn checkpoints', () => {
     );
     const help = await runCli(['checkpoints', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: statefn checkpoints DIR \[--verify ID\|latest\] \[--json\]$/m);
+    expect(help.stdout).toMatch(
+      /^Usage: statefn checkpoints DIR \[--verify ID\|latest \[--deep\]\] \[--json\]$/m,
+    );
   });
 });
