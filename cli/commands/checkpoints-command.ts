@@ -1,20 +1,20 @@
 /**
- * `statefn checkpoints DIR [--verify ID|latest]`: the checkpoints of a runtime directory (its
+ * `statefn checkpoints DIR [--verify ID|latest [--deep]]`: the checkpoints of a runtime directory (its
  * `checkpoints/` store) or of a checkpoint store given directly (one an engine user made
  * with CheckpointStore.open).
  *
  * Listing reads the metadata files without the store's lock (data/checkpoint-listing.ts), so
- * it also works while a runtime runs. `--verify` opens the store, which takes its lock, and
- * re-reads every byte of the checkpoint with `CheckpointStore.verify`, showing progress; a
- * damaged file fails with exit code 1 and the file's path.
+ * it also works while a runtime runs. `--verify` opens the store read-only (no lock, so that
+ * works while a runtime runs too) and re-reads every byte of the checkpoint with
+ * `CheckpointStore.verify`, showing progress; a damaged file fails with exit code 1 and the
+ * file's path.
  */
-import { CheckpointStore, CorruptionError, LockedError } from '../../engine/index.js';
+import { CheckpointStore, CorruptionError } from '../../engine/index.js';
 import { CliError } from '../cli-errors.js';
 import type { Command, CommandIo } from '../command.js';
 import { parseCommandArgs } from '../command-args.js';
 import { listCheckpoints } from '../data/checkpoint-listing.js';
 import type { StoreListing } from '../data/checkpoint-listing.js';
-import { lockedError } from '../data/lock-owner.js';
 import { classifyDir, runtimeParts } from '../data/statefn-dir.js';
 import { listingJson, renderListing } from '../output/checkpoint-report.js';
 import { formatBytes, formatCount, formatDuration } from '../output/format.js';
@@ -28,7 +28,7 @@ checkpoint store. Listing takes no lock, so it works while a runtime runs.
 
 Options:
   --verify ID   re-read every file of checkpoint ID (or 'latest') and check every checksum;
-                exit code 1 naming the damaged file. Needs the store not in use.
+                exit code 1 naming the damaged file. Works while a runtime runs.
   --deep        with --verify: also decode every block and check each table's consistency
                 (key order, index, bloom filters, properties); several times slower
   --json        print one JSON document instead of tables
@@ -87,13 +87,8 @@ async function verifyCheckpoint(
     const have = ids.length === 0 ? 'it holds none' : `it holds ${ids.join(', ')}`;
     throw new CliError(`unknown checkpoint id '${requested}' in ${storeDir} (${have})`);
   }
-  let store: CheckpointStore;
-  try {
-    store = await CheckpointStore.open(storeDir);
-  } catch (err) {
-    if (err instanceof LockedError) throw lockedError(`checkpoint store ${storeDir}`, storeDir, err);
-    throw err;
-  }
+  // Read-only: no lock, so the checkpoints of a running runtime can be verified too.
+  const store = await CheckpointStore.open(storeDir, { readOnly: true });
   const started = performance.now();
   try {
     await withProgress(io.stderr, `verifying ${id}`, {}, (progress) =>

@@ -34,8 +34,8 @@ invocations may still be buffered in memory and not shown yet).
 
 Options:
   --checkpoint ID   read checkpoint ID (or 'latest'), restored into a temporary directory
-                    (with progress on stderr); this needs the checkpoint store, which a
-                    running runtime holds: it fails, naming the process, until it stops
+                    (with progress on stderr); the checkpoint store is opened read-only,
+                    so this works while a runtime runs
   --json            print one JSON document
   --help            print this help`;
 

@@ -15,13 +15,13 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointStore, Engine, LockedError } from '../../engine/index.js';
+import { CheckpointStore, Engine } from '../../engine/index.js';
 import { CliError } from '../cli-errors.js';
 import type { OutputStream } from '../command.js';
 import { formatBytes, formatCount } from '../output/format.js';
 import { withProgress } from '../output/progress.js';
 import { listCheckpoints } from './checkpoint-listing.js';
-import { lockedError, readLockOwner } from './lock-owner.js';
+import { readLockOwner } from './lock-owner.js';
 import { openEngineForRead } from './read-access.js';
 import { holdsEngine, runtimeParts } from './statefn-dir.js';
 
@@ -113,13 +113,8 @@ async function restoreToTemp(
   info: { files: number; bytes: number } | undefined,
   progressOut: OutputStream,
 ): Promise<StateSource> {
-  let store: CheckpointStore;
-  try {
-    store = await CheckpointStore.open(storeDir);
-  } catch (err) {
-    if (err instanceof LockedError) throw lockedError(`checkpoint store ${storeDir}`, storeDir, err);
-    throw err;
-  }
+  // Read-only: no lock, so a running runtime's checkpoints can be read too.
+  const store = await CheckpointStore.open(storeDir, { readOnly: true });
   const parent = mkdtempSync(join(tmpdir(), 'statefn-state-'));
   const target = join(parent, 'state');
   const cleanup = (): void => rmSync(parent, { recursive: true, force: true });

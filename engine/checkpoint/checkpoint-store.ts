@@ -24,6 +24,7 @@ import { joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import {
   ClosedError,
+  ReadOnlyError,
   CorruptionError,
   IncompatibleFormatError,
   InvalidArgumentError,
@@ -58,6 +59,14 @@ export interface CheckpointStoreOptions {
    * always copies, so the store shares no disk blocks with the engine.
    */
   linkFiles?: boolean;
+  /**
+   * Open for reading only: no lock is taken and nothing is written or cleaned up, so a
+   * store that a running process holds can be listed, verified and restored from. The
+   * store must exist. `retain`, `delete` and `Engine.checkpoint` into it fail with
+   * ReadOnlyError. The owner may retain (delete) a checkpoint meanwhile: reading it then
+   * fails, never with wrong data. Default false.
+   */
+  readOnly?: boolean;
 }
 
 /** Options of `CheckpointStore.verify`. */
@@ -84,6 +93,8 @@ export interface StoreInternals {
   readonly layout: StoreLayout;
   /** ClosedError naming `api` when the store is closed. */
   checkOpen(api: string): void;
+  /** Throws ReadOnlyError naming `api` if the store was opened read-only. */
+  checkWritable(api: string): void;
   /** Runs `fn` when every operation called earlier has finished; `api` names the caller. */
   exclusive<T>(api: string, fn: () => Promise<T>): Promise<T>;
   /** Complete checkpoints, oldest first. Throws CorruptionError for a damaged one. */
@@ -113,13 +124,21 @@ export class CheckpointStore {
   readonly #fs: FileSystem;
   readonly #layout: StoreLayout;
   readonly #lock: FileLock;
+  readonly #readOnly: boolean;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock, linkFiles: boolean) {
+  private constructor(
+    fs: FileSystem,
+    layout: StoreLayout,
+    lock: FileLock,
+    linkFiles: boolean,
+    readOnly: boolean,
+  ) {
     this.#fs = fs;
     this.#layout = layout;
     this.#lock = lock;
+    this.#readOnly = readOnly;
     INTERNALS.set(this, {
       fs,
       linkFiles,
@@ -127,6 +146,7 @@ export class CheckpointStore {
       checkOpen: (api) => {
         if (this.#closed) throw new ClosedError(`${api}: the checkpoint store is closed`);
       },
+      checkWritable: (api) => this.#checkWritable(api),
       exclusive: (api, fn) => this.#exclusive(api, fn),
       records: () => this.#records(),
       readableRecords: () => {
@@ -160,7 +180,7 @@ export class CheckpointStore {
       throw new InvalidArgumentError('CheckpointStore.open: options must be an object');
     }
     for (const key of Object.keys(options ?? {})) {
-      if (key !== 'fileSystem' && key !== 'linkFiles')
+      if (key !== 'fileSystem' && key !== 'linkFiles' && key !== 'readOnly')
         throw new InvalidArgumentError(`CheckpointStore.open: unknown option '${key}'`);
     }
     const given = options?.fileSystem;
@@ -174,11 +194,23 @@ export class CheckpointStore {
     if (typeof linkFiles !== 'boolean') {
       throw new InvalidArgumentError('CheckpointStore.open: linkFiles must be a boolean');
     }
+    const readOnly = options?.readOnly ?? false;
+    if (typeof readOnly !== 'boolean') {
+      throw new InvalidArgumentError('CheckpointStore.open: readOnly must be a boolean');
+    }
     await Promise.all([initFileChecksums(), initHashing()]);
     const fs = given ?? new NodeFileSystem();
     const layout = new StoreLayout(dir);
     const fresh = !fs.exists(dir) || fs.list(dir).length === 0;
     if (!fresh) checkStoreFormat(fs, dir);
+    if (readOnly) {
+      if (fresh || !fs.exists(layout.checkpoints) || !fs.exists(layout.shared)) {
+        throw new InvalidArgumentError(
+          `CheckpointStore.open: readOnly needs an existing checkpoint store; ${dir} holds none`,
+        );
+      }
+      return new CheckpointStore(fs, layout, { release: () => undefined }, linkFiles, true);
+    }
     fs.mkdirp(dir);
     let lock: FileLock;
     try {
@@ -193,13 +225,26 @@ export class CheckpointStore {
       if (!fs.exists(joinPath(dir, STORE_FORMAT_FILE))) await writeStoreFormat(fs, dir);
       fs.mkdirp(layout.shared);
       fs.mkdirp(layout.checkpoints);
-      const store = new CheckpointStore(fs, layout, lock, linkFiles);
+      const store = new CheckpointStore(fs, layout, lock, linkFiles, false);
       await store.#collectGarbage();
       return store;
     } catch (err) {
       lock.release();
       throw err;
     }
+  }
+
+  #readOnlyError(api: string): ReadOnlyError {
+    return new ReadOnlyError(`${api}: the checkpoint store ${this.#layout.dir} was opened read-only`);
+  }
+
+  #checkWritable(api: string): void {
+    if (this.#readOnly) throw this.#readOnlyError(api);
+  }
+
+  /** Whether the store was opened with `readOnly`. */
+  get readOnly(): boolean {
+    return this.#readOnly;
   }
 
   /** The store's directory. */
@@ -224,6 +269,7 @@ export class CheckpointStore {
         ),
       );
     }
+    if (this.#readOnly) return Promise.reject(this.#readOnlyError('CheckpointStore.retain'));
     return this.#exclusive('CheckpointStore.retain', async () => {
       const ids = this.#completeIds();
       const doomed = ids.slice(0, Math.max(0, ids.length - count));
@@ -239,6 +285,7 @@ export class CheckpointStore {
         new InvalidArgumentError(`CheckpointStore.delete: ${show(id)} is not a checkpoint id`),
       );
     }
+    if (this.#readOnly) return Promise.reject(this.#readOnlyError('CheckpointStore.delete'));
     return this.#exclusive('CheckpointStore.delete', async () => {
       if (!this.#completeIds().includes(id)) {
         throw new InvalidArgumentError(`CheckpointStore.delete: the store holds no checkpoint '${id}'`);

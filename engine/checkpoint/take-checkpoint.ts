@@ -70,6 +70,7 @@ export function checkCheckpointArgs(
     throw new InvalidArgumentError(`${api}: store must be a CheckpointStore (from CheckpointStore.open)`);
   }
   internals.checkOpen(api);
+  internals.checkWritable(api);
   if (options === undefined) return { store: internals, metadata: undefined };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${api}: options must be an object`);
