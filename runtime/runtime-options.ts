@@ -36,7 +36,7 @@ export interface RuntimeOptions {
   idempotencyRetentionMs?: number;
   /**
    * Hot state kept in memory, bytes (default 64 MiB; 4 MiB to 64 GiB): three quarters cache
-   * state records in the shards (least recently used out first), one quarter is the state
+   * state records in the shards (about the least recently used out first), one quarter is the state
    * engine's block cache.
    */
   stateCacheBytes?: number;

@@ -23,6 +23,8 @@ import type { EgressRecordData, RuntimeCheckpoint } from './checkpoint/runtime-c
 import type { Clock, Scheduler } from './clock.js';
 import { ImmediateScheduler, SystemClock } from './clock.js';
 import { EgressLog } from './egress/egress-log.js';
+import { engineShape } from './engine-shape.js';
+import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
 import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
 import { IngressLog } from './ingress/ingress-log.js';
@@ -95,6 +97,11 @@ export interface RuntimeStats {
   checkpoints: CommittedCheckpoint[];
   /** The last periodic checkpoint's failure, if the latest attempt failed. */
   lastCheckpointError: string | undefined;
+  /**
+   * The shape of the runtime's engines now: files and bytes per LSM level, memtables,
+   * flushes and compactions. After `stop`, as they were when the runtime closed them.
+   */
+  engines: RuntimeEngines;
 }
 
 /** The dead-letter egress: messages whose function failed `maxAttempts` times, or could not run. */
@@ -158,6 +165,8 @@ export class Runtime {
   #publishing: Promise<void> = Promise.resolve();
   /** At-least-once egress records with offsets, waiting for this turn's publish. */
   #unpublished: EgressRecordData[] = [];
+  /** The engines' shape when `stop` closed them (a closed engine has no stats). */
+  #closedEngines: RuntimeEngines | undefined;
 
   private constructor(parts: {
     o: ResolvedRuntimeOptions;
@@ -300,7 +309,23 @@ export class Runtime {
    * Appends `message` to the durable ingress log; resolves once it is durable (fsynced).
    * Waits first while more than `maxIngressBacklog` accepted messages are unprocessed.
    */
-  async send(message: Message, options?: SendOptions): Promise<SendResult> {
+  send(message: Message, options?: SendOptions): Promise<SendResult> {
+    // Not an async function: a send is made per message, and when there is room it goes
+    // straight to the log, without the promises and turns an async function's awaits add.
+    let envelope: Envelope;
+    let key: string | undefined;
+    try {
+      [envelope, key] = this.#checkSend(message, options);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    // Counted from here, so the runtime is not quiescent while a send waits for room.
+    this.#sending++;
+    if (this.#unprocessed() >= this.#o.maxIngressBacklog) return this.#sendWhenRoom(envelope, key);
+    return this.#append(envelope, key);
+  }
+
+  #checkSend(message: Message, options: SendOptions | undefined): [Envelope, string | undefined] {
     const api = 'Runtime.send';
     this.#checkRunning(api);
     if (!(message instanceof Message)) {
@@ -326,33 +351,58 @@ export class Runtime {
       valueTypename: message.valueTypeName,
       value: carriedBytes(message),
     };
-    // Counted from here, so the runtime is not quiescent while a send waits for room.
-    this.#sending++;
+    return [envelope, key];
+  }
+
+  /** A send that found the backlog full: waits for room, then appends. */
+  async #sendWhenRoom(envelope: Envelope, key: string | undefined): Promise<SendResult> {
     try {
       while (this.#unprocessed() >= this.#o.maxIngressBacklog) {
         await new Promise<void>((resolve) => this.#sendWaiters.push(resolve));
-        this.#checkRunning(api);
+        this.#checkRunning('Runtime.send');
       }
-      const append = this.#ingress.append(envelope, key, this.#clock.now());
-      this.#appends.add(append);
-      try {
-        return await append;
-      } catch (err) {
+    } catch (err) {
+      this.#sendDone();
+      throw err;
+    }
+    return this.#append(envelope, key);
+  }
+
+  /** Appends a counted send to the log; uncounts it once the append settled. */
+  #append(envelope: Envelope, key: string | undefined): Promise<SendResult> {
+    let append: Promise<SendResult>;
+    try {
+      append = this.#ingress.append(envelope, key, this.#clock.now());
+    } catch (err) {
+      this.#sendDone();
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.#appends.add(append);
+    return append.then(
+      (result) => {
+        this.#appends.delete(append);
+        this.#sendDone();
+        return result;
+      },
+      (err: unknown) => {
+        this.#appends.delete(append);
         // A refused argument took no offset; anything else is the log failing.
         if (!(err instanceof InvalidArgumentError)) this.#fail(err);
+        this.#sendDone();
         throw err;
-      } finally {
-        this.#appends.delete(append);
-      }
-    } finally {
-      this.#sending--;
-      // A duplicate appends nothing, so no processed message will wake the next waiter.
-      this.#wakeSenders();
-    }
+      },
+    );
+  }
+
+  #sendDone(): void {
+    this.#sending--;
+    // A duplicate appends nothing, so no processed message will wake the next waiter.
+    this.#wakeSenders();
   }
 
   /** Lets waiting sends check again for room (each re-checks; the rest wait again). */
   #wakeSenders(): void {
+    if (this.#sendWaiters.length === 0) return;
     for (const wake of this.#sendWaiters.splice(0)) wake();
   }
 
@@ -422,7 +472,7 @@ export class Runtime {
     );
   }
 
-  /** Counters and the checkpoint history. */
+  /** Counters, the checkpoint history and the shape of the engines. */
   stats(): RuntimeStats {
     return {
       mode: this.#o.mode,
@@ -435,6 +485,15 @@ export class Runtime {
       deadLetters: this.#deadLetters,
       checkpoints: [...this.#history],
       lastCheckpointError: this.#lastCheckpointError,
+      engines: this.#closedEngines ?? this.#engines(),
+    };
+  }
+
+  #engines(): RuntimeEngines {
+    return {
+      state: engineShape(this.#db.stats()),
+      ingress: engineShape(this.#ingress.stats()),
+      egress: engineShape(this.#egressLog.stats()),
     };
   }
 
@@ -462,6 +521,7 @@ export class Runtime {
     await Promise.allSettled(this.#shards.map((s) => s.store.settled()));
     this.#publishUnpublished();
     await this.#publishing.catch(() => undefined);
+    this.#closedEngines = this.#engines();
     const closing = await Promise.allSettled([
       this.#db.close(),
       this.#ingress.close(),

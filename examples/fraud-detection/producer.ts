@@ -39,15 +39,37 @@ export class Producer {
     return this.#duplicates;
   }
 
+  /** True while `concurrency` sends are in flight: the next must wait for {@link room}. */
+  get full(): boolean {
+    return this.#inFlight >= this.#concurrency;
+  }
+
+  /** Resolves once a send may start; rejects if an earlier send failed. */
+  async room(): Promise<void> {
+    while (this.#inFlight >= this.#concurrency && this.#error === undefined) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    if (this.#error !== undefined) throw this.#error;
+  }
+
   /**
    * Starts sending the next message (number `acked + sent so far`) under `idempotencyKey`;
    * resolves once it is under way, after waiting for room if `concurrency` sends are in
    * flight. Rejects if an earlier send failed.
    */
   async send(message: Message, idempotencyKey: string): Promise<void> {
-    while (this.#inFlight >= this.#concurrency && this.#error === undefined) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    }
+    if (this.full) await this.room();
+    this.start(message, idempotencyKey);
+  }
+
+  /**
+   * Starts sending the next message at once, as {@link send} does once there is room: the
+   * producing loop calls it directly, since an async call and an await per message cost as
+   * much as a good part of the message's processing.
+   *
+   * @throws Error if an earlier send failed.
+   */
+  start(message: Message, idempotencyKey: string): void {
     if (this.#error !== undefined) throw this.#error;
     const index = this.#next++;
     this.#inFlight++;
@@ -73,6 +95,7 @@ export class Producer {
 
   #release(): void {
     this.#inFlight--;
+    if (this.#waiting.length === 0) return;
     for (const wake of this.#waiting.splice(0)) wake();
   }
 }

@@ -1,9 +1,14 @@
 /**
  * The demo's live progress: on a terminal, one line rewritten in place (`\r`) ten times a
- * second; otherwise (a pipe, a CI log) a plain line once a second. Either way something is
- * printed at least once a second, since a timer redraws even when no report arrived (during
- * a recovery, a drain, the verification). Messages that must stay (the kill, the recovery)
- * go through {@link ProgressDisplay.log}, which clears the live line first.
+ * second; otherwise (a pipe, a CI log) a plain line every two seconds, and the last figures
+ * once more when the display stops. Either way something is printed regularly, since a timer
+ * redraws even when no report arrived (during a recovery, a drain, the verification).
+ * Messages that must stay (the kill, the recovery) go through {@link ProgressDisplay.log},
+ * which clears the live line first.
+ *
+ * The line fits in PROGRESS_COLUMNS (a narrower terminal gets it cut at its width):
+ *
+ *   [██████████░░░░░░]  62% 620.0k ev  18.4k ev/s  31 ckpt  8.1k egress  L0:2 L1:5 L2:1  34s producing
  */
 
 /** What the progress line shows. */
@@ -14,11 +19,10 @@ export interface ProgressSnapshot {
   acked: number;
   /** Events in the stream. */
   events: number;
-  invocations: number;
   checkpoints: number;
   egressRecords: number;
-  /** Ingress messages accepted but not processed yet. */
-  backlog: number;
+  /** SST files per level of the state engine, L0 first (empty deeper levels left out). */
+  levels: readonly number[];
 }
 
 /** Where the display writes: a stream, maybe a terminal. */
@@ -28,22 +32,38 @@ export interface DisplayOutput {
   readonly columns?: number | undefined;
 }
 
-const BAR_WIDTH = 24;
+/**
+ * The progress line is at most this wide: it fits a 100-column terminal with the last column
+ * free, so the cursor never wraps to a new line.
+ */
+export const PROGRESS_COLUMNS = 99;
+
+const BAR_WIDTH = 16;
 const TTY_INTERVAL_MS = 100;
-const PLAIN_INTERVAL_MS = 1000;
+const PLAIN_INTERVAL_MS = 2000;
 /** The events/s figure is the rate over this much recent time. */
 const RATE_WINDOW_MS = 2000;
 
-function n(x: number): string {
-  return x.toLocaleString('en-US');
+/** `x` in at most 6 characters: 987, 12.3k, 456.7k, 1.20M. */
+export function compactCount(x: number): string {
+  if (x < 1000) return String(Math.round(x));
+  if (x < 999_950) return `${(x / 1000).toFixed(1)}k`;
+  return `${(x / 1_000_000).toFixed(2)}M`;
 }
 
-function compact(x: number): string {
-  if (x >= 10_000) return `${(x / 1000).toFixed(1)}k`;
-  return String(Math.round(x));
+/** `L0:2 L1:5 L2:1`: files per level, up to the deepest level that has any (L0 at least). */
+export function renderLevels(levels: readonly number[]): string {
+  let last = 0;
+  for (let i = 0; i < levels.length; i++) if (levels[i]! > 0) last = i;
+  const parts: string[] = [];
+  for (let i = 0; i <= last; i++) parts.push(`L${i}:${levels[i] ?? 0}`);
+  return parts.join(' ');
 }
 
-/** The progress line for `s` at `elapsedMs`, with `eventsPerSecond` the recent rate. */
+/**
+ * The progress line for `s` at `elapsedMs`, with `eventsPerSecond` the recent rate; at most
+ * PROGRESS_COLUMNS characters (the elapsed time goes first if it would not fit).
+ */
 export function renderProgress(
   s: ProgressSnapshot,
   elapsedMs: number,
@@ -56,11 +76,11 @@ export function renderProgress(
     ? '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled)
     : '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-  return (
-    `[${bar}] ${percent} ${n(s.acked)}/${n(s.events)} events  ${compact(eventsPerSecond)} ev/s  ` +
-    `${n(s.invocations)} invocations  ${s.checkpoints} checkpoints  ${n(s.egressRecords)} egress records  ` +
-    `backlog ${n(s.backlog)}  ${(elapsedMs / 1000).toFixed(1)}s  ${s.phase}`
-  );
+  const head =
+    `[${bar}] ${percent} ${compactCount(s.acked)} ev  ${compactCount(eventsPerSecond)} ev/s  ` +
+    `${s.checkpoints} ckpt  ${compactCount(s.egressRecords)} egress  ${renderLevels(s.levels)}`;
+  const line = `${head}  ${Math.floor(elapsedMs / 1000)}s ${s.phase}`;
+  return line.length <= PROGRESS_COLUMNS ? line : `${head}  ${s.phase}`.slice(0, PROGRESS_COLUMNS);
 }
 
 /** Keeps the progress line up to date on `out`. */
@@ -106,10 +126,12 @@ export class ProgressDisplay {
     if (this.#tty && this.#timer !== undefined) this.#draw();
   }
 
-  /** Stops redrawing and leaves the last line on screen. */
+  /** Stops redrawing and leaves the last figures on screen (printed again if not a terminal). */
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
     this.#timer = undefined;
+    if (!this.#tty) this.#draw();
     if (this.#tty && this.#shown) this.#out.write('\n');
     this.#shown = false;
   }
@@ -130,7 +152,7 @@ export class ProgressDisplay {
     const now = performance.now();
     let line = renderProgress(this.#snapshot, now - this.#startMs, this.#rate(now), this.#tty);
     if (this.#tty) {
-      const width = (this.#out.columns ?? 120) - 1;
+      const width = Math.min(PROGRESS_COLUMNS, (this.#out.columns ?? PROGRESS_COLUMNS + 1) - 1);
       if (line.length > width) line = line.slice(0, width);
       this.#out.write(`\r${line}\x1b[K`);
       this.#shown = true;

@@ -25,7 +25,7 @@ import {
 import type { AlertKind } from './messages.js';
 import { computeExpectedGradually } from './model.js';
 import type { ExpectedOutcome } from './model.js';
-import { ProgressDisplay } from './progress-display.js';
+import { ProgressDisplay, renderLevels } from './progress-display.js';
 import { verifyRun } from './verify.js';
 import type { ObservedOutput, ObservedRecord, Verification } from './verify.js';
 import { runWorker } from './worker-process.js';
@@ -59,6 +59,10 @@ function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -88,7 +92,12 @@ async function readEgress(dir: string): Promise<ObservedOutput> {
 async function runWorkers(
   o: ResolvedDemoOptions,
   display: ProgressDisplay,
-): Promise<{ invocations: number; checkpoints: number; crash: DemoResult['crash'] }> {
+): Promise<{
+  invocations: number;
+  checkpoints: number;
+  crash: DemoResult['crash'];
+  final: WorkerProgress | undefined;
+}> {
   const killAt = o.crash ? Math.max(1, Math.floor(o.events * KILL_FRACTION)) : undefined;
   // Counters of the workers that ended, added to the running worker's own.
   let base = { invocations: 0, checkpoints: 0, egressRecords: 0 };
@@ -104,10 +113,9 @@ async function runWorkers(
     display.update({
       phase: p.phase,
       acked,
-      invocations: base.invocations + p.invocations,
       checkpoints: base.checkpoints + p.checkpoints,
       egressRecords: base.egressRecords + p.egressRecords,
-      backlog: p.backlog,
+      levels: p.levels,
     });
   };
   const onReport = (r: WorkerReport, pid: number): 'kill' | undefined => {
@@ -163,7 +171,7 @@ async function runWorkers(
         egressRecords: last.egressRecords,
       };
     }
-    display.update({ phase: 'recovering', backlog: 0 });
+    display.update({ phase: 'recovering' });
     display.log(`  restarting the worker on ${o.dir} ...`);
     restartMs = performance.now();
     outcome = await runWorker(config(acked), onReport);
@@ -180,6 +188,7 @@ async function runWorkers(
     invocations: base.invocations + (final?.invocations ?? 0),
     checkpoints: base.checkpoints + (final?.checkpoints ?? 0),
     crash,
+    final,
   };
 }
 
@@ -219,10 +228,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     phase: 'starting',
     acked: 0,
     events: o.events,
-    invocations: 0,
     checkpoints: 0,
     egressRecords: 0,
-    backlog: 0,
+    levels: [],
   });
   display.start();
   const t0 = performance.now();
@@ -271,6 +279,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
   }
   print(`  checkpoints   ${n(run.checkpoints)}`);
+  if (run.final !== undefined) {
+    const bytes = run.final.levelBytes.reduce((sum, b) => sum + b, 0);
+    print(
+      `  state engine  ${renderLevels(run.final.levels)} (SST files per level), ${megabytes(bytes)} after the last checkpoint`,
+    );
+  }
   print(
     `  alerts        ${n(observed.alerts.length)}: ` +
       Object.entries(alerts)

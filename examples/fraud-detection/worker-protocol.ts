@@ -45,6 +45,10 @@ export interface WorkerProgress {
   checkpoints: number;
   /** Egress records committed by those checkpoints. */
   egressRecords: number;
+  /** SST files per level of the state engine, L0 first (empty deeper levels left out). */
+  levels: number[];
+  /** Bytes of those files. */
+  levelBytes: number[];
 }
 
 /** Worker to driver. */

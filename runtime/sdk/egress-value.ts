@@ -3,7 +3,7 @@
  * the SDK infers them: a string as its UTF-8 bytes, an integer as 4 big-endian bytes (int32),
  * a Uint8Array (or Buffer) as is. With a valueType, the type's serializer makes the bytes.
  */
-import { utf8 } from '../../engine/util/bytes.js';
+import { utf8 } from '../util/codec.js';
 import { isAbsent } from './builder-checks.js';
 import { describeValue } from './describe-value.js';
 import { InvalidArgumentError } from '../errors.js';

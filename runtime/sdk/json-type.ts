@@ -3,7 +3,7 @@
  * JSON has no -0, undefined, NaN or Infinity: JSON.stringify writes -0 as 0 and NaN inside an
  * object or array as null, and a value with no JSON form at all (undefined, a function) is refused.
  */
-import { utf8 } from '../../engine/util/bytes.js';
+import { utf8 } from '../util/codec.js';
 import { describeValue } from './describe-value.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeUtf8 } from './protobuf-wire.js';

@@ -5,6 +5,7 @@
  */
 import { BOOLEAN_TYPE, FLOAT_TYPE, INT_TYPE, STRING_TYPE } from './builtin-types.js';
 import { describeValue } from './describe-value.js';
+import { JsonType } from './json-type.js';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
 import { checkType, type Type } from './type.js';
 import type { TypedValue } from './typed-value.js';
@@ -144,7 +145,10 @@ export abstract class TypedValueCarrier {
     if (checked.typename !== this.#valueTypeName) {
       throw new TypeMismatchError(api, this.#valueTypeName, checked.typename);
     }
-    // A fresh Buffer: the deserializer may keep or modify it, and SDK deserializers expect a Buffer.
+    // A fresh Buffer: the deserializer may keep or modify it, and SDK deserializers expect a
+    // Buffer. Except for StateFun.jsonType's own, which only decodes its bytes (and runs for
+    // most messages).
+    if (checked.constructor === JsonType) return checked.deserialize(this.#bytes);
     return checked.deserialize(Buffer.from(this.#bytes));
   }
 }

@@ -21,6 +21,15 @@
  * kept `context.storage` (or a list or map of it) would otherwise write into a buffer that
  * was already committed, and the write would vanish without a trace — as Context refuses
  * late sends.
+ *
+ * An invocation is the runtime's unit of work, so making its storage is on the hot path.
+ * The accessors of `context.storage` live on a prototype made once per function's specs
+ * (storage-prototype.ts); each invocation's storage is a sealed object with that prototype,
+ * pointing back at its InvocationState. Rejected: own accessor properties per invocation
+ * (defineProperty with new closures each time) — a dictionary-mode object and a dozen
+ * closures per invocation cost more than a typical function's own work. Lists and maps get
+ * their handle (persisted-collections.ts) on first use; the handles' methods are the
+ * `list*` and `map*` methods here.
  */
 import { InvalidArgumentError, InvocationClosedError, StateTypeMismatchError } from '../errors.js';
 import {
@@ -37,6 +46,9 @@ import type { AddressRef } from '../envelope.js';
 import { decodeListLength, decodeStateRecord, encodeListLength, encodeStateRecord } from './state-record.js';
 import type { StateRecord } from './state-record.js';
 import type { StateStore } from './state-store.js';
+import { ListHandle, TableHandle } from './persisted-collections.js';
+import type { PersistedList, PersistedTable } from './persisted-collections.js';
+import { STATE, storagePrototype } from './storage-prototype.js';
 import { ByteReader, DecodeError } from '../util/codec.js';
 import { CorruptionError } from '../errors.js';
 
@@ -56,32 +68,6 @@ export interface StateSpec {
   readonly expireAfterCallMs: number | undefined;
 }
 
-/** An appending list of values (statefn's extension of the StateFun SDK). */
-export interface PersistedList<T> {
-  /** Number of elements. */
-  readonly length: number;
-  /** Appends values at the end. */
-  append(...values: T[]): void;
-  /** The element at `index`, or undefined past the end. */
-  get(index: number): T | undefined;
-  /** Every element, oldest first. */
-  values(): T[];
-  /** Removes every element. */
-  clear(): void;
-}
-
-/** A keyed table of values (statefn's extension of the StateFun SDK). */
-export interface PersistedTable<T> {
-  get(key: string): T | undefined;
-  has(key: string): boolean;
-  set(key: string, value: T): void;
-  delete(key: string): void;
-  /** Every entry, in a stable order (by key length, then by the key's UTF-8 bytes). */
-  entries(): [string, T][];
-  keys(): string[];
-  clear(): void;
-}
-
 /** The invocation's own writes: key to value, or null for a delete. */
 type Pending = Map<KeyString, Uint8Array | null>;
 
@@ -92,8 +78,14 @@ export class InvocationState {
   readonly #specs: readonly StateSpec[];
   readonly #nowMs: number;
   readonly #pending: Pending = new Map();
-  /** Key prefixes of this address, by kind, made on first use. */
-  readonly #prefixes: (KeyString | undefined)[] = [];
+  /** Key of each spec's value, list header or map prefix, made on first use. */
+  readonly #keys: (KeyString | undefined)[] = [];
+  /** Handle of each list or map spec, made on first use. */
+  readonly #handles: (PersistedList<unknown> | PersistedTable<unknown> | undefined)[] = [];
+  /** Whether each map exists, once known in this invocation. */
+  readonly #live: (boolean | undefined)[] = [];
+  /** Whether each existing map's header is as this invocation would write it (no expiry). */
+  readonly #headerCurrent: boolean[] = [];
   #closed = false;
   readonly storage: Record<string, unknown>;
 
@@ -109,38 +101,8 @@ export class InvocationState {
     this.#address = address;
     this.#specs = specs;
     this.#nowMs = nowMs;
-    const storage = Object.create(null) as Record<string, unknown>;
-    for (const spec of specs) {
-      const api = `context.storage.${spec.name}`;
-      if (spec.kind === 'value') {
-        Object.defineProperty(storage, spec.name, {
-          get: () => {
-            this.#checkOpen(api);
-            return this.#readValue(spec);
-          },
-          set: (v: unknown) => {
-            this.#checkOpen(api);
-            this.#writeValue(spec, v);
-          },
-          enumerable: true,
-        });
-      } else {
-        const handle = spec.kind === 'list' ? this.#list(spec) : this.#map(spec);
-        Object.defineProperty(storage, spec.name, {
-          get: () => {
-            this.#checkOpen(api);
-            return handle;
-          },
-          set: () => {
-            this.#checkOpen(api);
-            throw new InvalidArgumentError(
-              `context.storage.${spec.name}: a ${spec.kind} state cannot be assigned; use its methods`,
-            );
-          },
-          enumerable: true,
-        });
-      }
-    }
+    const storage = Object.create(storagePrototype(specs)) as Record<string | symbol, unknown>;
+    Object.defineProperty(storage, STATE, { value: this });
     this.storage = Object.seal(storage);
   }
 
@@ -158,10 +120,48 @@ export class InvocationState {
     }
   }
 
+  // --- context.storage (the accessors on the storage prototype) ------------------------
+
+  /** @internal `context.storage.<name>` of value spec `index`. */
+  readValue(index: number): unknown {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}`);
+    return this.#readValue(index, spec);
+  }
+
+  /** @internal `context.storage.<name> = v` of value spec `index`. */
+  writeValue(index: number, v: unknown): void {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}`);
+    this.#writeValue(index, spec, v);
+  }
+
+  /** @internal `context.storage.<name>` of list or map spec `index`. */
+  handle(index: number): PersistedList<unknown> | PersistedTable<unknown> {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}`);
+    let handle = this.#handles[index];
+    if (handle === undefined) {
+      handle = spec.kind === 'list' ? new ListHandle(this, index) : new TableHandle(this, index);
+      this.#handles[index] = handle;
+    }
+    return handle;
+  }
+
+  /** @internal `context.storage.<name> = v` of list or map spec `index`: refused. */
+  assignCollection(index: number): never {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}`);
+    throw new InvalidArgumentError(
+      `context.storage.${spec.name}: a ${spec.kind} state cannot be assigned; use its methods`,
+    );
+  }
+
   /** Applies the invocation's writes (and expireAfterCall refreshes) to the store. */
   commit(): void {
-    for (const spec of this.#specs) {
-      if (spec.expireAfterCallMs !== undefined) this.#refreshCallExpiry(spec);
+    for (let i = 0; i < this.#specs.length; i++) {
+      const spec = this.#specs[i]!;
+      if (spec.expireAfterCallMs !== undefined) this.#refreshCallExpiry(i, spec);
     }
     for (const [key, value] of this.#pending) {
       if (value === null) this.#store.delete(key);
@@ -181,15 +181,15 @@ export class InvocationState {
     this.#pending.set(key, value);
   }
 
-  /** The key of `spec`'s value, list header or map prefix. */
-  #key(spec: StateSpec): KeyString {
-    const kind = kindOf(spec);
-    let prefix = this.#prefixes[kind];
-    if (prefix === undefined) {
-      prefix = addressPrefix(kind, this.#keyGroup, this.#address.typename, this.#address.id);
-      this.#prefixes[kind] = prefix;
+  /** The key of spec `index`'s value, list header or map prefix. */
+  #key(index: number, spec: StateSpec): KeyString {
+    let key = this.#keys[index];
+    if (key === undefined) {
+      const a = this.#address;
+      key = addressPrefix(kindOf(spec), this.#keyGroup, a.typename, a.id) + stringChars(spec.name);
+      this.#keys[index] = key;
     }
-    return prefix + stringChars(spec.name);
+    return key;
   }
 
   #where(spec: StateSpec): string {
@@ -238,8 +238,8 @@ export class InvocationState {
     }
   }
 
-  #refreshCallExpiry(spec: StateSpec): void {
-    const key = this.#key(spec);
+  #refreshCallExpiry(index: number, spec: StateSpec): void {
+    const key = this.#key(index, spec);
     const record = this.#record(spec, key, () => this.#dropContents(spec, key));
     if (record === undefined) return;
     this.#set(key, encodeStateRecord(record.typename, this.#expiry(spec), record.payload));
@@ -260,13 +260,13 @@ export class InvocationState {
 
   // --- value state ---------------------------------------------------------------------
 
-  #readValue(spec: StateSpec): unknown {
-    const record = this.#record(spec, this.#key(spec));
+  #readValue(index: number, spec: StateSpec): unknown {
+    const record = this.#record(spec, this.#key(index, spec));
     return record === undefined ? null : spec.type.deserialize(record.payload);
   }
 
-  #writeValue(spec: StateSpec, value: unknown): void {
-    const key = this.#key(spec);
+  #writeValue(index: number, spec: StateSpec, value: unknown): void {
+    const key = this.#key(index, spec);
     if (value === null || value === undefined) {
       this.#set(key, null);
       return;
@@ -275,57 +275,69 @@ export class InvocationState {
     this.#set(key, encodeStateRecord(spec.type.typename, this.#expiry(spec), payload));
   }
 
-  // --- list state ----------------------------------------------------------------------
+  // --- list state (ListHandle's methods) -----------------------------------------------
 
-  #list(spec: StateSpec): PersistedList<unknown> {
-    const header = this.#key(spec);
-    const length = (): number => {
-      const record = this.#record(spec, header, () => this.#dropContents(spec, header));
-      return record === undefined ? 0 : decodeListLength(record.payload);
-    };
-    const api = `context.storage.${spec.name}`;
-    const open = (method: string): void => this.#checkOpen(`${api}.${method}`);
-    return {
-      get length() {
-        open('length');
-        return length();
-      },
-      append: (...values: unknown[]) => {
-        open('append');
-        const payloads = values.map((v) => this.#serialize(spec, v, `${api}.append`));
-        let n = length();
-        for (const p of payloads) this.#set(listElementKey(header, n++), p);
-        this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), encodeListLength(n)));
-      },
-      get: (index: number) => {
-        open('get');
-        if (!Number.isInteger(index) || index < 0) {
-          throw new InvalidArgumentError(`${api}.get: index must be an integer >= 0, got ${String(index)}`);
-        }
-        if (index >= length()) return undefined;
-        const bytes = this.#get(listElementKey(header, index));
-        return bytes === undefined ? undefined : spec.type.deserialize(bytes);
-      },
-      values: () => {
-        open('values');
-        const n = length();
-        const out: unknown[] = [];
-        for (let i = 0; i < n; i++) {
-          const bytes = this.#get(listElementKey(header, i));
-          if (bytes !== undefined) out.push(spec.type.deserialize(bytes));
-        }
-        return out;
-      },
-      clear: () => {
-        open('clear');
-        const n = length();
-        for (let i = 0; i < n; i++) this.#set(listElementKey(header, i), null);
-        this.#set(header, null);
-      },
-    };
+  #listHeader(index: number, method: string): [StateSpec, KeyString] {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}.${method}`);
+    return [spec, this.#key(index, spec)];
   }
 
-  // --- map state -----------------------------------------------------------------------
+  #listLength(spec: StateSpec, header: KeyString): number {
+    const record = this.#record(spec, header, () => this.#dropContents(spec, header));
+    return record === undefined ? 0 : decodeListLength(record.payload);
+  }
+
+  /** @internal */
+  listLength(index: number): number {
+    const [spec, header] = this.#listHeader(index, 'length');
+    return this.#listLength(spec, header);
+  }
+
+  /** @internal */
+  listAppend(index: number, values: unknown[]): void {
+    const [spec, header] = this.#listHeader(index, 'append');
+    const api = `context.storage.${spec.name}.append`;
+    const payloads = values.map((v) => this.#serialize(spec, v, api));
+    let n = this.#listLength(spec, header);
+    for (const p of payloads) this.#set(listElementKey(header, n++), p);
+    this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), encodeListLength(n)));
+  }
+
+  /** @internal */
+  listGet(index: number, at: number): unknown {
+    const [spec, header] = this.#listHeader(index, 'get');
+    if (!Number.isInteger(at) || at < 0) {
+      throw new InvalidArgumentError(
+        `context.storage.${spec.name}.get: index must be an integer >= 0, got ${String(at)}`,
+      );
+    }
+    if (at >= this.#listLength(spec, header)) return undefined;
+    const bytes = this.#get(listElementKey(header, at));
+    return bytes === undefined ? undefined : spec.type.deserialize(bytes);
+  }
+
+  /** @internal */
+  listValues(index: number): unknown[] {
+    const [spec, header] = this.#listHeader(index, 'values');
+    const n = this.#listLength(spec, header);
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      const bytes = this.#get(listElementKey(header, i));
+      if (bytes !== undefined) out.push(spec.type.deserialize(bytes));
+    }
+    return out;
+  }
+
+  /** @internal */
+  listClear(index: number): void {
+    const [spec, header] = this.#listHeader(index, 'clear');
+    const n = this.#listLength(spec, header);
+    for (let i = 0; i < n; i++) this.#set(listElementKey(header, i), null);
+    this.#set(header, null);
+  }
+
+  // --- map state (TableHandle's methods) -----------------------------------------------
 
   /** Keys of the map's entries under `header`, the invocation's own writes included. */
   #mapKeys(header: KeyString): KeyString[] {
@@ -345,73 +357,118 @@ export class InvocationState {
     return [...found].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  #map(spec: StateSpec): PersistedTable<unknown> {
-    const header = this.#key(spec);
-    const api = `context.storage.${spec.name}`;
-    const open = (method: string): void => this.#checkOpen(`${api}.${method}`);
-    const live = (): boolean =>
-      this.#record(spec, header, () => this.#dropContents(spec, header)) !== undefined;
-    const checkKey = (key: unknown, method: string): string => {
-      if (typeof key !== 'string') {
-        throw new InvalidArgumentError(`${api}.${method}: key must be a string, got ${typeof key}`);
-      }
-      return key;
-    };
-    const touch = (): void => {
-      this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), new Uint8Array(0)));
-    };
-    const read = (key: KeyString): unknown => {
-      const bytes = this.#get(key);
-      return bytes === undefined ? undefined : spec.type.deserialize(bytes);
-    };
-    const entryKeyName = (key: KeyString): string =>
-      new ByteReader(keyBytes(key.slice(header.length))).string();
-    const keys = (): KeyString[] => (live() ? this.#mapKeys(header) : []);
-    return {
-      // The key is checked before the map's liveness, so a bad key fails on an empty map too.
-      get: (key) => {
-        open('get');
-        const k = mapEntryKey(header, checkKey(key, 'get'));
-        return live() ? read(k) : undefined;
-      },
-      has: (key) => {
-        open('has');
-        const k = mapEntryKey(header, checkKey(key, 'has'));
-        return live() && this.#get(k) !== undefined;
-      },
-      set: (key, value) => {
-        open('set');
-        const k = mapEntryKey(header, checkKey(key, 'set'));
-        if (value === null || value === undefined) {
-          throw new InvalidArgumentError(`${api}.set: value must not be ${String(value)}; use delete`);
-        }
-        const payload = this.#serialize(spec, value, `${api}.set`);
-        live();
-        touch();
-        this.#set(k, payload);
-      },
-      delete: (key) => {
-        open('delete');
-        const k = mapEntryKey(header, checkKey(key, 'delete'));
-        if (!live()) return;
-        touch();
-        this.#set(k, null);
-      },
-      entries: () => {
-        open('entries');
-        return keys().map((k) => [entryKeyName(k), read(k)]);
-      },
-      keys: () => {
-        open('keys');
-        return keys().map(entryKeyName);
-      },
-      clear: () => {
-        open('clear');
-        for (const k of keys()) this.#set(k, null);
-        this.#set(header, null);
-      },
-    };
+  /**
+   * Whether map `index` exists. Its header is read once per invocation (the clock stands
+   * still during one); the map's own writes, the only ones to its header, keep the answer
+   * up to date. An expired map is deleted by the read that finds it.
+   */
+  #mapLive(index: number, spec: StateSpec, header: KeyString): boolean {
+    let live = this.#live[index];
+    if (live === undefined) {
+      const record = this.#record(spec, header, () => this.#dropContents(spec, header));
+      live = record !== undefined;
+      this.#live[index] = live;
+      this.#headerCurrent[index] = live && record?.expiresAtMs === undefined;
+    }
+    return live;
   }
+
+  /**
+   * Writes map `index`'s header, which marks the map as existing and holds its expiry. One
+   * with no expiry that exists already is left alone: rewriting the same bytes would only
+   * cost an engine write.
+   */
+  #touch(index: number, spec: StateSpec, header: KeyString): void {
+    const expiresAtMs = this.#expiry(spec);
+    if (expiresAtMs === undefined && this.#mapLive(index, spec, header) && this.#headerCurrent[index]) return;
+    this.#set(header, encodeStateRecord(spec.type.typename, expiresAtMs, new Uint8Array(0)));
+    this.#live[index] = true;
+    this.#headerCurrent[index] = expiresAtMs === undefined;
+  }
+
+  /** Spec, header and entry key of a map call with `key` (checked before anything else). */
+  #mapEntry(index: number, method: string, key: unknown): [StateSpec, KeyString, KeyString] {
+    const spec = this.#specs[index]!;
+    const api = `context.storage.${spec.name}.${method}`;
+    this.#checkOpen(api);
+    if (typeof key !== 'string') {
+      throw new InvalidArgumentError(`${api}: key must be a string, got ${typeof key}`);
+    }
+    const header = this.#key(index, spec);
+    return [spec, header, mapEntryKey(header, key)];
+  }
+
+  #mapRead(spec: StateSpec, key: KeyString): unknown {
+    const bytes = this.#get(key);
+    return bytes === undefined ? undefined : spec.type.deserialize(bytes);
+  }
+
+  #mapEntryKeys(index: number, method: string): [StateSpec, KeyString, KeyString[]] {
+    const spec = this.#specs[index]!;
+    this.#checkOpen(`context.storage.${spec.name}.${method}`);
+    const header = this.#key(index, spec);
+    return [spec, header, this.#mapLive(index, spec, header) ? this.#mapKeys(header) : []];
+  }
+
+  /** @internal */
+  mapGet(index: number, key: unknown): unknown {
+    // The key is checked before the map's liveness, so a bad key fails on an empty map too.
+    const [spec, header, k] = this.#mapEntry(index, 'get', key);
+    return this.#mapLive(index, spec, header) ? this.#mapRead(spec, k) : undefined;
+  }
+
+  /** @internal */
+  mapHas(index: number, key: unknown): boolean {
+    const [spec, header, k] = this.#mapEntry(index, 'has', key);
+    return this.#mapLive(index, spec, header) && this.#get(k) !== undefined;
+  }
+
+  /** @internal */
+  mapSet(index: number, key: unknown, value: unknown): void {
+    const [spec, header, k] = this.#mapEntry(index, 'set', key);
+    const api = `context.storage.${spec.name}.set`;
+    if (value === null || value === undefined) {
+      throw new InvalidArgumentError(`${api}: value must not be ${String(value)}; use delete`);
+    }
+    const payload = this.#serialize(spec, value, api);
+    // Liveness first: an expired map is emptied before the entry joins it.
+    this.#mapLive(index, spec, header);
+    this.#touch(index, spec, header);
+    this.#set(k, payload);
+  }
+
+  /** @internal */
+  mapDelete(index: number, key: unknown): void {
+    const [spec, header, k] = this.#mapEntry(index, 'delete', key);
+    if (!this.#mapLive(index, spec, header)) return;
+    this.#touch(index, spec, header);
+    this.#set(k, null);
+  }
+
+  /** @internal */
+  mapEntries(index: number): [string, unknown][] {
+    const [spec, header, keys] = this.#mapEntryKeys(index, 'entries');
+    return keys.map((k) => [entryKeyName(header, k), this.#mapRead(spec, k)]);
+  }
+
+  /** @internal */
+  mapKeyNames(index: number): string[] {
+    const [, header, keys] = this.#mapEntryKeys(index, 'keys');
+    return keys.map((k) => entryKeyName(header, k));
+  }
+
+  /** @internal */
+  mapClear(index: number): void {
+    const [, header, keys] = this.#mapEntryKeys(index, 'clear');
+    for (const k of keys) this.#set(k, null);
+    this.#set(header, null);
+    this.#live[index] = false;
+  }
+}
+
+/** The user's key of map entry `key` under `header`. */
+function entryKeyName(header: KeyString, key: KeyString): string {
+  return new ByteReader(keyBytes(key.slice(header.length))).string();
 }
 
 function kindOf(spec: StateSpec): KeyKind.Value | KeyKind.List | KeyKind.Map {

@@ -89,7 +89,11 @@ export function decodeStateRecord(
   }
   const expected = encodedTypename(expectedTypename);
   if (startsWith(bytes, pos, expected)) {
-    return { expiresAtMs, typename: expectedTypename, payload: bytes.subarray(pos + expected.length) };
+    // A small record is copied: a view of a typed array that lives in the heap would move it
+    // out of the heap first, which costs more than the copy.
+    const start = pos + expected.length;
+    const payload = bytes.length <= 64 ? bytes.slice(start) : bytes.subarray(start);
+    return { expiresAtMs, typename: expectedTypename, payload };
   }
   const r = new ByteReader(bytes, pos);
   const typename = r.string();

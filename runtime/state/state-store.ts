@@ -8,12 +8,12 @@
  * resolves.
  *
  * The hot cache keeps the latest value (or absence) of recently used keys, bounded in bytes,
- * least recently used out first. Every write of the shard's keys passes through here (shards
- * own disjoint key groups, and nothing else writes the state engine while the runtime runs),
- * so a cached entry is always the newest value: a read looks at the cache, then at the
- * layers (a key may have left the cache while its write is still in a layer), then at the
- * engine. Rejected: caching decoded values. A function may mutate the object it read without
- * writing it back, and the next invocation must not see that.
+ * about the least recently used out first (CLOCK). Every write of the shard's keys passes
+ * through here (shards own disjoint key groups, and nothing else writes the state engine
+ * while the runtime runs), so a cached entry is always the newest value: a read looks at the
+ * cache, then at the layers (a key may have left the cache while its write is still in a
+ * layer), then at the engine. Rejected: caching decoded values. A function may mutate the
+ * object it read without writing it back, and the next invocation must not see that.
  *
  * `hold` is what makes a shard's part of a checkpoint exact: once a shard has taken its
  * snapshot for checkpoint n, its later writes must not reach the engine before the engine
@@ -28,16 +28,37 @@ import { keyBytes, keyStringOf } from '../keys/state-keys.js';
 /** A layer: key to value, or null for a delete. */
 type Layer = Map<KeyString, Uint8Array | null>;
 
-/** What a cache entry costs besides its key and value bytes (map slot, string, array header). */
-const ENTRY_OVERHEAD_BYTES = 112;
+/**
+ * What a cache entry costs besides its key and value bytes (map slot, entry object, string
+ * and array headers).
+ */
+const ENTRY_OVERHEAD_BYTES = 144;
+
+interface CacheEntry {
+  readonly key: KeyString;
+  value: Uint8Array | null;
+  /** Used since the clock hand last passed it. */
+  hot: boolean;
+  /** Its place on the clock. */
+  readonly slot: number;
+}
 
 /**
- * A byte-bounded LRU map of keys to their latest value, or null for "absent".
- * A Map iterates in insertion order, so re-inserting on a hit keeps the eldest first.
+ * A byte-bounded map of keys to their latest value, or null for "absent", evicting by CLOCK
+ * (second chance), an approximation of least-recently-used: the entries sit on a ring, a hit
+ * only marks its entry, and eviction advances a hand around the ring, unmarking marked
+ * entries and evicting the first unmarked one. Rejected: exact LRU by moving an entry to the
+ * back of the Map on every hit, and evicting from the Map's front — a delete and an insert
+ * per read cost as much as the read, and a Map iterated from its front again and again walks
+ * over the holes its deletes left there, which made eviction linear in the cache's size.
  */
 class HotCache {
   readonly #limit: number;
-  readonly #entries = new Map<KeyString, Uint8Array | null>();
+  readonly #entries = new Map<KeyString, CacheEntry>();
+  readonly #ring: (CacheEntry | undefined)[] = [];
+  /** Slots of the ring freed by evictions, for the next entries. */
+  readonly #free: number[] = [];
+  #hand = 0;
   #bytes = 0;
   hits = 0;
   misses = 0;
@@ -56,42 +77,73 @@ class HotCache {
 
   /** The cached value, null if cached as absent, undefined if not cached. */
   get(key: KeyString): Uint8Array | null | undefined {
-    const v = this.#entries.get(key);
-    if (v === undefined) {
+    const e = this.#entries.get(key);
+    if (e === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.#entries.delete(key);
-    this.#entries.set(key, v);
-    return v;
+    e.hot = true;
+    return e.value;
   }
 
   set(key: KeyString, value: Uint8Array | null): void {
-    const old = this.#entries.get(key);
-    if (old !== undefined) {
-      this.#bytes -= cost(key, old);
-      this.#entries.delete(key);
-    }
     const c = cost(key, value);
-    if (c > this.#limit) return;
-    this.#entries.set(key, value);
-    this.#bytes += c;
-    if (this.#bytes <= this.#limit) return;
-    for (const [k, v] of this.#entries) {
-      this.#entries.delete(k);
-      this.#bytes -= cost(k, v);
-      if (this.#bytes <= this.#limit) return;
+    const e = this.#entries.get(key);
+    if (e !== undefined) {
+      this.#bytes -= cost(key, e.value);
+      if (c > this.#limit) {
+        this.#remove(e);
+        return;
+      }
+      e.value = value;
+      e.hot = true;
+    } else {
+      if (c > this.#limit) return;
+      const slot = this.#free.pop() ?? this.#ring.length;
+      const entry: CacheEntry = { key, value, hot: true, slot };
+      this.#ring[slot] = entry;
+      this.#entries.set(key, entry);
     }
+    this.#bytes += c;
+    while (this.#bytes > this.#limit) this.#evictOne();
+  }
+
+  #evictOne(): void {
+    const ring = this.#ring;
+    for (;;) {
+      if (this.#hand >= ring.length) this.#hand = 0;
+      const e = ring[this.#hand++];
+      if (e === undefined) continue;
+      if (e.hot) {
+        e.hot = false;
+        continue;
+      }
+      this.#bytes -= cost(e.key, e.value);
+      this.#remove(e);
+      return;
+    }
+  }
+
+  #remove(e: CacheEntry): void {
+    this.#entries.delete(e.key);
+    this.#ring[e.slot] = undefined;
+    this.#free.push(e.slot);
   }
 }
 
+/** Typed arrays up to this size live in the JS heap (V8's default); larger ones outside it. */
+const IN_HEAP_BYTES = 64;
+
 /**
  * `value`, or a copy of it when it is a view into a much larger buffer (the engine carves
- * values from shared slabs): a cached view would keep the whole buffer alive, and the
- * cache's byte bound would be a fiction.
+ * values from shared slabs, Buffer.from from its pool): a cached view would keep the whole
+ * buffer alive, and the cache's byte bound would be a fiction. A small value is copied
+ * without asking: asking for the `buffer` of a typed array that lives in the heap moves it
+ * out of the heap, which costs more than the copy.
  */
 function owned(value: Uint8Array): Uint8Array {
+  if (value.length <= IN_HEAP_BYTES) return value.slice();
   return value.buffer.byteLength > 2 * value.byteLength + 64 ? value.slice() : value;
 }
 
@@ -180,7 +232,13 @@ export class StateStore {
     const merged = new Map<KeyString, Uint8Array | null>();
     const lo = keyBytes(start);
     const iterator = this.#db.iterator(end === undefined ? { gte: lo } : { gte: lo, lt: keyBytes(end) });
-    for (const [k, v] of iterator) merged.set(keyStringOf(k), v);
+    try {
+      for (const [k, v] of iterator) merged.set(keyStringOf(k), v);
+    } finally {
+      // Running off the end leaves an engine iterator open (it may seek again), pinning its
+      // version's files until it is garbage-collected.
+      iterator.close();
+    }
     const layers = [...this.#submitted].reverse();
     layers.push(this.#current);
     for (const layer of layers) {

@@ -137,6 +137,32 @@ export class ByteWriter {
     return this.bytes(encoder.encode(s));
   }
 
+  /** UTF-8 without a length prefix (the end of a key, where nothing follows). */
+  utf8(s: string): this {
+    const n = s.length;
+    this.#reserve(n);
+    const buf = this.#buf;
+    const start = this.#len;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.raw(utf8(s.slice(i)));
+      buf[start + i] = c;
+      this.#len++;
+    }
+    return this;
+  }
+
+  /** Forgets what was written, keeping the buffer: for a writer reused as scratch. */
+  reset(): this {
+    this.#len = 0;
+    return this;
+  }
+
+  /** What was written, as a view: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
   /** A copy of what was written. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#len);
@@ -253,8 +279,15 @@ export class ByteReader {
   }
 }
 
+/**
+ * The UTF-8 bytes of `s`. Values of a few hundred bytes are encoded per message and per state
+ * write, so they come from Node's Buffer pool (a view into a shared 8 KiB slab, no allocation
+ * of its own): TextEncoder.encode allocates memory outside the heap for every result over
+ * 64 bytes, which costs several times the encoding. A caller that keeps bytes for long
+ * copies them (StateStore's cache does), so a view does not keep its whole slab alive.
+ */
 export function utf8(s: string): Uint8Array {
-  return encoder.encode(s);
+  return Buffer.from(s, 'utf8');
 }
 
 export function fromUtf8(bytes: Uint8Array): string {

@@ -48,7 +48,7 @@ describe('statefn demo', () => {
     expect(demo.stdout, context).toMatch(/SIGKILL: worker pid \d+ killed/);
     expect(demo.stdout, context).toMatch(/verification {2}PASS/);
     // Not a terminal: progress as plain lines.
-    expect(demo.stdout).toMatch(/^\[[#-]{24}\] +\d+% /m);
+    expect(demo.stdout).toMatch(/^\[[#-]{16}\] +\d+% /m);
     const inspect = await runCli(['inspect', dir]);
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toMatch(/^checkpoints\/ {2}\d+ checkpoints?; /m);

@@ -49,9 +49,16 @@ describe('npm start (the fraud-detection demo)', () => {
     expect(out, context).not.toMatch(/FAIL/);
     expect(out, context).toMatch(/verification {2}PASS/);
     expect(out, context).toContain(`statefn inspect ${dir}`);
-    // Not a terminal: plain progress lines, no carriage returns.
-    expect(out).toMatch(/^\[[#-]{24}\] +\d+% /m);
+    // Not a terminal: plain progress lines, no carriage returns, each with the state engine's
+    // levels; the summary gives their shape after the last checkpoint.
+    const progress = out.split('\n').filter((line) => /^\[[#-]{16}\] +\d+% /.test(line));
+    expect(progress.length, context).toBeGreaterThan(0);
+    for (const line of progress) {
+      expect(line.length).toBeLessThanOrEqual(99);
+      expect(line).toMatch(/ ev\/s {2}\d+ ckpt {2}[\d.kM]+ egress {2}L0:\d+( L\d:\d+)* /);
+    }
     expect(out).not.toContain('\r');
+    expect(out, context).toMatch(/state engine {2}L0:\d+( L\d:\d+)* \(SST files per level\), [\d.]+ MB/);
   });
 
   it('refuses a bad option with exit code 2 and the usage', async () => {

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { StateFun } from '../../runtime/index.js';
+import type { EngineShape } from '../../runtime/index.js';
+import { TestRuntime, scripted } from './runtime-harness.js';
+
+const COUNTER = 'test/counter';
+
+function counterApp(): StateFun {
+  const statefun = new StateFun();
+  scripted(statefun, COUNTER, [{ name: 'n', type: StateFun.intType() }], {
+    inc: (context) => {
+      context.storage.n = ((context.storage.n as number | null) ?? 0) + 1;
+      return undefined;
+    },
+  });
+  return statefun;
+}
+
+function files(shape: EngineShape): number {
+  return shape.levels.reduce((n, l) => n + l.files, 0);
+}
+
+function bytes(shape: EngineShape): number {
+  return shape.levels.reduce((n, l) => n + l.bytes, 0);
+}
+
+describe('Runtime.stats engines', () => {
+  it('reports every level of each engine, L0 first, and a fresh runtime has no files', async () => {
+    const h = await TestRuntime.start(counterApp());
+    const { engines } = h.rt.stats();
+    for (const shape of [engines.state, engines.ingress, engines.egress]) {
+      expect(shape.levels.length).toBeGreaterThan(1);
+      expect(shape.levels.map((l) => l.level)).toEqual(shape.levels.map((_, i) => i));
+      expect(files(shape)).toBe(0);
+      expect(bytes(shape)).toBe(0);
+    }
+    await h.stop();
+  });
+
+  it('shows state flushed to SST files once a checkpoint was taken, and the ingress log in use', async () => {
+    const h = await TestRuntime.start(counterApp());
+    for (let i = 0; i < 200; i++) await h.send(COUNTER, `c${i}`, 'inc');
+    await h.settle();
+    expect(h.rt.stats().engines.ingress.memtableBytes).toBeGreaterThan(0);
+    await h.rt.checkpoint();
+    const { state } = h.rt.stats().engines;
+    expect(state.flushes).toBeGreaterThan(0);
+    expect(files(state)).toBeGreaterThan(0);
+    for (const level of state.levels) {
+      // A level's bytes are its files': both zero or both positive.
+      expect(level.files > 0).toBe(level.bytes > 0);
+    }
+    expect(bytes(state)).toBeGreaterThan(200 * 8);
+    await h.stop();
+  });
+
+  it('still answers after stop, with the shape the engines had when they closed', async () => {
+    const h = await TestRuntime.start(counterApp());
+    for (let i = 0; i < 50; i++) await h.send(COUNTER, `c${i}`, 'inc');
+    await h.settle();
+    await h.stop();
+    const { state } = h.rt.stats().engines;
+    // stop takes a final checkpoint, which flushes the state engine.
+    expect(files(state)).toBeGreaterThan(0);
+    expect(h.rt.stats().engines).toEqual(h.rt.stats().engines);
+  });
+});
