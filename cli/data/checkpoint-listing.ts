@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { CorruptionError, IncompatibleFormatError } from '../../engine/index.js';
 import { decodeCheckpointRecord } from '../../engine/checkpoint/checkpoint-format.js';
 import type { CheckpointRecord } from '../../engine/checkpoint/checkpoint-format.js';
-import { initFileChecksums } from '../../engine/checkpoint/file-checksum.js';
+import { initHashing } from '../../engine/util/checksum.js';
 import { idNumber, isCheckpointId } from '../../engine/checkpoint/store-layout.js';
 import { decodeRuntimeCheckpoint } from '../../runtime/checkpoint/runtime-checkpoint.js';
 import { CliError } from '../cli-errors.js';
@@ -93,7 +93,7 @@ export function readStoreFormat(dir: string): number | undefined {
 export async function listCheckpoints(dir: string): Promise<StoreListing> {
   if (readStoreFormat(dir) === undefined)
     throw new CliError(`${dir} is not a checkpoint store (no FORMAT file)`);
-  await initFileChecksums();
+  await initHashing();
   const checkpointsDir = join(dir, 'checkpoints');
   const ids = existsSync(checkpointsDir)
     ? readdirSync(checkpointsDir)

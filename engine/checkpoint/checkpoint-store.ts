@@ -34,7 +34,7 @@ import { Table } from '../sstable/table.js';
 import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
 import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
-import { initFileChecksums, streamFile } from './file-checksum.js';
+import { streamFile } from './file-checksum.js';
 import {
   CHECKPOINTS_DIR,
   DELETING_PREFIX,
@@ -199,7 +199,7 @@ export class CheckpointStore {
     if (typeof readOnly !== 'boolean') {
       throw new InvalidArgumentError('CheckpointStore.open: readOnly must be a boolean');
     }
-    await Promise.all([initFileChecksums(), initHashing()]);
+    await initHashing();
     const fs = given ?? new NodeFileSystem();
     const layout = new StoreLayout(dir);
     const fresh = !fs.exists(dir) || fs.list(dir).length === 0;

@@ -4,20 +4,15 @@
  * (what `xxhsum -H64` prints), so an operator can check a store with standard tools.
  *
  * Files are read and hashed in 1 MiB chunks (streaming xxHash64), so an SST of any size
- * costs bounded memory.
+ * costs bounded memory. Hashing needs util/checksum.ts's initHashing() to have completed.
  */
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { copyFile } from 'node:fs/promises';
-import type { FileSystem } from '../env/file-system.js';
+import type { FileSystem, RandomAccessFile } from '../env/file-system.js';
 import { CorruptionError } from '../errors.js';
-import { fileHasher, initHashing } from '../util/checksum.js';
+import { fileHasher } from '../util/checksum.js';
 
 const CHUNK_BYTES = 1024 * 1024;
-
-/** Loads the wasm module; idempotent. Every other function here needs it. */
-export function initFileChecksums(): Promise<void> {
-  return initHashing();
-}
 
 /** xxHash64 (seed 0) of `data`, as 16 hex digits. */
 export function hashBytes64(data: Uint8Array): string {
@@ -33,30 +28,31 @@ export interface StreamedFile {
 }
 
 /**
- * Reads `path` on `fs` chunk by chunk, hashing it and handing each chunk to `sink` (which
- * may be absent). Reads exactly the size the file had when opened. `onChunk` reports
- * progress in bytes.
+ * The bytes of `file`, in chunks of up to 1 MiB, from the start to the size it had when
+ * opened (fewer if it was cut short meanwhile).
  */
-export function streamFile(
-  fs: FileSystem,
-  path: string,
-  sink?: (chunk: Uint8Array) => void,
-  onChunk?: (bytesSoFar: number) => void,
-): StreamedFile {
+function* fileChunks(file: RandomAccessFile): Generator<Uint8Array> {
+  const size = file.size;
+  let offset = 0;
+  while (offset < size) {
+    const chunk = file.read(offset, Math.min(CHUNK_BYTES, size - offset));
+    if (chunk.length === 0) return;
+    offset += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Reads `path` on `fs` chunk by chunk and hashes it. */
+export function streamFile(fs: FileSystem, path: string): StreamedFile {
   const h = fileHasher();
   const file = fs.openRandomAccess(path);
+  let bytes = 0;
   try {
-    const size = file.size;
-    let offset = 0;
-    while (offset < size) {
-      const chunk = file.read(offset, Math.min(CHUNK_BYTES, size - offset));
-      if (chunk.length === 0) break;
+    for (const chunk of fileChunks(file)) {
       h.update(chunk);
-      sink?.(chunk);
-      offset += chunk.length;
-      onChunk?.(offset);
+      bytes += chunk.length;
     }
-    return { bytes: offset, checksum: h.digest() };
+    return { bytes, checksum: h.digest() };
   } finally {
     file.close();
   }
@@ -69,6 +65,16 @@ export function streamFile(
  */
 export function sameStorage(a: FileSystem, b: FileSystem): boolean {
   return a === b || (a instanceof NodeFileSystem && b instanceof NodeFileSystem);
+}
+
+/** Fsyncs the existing file `path`: what a link or a copy made outside `fs` needs. */
+async function syncFile(fs: FileSystem, path: string): Promise<void> {
+  const file = fs.openWritable(path, 'append');
+  try {
+    await file.sync();
+  } finally {
+    file.close();
+  }
 }
 
 /**
@@ -98,12 +104,7 @@ export async function copyFileWithChecksum(
     toFs.linkOrCopy(from, to);
     // linkOrCopy may have copied (another device): make the copy durable either way; on a
     // link this fsync finds nothing to write.
-    const synced = toFs.openWritable(to, 'append');
-    try {
-      await synced.sync();
-    } finally {
-      synced.close();
-    }
+    await syncFile(toFs, to);
     if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
     return streamFile(toFs, to);
   }
@@ -113,27 +114,19 @@ export async function copyFileWithChecksum(
     // recorded checksum: a source damaged since it was written is found by verify and
     // refused by restore, not here.
     await copyFile(from, to);
-    const synced = toFs.openWritable(to, 'append');
-    try {
-      await synced.sync();
-    } finally {
-      synced.close();
-    }
+    await syncFile(toFs, to);
     return { bytes: toFs.fileSize(to), checksum: knownChecksum };
   }
   const out = toFs.openWritable(to, 'create');
   try {
     const h = fileHasher();
     const source = fromFs.openRandomAccess(from);
-    let offset = 0;
+    let bytes = 0;
     try {
-      const size = source.size;
-      while (offset < size) {
-        const chunk = source.read(offset, Math.min(CHUNK_BYTES, size - offset));
-        if (chunk.length === 0) break;
+      for (const chunk of fileChunks(source)) {
         h.update(chunk);
         out.append(chunk);
-        offset += chunk.length;
+        bytes += chunk.length;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
@@ -148,7 +141,7 @@ export async function copyFileWithChecksum(
       );
     }
     await out.sync();
-    return { bytes: offset, checksum };
+    return { bytes, checksum };
   } finally {
     out.close();
   }
