@@ -508,8 +508,9 @@ export class Engine {
 
   #internalIterator(version: Version): InternalIterator {
     const t = this.#tables;
-    const children: InternalIterator[] = [t.mem.iterator()];
-    for (let i = t.imms.length - 1; i >= 0; i--) children.push(t.imms[i]!.mem.iterator());
+    // Each memtable gives one cursor per sorted run (memtable/sorted-runs.ts).
+    const children: InternalIterator[] = t.mem.iterators();
+    for (let i = t.imms.length - 1; i >= 0; i--) children.push(...t.imms[i]!.mem.iterators());
     for (const f of version.files[0]!) children.push(this.#tableCache.get(f.number).iterator());
     for (let level = 1; level < version.numLevels; level++) {
       const files = version.files[level]!;

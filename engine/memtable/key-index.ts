@@ -1,18 +1,18 @@
 /**
- * A hash index from user key to the newest skiplist node of that key, beside a writable
- * memtable, so a point read costs one or two cache misses instead of a skiplist descent.
+ * A hash index from user key to the newest node of that key, beside a writable memtable, so
+ * a point read costs one or two cache misses instead of a search.
  *
- * Why: the write buffer is large (the benchmarks use 64 MiB, ~450k entries), and a skiplist
- * search over it is ~10 cache misses on cold arena memory per memtable; a get probes the
- * active memtable and every sealed one before the tables. Profiles of reads right after a
- * fill spent ~80% of the time in skiplist searches.
+ * Why: the write buffer is large (the benchmarks use 64 MiB, ~450k entries), its entries are
+ * unsorted until someone needs them in order (entry-arena.ts), and a get probes the active
+ * memtable and every sealed one before the tables.
  *
  * Contract:
  * - Main-thread only, never shared: the arena stays the single source of truth and a worker
  *   reading a sealed arena does without the index (it only iterates).
- * - `insert` is called for every node the skiplist receives. It keeps, per user key, the
- *   node with the highest sequence, so `find` answers "the newest entry of this key, if any".
- *   A reader at an older snapshot must fall back to the skiplist when that entry is too new.
+ * - `insert` is called for every node the arena receives, in sequence order. It keeps, per
+ *   user key, the newest node, so `find` answers "the newest entry of this key, if any", and
+ *   returns the node it replaced, which the memtable chains as the next-older version for
+ *   readers at older snapshots.
  *
  * Layout: open addressing with linear probing over one Int32Array of (hash, node) pairs, so
  * a probe reads one cache line; node 0 marks an empty slot (no node lives at offset 0). The
@@ -20,7 +20,7 @@
  * Memory: 8 bytes per slot, 16–32 bytes per entry; nodes of the 100-byte values in the
  * benchmarks take ~150 arena bytes each.
  */
-import { readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
+import { TRAILER_BYTES } from '../version/internal-key.js';
 
 const INITIAL_SLOTS = 1024;
 
@@ -35,7 +35,7 @@ export function hashUserKey(src: Uint8Array, start: number, end: number): number
   return h ^ (h >>> 16);
 }
 
-/** Reads node fields from the arena; the skiplist implements it. */
+/** Reads node fields from the arena; EntryArena implements it. */
 export interface NodeKeys {
   readonly bytes: Uint8Array;
   keyStart(node: number): number;
@@ -54,8 +54,12 @@ export class KeyIndex {
     this.#nodes = nodes;
   }
 
-  /** Records `node`, whose user key is src[start, end) and hash `hash`. */
-  insert(hash: number, node: number, src: Uint8Array, start: number, end: number): void {
+  /**
+   * Records `node`, whose user key is src[start, end) and hash `hash`, as the newest entry of
+   * its key, and returns the node it replaces (0 for a new key). Entries arrive in sequence
+   * order (the memtable checks), so the newest is always the last one inserted.
+   */
+  insert(hash: number, node: number, src: Uint8Array, start: number, end: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -65,15 +69,11 @@ export class KeyIndex {
         slots[at] = hash;
         slots[at + 1] = node;
         if (++this.#count * 2 > mask + 1) this.#grow();
-        return;
+        return 0;
       }
       if (slots[at] === hash && this.#sameKey(existing, src, start, end)) {
-        // Inserts normally arrive in sequence order; keep the newest regardless.
-        const arena = this.#nodes.bytes;
-        const oldSeq = readTrailerSequence(arena, this.#nodes.keyEnd(existing) - TRAILER_BYTES);
-        const newSeq = readTrailerSequence(arena, this.#nodes.keyEnd(node) - TRAILER_BYTES);
-        if (newSeq > oldSeq) slots[at + 1] = node;
-        return;
+        slots[at + 1] = node;
+        return existing;
       }
     }
   }

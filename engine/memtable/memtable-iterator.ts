@@ -1,81 +1,100 @@
 /**
- * InternalIterator over a memtable's skiplist (contract in iterator/internal-iterator.ts).
- * Position is a node offset in the arena (0 = not valid); value() is a zero-copy view of the
- * arena, key() a copy in a buffer the iterator reuses (valid until it moves, as the contract
- * allows): a scan then allocates no view per key, which profiles of scans showed costing
- * more than the copy. Nodes never move, so the iterator stays usable while the writer
- * inserts: it simply may or may not see entries inserted after it was positioned.
+ * InternalIterator over one sorted run of a memtable (contract in
+ * iterator/internal-iterator.ts; runs in sorted-runs.ts). Position is an index into the run
+ * (-1 or run.length = not valid); value() is a zero-copy view of the arena, key() a copy in
+ * a buffer the iterator reuses (valid until it moves, as the contract allows): a scan then
+ * allocates no view per key, which profiles of scans showed costing more than the copy. The
+ * run is fixed when the iterator is made, so entries added later are not seen.
  */
 import { invariant } from '../util/invariant.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import type { SkipList } from './skiplist.js';
+import type { EntryArena } from './entry-arena.js';
+import { compareInternalRanges } from '../version/internal-key.js';
+import { lowerBound } from './sort-entries.js';
 
-/** Cursor over one memtable; obtain it from `MemTable.iterator()`. */
+/** Cursor over one run; obtain it from `MemTable.iterator()` or `MemTable.iterators()`. */
 export class MemTableIterator implements InternalIterator {
-  readonly #list: SkipList;
-  #node = 0;
+  readonly #arena: EntryArena;
+  readonly #run: Int32Array;
+  #at = -1;
   #key = new Uint8Array(64);
   #keyView: Uint8Array = this.#key.subarray(0, 0);
   /** Tells the memtable this iterator no longer reads its arena; called once, by close(). */
   #onClose: (() => void) | undefined;
 
-  constructor(list: SkipList, onClose?: () => void) {
-    this.#list = list;
+  constructor(arena: EntryArena, run: Int32Array, onClose?: () => void) {
+    this.#arena = arena;
+    this.#run = run;
     this.#onClose = onClose;
   }
 
   valid(): boolean {
-    return this.#node !== 0;
+    return this.#at >= 0 && this.#at < this.#run.length;
   }
 
   seekToFirst(): void {
-    this.#node = this.#list.first();
+    this.#at = 0;
   }
 
   seekToLast(): void {
-    this.#node = this.#list.last();
+    this.#at = this.#run.length - 1;
   }
 
   seek(target: Uint8Array): void {
-    this.#node = this.#list.seek(target);
+    this.#at = lowerBound(this.#arena, this.#run, target);
   }
 
   seekForPrev(target: Uint8Array): void {
-    this.#node = this.#list.seekForPrev(target);
+    const at = lowerBound(this.#arena, this.#run, target);
+    const arena = this.#arena;
+    const node = at < this.#run.length ? this.#run[at]! : 0;
+    const exact =
+      node !== 0 &&
+      compareInternalRanges(
+        arena.bytes,
+        arena.keyStart(node),
+        arena.keyEnd(node),
+        target,
+        0,
+        target.length,
+      ) === 0;
+    this.#at = exact ? at : at - 1;
   }
 
   next(): void {
-    invariant(this.#node !== 0, 'MemTableIterator.next on an invalid iterator');
-    this.#node = this.#list.nextOf(this.#node, 0);
+    invariant(this.valid(), 'MemTableIterator.next on an invalid iterator');
+    this.#at++;
   }
 
   prev(): void {
-    invariant(this.#node !== 0, 'MemTableIterator.prev on an invalid iterator');
-    this.#node = this.#list.prevOf(this.#node);
+    invariant(this.valid(), 'MemTableIterator.prev on an invalid iterator');
+    this.#at--;
   }
 
   key(): Uint8Array {
-    invariant(this.#node !== 0, 'MemTableIterator.key on an invalid iterator');
-    const list = this.#list;
-    const arena = list.bytes;
-    const start = list.keyStart(this.#node);
-    const length = list.keyEnd(this.#node) - start;
+    invariant(this.valid(), 'MemTableIterator.key on an invalid iterator');
+    const arena = this.#arena;
+    const node = this.#run[this.#at]!;
+    const bytes = arena.bytes;
+    const start = arena.keyStart(node);
+    const length = arena.keyEnd(node) - start;
     let key = this.#key;
     if (length > key.length) this.#key = key = new Uint8Array(Math.max(length, 2 * key.length));
-    for (let i = 0; i < length; i++) key[i] = arena[start + i]!;
+    for (let i = 0; i < length; i++) key[i] = bytes[start + i]!;
     let view = this.#keyView;
     if (view.length !== length || view.buffer !== key.buffer) this.#keyView = view = key.subarray(0, length);
     return view;
   }
 
   value(): Uint8Array {
-    invariant(this.#node !== 0, 'MemTableIterator.value on an invalid iterator');
-    const list = this.#list;
-    return list.bytes.subarray(list.keyEnd(this.#node), list.valueEnd(this.#node));
+    invariant(this.valid(), 'MemTableIterator.value on an invalid iterator');
+    const arena = this.#arena;
+    const node = this.#run[this.#at]!;
+    return arena.bytes.subarray(arena.keyEnd(node), arena.valueEnd(node));
   }
 
   close(): void {
-    this.#node = 0;
+    this.#at = -1;
     const onClose = this.#onClose;
     this.#onClose = undefined;
     onClose?.();

@@ -1,14 +1,16 @@
 /**
- * The in-memory write buffer: recent writes, sorted by internal key, in an arena skiplist
- * (skiplist.ts) held in one SharedArrayBuffer so a worker can build an SST from it after it
- * is sealed.
+ * The in-memory write buffer: recent writes, appended to an arena held in one
+ * SharedArrayBuffer (entry-arena.ts) so a worker can build an SST from it after it is sealed.
+ * A hash index answers point reads (key-index.ts); sorted runs, made when an iterator asks,
+ * give order (sorted-runs.ts).
  *
  * Contract:
- * - Single writer. The engine checks `hasRoomFor` before `add`; `hasRoomFor` assumes the
- *   tallest node, so once it says yes the add cannot overflow the arena.
+ * - Single writer, adding entries in increasing sequence order. The engine checks
+ *   `hasRoomFor` before `add`; the room it counts is exact.
  * - `get(userKey, sequence)` answers from the newest entry of `userKey` whose sequence is
  *   <= `sequence`: a copy of the value for a put, null for a delete, undefined when the
  *   memtable holds no such entry (look further down the LSM tree).
+ * - Iterators see the entries added before they were made.
  * - `seal()` freezes the memtable; `MemTable.fromShared` then opens a read-only view of the
  *   same arena in any thread.
  */
@@ -16,38 +18,41 @@ import { invariant } from '../util/invariant.js';
 import { copyValue } from '../util/value-slab.js';
 import { EntryKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTableIterator } from './memtable-iterator.js';
 import { recycleArena } from './arena-pool.js';
 import { hashUserKey, KeyIndex } from './key-index.js';
-import { checkSkipList } from './skiplist-check.js';
-import { ARENA_OVERHEAD_BYTES, MAX_ARENA_BYTES, nodeBytesAtMost, SkipList } from './skiplist.js';
+import { checkArena } from './arena-check.js';
+import { ARENA_OVERHEAD_BYTES, EntryArena, entryBytes, MAX_ARENA_BYTES } from './entry-arena.js';
+import { findInRun } from './sort-entries.js';
+import { SortedRuns } from './sorted-runs.js';
 
 /** Largest memtable arena (offsets inside it are i32). */
 export const MAX_MEMTABLE_BYTES = MAX_ARENA_BYTES;
 
 /** The engine's write buffer; see the contract above. */
 export class MemTable {
-  readonly #list: SkipList;
+  readonly #arena: EntryArena;
   /** Point-read index of a writable memtable (key-index.ts); undefined in a read-only view. */
   readonly #index: KeyIndex | undefined;
+  readonly #runs: SortedRuns;
+  #lastSequence = -1;
   /** The owner's reference plus one per open iterator; at 0 the arena is recycled. */
   #refs = 1;
 
-  /**
-   * Allocates an arena of `capacityBytes` (header and head node included; see `capacityFor`).
-   * `seed` drives node heights; the default makes runs reproducible.
-   */
-  constructor(capacityBytes: number, seed?: number);
-  /** @internal Wraps an existing skiplist (used by fromShared). */
-  constructor(list: SkipList);
-  constructor(capacityOrList: number | SkipList, seed?: number) {
-    this.#list = typeof capacityOrList === 'number' ? SkipList.create(capacityOrList, seed) : capacityOrList;
-    this.#index = this.#list.readOnly ? undefined : new KeyIndex(this.#list);
+  /** Allocates an arena of `capacityBytes` (header included; see `capacityFor`). */
+  constructor(capacityBytes: number);
+  /** @internal Wraps an existing arena (used by fromShared). */
+  constructor(arena: EntryArena);
+  constructor(capacityOrArena: number | EntryArena) {
+    this.#arena = typeof capacityOrArena === 'number' ? EntryArena.create(capacityOrArena) : capacityOrArena;
+    this.#index = this.#arena.readOnly ? undefined : new KeyIndex(this.#arena);
+    this.#runs = new SortedRuns(this.#arena);
   }
 
-  /** Arena bytes one entry takes at most (tallest node height, alignment included). */
+  /** Arena bytes one entry takes (exactly: node, alignment and slot). */
   static requiredBytes(keyLength: number, valueLength: number): number {
-    return nodeBytesAtMost(keyLength, valueLength);
+    return entryBytes(keyLength, valueLength);
   }
 
   /**
@@ -65,22 +70,21 @@ export class MemTable {
 
   /** A read-only view of a sealed memtable's arena, e.g. in a flush worker. `add` throws on it. */
   static fromShared(buffer: SharedArrayBuffer): MemTable {
-    return new MemTable(SkipList.open(buffer));
+    return new MemTable(EntryArena.open(buffer));
   }
 
-  /** Whether `add` of an entry with these lengths is guaranteed to fit. */
+  /** Whether `add` of an entry with these lengths fits. */
   hasRoomFor(keyLength: number, valueLength: number): boolean {
-    return this.#list.hasRoomFor(keyLength, valueLength);
+    return this.#arena.hasRoomFor(keyLength, valueLength);
   }
 
-  /** Inserts one entry. For a delete, pass an empty value. */
+  /** Adds one entry. For a delete, pass an empty value. */
   add(sequence: number, kind: EntryKind, userKey: Uint8Array, value: Uint8Array): void {
-    const node = this.#list.insert(sequence, kind, userKey, 0, userKey.length, value, 0, value.length);
-    this.#index?.insert(hashUserKey(userKey, 0, userKey.length), node, userKey, 0, userKey.length);
+    this.#insert(sequence, kind, userKey, 0, userKey.length, value, 0, value.length);
   }
 
   /**
-   * Inserts one entry whose key is src[keyStart, keyEnd) and value src[valueStart, valueEnd):
+   * Adds one entry whose key is src[keyStart, keyEnd) and value src[valueStart, valueEnd):
    * the batch-apply path, which reads both straight out of an encoded batch without views.
    */
   addRange(
@@ -92,8 +96,31 @@ export class MemTable {
     valueStart: number,
     valueEnd: number,
   ): void {
-    const node = this.#list.insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd);
-    this.#index?.insert(hashUserKey(src, keyStart, keyEnd), node, src, keyStart, keyEnd);
+    this.#insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd);
+  }
+
+  #insert(
+    sequence: number,
+    kind: EntryKind,
+    keySrc: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    valueSrc: Uint8Array,
+    valueStart: number,
+    valueEnd: number,
+  ): void {
+    invariant(
+      sequence > this.#lastSequence,
+      () => `memtable add at sequence ${sequence} after ${this.#lastSequence}: sequences must increase`,
+    );
+    const arena = this.#arena;
+    const node = arena.append(sequence, kind, keySrc, keyStart, keyEnd, valueSrc, valueStart, valueEnd);
+    this.#lastSequence = sequence;
+    const index = this.#index;
+    if (index !== undefined) {
+      const older = index.insert(hashUserKey(keySrc, keyStart, keyEnd), node, keySrc, keyStart, keyEnd);
+      if (older !== 0) arena.setOlder(node, older);
+    }
   }
 
   /**
@@ -101,35 +128,58 @@ export class MemTable {
    * null for a delete, undefined if the memtable has none.
    */
   get(userKey: Uint8Array, sequence: number): Uint8Array | null | undefined {
-    const list = this.#list;
-    const arena = list.bytes;
+    const arena = this.#arena;
+    const bytes = arena.bytes;
     const index = this.#index;
+    let node = 0;
     if (index !== undefined) {
-      // The index names the newest entry of the key; only an older snapshot needs the list.
-      const newest = index.find(hashUserKey(userKey, 0, userKey.length), userKey, 0, userKey.length);
-      if (newest === 0) return undefined;
-      const ke = list.keyEnd(newest);
-      if (readTrailerSequence(arena, ke - TRAILER_BYTES) <= sequence) {
-        if (arena[ke - 1] === EntryKind.Delete) return null;
-        return copyValue(arena, ke, list.valueEnd(newest));
+      // The index names the newest entry of the key; older ones are chained behind it.
+      node = index.find(hashUserKey(userKey, 0, userKey.length), userKey, 0, userKey.length);
+      while (node !== 0 && readTrailerSequence(bytes, arena.keyEnd(node) - TRAILER_BYTES) > sequence) {
+        node = arena.olderOf(node);
+      }
+    } else {
+      // A read-only view has no index: search the sorted runs, newest match wins.
+      let best = -1;
+      for (const run of this.#runs.current()) {
+        const hit = findInRun(arena, run, userKey, 0, userKey.length, sequence);
+        if (hit === 0) continue;
+        const seq = readTrailerSequence(bytes, arena.keyEnd(hit) - TRAILER_BYTES);
+        if (seq > best) {
+          best = seq;
+          node = hit;
+        }
       }
     }
-    const node = list.seekUser(userKey, 0, userKey.length, sequence);
     if (node === 0) return undefined;
-    const ks = list.keyStart(node);
-    const ke = list.keyEnd(node);
-    const userLength = userKey.length;
-    if (ke - ks - TRAILER_BYTES !== userLength) return undefined;
-    for (let i = 0; i < userLength; i++) if (arena[ks + i] !== userKey[i]) return undefined;
-    if (arena[ke - 1] === EntryKind.Delete) return null;
+    const ke = arena.keyEnd(node);
+    if (bytes[ke - 1] === EntryKind.Delete) return null;
     // The copy lands in an ordinary ArrayBuffer, never in the shared arena.
-    return copyValue(arena, ke, list.valueEnd(node));
+    return copyValue(bytes, ke, arena.valueEnd(node));
   }
 
-  /** A cursor over internal keys (user key + trailer); key() and value() are views of the arena. */
+  /**
+   * One cursor over internal keys (user key + trailer) for every entry added so far; key()
+   * is a copy the cursor reuses, value() a view of the arena.
+   */
   iterator(): InternalIterator {
+    const parts = this.iterators();
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length === 0) return this.#runIterator(new Int32Array(0));
+    return new MergingIterator(parts);
+  }
+
+  /**
+   * The same entries as `iterator()`, as one cursor per sorted run, for a caller that merges
+   * them with other sources anyway (the engine): one merge instead of two nested ones.
+   */
+  iterators(): InternalIterator[] {
+    return this.#runs.current().map((run) => this.#runIterator(run));
+  }
+
+  #runIterator(run: Int32Array): InternalIterator {
     this.#refs++;
-    return new MemTableIterator(this.#list, () => this.#unref());
+    return new MemTableIterator(this.#arena, run, () => this.#unref());
   }
 
   /**
@@ -143,38 +193,38 @@ export class MemTable {
 
   #unref(): void {
     invariant(this.#refs > 0, 'MemTable released more often than referenced');
-    if (--this.#refs === 0 && !this.#list.readOnly) recycleArena(this.#list.buffer);
+    if (--this.#refs === 0 && !this.#arena.readOnly) recycleArena(this.#arena.buffer);
   }
 
-  /** Arena bytes in use (header included); what the engine compares with the write buffer size. */
+  /** Arena bytes in use (header and slots included); what the engine compares with the write buffer size. */
   get approximateBytes(): number {
-    return this.#list.usedBytes;
+    return this.#arena.usedBytes;
   }
 
   get capacityBytes(): number {
-    return this.#list.capacityBytes;
+    return this.#arena.capacityBytes;
   }
 
   get entryCount(): number {
-    return this.#list.count;
+    return this.#arena.count;
   }
 
   /** The arena, to post to a worker after `seal()`. */
   get shared(): SharedArrayBuffer {
-    return this.#list.buffer;
+    return this.#arena.buffer;
   }
 
   get sealed(): boolean {
-    return this.#list.sealed;
+    return this.#arena.sealed;
   }
 
   /** Writes the final length and count into the arena header and forbids further adds. */
   seal(): void {
-    this.#list.seal();
+    this.#arena.seal();
   }
 
-  /** Test helper: throws unless the skiplist is well-formed. */
+  /** Test helper: throws unless the arena, the sorted runs and the version chains agree. */
   checkInvariants(): void {
-    checkSkipList(this.#list);
+    checkArena(this.#arena, this.#runs.current(), this.#index !== undefined);
   }
 }

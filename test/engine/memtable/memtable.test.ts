@@ -13,7 +13,6 @@ import {
   TRAILER_BYTES,
 } from '../../../engine/version/internal-key.js';
 import { MemTable } from '../../../engine/memtable/memtable.js';
-import { MAX_HEIGHT } from '../../../engine/memtable/skiplist.js';
 import type { InternalIterator } from '../../../engine/iterator/internal-iterator.js';
 
 const KiB = 1024;
@@ -104,10 +103,10 @@ describe('MemTable.get', () => {
 describe('MemTable iterator', () => {
   function sample(): MemTable {
     const m = new MemTable(64 * KiB);
-    put(m, 3, 'b', 'b3');
     put(m, 1, 'a', 'a1');
-    del(m, 4, 'a');
     put(m, 2, 'c', 'c2');
+    put(m, 3, 'b', 'b3');
+    del(m, 4, 'a');
     put(m, 5, 'b', 'b5');
     return m;
   }
@@ -155,18 +154,35 @@ describe('MemTable iterator', () => {
     expect(walk(it, 'prev')[0]).toBe('c@2');
   });
 
-  it('an iterator stays usable while entries are added and sees those inserted ahead of it', () => {
+  it('an iterator sees the entries added before it was made, and stays usable while more are added', () => {
     const m = new MemTable(64 * KiB);
     put(m, 1, 'a', '1');
     put(m, 2, 'c', '2');
     const it = m.iterator();
     it.seekToFirst();
     put(m, 3, 'b', '3');
-    put(m, 4, '0', '4'); // behind the iterator
+    put(m, 4, '0', '4');
     it.next();
-    expect(walk(it, 'next')).toEqual(['b@3', 'c@2']);
+    expect(walk(it, 'next')).toEqual(['c@2']);
     it.seekToLast();
-    expect(walk(it, 'prev')).toEqual(['c@2', 'b@3', 'a@1', '0@4']);
+    expect(walk(it, 'prev')).toEqual(['c@2', 'a@1']);
+    const later = m.iterator();
+    later.seekToFirst();
+    expect(walk(later, 'next')).toEqual(['0@4', 'a@1', 'b@3', 'c@2']);
+    put(m, 5, 'a', '5');
+    const last = m.iterator();
+    last.seekToLast();
+    expect(walk(last, 'prev')).toEqual(['c@2', 'b@3', 'a@1', 'a@5', '0@4']);
+    for (const i of [it, later, last]) i.close();
+    m.checkInvariants();
+  });
+
+  it('entries must arrive in increasing sequence order: the version chains of point reads depend on it', () => {
+    const m = new MemTable(64 * KiB);
+    put(m, 5, 'a', 'x');
+    expect(() => put(m, 5, 'b', 'y')).toThrow(/sequences must increase/);
+    expect(() => put(m, 4, 'b', 'y')).toThrow(InvariantError);
+    expect(m.entryCount).toBe(1);
   });
 
   it('an empty memtable iterator is invalid after every seek', () => {
@@ -199,16 +215,21 @@ describe('MemTable room, sealing and shared views', () => {
     m.checkInvariants();
   });
 
-  it('requiredBytes covers a node of the maximum height: header words, one next pointer per level, key, trailer, value', () => {
+  it('requiredBytes is exact: header words, key, trailer and value, 4-byte aligned, plus a 4-byte slot', () => {
+    let seq = 0;
     for (const [k, v] of [
       [1, 0],
       [3, 5],
       [16, 100],
       [65536, 16 * 1024 * 1024],
     ] as const) {
-      const tallest = 12 + 4 * MAX_HEIGHT + k + TRAILER_BYTES + v;
-      expect(MemTable.requiredBytes(k, v)).toBeGreaterThanOrEqual(tallest);
-      expect(MemTable.requiredBytes(k, v)).toBeLessThan(tallest + 4);
+      const node = 12 + k + TRAILER_BYTES + v;
+      expect(MemTable.requiredBytes(k, v)).toBe(4 * Math.ceil(node / 4) + 4);
+      const m = new MemTable(MemTable.capacityFor(MemTable.requiredBytes(k, v)));
+      const before = m.approximateBytes;
+      m.add(++seq, EntryKind.Put, new Uint8Array(k), new Uint8Array(v));
+      expect(m.approximateBytes - before).toBe(MemTable.requiredBytes(k, v));
+      expect(m.approximateBytes).toBe(m.capacityBytes);
     }
   });
 
