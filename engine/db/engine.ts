@@ -41,6 +41,7 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTable } from '../memtable/memtable.js';
+import { hashUserKey } from '../memtable/key-index.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
@@ -444,10 +445,11 @@ export class Engine {
 
   #get(key: Uint8Array, seq: number): Uint8Array | undefined {
     const t = this.#tables;
-    let r = t.mem.get(key, seq);
+    const hash = hashUserKey(key, 0, key.length);
+    let r = t.mem.get(key, seq, hash);
     if (r !== undefined) return r ?? undefined;
     for (let i = t.imms.length - 1; i >= 0; i--) {
-      r = t.imms[i]!.mem.get(key, seq);
+      r = t.imms[i]!.mem.get(key, seq, hash);
       if (r !== undefined) return r ?? undefined;
     }
     r = this.#versions.current.get(key, seq, bloomHash(key), this.#tableCache);

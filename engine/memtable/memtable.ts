@@ -46,7 +46,7 @@ export class MemTable {
   constructor(arena: EntryArena);
   constructor(capacityOrArena: number | EntryArena) {
     this.#arena = typeof capacityOrArena === 'number' ? EntryArena.create(capacityOrArena) : capacityOrArena;
-    this.#index = this.#arena.readOnly ? undefined : new KeyIndex(this.#arena);
+    this.#index = this.#arena.readOnly ? undefined : new KeyIndex(this.#arena, this.#arena.capacityBytes);
     this.#runs = new SortedRuns(this.#arena);
   }
 
@@ -125,16 +125,21 @@ export class MemTable {
 
   /**
    * The newest entry of `userKey` with sequence <= `sequence`: a copy of its value for a put,
-   * null for a delete, undefined if the memtable has none.
+   * null for a delete, undefined if the memtable has none. `hash` is hashUserKey(userKey),
+   * for a caller that probes several memtables.
    */
-  get(userKey: Uint8Array, sequence: number): Uint8Array | null | undefined {
+  get(
+    userKey: Uint8Array,
+    sequence: number,
+    hash: number = hashUserKey(userKey, 0, userKey.length),
+  ): Uint8Array | null | undefined {
     const arena = this.#arena;
     const bytes = arena.bytes;
     const index = this.#index;
     let node = 0;
     if (index !== undefined) {
       // The index names the newest entry of the key; older ones are chained behind it.
-      node = index.find(hashUserKey(userKey, 0, userKey.length), userKey, 0, userKey.length);
+      node = index.find(hash, userKey, 0, userKey.length);
       while (node !== 0 && readTrailerSequence(bytes, arena.keyEnd(node) - TRAILER_BYTES) > sequence) {
         node = arena.olderOf(node);
       }
