@@ -1,7 +1,8 @@
 /**
  * Two-level iterator over a table: an iterator over the index block picks data blocks, a
  * second iterator (one BlockIterator, re-pointed at each block) walks their entries. Blocks
- * come through Table.dataBlock, so scans fill the block cache like point reads do.
+ * come through Table.dataBlock, so scans fill the block cache like point reads do; the
+ * blocks it misses are read through the iterator's adaptive readahead.
  *
  * Index invariant (table-builder.ts): the index key of block i is >= every key of block i
  * and < every key of block i + 1, so seek(target) only needs the first block whose index key
@@ -10,6 +11,7 @@
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { invariant } from '../util/invariant.js';
 import { compareInternalRanges } from '../version/internal-key.js';
+import type { AdaptiveReadahead } from '../env/adaptive-readahead.js';
 import { BlockIterator } from './block.js';
 import type { Table } from './table.js';
 
@@ -22,9 +24,13 @@ export class TableIterator implements InternalIterator {
   #blockOffset = -1;
   #closed = false;
 
+  /** Reads of blocks missing from the cache go through it (sequential scans read ahead). */
+  readonly #readahead: AdaptiveReadahead;
+
   /** Use Table.iterator(), which tracks open iterators. */
-  constructor(table: Table) {
+  constructor(table: Table, readahead: AdaptiveReadahead) {
     this.#table = table;
+    this.#readahead = readahead;
     this.#index = table.indexBlock.iterator();
   }
 
@@ -90,6 +96,7 @@ export class TableIterator implements InternalIterator {
     this.#blockOffset = -1;
     this.#data.close();
     this.#index.close();
+    this.#readahead.close();
     this.#table.iteratorClosed();
   }
 
@@ -108,7 +115,7 @@ export class TableIterator implements InternalIterator {
     }
     const handle = this.#table.decodeIndexValue(this.#index);
     if (handle.offset !== this.#blockOffset) {
-      this.#data.reset(this.#table.dataBlock(handle));
+      this.#data.reset(this.#table.dataBlock(handle, this.#readahead));
       this.#blockOffset = handle.offset;
     }
     return true;

@@ -12,6 +12,7 @@
  * Lifetime: close() closes the file once no iterator of the table is open, so a table cache
  * may evict a table that a long scan still reads.
  */
+import { AdaptiveReadahead } from '../env/adaptive-readahead.js';
 import { CorruptionError } from '../errors.js';
 import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
@@ -167,7 +168,7 @@ export class Table {
   iterator(): InternalIterator {
     invariant(!this.#closed && !this.#closeRequested, 'Table.iterator on a closed table');
     this.#openIterators++;
-    return new TableIterator(this);
+    return new TableIterator(this, new AdaptiveReadahead(this.#file));
   }
 
   /**
@@ -188,7 +189,8 @@ export class Table {
   verifyAll(onProgress?: (verifiedBytes: number, totalBytes: number) => void): void {
     invariant(!this.#closed, 'Table.verifyAll on a closed table');
     const reopened = Table.open(this.#file, this.fileNumber);
-    verifyTable(reopened, (handle) => reopened.#readDataBlock(handle), onProgress);
+    const readahead = new AdaptiveReadahead(this.#file);
+    verifyTable(reopened, (handle) => reopened.#readDataBlock(handle, readahead), onProgress);
   }
 
   /**
@@ -286,13 +288,16 @@ export class Table {
     return handle;
   }
 
-  /** The data block at `handle`, from the block cache or read and verified. @internal */
-  dataBlock(handle: BlockHandle): Block {
+  /**
+   * The data block at `handle`, from the block cache or read and verified; an iterator passes
+   * its readahead (env/adaptive-readahead.ts) to read through. @internal
+   */
+  dataBlock(handle: BlockHandle, readahead?: AdaptiveReadahead): Block {
     const cache = this.#cache;
-    if (cache === undefined) return this.#readDataBlock(handle);
+    if (cache === undefined) return this.#readDataBlock(handle, readahead);
     const cached = cache.get(this.fileNumber, handle.offset);
     if (cached !== undefined) return cached;
-    const block = this.#readDataBlock(handle);
+    const block = this.#readDataBlock(handle, readahead);
     cache.insert(this.fileNumber, handle.offset, block);
     return block;
   }
@@ -304,9 +309,9 @@ export class Table {
     if (this.#closeRequested) this.close();
   }
 
-  #readDataBlock(handle: BlockHandle): Block {
+  #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined): Block {
     invariant(!this.#closed, 'read from a closed table');
-    return new Block(readBlock(this.#file, handle, 'data'), this.#file.path, handle.offset);
+    return new Block(readBlock(readahead ?? this.#file, handle, 'data'), this.#file.path, handle.offset);
   }
 }
 
