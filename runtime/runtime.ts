@@ -36,12 +36,13 @@ import { resolveRuntimeOptions } from './runtime-options.js';
 import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { EgressMessage } from './sdk/egress-message.js';
 import { Message } from './sdk/message.js';
-import { carriedBytes } from './sdk/typed-value-carrier.js';
+import { carriedBytes, trusted } from './sdk/typed-value-carrier.js';
 import { validateTypeName } from './sdk/typename.js';
 import { Shard } from './shard/shard.js';
 import type { EgressDraft, Outcome, ShardHost } from './shard/shard.js';
 import { StateStore } from './state/state-store.js';
 import { TimerService } from './timers/timer-service.js';
+import { fromByteString } from './util/byte-string.js';
 import { joinPath, removeTree } from './util/files.js';
 
 /** Options of {@link Runtime.send}. */
@@ -423,11 +424,12 @@ export class Runtime {
       const seen = this.#egressPublishes;
       for (const r of this.#egressLog.read(typename, next)) {
         next = r.offset + 1;
-        yield {
-          typename,
-          offset: r.offset,
-          value: new EgressMessage(typename, { typename: r.valueTypename, bytes: r.value }),
-        };
+        // Trusted: the typenames were checked when the record was made, and the bytes are
+        // the message's own (made from the record's byte string).
+        const value = trusted(
+          () => new EgressMessage(typename, { typename: r.valueTypename, bytes: fromByteString(r.value) }),
+        );
+        yield { typename, offset: r.offset, value };
       }
       if (!follow || this.#stopped || this.#stopping !== undefined) return;
       if (this.#egressPublishes === seen) {
@@ -634,7 +636,7 @@ export class Runtime {
     });
   }
 
-  #emitEgress(shard: Shard, drafts: EgressDraft[]): void {
+  #emitEgress(shard: Shard, drafts: readonly EgressDraft[]): void {
     if (this.#o.mode === 'exactly-once') {
       shard.stage(drafts);
       return;

@@ -91,13 +91,14 @@ export class CheckpointCoordinator {
     return this.#running !== undefined;
   }
 
-  /** Gives each record the next offset of its egress typename. */
-  assignOffsets(drafts: readonly EgressDraft[]): EgressRecordData[] {
-    return drafts.map((d) => {
+  /** Gives each draft the next offset of its egress typename, in place; returns them. */
+  assignOffsets(drafts: readonly EgressDraft[]): readonly EgressRecordData[] {
+    for (const d of drafts) {
       const offset = this.#egressNext.get(d.typename) ?? 0;
       this.#egressNext.set(d.typename, offset + 1);
-      return { typename: d.typename, offset, valueTypename: d.valueTypename, value: d.value };
-    });
+      d.offset = offset;
+    }
+    return drafts;
   }
 
   /** Takes a checkpoint; if one is running, the next one after it (shared by callers). */

@@ -57,6 +57,12 @@ interface AppendGroup {
   reject(err: Error): void;
 }
 
+/** An append with an idempotency key whose group is not written yet. */
+interface PendingKey {
+  readonly accepted: Promise<Accepted>;
+  readonly acceptedAtMs: number;
+}
+
 /** A record read back from the log. */
 export interface IngressRecord {
   offset: number;
@@ -71,7 +77,11 @@ export interface Accepted {
 }
 
 function messageKey(offset: number): Uint8Array {
-  return new ByteWriter(9).byte(MESSAGE).u64(offset).finish();
+  return writeMessageKey(new ByteWriter(9), offset).finish();
+}
+
+function writeMessageKey(w: ByteWriter, offset: number): ByteWriter {
+  return w.byte(MESSAGE).u64(offset);
 }
 
 function idempotencyKey(key: string): Uint8Array {
@@ -99,6 +109,8 @@ export function encodeIngressRecord(envelope: Envelope): Uint8Array {
  */
 const RECORD_SCRATCH_BYTES = 4096;
 const recordScratch = new ByteWriter(RECORD_SCRATCH_BYTES);
+/** Where appends and trims encode message keys (WriteBatch copies them too). */
+const keyScratch = new ByteWriter(9);
 
 export function decodeIngressRecord(bytes: Uint8Array, where: string): Envelope {
   try {
@@ -121,9 +133,14 @@ export class IngressLog {
   #nextOffset: number;
   /** Every offset below this one was handed to onDurable. */
   #delivered: number;
-  /** Offsets that are durable but wait for an earlier one. */
-  readonly #durable = new Map<number, Envelope>();
-  readonly #pendingKeys = new Map<string, Promise<Accepted>>();
+  readonly #pendingKeys = new Map<string, PendingKey>();
+  /**
+   * No idempotency key accepted before this time (ms) is held, or undefined if none is: lets
+   * `expireKeys` skip its scan when nothing can be due. Rejected: scanning at every call —
+   * an iterator over the log sorts the memtable's new entries first, a few percent of the
+   * runtime's time when nothing uses idempotency keys.
+   */
+  #oldestKeyMs: number | undefined;
   #onDurable: ((record: IngressRecord) => void) | undefined;
   #firstOffset: number;
   /** Set when a write failed: later appends are refused, as the engine refuses them. */
@@ -135,6 +152,7 @@ export class IngressLog {
 
   private constructor(db: Engine, firstOffset: number, nextOffset: number) {
     this.#db = db;
+    this.#oldestKeyMs = this.#firstKeyMs(0);
     this.#firstOffset = firstOffset;
     this.#nextOffset = nextOffset;
     this.#delivered = nextOffset;
@@ -177,14 +195,15 @@ export class IngressLog {
   append(envelope: Envelope, key: string | undefined, nowMs: number): Promise<Accepted> {
     if (key === undefined) return this.#append(envelope, undefined, nowMs);
     const pending = this.#pendingKeys.get(key);
-    if (pending !== undefined) return pending.then((a) => ({ offset: a.offset, duplicate: true }));
+    if (pending !== undefined) return pending.accepted.then((a) => ({ offset: a.offset, duplicate: true }));
     const keyBytes = idempotencyKey(key);
     const stored = this.#db.get(keyBytes);
     if (stored !== undefined) {
       return Promise.resolve({ offset: new ByteReader(stored).u64(), duplicate: true });
     }
     const promise = this.#append(envelope, { key, keyBytes }, nowMs);
-    this.#pendingKeys.set(key, promise);
+    this.#pendingKeys.set(key, { accepted: promise, acceptedAtMs: nowMs });
+    if (this.#oldestKeyMs === undefined || nowMs < this.#oldestKeyMs) this.#oldestKeyMs = nowMs;
     const forget = (): void => {
       this.#pendingKeys.delete(key);
     };
@@ -214,7 +233,7 @@ export class IngressLog {
     // written or the log stops (a hole would stall delivery of every later offset).
     const offset = this.#nextOffset++;
     const group = this.#openGroup(offset);
-    group.batch.put(messageKey(offset), record);
+    group.batch.put(writeMessageKey(keyScratch.reset(), offset).view(), record);
     if (idempotency !== undefined) {
       group.batch.put(idempotency.keyBytes, new ByteWriter(16).u64(offset).u64(nowMs).finish());
       group.batch.put(expiryKey(nowMs, idempotency.key), new Uint8Array(0));
@@ -258,9 +277,7 @@ export class IngressLog {
     this.#db.write(group.batch, { sync: true }).then(
       () => {
         this.#writing = false;
-        const { first, envelopes } = group;
-        for (let i = 0; i < envelopes.length; i++) this.#durable.set(first + i, envelopes[i]!);
-        this.#deliver();
+        this.#deliver(group);
         group.resolve();
         this.#writeGroup();
       },
@@ -273,13 +290,16 @@ export class IngressLog {
     );
   }
 
-  #deliver(): void {
-    for (;;) {
-      const envelope = this.#durable.get(this.#delivered);
-      if (envelope === undefined) return;
-      this.#durable.delete(this.#delivered);
-      const offset = this.#delivered++;
-      this.#onDurable?.({ offset, envelope });
+  /**
+   * Hands a written group to onDurable. Groups are written one at a time, each opened after
+   * the one before it was taken, so each starts where the last one ended: offset order
+   * needs no reordering here.
+   */
+  #deliver(group: AppendGroup): void {
+    const { first, envelopes } = group;
+    for (let i = 0; i < envelopes.length; i++) {
+      this.#delivered = first + i + 1;
+      this.#onDurable?.({ offset: first + i, envelope: envelopes[i]! });
     }
   }
 
@@ -297,7 +317,7 @@ export class IngressLog {
     const end = Math.min(offset, this.#delivered);
     if (end <= this.#firstOffset) return;
     const batch = new WriteBatch();
-    for (let o = this.#firstOffset; o < end; o++) batch.delete(messageKey(o));
+    for (let o = this.#firstOffset; o < end; o++) batch.delete(writeMessageKey(keyScratch.reset(), o).view());
     batch.put(FLOOR_KEY, new ByteWriter(8).u64(end).finish());
     this.#firstOffset = end;
     await this.#db.write(batch);
@@ -305,13 +325,40 @@ export class IngressLog {
 
   /** Forgets idempotency keys accepted before `beforeMs`. */
   async expireKeys(beforeMs: number): Promise<number> {
+    const bound = this.#oldestKeyMs;
+    if (bound === undefined || bound >= beforeMs) return 0;
+    // The bound starts again from the keys whose group is not written yet (the scan cannot
+    // see them, whatever their time); appends from now on lower it as usual, and the keys
+    // the scan leaves are added below.
+    let pending: number | undefined;
+    for (const p of this.#pendingKeys.values()) {
+      if (pending === undefined || p.acceptedAtMs < pending) pending = p.acceptedAtMs;
+    }
+    this.#oldestKeyMs = pending;
     const batch = new WriteBatch();
     for (const [key] of this.#db.iterator({ gte: new Uint8Array([EXPIRY]), lt: expiryKey(beforeMs, '') })) {
       batch.delete(key);
       batch.delete(new ByteWriter(key.length).byte(KEY).raw(key.subarray(9)).finish());
     }
-    if (batch.length > 0) await this.#db.write(batch);
+    try {
+      if (batch.length > 0) await this.#db.write(batch);
+    } catch (err) {
+      // Nothing was deleted: the old bound holds.
+      this.#oldestKeyMs = Math.min(bound, this.#oldestKeyMs ?? bound);
+      throw err;
+    }
+    const held = this.#firstKeyMs(beforeMs);
+    if (held !== undefined && (this.#oldestKeyMs === undefined || held < this.#oldestKeyMs)) {
+      this.#oldestKeyMs = held;
+    }
     return batch.length / 2;
+  }
+
+  /** Accepted-at time of the oldest idempotency key held from `fromMs` on, if any. */
+  #firstKeyMs(fromMs: number): number | undefined {
+    const bounds = { gte: expiryKey(fromMs, ''), lt: new Uint8Array([EXPIRY + 1]), limit: 1 };
+    for (const [key] of this.#db.iterator(bounds)) return new ByteReader(key, 1).u64();
+    return undefined;
   }
 
   /** Engine statistics of the log. */

@@ -18,9 +18,11 @@ import type { InvocationEffects } from '../sdk/invocation-effects.js';
 import { Message } from '../sdk/message.js';
 import { carriedBytes, trusted } from '../sdk/typed-value-carrier.js';
 import type { StateFun } from '../sdk/statefun.js';
+import { NO_OFFSET } from '../shard/shard.js';
 import type { DelayedEffect, EgressDraft, Effects, Outcome } from '../shard/shard.js';
 import { InvocationState } from '../state/invocation-state.js';
 import type { StateStore } from '../state/state-store.js';
+import { toByteString } from '../util/byte-string.js';
 import { utf8 } from '../util/codec.js';
 
 /** Typename of the dead-letter records' values (JSON; read with `StateFun.jsonType`). */
@@ -102,21 +104,36 @@ function toEnvelope(message: Message, caller: Envelope['target']): Envelope {
   };
 }
 
+/** What an invocation that sent nothing of a kind has of it (the shard only reads effects). */
+const NO_SENDS: readonly Envelope[] = Object.freeze([]);
+const NO_DELAYED: readonly DelayedEffect[] = Object.freeze([]);
+const NO_EGRESS: readonly EgressDraft[] = Object.freeze([]);
+
 function toEffects(self: Envelope['target'], effects: InvocationEffects): Effects {
-  const sends = effects.sent.map((m) => toEnvelope(m, self));
-  const delayed: DelayedEffect[] = effects.delayed.map((d) =>
-    d.kind === 'delayed'
-      ? {
-          kind: 'delayed',
-          delayMs: d.delayMs,
-          envelope: toEnvelope(d.message, self),
-          token: d.cancellationToken,
-        }
-      : { kind: 'cancel', token: d.cancellationToken },
-  );
-  const egress: EgressDraft[] = effects.egress.map((e) => {
-    return { typename: e.typename, valueTypename: e.valueTypeName, value: carriedBytes(e) };
-  });
+  // Most invocations make one kind of effect or none: an empty kind costs no new array.
+  const sends = effects.sent.length === 0 ? NO_SENDS : effects.sent.map((m) => toEnvelope(m, self));
+  const delayed: readonly DelayedEffect[] =
+    effects.delayed.length === 0
+      ? NO_DELAYED
+      : effects.delayed.map((d) =>
+          d.kind === 'delayed'
+            ? {
+                kind: 'delayed',
+                delayMs: d.delayMs,
+                envelope: toEnvelope(d.message, self),
+                token: d.cancellationToken,
+              }
+            : { kind: 'cancel', token: d.cancellationToken },
+        );
+  const egress: readonly EgressDraft[] =
+    effects.egress.length === 0
+      ? NO_EGRESS
+      : effects.egress.map((e) => ({
+          typename: e.typename,
+          valueTypename: e.valueTypeName,
+          value: toByteString(carriedBytes(e)),
+          offset: NO_OFFSET,
+        }));
   return { sends, delayed, egress };
 }
 
@@ -136,5 +153,10 @@ export function deadLetterRecord(
     error: why,
     attempts,
   };
-  return { typename, valueTypename: DEAD_LETTER_TYPENAME, value: utf8(JSON.stringify(json)) };
+  return {
+    typename,
+    valueTypename: DEAD_LETTER_TYPENAME,
+    value: toByteString(utf8(JSON.stringify(json))),
+    offset: NO_OFFSET,
+  };
 }

@@ -85,7 +85,8 @@ export class Address {
  * typename, an id that passed messageBuilder or Runtime.send): no parsing.
  */
 export function trustedAddress(typename: string, id: string): Address {
-  const slash = typename.indexOf('/');
+  // The last '/', as parseTypeName splits: a namespace may contain '/', a name never does.
+  const slash = typename.lastIndexOf('/');
   return new Address(typename.slice(0, slash), typename.slice(slash + 1), id);
 }
 

@@ -29,24 +29,35 @@ import type { AddressRef, Envelope } from '../envelope.js';
 import { addressKey } from '../envelope.js';
 import type { StateStore } from '../state/state-store.js';
 import type { TimerService } from '../timers/timer-service.js';
+import type { ByteString } from '../util/byte-string.js';
 
 /** A delayed send or a cancellation, in the order the function made them. */
 export type DelayedEffect =
   | { kind: 'delayed'; delayMs: number; envelope: Envelope; token: string | undefined }
   | { kind: 'cancel'; token: string };
 
-/** An egress record before it has an offset. */
+/**
+ * An egress record before it has an offset: `offset` is NO_OFFSET until the coordinator gives
+ * it one in place (assignOffsets), which makes the draft the committed record. One object per
+ * record from invocation to publish: a record lives for a checkpoint interval, and a second
+ * object per record was a good part of what the runtime's garbage collector had to promote.
+ */
 export interface EgressDraft {
-  typename: string;
-  valueTypename: string;
-  value: Uint8Array;
+  readonly typename: string;
+  readonly valueTypename: string;
+  /** The value's bytes (as EgressRecordData keeps them). */
+  readonly value: ByteString;
+  offset: number;
 }
+
+/** The offset of an egress draft that has none yet. */
+export const NO_OFFSET = -1;
 
 /** What one successful invocation produced (besides state writes, which it applied). */
 export interface Effects {
-  sends: Envelope[];
-  delayed: DelayedEffect[];
-  egress: EgressDraft[];
+  readonly sends: readonly Envelope[];
+  readonly delayed: readonly DelayedEffect[];
+  readonly egress: readonly EgressDraft[];
 }
 
 /** A finished invocation: the function returned (commit) or threw. */
@@ -67,7 +78,7 @@ export interface ShardHost {
   /** A new unique timer number. */
   nextTimerNumber(): number;
   /** Egress of an invocation: staged (exactly-once) or published at once (at-least-once). */
-  emitEgress(shard: Shard, records: EgressDraft[]): void;
+  emitEgress(shard: Shard, records: readonly EgressDraft[]): void;
   /** The message failed for good: to the dead-letter egress. */
   deadLetter(shard: Shard, envelope: Envelope, error: unknown, attempts: number): void;
   /** Effects of a committed invocation could not be applied: the runtime cannot go on. */
@@ -116,7 +127,12 @@ export class Shard {
   readonly #host: ShardHost;
   readonly #mailbox: Item[] = [];
   #head = 0;
-  /** Addresses with a running invocation, and the messages waiting behind it. */
+  /**
+   * Addresses whose invocation is still running after the call that started it returned
+   * (an async function, or a retry waiting for its backoff), and the messages waiting
+   * behind it. A synchronous invocation ends before the next message is taken, so it never
+   * enters: with only synchronous functions this stays empty and no address key is made.
+   */
   readonly #busy = new Map<string, Waiting[] | null>();
   #active = 0;
   #scheduled = false;
@@ -167,7 +183,7 @@ export class Shard {
   }
 
   /** Records staged for the next checkpoint (exactly-once mode). */
-  stage(records: EgressDraft[]): void {
+  stage(records: readonly EgressDraft[]): void {
     for (const r of records) this.#staged.push(r);
   }
 
@@ -206,20 +222,35 @@ export class Shard {
   #accept(envelope: Envelope, channel: number, keyGroup: number): void {
     const cp = this.#checkpoint;
     if (cp !== undefined && cp.awaiting.has(channel)) cp.inFlight.push(envelope);
-    const key = addressKey(envelope.target);
-    const queue = this.#busy.get(key);
-    if (queue !== undefined) {
-      // Busy: the first message to wait makes the queue (most addresses never need one).
-      if (queue === null) this.#busy.set(key, [{ envelope, channel, keyGroup }]);
-      else queue.push({ envelope, channel, keyGroup });
-      return;
+    if (this.#busy.size > 0) {
+      const key = addressKey(envelope.target);
+      const queue = this.#busy.get(key);
+      if (queue !== undefined) {
+        // Busy: the first message to wait makes the queue (most addresses never need one).
+        if (queue === null) this.#busy.set(key, [{ envelope, channel, keyGroup }]);
+        else queue.push({ envelope, channel, keyGroup });
+        return;
+      }
     }
-    this.#busy.set(key, null);
     this.#active++;
-    this.#run(key, envelope, channel, 1, keyGroup);
+    this.#run(undefined, envelope, channel, 1, keyGroup);
   }
 
-  #run(key: string, envelope: Envelope, channel: number, attempt: number, keyGroup: number): void {
+  /** Marks the target of `envelope` busy; returns its address key. */
+  #markBusy(envelope: Envelope): string {
+    const key = addressKey(envelope.target);
+    if (!this.#busy.has(key)) this.#busy.set(key, null);
+    return key;
+  }
+
+  /** `key`: the target's address key if it is busy already (see #busy). */
+  #run(
+    key: string | undefined,
+    envelope: Envelope,
+    channel: number,
+    attempt: number,
+    keyGroup: number,
+  ): void {
     let outcome: Outcome | Promise<Outcome>;
     try {
       outcome = this.#host.invoke(envelope, keyGroup, this.store);
@@ -227,9 +258,10 @@ export class Shard {
       outcome = { ok: false, error };
     }
     if (outcome instanceof Promise) {
+      const busy = key ?? this.#markBusy(envelope);
       outcome.then(
-        (o) => this.#finish(key, envelope, channel, attempt, keyGroup, o),
-        (error: unknown) => this.#finish(key, envelope, channel, attempt, keyGroup, { ok: false, error }),
+        (o) => this.#finish(busy, envelope, channel, attempt, keyGroup, o),
+        (error: unknown) => this.#finish(busy, envelope, channel, attempt, keyGroup, { ok: false, error }),
       );
     } else {
       this.#finish(key, envelope, channel, attempt, keyGroup, outcome);
@@ -237,7 +269,7 @@ export class Shard {
   }
 
   #finish(
-    key: string,
+    key: string | undefined,
     envelope: Envelope,
     channel: number,
     attempt: number,
@@ -263,8 +295,9 @@ export class Shard {
         return;
       }
     } else if (attempt < this.#host.maxAttempts && this.#host.retryable(outcome.error)) {
+      const busy = key ?? this.#markBusy(envelope);
       this.#host.setTimer(this.#host.backoffMs(attempt), () => {
-        if (!this.#stopped) this.#run(key, envelope, channel, attempt + 1, keyGroup);
+        if (!this.#stopped) this.#run(busy, envelope, channel, attempt + 1, keyGroup);
       });
       return;
     } else {
@@ -272,12 +305,14 @@ export class Shard {
     }
     this.processed++;
     this.#host.onProcessed(channel === this.#host.ingressChannel);
-    const next = this.#busy.get(key)?.shift();
-    if (next !== undefined) {
-      this.#run(key, next.envelope, next.channel, 1, next.keyGroup);
-      return;
+    if (key !== undefined) {
+      const next = this.#busy.get(key)?.shift();
+      if (next !== undefined) {
+        this.#run(key, next.envelope, next.channel, 1, next.keyGroup);
+        return;
+      }
+      this.#busy.delete(key);
     }
-    this.#busy.delete(key);
     this.#active--;
     if (this.#active === 0 && this.#draining()) this.#snapshot();
     else this.#wake();

@@ -77,15 +77,16 @@ export class InvocationState {
   readonly #address: AddressRef;
   readonly #specs: readonly StateSpec[];
   readonly #nowMs: number;
-  readonly #pending: Pending = new Map();
+  /** Made by the first write: many invocations only read. */
+  #pending: Pending | undefined;
   /** Key of each spec's value, list header or map prefix, made on first use. */
   readonly #keys: (KeyString | undefined)[] = [];
-  /** Handle of each list or map spec, made on first use. */
-  readonly #handles: (PersistedList<unknown> | PersistedTable<unknown> | undefined)[] = [];
+  /** Handle of each list or map spec, made on first use (as the two below: value state needs none). */
+  #handles: (PersistedList<unknown> | PersistedTable<unknown> | undefined)[] | undefined;
   /** Whether each map exists, once known in this invocation. */
-  readonly #live: (boolean | undefined)[] = [];
+  #live: (boolean | undefined)[] | undefined;
   /** Whether each existing map's header is as this invocation would write it (no expiry). */
-  readonly #headerCurrent: boolean[] = [];
+  #headerCurrent: boolean[] | undefined;
   #closed = false;
   readonly storage: Record<string, unknown>;
 
@@ -140,10 +141,11 @@ export class InvocationState {
   handle(index: number): PersistedList<unknown> | PersistedTable<unknown> {
     const spec = this.#specs[index]!;
     this.#checkOpen(`context.storage.${spec.name}`);
-    let handle = this.#handles[index];
+    const handles = (this.#handles ??= []);
+    let handle = handles[index];
     if (handle === undefined) {
       handle = spec.kind === 'list' ? new ListHandle(this, index) : new TableHandle(this, index);
-      this.#handles[index] = handle;
+      handles[index] = handle;
     }
     return handle;
   }
@@ -163,6 +165,8 @@ export class InvocationState {
       const spec = this.#specs[i]!;
       if (spec.expireAfterCallMs !== undefined) this.#refreshCallExpiry(i, spec);
     }
+    if (this.#pending === undefined) return;
+    // Every value here is a buffer of its own (see #ownedPayload), as put requires.
     for (const [key, value] of this.#pending) {
       if (value === null) this.#store.delete(key);
       else this.#store.put(key, value);
@@ -172,13 +176,13 @@ export class InvocationState {
   // --- reading and writing records ---------------------------------------------------
 
   #get(key: KeyString): Uint8Array | undefined {
-    const p = this.#pending.get(key);
+    const p = this.#pending?.get(key);
     if (p !== undefined) return p ?? undefined;
     return this.#store.get(key);
   }
 
   #set(key: KeyString, value: Uint8Array | null): void {
-    this.#pending.set(key, value);
+    (this.#pending ??= new Map()).set(key, value);
   }
 
   /** The key of spec `index`'s value, list header or map prefix. */
@@ -214,7 +218,11 @@ export class InvocationState {
         `${this.#where(spec)} was written as ${record.typename}; its spec now declares ${spec.type.typename}`,
       );
     }
-    if (record.expiresAtMs !== undefined && record.expiresAtMs <= this.#nowMs && !this.#pending.has(key)) {
+    if (
+      record.expiresAtMs !== undefined &&
+      record.expiresAtMs <= this.#nowMs &&
+      this.#pending?.has(key) !== true
+    ) {
       onExpired?.();
       this.#set(key, null);
       return undefined;
@@ -236,6 +244,16 @@ export class InvocationState {
         cause: err,
       });
     }
+  }
+
+  /**
+   * A list element's or map entry's bytes, stored as serialized: copied, since a Type may
+   * return a buffer it reuses (or a view of a shared one), and the store keeps what it is
+   * given. (A value state's record is a new buffer already: encodeStateRecord copies.)
+   */
+  #ownedPayload(spec: StateSpec, value: unknown, api: string): Uint8Array {
+    // new Uint8Array copies; slice() on a Buffer (what most types return) would be a view.
+    return new Uint8Array(this.#serialize(spec, value, api));
   }
 
   #refreshCallExpiry(index: number, spec: StateSpec): void {
@@ -298,7 +316,7 @@ export class InvocationState {
   listAppend(index: number, values: unknown[]): void {
     const [spec, header] = this.#listHeader(index, 'append');
     const api = `context.storage.${spec.name}.append`;
-    const payloads = values.map((v) => this.#serialize(spec, v, api));
+    const payloads = values.map((v) => this.#ownedPayload(spec, v, api));
     let n = this.#listLength(spec, header);
     for (const p of payloads) this.#set(listElementKey(header, n++), p);
     this.#set(header, encodeStateRecord(spec.type.typename, this.#expiry(spec), encodeListLength(n)));
@@ -346,7 +364,7 @@ export class InvocationState {
     for (const [key] of this.#store.range(header, end)) {
       if (key.length > header.length) found.add(key);
     }
-    for (const [k, value] of this.#pending) {
+    for (const [k, value] of this.#pending ?? []) {
       if (k.length <= header.length || !k.startsWith(header)) continue;
       if (value === null) found.delete(k);
       else found.add(k);
@@ -363,12 +381,13 @@ export class InvocationState {
    * up to date. An expired map is deleted by the read that finds it.
    */
   #mapLive(index: number, spec: StateSpec, header: KeyString): boolean {
-    let live = this.#live[index];
+    const lives = (this.#live ??= []);
+    let live = lives[index];
     if (live === undefined) {
       const record = this.#record(spec, header, () => this.#dropContents(spec, header));
       live = record !== undefined;
-      this.#live[index] = live;
-      this.#headerCurrent[index] = live && record?.expiresAtMs === undefined;
+      lives[index] = live;
+      (this.#headerCurrent ??= [])[index] = live && record?.expiresAtMs === undefined;
     }
     return live;
   }
@@ -380,10 +399,11 @@ export class InvocationState {
    */
   #touch(index: number, spec: StateSpec, header: KeyString): void {
     const expiresAtMs = this.#expiry(spec);
-    if (expiresAtMs === undefined && this.#mapLive(index, spec, header) && this.#headerCurrent[index]) return;
+    if (expiresAtMs === undefined && this.#mapLive(index, spec, header) && this.#headerCurrent?.[index])
+      return;
     this.#set(header, encodeStateRecord(spec.type.typename, expiresAtMs, new Uint8Array(0)));
-    this.#live[index] = true;
-    this.#headerCurrent[index] = expiresAtMs === undefined;
+    (this.#live ??= [])[index] = true;
+    (this.#headerCurrent ??= [])[index] = expiresAtMs === undefined;
   }
 
   /** Spec, header and entry key of a map call with `key` (checked before anything else). */
@@ -430,7 +450,7 @@ export class InvocationState {
     if (value === null || value === undefined) {
       throw new InvalidArgumentError(`${api}: value must not be ${String(value)}; use delete`);
     }
-    const payload = this.#serialize(spec, value, api);
+    const payload = this.#ownedPayload(spec, value, api);
     // Liveness first: an expired map is emptied before the entry joins it.
     this.#mapLive(index, spec, header);
     this.#touch(index, spec, header);
@@ -462,7 +482,7 @@ export class InvocationState {
     const [, header, keys] = this.#mapEntryKeys(index, 'clear');
     for (const k of keys) this.#set(k, null);
     this.#set(header, null);
-    this.#live[index] = false;
+    (this.#live ??= [])[index] = false;
   }
 }
 

@@ -15,6 +15,12 @@
  * layer), then at the engine. Rejected: caching decoded values. A function may mutate the
  * object it read without writing it back, and the next invocation must not see that.
  *
+ * The cache keeps values as byte strings (util/byte-string.ts): every write puts a new value
+ * in the cache, where it stays until its key is written again, long enough to be promoted
+ * to the old generation — as Uint8Arrays, the cached values were a third of all the bytes
+ * the runtime made the garbage collector promote. A read makes the caller bytes of its own
+ * from the string, which die young (and which no caller can use to change the cache).
+ *
  * `hold` is what makes a shard's part of a checkpoint exact: once a shard has taken its
  * snapshot for checkpoint n, its later writes must not reach the engine before the engine
  * checkpoint n is captured. While held, writes accumulate in the current layer; `release`
@@ -24,19 +30,24 @@ import type { Engine } from '../../engine/index.js';
 import { WriteBatch } from '../../engine/index.js';
 import type { KeyString } from '../keys/state-keys.js';
 import { keyBytes, keyStringOf } from '../keys/state-keys.js';
+import { fromByteString, toByteString } from '../util/byte-string.js';
+import type { ByteString } from '../util/byte-string.js';
 
 /** A layer: key to value, or null for a delete. */
 type Layer = Map<KeyString, Uint8Array | null>;
 
 /**
- * What a cache entry costs besides its key and value bytes (map slot, entry object, string
- * and array headers).
+ * What a cache entry costs besides its key and value bytes (map slot, entry object, ring
+ * slot, the key's and the value's string headers), rounded up.
  */
 const ENTRY_OVERHEAD_BYTES = 144;
 
+/** A cached value: its bytes as a byte string (see the header), or null for "absent". */
+type Cached = ByteString | null;
+
 interface CacheEntry {
   readonly key: KeyString;
-  value: Uint8Array | null;
+  value: Cached;
   /** Used since the clock hand last passed it. */
   hot: boolean;
   /** Its place on the clock. */
@@ -76,7 +87,7 @@ class HotCache {
   }
 
   /** The cached value, null if cached as absent, undefined if not cached. */
-  get(key: KeyString): Uint8Array | null | undefined {
+  get(key: KeyString): Cached | undefined {
     const e = this.#entries.get(key);
     if (e === undefined) {
       this.misses++;
@@ -87,7 +98,7 @@ class HotCache {
     return e.value;
   }
 
-  set(key: KeyString, value: Uint8Array | null): void {
+  set(key: KeyString, value: Cached): void {
     const c = cost(key, value);
     const e = this.#entries.get(key);
     if (e !== undefined) {
@@ -132,22 +143,7 @@ class HotCache {
   }
 }
 
-/** Typed arrays up to this size live in the JS heap (V8's default); larger ones outside it. */
-const IN_HEAP_BYTES = 64;
-
-/**
- * `value`, or a copy of it when it is a view into a much larger buffer (the engine carves
- * values from shared slabs, Buffer.from from its pool): a cached view would keep the whole
- * buffer alive, and the cache's byte bound would be a fiction. A small value is copied
- * without asking: asking for the `buffer` of a typed array that lives in the heap moves it
- * out of the heap, which costs more than the copy.
- */
-function owned(value: Uint8Array): Uint8Array {
-  if (value.length <= IN_HEAP_BYTES) return value.slice();
-  return value.buffer.byteLength > 2 * value.byteLength + 64 ? value.slice() : value;
-}
-
-function cost(key: KeyString, value: Uint8Array | null): number {
+function cost(key: KeyString, value: Cached): number {
   return ENTRY_OVERHEAD_BYTES + key.length + (value === null ? 0 : value.length);
 }
 
@@ -191,13 +187,15 @@ export class StateStore {
     return { hits: c.hits, misses: c.misses, entries: c.size, bytes: c.bytes };
   }
 
+  /** The newest value of `key`, as bytes of the caller's own (changing them changes nothing here). */
   get(key: KeyString): Uint8Array | undefined {
     const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) return cached === null ? undefined : fromByteString(cached);
+    // A copy: the layer's bytes are what its write will store.
     const layered = this.#layered(key);
-    if (layered !== undefined) return layered ?? undefined;
+    if (layered !== undefined) return layered === null ? undefined : new Uint8Array(layered);
     const value = this.#db.get(keyBytes(key));
-    this.#cache.set(key, value === undefined ? null : owned(value));
+    this.#cache.set(key, value === undefined ? null : toByteString(value));
     return value;
   }
 
@@ -211,10 +209,14 @@ export class StateStore {
     return undefined;
   }
 
+  /**
+   * Buffers a write of `value`, which the store keeps until the write is submitted: the
+   * caller must hand over bytes that nothing changes later (not a buffer it reuses).
+   */
   put(key: KeyString, value: Uint8Array): void {
     this.#current.set(key, value);
     this.#currentBytes += key.length + value.length;
-    this.#cache.set(key, owned(value));
+    this.#cache.set(key, toByteString(value));
   }
 
   delete(key: KeyString): void {

@@ -52,6 +52,64 @@ describe('message order', () => {
     await h.stop();
   });
 
+  it('a message waits behind an invocation of its address that awaits or waits for a retry, even one that would run synchronously', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const failed = new Set<string>();
+    const statefun = new StateFun();
+    statefun.bind({
+      typename: FN,
+      specs: [{ name: 'seen', type: StateFun.stringType(), kind: 'list' }],
+      fn(context, message) {
+        const [value, how] = message.asString().split(':') as [string, string];
+        const seen = context.storage.seen as PersistedList<string>;
+        const record = (): void => {
+          const before = seen.values().join(',');
+          seen.append(value);
+          context.send(out(`${context.self.id} ${value} after [${before}]`));
+        };
+        if (how === 'await') return gate.then(record);
+        if (how === 'failOnce' && !failed.has(value)) {
+          failed.add(value);
+          throw new Error('once');
+        }
+        record();
+      },
+    });
+    const h = await TestRuntime.start(statefun, { shards: 1 });
+    // 'a': synchronous messages queue behind one that awaits, and behind a retry there.
+    // 'c': a synchronous invocation that fails makes its address busy until its retry.
+    for (const [id, value] of [
+      ['a', 'a0:now'],
+      ['a', 'a1:await'],
+      ['a', 'a2:now'],
+      ['a', 'a3:failOnce'],
+      ['a', 'a4:now'],
+      ['c', 'c0:failOnce'],
+      ['c', 'c1:now'],
+      ['b', 'b0:now'],
+    ] as const) {
+      await h.send(FN, id, value);
+    }
+    await until(() => h.rt.stats().messagesProcessed === 2, 'a0 and b0 are processed');
+    release();
+    await h.settleWithRetries();
+    const output = await h.output();
+    expect(output.filter((line) => !line.startsWith('a '))).toEqual([
+      'b b0 after []',
+      'c c0 after []',
+      'c c1 after [c0]',
+    ]);
+    expect(output.filter((line) => line.startsWith('a '))).toEqual([
+      'a a0 after []',
+      'a a1 after [a0]',
+      'a a2 after [a0,a1]',
+      'a a3 after [a0,a1,a2]',
+      'a a4 after [a0,a1,a2,a3]',
+    ]);
+    await h.stop();
+  });
+
   it('an invocation that is still running does not hold up other addresses on its shard', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -5,6 +5,7 @@ import { StateFun } from '../../runtime/sdk/statefun.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
 import type { Context } from '../../runtime/sdk/context.js';
 import type { Message } from '../../runtime/sdk/message.js';
+import type { Address } from '../../runtime/sdk/address.js';
 
 function counterApp(): StateFun {
   const statefun = new StateFun();
@@ -91,5 +92,38 @@ describe('Runtime (smoke)', () => {
     await again.checkpoint();
     expect(await drain(again, 'test/out')).toEqual(['x=1', 'x=11']);
     await again.stop();
+  });
+
+  it('a function type whose namespace contains a slash gets its own and its caller’s address split at the last slash', async () => {
+    const statefun = new StateFun();
+    const parts = (a: Address | null): string => (a === null ? 'null' : `${a.namespace}|${a.name}|${a.id}`);
+    statefun.bind({
+      typename: 'com.example/fns/greeter',
+      fn(context: Context, message: Message) {
+        const line = `${parts(context.self)} from ${parts(context.caller)}`;
+        context.send(
+          egressMessageBuilder({ typename: 'test/out', value: line, valueType: StateFun.stringType() }),
+        );
+        if (message.asString() === 'first') {
+          context.send(messageBuilder({ typename: 'com.example/fns/greeter', id: 'b', value: 'second' }));
+        }
+      },
+    });
+    const rt = await Runtime.start({
+      dir: '/app',
+      statefun,
+      fileSystem: new MemoryFileSystem(),
+      checkpointIntervalMs: 0,
+      maxAttempts: 1,
+    });
+    await rt.send(messageBuilder({ typename: 'com.example/fns/greeter', id: 'a', value: 'first' }));
+    await rt.idle();
+    await rt.checkpoint();
+    expect(await drain(rt, 'test/out')).toEqual([
+      'com.example/fns|greeter|a from null',
+      'com.example/fns|greeter|b from com.example/fns|greeter|a',
+    ]);
+    expect(rt.stats().deadLetters).toBe(0);
+    await rt.stop();
   });
 });

@@ -342,4 +342,48 @@ describe('list and map state', () => {
     expect((await h.deadLetters()).map((d) => [d.error, d.attempts])).toEqual([['Error: boom', 2]]);
     await h.stop();
   });
+
+  it('list elements and map entries keep their own bytes when the type reuses its serialize buffer', async () => {
+    // Type.serialize may return a buffer it reuses (the callers copy what they keep).
+    const scratch = new Uint8Array(1);
+    const reusing = StateFun.customType<number>(
+      'test/reused-byte',
+      (n) => {
+        scratch[0] = n;
+        return scratch;
+      },
+      (bytes) => bytes[0]!,
+    );
+    const statefun = new StateFun();
+    scripted(
+      statefun,
+      FN,
+      [
+        { name: 'items', type: reusing, kind: 'list' },
+        { name: 'scores', type: reusing, kind: 'map' },
+      ],
+      {
+        write: (c) => {
+          (c.storage.items as PersistedList<number>).append(1, 2, 3);
+          const m = c.storage.scores as PersistedTable<number>;
+          m.set('x', 4);
+          m.set('y', 5);
+        },
+        read: (c) => [
+          (c.storage.items as PersistedList<number>).values(),
+          (c.storage.scores as PersistedTable<number>).entries(),
+        ],
+      },
+    );
+    const h = await TestRuntime.start(statefun);
+    await h.send(FN, 'k', 'write');
+    await h.send(FN, 'k', 'read');
+    await h.restart();
+    await h.send(FN, 'k', 'read');
+    expect(await h.output()).toEqual([
+      'k read [[1,2,3],[["x",4],["y",5]]]',
+      'k read [[1,2,3],[["x",4],["y",5]]]',
+    ]);
+    await h.stop();
+  });
 });
