@@ -3,6 +3,7 @@
  */
 import { invariant } from '../util/invariant.js';
 import { TRAILER_BYTES } from '../version/internal-key.js';
+import { ARENA_OVERHEAD_BYTES } from './entry-arena.js';
 import type { EntryArena } from './entry-arena.js';
 import { compareNodes } from './sort-entries.js';
 
@@ -13,7 +14,7 @@ import { compareNodes } from './sort-entries.js';
  */
 export function checkArena(arena: EntryArena, runs: readonly Int32Array[], chained: boolean): void {
   const count = arena.count;
-  let expected = 32;
+  let expected = ARENA_OVERHEAD_BYTES;
   const nodes = new Set<number>();
   for (let i = 0; i < count; i++) {
     const node = arena.nodeAt(i);

@@ -59,11 +59,11 @@ export class KeyIndex {
   #mask: number;
   #count = 0;
 
-  /** An index for the nodes of `nodes`, sized for an arena of `arenaBytes`. */
-  constructor(nodes: NodeKeys, arenaBytes: number) {
+  /** An index for the nodes of `nodes`, sized for its arena. */
+  constructor(nodes: NodeKeys) {
     this.#nodes = nodes;
     let size = MIN_SLOTS;
-    while (size * ARENA_BYTES_PER_SLOT < arenaBytes && size < MAX_INITIAL_SLOTS) size *= 2;
+    while (size * ARENA_BYTES_PER_SLOT < nodes.bytes.length && size < MAX_INITIAL_SLOTS) size *= 2;
     this.#slots = new Int32Array(2 * size);
     this.#mask = size - 1;
   }

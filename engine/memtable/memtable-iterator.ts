@@ -9,8 +9,7 @@
 import { invariant } from '../util/invariant.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import type { EntryArena } from './entry-arena.js';
-import { compareInternalRanges } from '../version/internal-key.js';
-import { lowerBound } from './sort-entries.js';
+import { compareNodeTo, lowerBound } from './sort-entries.js';
 
 /** Cursor over one run; obtain it from `MemTable.iterator()` or `MemTable.iterators()`. */
 export class MemTableIterator implements InternalIterator {
@@ -46,18 +45,7 @@ export class MemTableIterator implements InternalIterator {
 
   seekForPrev(target: Uint8Array): void {
     const at = lowerBound(this.#arena, this.#run, target);
-    const arena = this.#arena;
-    const node = at < this.#run.length ? this.#run[at]! : 0;
-    const exact =
-      node !== 0 &&
-      compareInternalRanges(
-        arena.bytes,
-        arena.keyStart(node),
-        arena.keyEnd(node),
-        target,
-        0,
-        target.length,
-      ) === 0;
+    const exact = at < this.#run.length && compareNodeTo(this.#arena, this.#run[at]!, target) === 0;
     this.#at = exact ? at : at - 1;
   }
 

@@ -46,7 +46,7 @@ export class MemTable {
   constructor(arena: EntryArena);
   constructor(capacityOrArena: number | EntryArena) {
     this.#arena = typeof capacityOrArena === 'number' ? EntryArena.create(capacityOrArena) : capacityOrArena;
-    this.#index = this.#arena.readOnly ? undefined : new KeyIndex(this.#arena, this.#arena.capacityBytes);
+    this.#index = this.#arena.readOnly ? undefined : new KeyIndex(this.#arena);
     this.#runs = new SortedRuns(this.#arena);
   }
 
@@ -147,7 +147,7 @@ export class MemTable {
       // A read-only view has no index: search the sorted runs, newest match wins.
       let best = -1;
       for (const run of this.#runs.current()) {
-        const hit = findInRun(arena, run, userKey, 0, userKey.length, sequence);
+        const hit = findInRun(arena, run, userKey, sequence);
         if (hit === 0) continue;
         const seq = readTrailerSequence(bytes, arena.keyEnd(hit) - TRAILER_BYTES);
         if (seq > best) {

@@ -12,7 +12,8 @@
  * JavaScript comparator ~8 million times; the radix passes read each node's bytes once per
  * pass in native code.
  */
-import { compareInternalRanges, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
+import { compareRanges } from '../util/bytes.js';
+import { compareInternalRanges, EntryKind, makeInternalKey, TRAILER_BYTES } from '../version/internal-key.js';
 import type { EntryArena } from './entry-arena.js';
 
 const DIGIT_BYTES = 3;
@@ -59,13 +60,11 @@ export function sortNodes(arena: EntryArena, nodes: Int32Array): void {
     }
     let minDigit = Infinity;
     let maxDigit = -1;
-    let someKeyEnds = false;
     for (let i = lo; i < hi; i++) {
       const node = nodes[i]!;
       const keyLength = words[node >> 2]! - TRAILER_BYTES;
       const at = arena.keyStart(node) + depth;
       const left = keyLength - depth;
-      if (left <= DIGIT_BYTES) someKeyEnds = true;
       const digit =
         left >= DIGIT_BYTES
           ? (u8[at]! << 16) | (u8[at + 1]! << 8) | u8[at + 2]!
@@ -80,8 +79,7 @@ export function sortNodes(arena: EntryArena, nodes: Int32Array): void {
     }
     if (minDigit === maxDigit) {
       // One group: no pass needed at this depth.
-      if (someKeyEnds) nodes.subarray(lo, hi).sort(compare);
-      else stack.push(lo, hi, depth + DIGIT_BYTES);
+      pushGroup(arena, nodes, stack, lo, hi, depth, compare);
       continue;
     }
     const view = packed.subarray(0, size).sort();
@@ -158,62 +156,41 @@ export function mergeRuns(arena: EntryArena, a: Int32Array, b: Int32Array): Int3
   return out;
 }
 
+/** Internal-key order of a node of `arena` and the internal key `target`. */
+export function compareNodeTo(arena: EntryArena, node: number, target: Uint8Array): number {
+  return compareInternalRanges(
+    arena.bytes,
+    arena.keyStart(node),
+    arena.keyEnd(node),
+    target,
+    0,
+    target.length,
+  );
+}
+
 /** Index of the first node of `run` whose internal key is >= target; run.length if none. */
 export function lowerBound(arena: EntryArena, run: Int32Array, target: Uint8Array): number {
-  const u8 = arena.bytes;
   let lo = 0;
   let hi = run.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const node = run[mid]!;
-    if (compareInternalRanges(u8, arena.keyStart(node), arena.keyEnd(node), target, 0, target.length) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+    if (compareNodeTo(arena, run[mid]!, target) < 0) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
 
 /**
- * The newest node of `run` for user key src[start, end) with a sequence <= `sequence`, or 0:
- * a binary search for the first entry at or after (key, sequence), then a check that it is
- * that key.
+ * The newest node of `run` for `userKey` with a sequence <= `sequence`, or 0: the first
+ * entry at or after (userKey, sequence, Put) — the smallest internal key at that sequence —
+ * if it is of that user key.
  */
-export function findInRun(
-  arena: EntryArena,
-  run: Int32Array,
-  src: Uint8Array,
-  start: number,
-  end: number,
-  sequence: number,
-): number {
-  const u8 = arena.bytes;
-  const length = end - start;
-  let lo = 0;
-  let hi = run.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const node = run[mid]!;
-    const ks = arena.keyStart(node);
-    const nodeLength = arena.keyEnd(node) - ks - TRAILER_BYTES;
-    let c = compareBytes(u8, ks, nodeLength, src, start, length);
-    if (c === 0) c = readTrailerSequence(u8, ks + nodeLength) > sequence ? -1 : 1;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo === run.length) return 0;
-  const node = run[lo]!;
+export function findInRun(arena: EntryArena, run: Int32Array, userKey: Uint8Array, sequence: number): number {
+  const at = lowerBound(arena, run, makeInternalKey(userKey, sequence, EntryKind.Put));
+  if (at === run.length) return 0;
+  const node = run[at]!;
   const ks = arena.keyStart(node);
-  const nodeLength = arena.keyEnd(node) - ks - TRAILER_BYTES;
-  return compareBytes(u8, ks, nodeLength, src, start, length) === 0 ? node : 0;
-}
-
-function compareBytes(a: Uint8Array, as: number, al: number, b: Uint8Array, bs: number, bl: number): number {
-  const n = al < bl ? al : bl;
-  for (let i = 0; i < n; i++) {
-    const c = a[as + i]! - b[bs + i]!;
-    if (c !== 0) return c;
-  }
-  return al - bl;
+  const sameKey =
+    compareRanges(arena.bytes, ks, arena.keyEnd(node) - TRAILER_BYTES, userKey, 0, userKey.length) === 0;
+  return sameKey ? node : 0;
 }
