@@ -19,6 +19,7 @@
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
 import type { FileSystem } from '../../engine/index.js';
+import { bytesEqual } from '../../engine/util/bytes.js';
 import { CorruptionError } from '../errors.js';
 import type { EgressRecordData } from '../checkpoint/runtime-checkpoint.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
@@ -150,7 +151,7 @@ export class EgressLog {
         const format = r.byte();
         if (format !== FORMAT) throw new DecodeError(`unknown record format ${format}`);
         const nameBytes = r.bytes();
-        if (valueTypenameBytes === undefined || !sameBytes(nameBytes, valueTypenameBytes)) {
+        if (valueTypenameBytes === undefined || !bytesEqual(nameBytes, valueTypenameBytes)) {
           valueTypename = new ByteReader(value, 1).string();
           valueTypenameBytes = nameBytes;
         }
@@ -180,10 +181,4 @@ export class EgressLog {
     this.#listeners.clear();
     await this.#db.close();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

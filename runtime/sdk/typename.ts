@@ -24,8 +24,8 @@ export function parseTypeName(typename: unknown, api: string): TypeName {
       `${api}: typename must be a string of the form <namespace>/<name>, got ${describeValue(typename)}`,
     );
   }
-  const slash = typename.lastIndexOf('/');
-  if (slash <= 0 || slash === typename.length - 1) {
+  const slash = splitAt(typename);
+  if (slash < 0) {
     throw new InvalidArgumentError(`${api}: typename '${typename}' must be of the form <namespace>/<name>`);
   }
   return { namespace: typename.slice(0, slash), name: typename.slice(slash + 1) };
@@ -38,20 +38,27 @@ export function parseTypeName(typename: unknown, api: string): TypeName {
  */
 export function validateTypeName(typename: unknown, api: string): asserts typename is string {
   // Runs for every message and egress record made, mostly with the same few typenames: the
-  // last good one is remembered, and otherwise the check of parseTypeName runs without its
-  // slices (and without lastIndexOf, which V8 leaves to a slow generic path).
+  // last good one is remembered, and otherwise the split is checked without parseTypeName's
+  // slices.
   if (typename === lastValid) return;
-  if (typeof typename === 'string') {
-    let slash = typename.length - 1;
-    while (slash >= 0 && typename.charCodeAt(slash) !== SLASH) slash--;
-    if (slash > 0 && slash < typename.length - 1) {
-      lastValid = typename;
-      return;
-    }
+  if (typeof typename === 'string' && splitAt(typename) >= 0) {
+    lastValid = typename;
+    return;
   }
   parseTypeName(typename, api);
 }
 
-const SLASH = 0x2f;
 /** The typename validateTypeName accepted last (none yet: a value no typename equals). */
 let lastValid: unknown = Symbol('none');
+
+const SLASH = 0x2f;
+
+/**
+ * Where `typename` splits (its last '/'), or -1 when either part would be empty. Scans by
+ * hand: V8 leaves lastIndexOf to a slow generic path, and this runs for every message.
+ */
+function splitAt(typename: string): number {
+  let slash = typename.length - 1;
+  while (slash >= 0 && typename.charCodeAt(slash) !== SLASH) slash--;
+  return slash > 0 && slash < typename.length - 1 ? slash : -1;
+}
