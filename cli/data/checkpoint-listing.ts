@@ -159,14 +159,18 @@ function describe(r: CheckpointRecord, metadataBytes: number): CheckpointInfo {
   } else if (r.metadata !== undefined) {
     metadata = { json: r.metadata };
   }
-  const added = r.files.filter((f) => !f.shared);
+  // SSTs and the WAL prefixes carried for the memtables not yet flushed.
+  const stored = [
+    ...r.files.map((f) => ({ bytes: f.meta.sizeBytes, shared: f.shared })),
+    ...r.logs.flatMap((l) => l.segments.map((g) => ({ bytes: g.bytes, shared: g.shared }))),
+  ];
   return {
     id: r.id,
     createdAt: r.createdAt,
     sequence: r.sequence,
-    files: r.files.length,
-    bytes: r.files.reduce((n, f) => n + f.meta.sizeBytes, 0),
-    newFiles: added.length,
+    files: stored.length,
+    bytes: stored.reduce((n, f) => n + f.bytes, 0),
+    newFiles: stored.filter((f) => !f.shared).length,
     bytesAdded: r.newFileBytes + metadataBytes,
     runtime,
     metadata,

@@ -15,15 +15,21 @@ import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { hashBytes64 } from './file-checksum.js';
 
-/** Version of the metadata encoding. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * Version of the metadata encoding. 2 added `logs` (the WAL tail a checkpoint carries instead
+ * of flushing); a version-1 file has none and still reads.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 const FORMAT_NAME = 'statefn-checkpoint';
 
 /** User metadata kept with a checkpoint: bytes, or any JSON value. */
 export type CheckpointMetadata = Uint8Array | JsonValue;
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** One SST file of a checkpoint, as `Engine.checkpoint` and `CheckpointStore.list` report it. */
+/**
+ * One file of a checkpoint, as `Engine.checkpoint` and `CheckpointStore.list` report it: an
+ * SST, or the written part of a WAL whose memtable was not flushed when it was taken.
+ */
 export interface CheckpointFile {
   /** Name of the file in `<store>/shared/`. */
   name: string;
@@ -32,6 +38,8 @@ export interface CheckpointFile {
   checksum: string;
   /** True when the store already held this file before the checkpoint (it was not copied). */
   shared: boolean;
+  /** `'table'` for an SST, `'log'` for a WAL prefix (replayed by a restore). */
+  kind: 'table' | 'log';
 }
 
 /** A complete checkpoint. */
@@ -42,7 +50,7 @@ export interface Checkpoint {
   files: CheckpointFile[];
   /** Files this checkpoint added to the store (the others it shares with earlier ones). */
   newFiles: number;
-  /** Bytes this checkpoint added to the store: its new SST files plus its metadata file. */
+  /** Bytes this checkpoint added to the store: its new SST and WAL files plus its metadata file. */
   bytesCopied: number;
   /** Last sequence number the checkpoint holds: it holds exactly the writes up to it. */
   sequence: number;
@@ -59,6 +67,30 @@ export interface StoredFile {
   shared: boolean;
 }
 
+/** One stored piece of a WAL: bytes [offset, offset + bytes) of it, in its own shared file. */
+export interface StoredSegment {
+  name: string;
+  offset: number;
+  bytes: number;
+  checksum: string;
+  /** Whether the store held it before the checkpoint (an earlier one stored it). */
+  shared: boolean;
+}
+
+/**
+ * What the metadata file records about one WAL a checkpoint carries: its first `bytes` bytes,
+ * stored as segments that tile them in order. A later checkpoint of the same WAL, grown
+ * since, reuses the segments and stores only what follows them.
+ */
+export interface StoredLog {
+  /** The WAL's file number: a restore writes the segments back under it, concatenated. */
+  number: number;
+  /** The engine open (Engine's session) that wrote the WAL. */
+  session: string;
+  bytes: number;
+  segments: StoredSegment[];
+}
+
 /** The decoded metadata file. */
 export interface CheckpointRecord {
   id: string;
@@ -68,8 +100,10 @@ export interface CheckpointRecord {
   identity: string;
   numLevels: number;
   files: StoredFile[];
+  /** WAL prefixes to replay after `files`, in log-number order (none in format 1). */
+  logs: StoredLog[];
   metadata: CheckpointMetadata | undefined;
-  /** Bytes of new SST files when the checkpoint was taken (the metadata file adds its own). */
+  /** Bytes of new SST and WAL files when the checkpoint was taken (the metadata file adds its own). */
   newFileBytes: number;
 }
 
@@ -100,6 +134,18 @@ export function encodeCheckpointRecord(r: CheckpointRecord): Uint8Array {
       largestSequence: f.meta.largestSequence,
       smallest: hex(f.meta.smallest),
       largest: hex(f.meta.largest),
+    })),
+    logs: r.logs.map((l) => ({
+      number: l.number,
+      session: l.session,
+      bytes: l.bytes,
+      segments: l.segments.map((g) => ({
+        name: g.name,
+        offset: g.offset,
+        bytes: g.bytes,
+        checksum: g.checksum,
+        shared: g.shared,
+      })),
     })),
     metadata:
       r.metadata === undefined
@@ -180,6 +226,37 @@ export function decodeCheckpointRecord(data: Uint8Array, path: string): Checkpoi
       },
     };
   });
+  const logsRaw = version >= 2 ? o['logs'] : [];
+  if (!Array.isArray(logsRaw)) throw bad('logs is not an array');
+  const logs: StoredLog[] = logsRaw.map((raw: unknown, i) => {
+    const l = obj(raw, `logs[${i}]`, bad);
+    const session = str(l, 'session', bad);
+    if (!/^[0-9a-f]{16}$/.test(session)) throw bad(`logs[${i}].session is malformed`);
+    const bytes = num(l, 'bytes', bad);
+    const segmentsRaw = l['segments'];
+    if (!Array.isArray(segmentsRaw)) throw bad(`logs[${i}].segments is not an array`);
+    let end = 0;
+    const segments: StoredSegment[] = segmentsRaw.map((rawSegment: unknown, j) => {
+      const what = `logs[${i}].segments[${j}]`;
+      const g = obj(rawSegment, what, bad);
+      const checksum = str(g, 'checksum', bad);
+      if (!/^[0-9a-f]{16}$/.test(checksum)) throw bad(`${what}.checksum is malformed`);
+      const name = str(g, 'name', bad);
+      if (!/^[A-Za-z0-9-]+\.wal$/.test(name)) throw bad(`${what}.name is malformed`);
+      const shared = g['shared'];
+      if (typeof shared !== 'boolean') throw bad(`${what}.shared is not a boolean`);
+      const offset = num(g, 'offset', bad);
+      const length = num(g, 'bytes', bad);
+      if (offset !== end || length === 0) throw bad(`${what} does not continue the segments before it`);
+      end += length;
+      return { name, offset, bytes: length, checksum, shared };
+    });
+    if (end !== bytes) throw bad(`logs[${i}]'s segments hold ${end} bytes, not ${bytes}`);
+    return { number: num(l, 'number', bad), session, bytes, segments };
+  });
+  for (let i = 1; i < logs.length; i++) {
+    if (logs[i]!.number <= logs[i - 1]!.number) throw bad(`logs[${i}] is not in log-number order`);
+  }
   let metadata: CheckpointMetadata | undefined;
   const md = o['metadata'];
   if (md !== null) {
@@ -197,6 +274,7 @@ export function decodeCheckpointRecord(data: Uint8Array, path: string): Checkpoi
     numLevels,
     newFileBytes: num(o, 'newFileBytes', bad),
     files,
+    logs,
     metadata,
   };
 }

@@ -35,6 +35,7 @@ import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
 import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
 import { streamFile } from './file-checksum.js';
+import { checkStoredFile, checkStoredSize, readStoredLog } from './stored-file-checks.js';
 import {
   CHECKPOINTS_DIR,
   DELETING_PREFIX,
@@ -300,8 +301,9 @@ export class CheckpointStore {
    * (its size, its metadata blocks' checksums, its data blocks' layout, and its whole-file
    * xxHash64, which covers every block with its own checksum; on a mismatch the file is
    * re-read to name the damaged block). With `deep`, a second pass checks every block's
-   * checksum and decodes it (see VerifyOptions). Throws CorruptionError naming the first
-   * damaged file.
+   * checksum and decodes it (see VerifyOptions). Each stored WAL prefix is read whole and
+   * checked as a restore would replay it: checksum, records, batches, sequences. Throws
+   * CorruptionError naming the first damaged file.
    */
   verify(id: string, options?: VerifyOptions): Promise<void> {
     if (typeof id !== 'string' || !isCheckpointId(id)) {
@@ -329,6 +331,7 @@ export class CheckpointStore {
       // One pass per file (whole-file hash and every block checksum), two with `deep`.
       let total = 0;
       for (const f of record.files) total += (deep ? 2 : 1) * f.meta.sizeBytes;
+      for (const l of record.logs) total += l.bytes;
       let done = 0;
       onProgress?.(0, total);
       for (const f of record.files) {
@@ -371,6 +374,14 @@ export class CheckpointStore {
           file.close();
         }
         // Yield between files so a long verify does not starve the event loop.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      // A WAL prefix is read whole (at most a few memtables' worth) and checked record by
+      // record, as a restore will replay it.
+      for (const l of record.logs) {
+        readStoredLog(this.#fs, (name) => this.#layout.sharedFile(name), l, record.sequence);
+        done += l.bytes;
+        onProgress?.(done, total);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       onProgress?.(total, total);
@@ -427,13 +438,27 @@ export class CheckpointStore {
     return {
       id: r.id,
       createdAt: r.createdAt,
-      files: r.files.map((f) => ({
-        name: f.name,
-        bytes: f.meta.sizeBytes,
-        checksum: f.checksum,
-        shared: f.shared,
-      })),
-      newFiles: r.files.filter((f) => !f.shared).length,
+      files: [
+        ...r.files.map((f) => ({
+          name: f.name,
+          bytes: f.meta.sizeBytes,
+          checksum: f.checksum,
+          shared: f.shared,
+          kind: 'table' as const,
+        })),
+        ...r.logs.flatMap((l) =>
+          l.segments.map((g) => ({
+            name: g.name,
+            bytes: g.bytes,
+            checksum: g.checksum,
+            shared: g.shared,
+            kind: 'log' as const,
+          })),
+        ),
+      ],
+      newFiles:
+        r.files.filter((f) => !f.shared).length +
+        r.logs.reduce((n, l) => n + l.segments.filter((g) => !g.shared).length, 0),
       bytesCopied: r.newFileBytes + metadataBytes,
       sequence: r.sequence,
       metadata: r.metadata,
@@ -468,6 +493,7 @@ export class CheckpointStore {
         throw err;
       }
       for (const f of record.files) referenced.add(f.name);
+      for (const l of record.logs) for (const g of l.segments) referenced.add(g.name);
     }
     let removed = false;
     for (const name of this.#fs.list(this.#layout.shared)) {
@@ -489,35 +515,6 @@ export class CheckpointStore {
     }
     if (removed) await this.#fs.syncDir(checkpoints);
     await this.#removeUnreferencedShared();
-  }
-}
-
-/** Throws CorruptionError naming `path` unless it holds the recorded number of bytes. */
-export function checkStoredSize(path: string, expectedBytes: number, bytes: number): void {
-  if (bytes !== expectedBytes) {
-    throw new CorruptionError(
-      path,
-      undefined,
-      `checkpoint file holds ${bytes} bytes; the checkpoint records ${expectedBytes}`,
-    );
-  }
-}
-
-/** CorruptionError when a stored file's size or checksum is not the recorded one. */
-export function checkStoredFile(
-  path: string,
-  expectedBytes: number,
-  expectedChecksum: string,
-  bytes: number,
-  checksum: string,
-): void {
-  checkStoredSize(path, expectedBytes, bytes);
-  if (checksum !== expectedChecksum) {
-    throw new CorruptionError(
-      path,
-      undefined,
-      `checkpoint file checksum mismatch: xxh64 ${checksum}, the checkpoint records ${expectedChecksum}`,
-    );
   }
 }
 

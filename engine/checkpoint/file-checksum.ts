@@ -101,10 +101,11 @@ export async function copyFileWithChecksum(
 ): Promise<StreamedFile> {
   if (link && sameStorage(fromFs, toFs)) {
     toFs.remove(to);
-    toFs.linkOrCopy(from, to);
-    // linkOrCopy may have copied (another device): make the copy durable either way; on a
-    // link this fsync finds nothing to write.
-    await syncFile(toFs, to);
+    // A link's bytes are already durable (SSTs are fsynced when written): the caller's
+    // directory fsync makes the new name durable. A copy (another device) needs its fsync.
+    // Rejected: fsyncing links too — each is a journal commit, and a checkpoint links
+    // hundreds of files while writers share the disk.
+    if (toFs.linkOrCopy(from, to) !== true) await syncFile(toFs, to);
     if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
     return streamFile(toFs, to);
   }
@@ -142,6 +143,46 @@ export async function copyFileWithChecksum(
     }
     await out.sync();
     return { bytes, checksum };
+  } finally {
+    out.close();
+  }
+}
+
+/**
+ * Copies bytes [start, end) of `from` (on `fromFs`) to `to` (on `toFs`, created or
+ * truncated), fsyncs the copy and returns its xxHash64: how a checkpoint stores a segment of
+ * a WAL, whose file goes on growing (or holds preallocated zeros) past the part it needs.
+ * Yields to the event loop between chunks, as a copy of an SST does. A source shorter than
+ * `end` is a CorruptionError: the engine wrote those bytes before pinning them.
+ */
+export async function copyRangeWithChecksum(
+  fromFs: FileSystem,
+  from: string,
+  start: number,
+  end: number,
+  toFs: FileSystem,
+  to: string,
+): Promise<string> {
+  const out = toFs.openWritable(to, 'create');
+  try {
+    const h = fileHasher();
+    const source = fromFs.openRandomAccess(from);
+    try {
+      for (let offset = start; offset < end;) {
+        const chunk = source.read(offset, Math.min(CHUNK_BYTES, end - offset));
+        if (chunk.length === 0) {
+          throw new CorruptionError(from, offset, `WAL holds ${offset} bytes; the checkpoint needs ${end}`);
+        }
+        h.update(chunk);
+        out.append(chunk);
+        offset += chunk.length;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      source.close();
+    }
+    await out.sync();
+    return h.digest();
   } finally {
     out.close();
   }

@@ -5,12 +5,16 @@
  *
  *   1. copy (or hard-link, on the same file system) each SST to `NNNNNN.sst`, under its
  *      original number, checking its size and xxHash64 against the checkpoint;
- *   2. write an empty WAL, a fresh IDENTITY and a MANIFEST holding the files per level,
- *      with last sequence = the checkpoint's sequence and next file number above every
- *      number used;
- *   3. point CURRENT at the MANIFEST (temp file, fsync, rename, directory fsync) — the
+ *   2. write each stored WAL prefix, its segments concatenated, to `NNNNNN.log` under its
+ *      original number, after checking it whole (stored-file-checks.ts: each segment's
+ *      size and checksum, then the records and their sequences);
+ *   3. write an empty WAL, a fresh IDENTITY and a MANIFEST holding the files per level,
+ *      with last sequence = the checkpoint's sequence, log number = the oldest stored WAL's
+ *      (so the open replays them) and next file number above every number used;
+ *   4. point CURRENT at the MANIFEST (temp file, fsync, rename, directory fsync) — the
  *      commit point: that directory fsync also makes every name above durable.
- * The caller then opens the directory normally. A crash before step 3 leaves a directory
+ * The caller then opens the directory normally, which replays the WALs into memtables and
+ * flushes them, as after a crash. A crash before step 4 leaves a directory
  * without CURRENT holding only engine-named files: a plain open treats it as new and deletes
  * them, and a restore into it is allowed again. On an error the files created are removed.
  */
@@ -22,7 +26,8 @@ import { LOCK_FILE, tableFileName, tempFileName, walFileName } from '../version/
 import { VersionEdit } from '../version/version-edit.js';
 import { VersionSet } from '../version/version-set.js';
 import { LogWriter } from '../wal/log-writer.js';
-import { checkStoredFile, storeInternals } from './checkpoint-store.js';
+import { storeInternals } from './checkpoint-store.js';
+import { checkStoredFile, readStoredLog } from './stored-file-checks.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { newIdentity, writeIdentity } from './engine-identity.js';
 import { copyFileWithChecksum } from './file-checksum.js';
@@ -102,6 +107,17 @@ export async function restoreCheckpoint(
         maxNumber = Math.max(maxNumber, f.meta.number);
         edit.addFile(f.level, f.meta);
       }
+      for (const l of record.logs) {
+        const data = readStoredLog(store.fs, (name) => store.layout.sharedFile(name), l, record.sequence);
+        const file = fs.openWritable(joinPath(dir, walFileName(l.number)), 'create');
+        try {
+          file.append(data);
+          await file.sync();
+        } finally {
+          file.close();
+        }
+        maxNumber = Math.max(maxNumber, l.number);
+      }
       versions = new VersionSet(fs, dir, {
         numLevels: options.numLevels,
         maxManifestBytes: options.maxManifestBytes,
@@ -118,7 +134,7 @@ export async function restoreCheckpoint(
       }
       const identityTemp = joinPath(dir, tempFileName(versions.newFileNumber()));
       await writeIdentity(fs, dir, newIdentity(), identityTemp);
-      versions.logNumber = walNumber;
+      versions.logNumber = record.logs[0]?.number ?? walNumber;
       versions.lastSequence = record.sequence;
       await versions.writeNewManifest();
     } catch (err) {

@@ -4,6 +4,7 @@
  *   <store>/FORMAT                        "statefn-checkpoint-store 1\n"
  *   <store>/LOCK                          held while a CheckpointStore is open
  *   <store>/shared/<identity>-<NNNNNN>.sst one copy of an SST, shared by every checkpoint that has it
+ *   <store>/shared/<identity>-<session>-<NNNNNN>-<offset>.wal a segment of a WAL, likewise shared
  *   <store>/checkpoints/<id>/CHECKPOINT   a complete checkpoint's metadata
  *   <store>/checkpoints/tmp-<id>/         a checkpoint being built (garbage after a crash)
  *   <store>/checkpoints/del-<id>/         a checkpoint being deleted (garbage after a crash)
@@ -41,6 +42,21 @@ export function makeCheckpointId(number: number): string {
 export function sharedFileName(identity: string, fileNumber: number, collision: boolean): string {
   const base = `${identity}-${String(fileNumber).padStart(6, '0')}`;
   return collision ? `${base}-${randomBytes(4).toString('hex')}.sst` : `${base}.sst`;
+}
+
+/**
+ * Name of a stored WAL segment: `<identity>-<session>-<log number>-<offset>`, where it starts
+ * in the WAL; a random tag after a collision.
+ */
+export function sharedSegmentName(
+  identity: string,
+  session: string,
+  logNumber: number,
+  offset: number,
+  collision: boolean,
+): string {
+  const base = `${identity}-${session}-${String(logNumber).padStart(6, '0')}-${offset}`;
+  return collision ? `${base}-${randomBytes(4).toString('hex')}.wal` : `${base}.wal`;
 }
 
 export class StoreLayout {

@@ -1,17 +1,23 @@
 /**
- * Taking a checkpoint (Engine.checkpoint). The engine hands over a pinned version that holds
- * exactly the writes up to one sequence number (see Engine.#pinForCheckpoint); this module
- * copies into the store the SSTs it does not hold yet and commits the checkpoint:
+ * Taking a checkpoint (Engine.checkpoint). The engine hands over a pinned state that holds
+ * exactly the writes up to one sequence number (see Engine.#pinForCheckpoint): a version's
+ * SSTs, and the WALs of the memtables that version lacks, each up to a record boundary.
+ * This module copies into the store the files it does not hold yet and commits the
+ * checkpoint:
  *
  *   1. under the store's exclusive lane: read which shared files complete checkpoints name;
  *   2. for each SST of the version: reuse the stored copy if its recorded size, entry
  *      count, sequence range and key range equal the engine's, else hard-link (same file
- *      system) or copy it into `shared/` and fsync it. Its checksum is the one its writer
- *      recorded (FileMetadata.checksum), which a copy checks against the bytes it read; a
- *      file written before the engine's last open has none and is hashed here;
- *   3. fsync `shared/`; write `checkpoints/tmp-<id>/CHECKPOINT`, fsync it and its directory;
- *   4. rename `tmp-<id>` to `<id>` and fsync `checkpoints/` — the commit point;
- *   5. unpin the version (compaction may then delete the engine's copies).
+ *      system) or copy it into `shared/` (fsynced unless it was linked). Its checksum is the
+ *      one its writer recorded (FileMetadata.checksum), which a copy checks against the bytes
+ *      it read; a file written before the engine's last open has none and is hashed here;
+ *   3. for each pinned WAL: reuse the segments an earlier checkpoint stored of it (same
+ *      identity, session and number: the same append-only file, so its stored segments are
+ *      its bytes), the longest run of them within the size pinned now, and copy only the
+ *      bytes after them into a new segment in `shared/`, hashing them, and fsync it;
+ *   4. fsync `shared/`; write `checkpoints/tmp-<id>/CHECKPOINT`, fsync it and its directory;
+ *   5. rename `tmp-<id>` to `<id>` and fsync `checkpoints/` — the commit point;
+ *   6. unpin the version and the WALs (the engine may then delete its copies).
  * A failure before step 4 removes what this checkpoint created (best effort; the next open
  * of the store removes anything left).
  */
@@ -20,7 +26,7 @@ import { joinPath } from '../env/file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { bytesEqual } from '../util/bytes.js';
 import type { FileMetadata } from '../version/file-metadata.js';
-import { tableFileName } from '../version/file-names.js';
+import { tableFileName, walFileName } from '../version/file-names.js';
 import { encodeCheckpointRecord } from './checkpoint-format.js';
 import type {
   Checkpoint,
@@ -28,11 +34,20 @@ import type {
   CheckpointRecord,
   JsonValue,
   StoredFile,
+  StoredLog,
+  StoredSegment,
 } from './checkpoint-format.js';
 import { removeTree, storeInternals } from './checkpoint-store.js';
 import type { CheckpointStore, StoreInternals } from './checkpoint-store.js';
-import { copyFileWithChecksum } from './file-checksum.js';
-import { idNumber, makeCheckpointId, METADATA_FILE, sharedFileName, TMP_PREFIX } from './store-layout.js';
+import { copyFileWithChecksum, copyRangeWithChecksum } from './file-checksum.js';
+import {
+  idNumber,
+  makeCheckpointId,
+  METADATA_FILE,
+  sharedFileName,
+  sharedSegmentName,
+  TMP_PREFIX,
+} from './store-layout.js';
 
 /** Options of `Engine.checkpoint`. */
 export interface CheckpointOptions {
@@ -40,13 +55,23 @@ export interface CheckpointOptions {
   metadata?: CheckpointMetadata;
 }
 
-/** @internal A version the engine pinned for a checkpoint; `release` unpins it. */
+/** @internal A WAL a checkpoint carries: its first `bytes` bytes hold the writes it needs. */
+export interface PinnedLog {
+  number: number;
+  bytes: number;
+}
+
+/** @internal What the engine pinned for a checkpoint; `release` unpins it. */
 export interface PinnedState {
   dir: string;
   fs: FileSystem;
   identity: string;
+  /** The engine open that wrote the pinned WALs (see Engine's #session). */
+  session: string;
   numLevels: number;
   files: readonly (readonly FileMetadata[])[];
+  /** WALs of the memtables `files` lacks, oldest first; replayed, they add the writes up to `sequence`. */
+  logs: readonly PinnedLog[];
   sequence: number;
   release(): void;
 }
@@ -129,6 +154,8 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
   // Stored copies of this engine's files, by file number. Every name present is taken, even
   // one only a damaged checkpoint or a failed attempt left: a stored file is never rewritten.
   const stored = new Map<number, StoredFile[]>();
+  // Per WAL of this engine open: the runs of segments earlier checkpoints stored of it.
+  const storedLogs = new Map<number, StoredLog[]>();
   const names = new Set<string>(fs.list(layout.shared));
   let lastNumber = 0;
   for (const r of existing) {
@@ -138,6 +165,13 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
       const list = stored.get(f.meta.number) ?? [];
       list.push(f);
       stored.set(f.meta.number, list);
+    }
+    if (r.identity !== pinned.identity) continue;
+    for (const l of r.logs) {
+      if (l.session !== pinned.session) continue;
+      const list = storedLogs.get(l.number) ?? [];
+      list.push(l);
+      storedLogs.set(l.number, list);
     }
   }
   // Unfinished checkpoints of a failed attempt may still hold numbers: never reuse an id.
@@ -184,6 +218,33 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
         files.push({ name, level, meta, checksum, shared: false });
       }
     }
+    const logs: StoredLog[] = [];
+    for (const log of pinned.logs) {
+      let base: StoredLog | undefined;
+      for (const l of storedLogs.get(log.number) ?? []) {
+        if (l.bytes <= log.bytes && (base === undefined || l.bytes > base.bytes)) base = l;
+      }
+      const segments: StoredSegment[] = (base?.segments ?? []).map((g) => ({ ...g, shared: true }));
+      const offset = base?.bytes ?? 0;
+      if (offset < log.bytes) {
+        let name = sharedSegmentName(pinned.identity, pinned.session, log.number, offset, false);
+        while (names.has(name))
+          name = sharedSegmentName(pinned.identity, pinned.session, log.number, offset, true);
+        names.add(name);
+        created.push(name);
+        const checksum = await copyRangeWithChecksum(
+          pinned.fs,
+          joinPath(pinned.dir, walFileName(log.number)),
+          offset,
+          log.bytes,
+          fs,
+          layout.sharedFile(name),
+        );
+        newFileBytes += log.bytes - offset;
+        segments.push({ name, offset, bytes: log.bytes - offset, checksum, shared: false });
+      }
+      logs.push({ number: log.number, session: pinned.session, bytes: log.bytes, segments });
+    }
     if (created.length > 0) await fs.syncDir(layout.shared);
     const record: CheckpointRecord = {
       id,
@@ -192,6 +253,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
       identity: pinned.identity,
       numLevels: pinned.numLevels,
       files,
+      logs,
       metadata: request.metadata,
       newFileBytes,
     };

@@ -13,6 +13,7 @@
  * that needs a new memtable when none may be added waits (a stall), as does any write while
  * level 0 holds `l0StopWritesTrigger` files.
  */
+import { randomBytes } from 'node:crypto';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { TableCache } from '../cache/table-cache.js';
 import {
@@ -29,7 +30,7 @@ import { applyBatch, openBatch } from '../batch/batch-reader.js';
 import type { Checkpoint } from '../checkpoint/checkpoint-format.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { checkCheckpointArgs, takeCheckpoint } from '../checkpoint/take-checkpoint.js';
-import type { CheckpointOptions, PinnedState } from '../checkpoint/take-checkpoint.js';
+import type { CheckpointOptions, PinnedLog, PinnedState } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { CompactionSpec } from '../compaction/job-spec.js';
 import type { CompactionPlan } from '../compaction/picker.js';
@@ -118,8 +119,8 @@ interface Memtables {
   mem: MemTable;
   /** WAL holding the active memtable's writes. */
   memLog: number;
-  /** Sealed memtables, oldest first, each with the WAL that holds it. */
-  imms: Array<{ mem: MemTable; log: number }>;
+  /** Sealed memtables, oldest first, each with the WAL that holds it and that WAL's size. */
+  imms: Array<{ mem: MemTable; log: number; logBytes: number }>;
 }
 
 /**
@@ -171,6 +172,13 @@ export class Engine {
   readonly #tables: Memtables;
   #lastSequence: number;
   readonly #identity: string;
+  /**
+   * Random, per open: names this process's WALs in checkpoint stores. WAL numbers repeat
+   * across a directory copied by hand (both copies hand out the same next numbers), but only
+   * the process that created a WAL appends to it, so (identity, session, number) names one
+   * growing file whose stored prefixes a later checkpoint may extend.
+   */
+  readonly #session = randomBytes(8).toString('hex');
 
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -186,6 +194,8 @@ export class Engine {
   /** Woken whenever background work finishes (stalled writers, flush(), close()). */
   #progressWaiters: Array<() => void> = [];
   readonly #pendingOutputs = new Set<number>();
+  /** WALs a checkpoint is copying, with how many checkpoints: kept until they finish. */
+  readonly #pinnedLogs = new Map<number, number>();
 
   // Write counters, restored at open (see WriteCounters and #writeCounters).
   #userBytes: number;
@@ -224,7 +234,7 @@ export class Engine {
       mem: replayed.at(-1) ?? new MemTable(parts.options.writeBufferSizeBytes),
       memLog: parts.walNumber,
       // A read-only engine never flushes them, so the WAL each came from does not matter.
-      imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber })),
+      imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber, logBytes: 0 })),
     };
     this.#pipeline = new WritePipeline(parts.wal, parts.lastSequence, (err) => this.#setBackgroundError(err));
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
@@ -410,12 +420,14 @@ export class Engine {
       preallocateBytes: this.#options.walPreallocateBytes,
     });
     const wal = new LogWriter(file, number);
+    const sealed = this.#pipeline.wal;
     await this.#pipeline.switchWal(wal);
     // The new log's name must be durable before a sync write in it is acknowledged.
     await this.#fs.syncDir(this.#dir);
     const t = this.#tables;
     t.mem.seal();
-    t.imms.push({ mem: t.mem, log: t.memLog });
+    // Its written size, without the preallocated zeros after it: what a checkpoint copies.
+    t.imms.push({ mem: t.mem, log: t.memLog, logBytes: sealed?.fileSize ?? 0 });
     const capacity = Math.max(this.#options.writeBufferSizeBytes, MemTable.capacityFor(need));
     t.mem = new MemTable(capacity);
     t.memLog = number;
@@ -725,6 +737,7 @@ export class Engine {
     // are left to the sweep at open.
     const garbage = obsoleteFiles(this.#fs, this.#dir, this.#versions, {
       pendingTables: this.#pendingOutputs,
+      pinnedLogs: this.#pinnedLogs,
       includeTemp: false,
     });
     for (const { name, kind, number } of garbage) {
@@ -837,14 +850,15 @@ export class Engine {
 
   /**
    * Takes an incremental checkpoint into `store`: it holds exactly the writes made before
-   * the call, and copies (or hard-links) only the SST files the store does not hold yet.
-   * Writes and reads go on meanwhile; writes pause only while the memtable is switched.
+   * the call — the SSTs, and the WAL tail of the memtables not yet flushed — and copies (or
+   * hard-links) only the files the store does not hold yet. Nothing is flushed for it. Writes
+   * and reads go on meanwhile; writes pause only while the WAL's pending bytes are written.
    */
   checkpoint(store: CheckpointStore, options?: CheckpointOptions): Promise<Checkpoint> {
     try {
       this.#checkWrite('Engine.checkpoint', undefined);
       const request = checkCheckpointArgs(store, options);
-      // Starts synchronously: the memtable switch is queued before any later write.
+      // Starts synchronously: the pin is ordered before any later write.
       return takeCheckpoint(request, this.#pinForCheckpoint());
     } catch (err) {
       return rejected(err);
@@ -852,65 +866,80 @@ export class Engine {
   }
 
   /**
-   * Seals the writes made so far and pins a version that holds exactly them.
+   * Pins the state that holds exactly the writes made so far: the current version's SSTs and
+   * the WALs of the memtables not yet flushed, each up to the size it has now.
    *
-   * Taking the admission gate synchronously (as flush() does) orders the seal after every
-   * earlier write and before every later one; the sequence is read while the gate is held.
-   * The sealed memtables are then flushed by a job in the background lane, which pins the
-   * version right after the last of them commits: later memtables are flushed only by jobs
-   * queued after it, so the pinned version holds no later write. Rejected: waiting for
-   * flush() and pinning afterwards — by then a later memtable may be flushed too, and its
-   * writes would leak into the checkpoint.
+   * Taking the admission gate synchronously (as flush() does) orders the pin after every
+   * earlier write and before every later one. Draining the commit pipeline then hands every
+   * admitted write's WAL record to its file, so each WAL's current size ends on a record
+   * boundary and holds exactly the writes up to the sequence read here. The version and the
+   * log number are read in the same synchronous step: a flush commits both together, so the
+   * WALs at or above that number are exactly those of the memtables that version lacks.
+   * The pinned WALs are not deleted until `release`, even if their memtables flush meanwhile.
+   *
+   * Rejected: flushing the memtables and pinning the version after — each checkpoint then
+   * added a small L0 file and the compactions it brings, which slowed the writers running
+   * beside back-to-back checkpoints by about a fifth, and waited for the flush lane.
    */
   async #pinForCheckpoint(): Promise<PinnedState> {
     while (this.#admission) await this.#admission;
     let release!: () => void;
     this.#admission = new Promise<void>((resolve) => (release = resolve));
-    let sequence: number;
-    let through: MemTable | undefined;
+    let pinned: PinnedState;
     try {
-      if (this.#tables.mem.entryCount > 0) {
-        while (this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
-          await this.#waitUntil(
-            () => this.#tables.imms.length < this.#options.maxImmutableMemtables,
-            'Engine.checkpoint',
-          );
-        }
-        await this.#switchMemtable();
+      await this.#pipeline.drain();
+      const cause = this.#backgroundError;
+      if (cause !== undefined) {
+        throw new BackgroundError(`Engine.checkpoint: background work failed: ${cause.message}`, { cause });
       }
-      sequence = this.#lastSequence;
-      through = this.#tables.imms.at(-1)?.mem;
+      if (this.#closing)
+        throw new ClosedError('Engine.checkpoint: the engine was closed while this call waited');
+      pinned = this.#pinState();
     } finally {
       this.#admission = undefined;
       release();
     }
-    let pinned: Version | undefined;
-    await this.#inLane('flush', async () => {
-      while (through !== undefined && this.#tables.imms.some((imm) => imm.mem === through)) {
-        await this.#flushOldest();
-      }
-      pinned = this.#versions.current;
-      pinned.ref();
-    });
-    if (pinned === undefined) {
-      const cause = this.#backgroundError;
-      const why = cause?.message ?? 'the engine closed';
-      throw new BackgroundError(`Engine.checkpoint: background work failed: ${why}`, { cause });
-    }
-    const version = pinned;
+    return pinned;
+  }
+
+  /** The synchronous part of #pinForCheckpoint: reads and pins the version and the WALs. */
+  #pinState(): PinnedState {
+    const t = this.#tables;
+    const version = this.#versions.current;
+    const logNumber = this.#versions.logNumber;
+    const wal = this.#pipeline.wal;
+    // The drain handed every admitted write to its WAL file. (A log that took no write yet may
+    // still hold its FILE_HEADER pending; it is not carried.)
+    invariant(
+      wal !== undefined && (wal.pendingBytes === 0 || t.mem.entryCount === 0),
+      'a checkpoint pinned a WAL with records not yet written',
+    );
+    const logs: PinnedLog[] = [];
+    for (const imm of t.imms) if (imm.log >= logNumber) logs.push({ number: imm.log, bytes: imm.logBytes });
+    // An empty active memtable's WAL holds no write: an idle engine's checkpoint is SSTs only.
+    if (t.memLog >= logNumber && t.mem.entryCount > 0) logs.push({ number: t.memLog, bytes: wal.fileSize });
+    version.ref();
+    for (const log of logs) this.#pinnedLogs.set(log.number, (this.#pinnedLogs.get(log.number) ?? 0) + 1);
     let released = false;
     return {
       dir: this.#dir,
       fs: this.#fs,
       identity: this.#identity,
+      session: this.#session,
       numLevels: this.#options.numLevels,
       files: version.files,
-      sequence,
+      logs,
+      sequence: this.#lastSequence,
       release: () => {
         if (released) return;
         released = true;
         version.unref();
-        // Files only this version still named are garbage now.
+        for (const log of logs) {
+          const count = this.#pinnedLogs.get(log.number)! - 1;
+          if (count === 0) this.#pinnedLogs.delete(log.number);
+          else this.#pinnedLogs.set(log.number, count);
+        }
+        // Files only this checkpoint still needed are garbage now.
         if (!this.#closed) this.#deleteObsoleteFiles();
       },
     };

@@ -81,9 +81,9 @@ export class FaultyFileSystem implements FileSystem {
     this.step('rmdir', path);
     this.inner.removeDir(path);
   }
-  linkOrCopy(existing: string, link: string): void {
+  linkOrCopy(existing: string, link: string): boolean | void {
     this.step('link', `${existing} -> ${link}`);
-    this.inner.linkOrCopy(existing, link);
+    return this.inner.linkOrCopy(existing, link);
   }
   syncDir(dir: string): Promise<void> {
     // The executor runs now, so the mutation is counted now; a fault becomes a rejection.

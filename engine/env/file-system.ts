@@ -109,8 +109,12 @@ export interface FileSystem {
   remove(path: string): void;
   /** Removes an empty directory; no error if it does not exist. */
   removeDir(path: string): void;
-  /** Hard-links `existing` as `link` where the file system allows it; otherwise copies. */
-  linkOrCopy(existing: string, link: string): void;
+  /**
+   * Hard-links `existing` as `link` where the file system allows it; otherwise copies.
+   * Returns true when it made a link: the file's bytes are then as durable as `existing`'s,
+   * and only the directory needs syncing. Any other result means the caller fsyncs `link`.
+   */
+  linkOrCopy(existing: string, link: string): boolean | void;
   /** Makes the directory's entries (creations, renames, removals) durable. */
   syncDir(dir: string): Promise<void>;
   /**

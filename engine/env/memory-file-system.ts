@@ -211,12 +211,13 @@ export class MemoryFileSystem implements FileSystem {
     this.#dirs.delete(n);
   }
 
-  linkOrCopy(existing: string, link: string): void {
+  linkOrCopy(existing: string, link: string): boolean {
     const inode = this.#lookup(existing, 'link');
     const n = MemoryFileSystem.#normalize(link);
     const dir = this.#dir(dirnameOf(n), 'link');
     if (dir.entries.has(basenameOf(n))) throw new Error(`EEXIST: link ${link}`);
     dir.entries.set(basenameOf(n), inode);
+    return true;
   }
 
   syncDir(dir: string): Promise<void> {

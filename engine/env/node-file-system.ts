@@ -236,13 +236,15 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  linkOrCopy(existing: string, link: string): void {
+  linkOrCopy(existing: string, link: string): boolean {
     try {
       fs.linkSync(existing, link);
+      return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
       fs.copyFileSync(existing, link);
+      return false;
     }
   }
 

@@ -100,7 +100,9 @@ export function cliApp(): StateFun {
 /**
  * Makes the runtime directory `dir`: 'hello' and 'world' to ada, checkpoint, 'later' to ada
  * (which sets the expiring state and sends the delayed message) and 'hi' to bob,
- * checkpoint, stop (a third checkpoint).
+ * checkpoint, stop (a third checkpoint). Checkpoints leave the state in the memtable (they
+ * carry its WAL), so the state engine is then flushed by hand, as the next start would after
+ * restoring, for the level tables to show its keys.
  */
 export async function buildRuntimeDir(dir: string): Promise<void> {
   const rt = await Runtime.start({ dir, statefun: cliApp(), checkpointIntervalMs: 0 });
@@ -113,6 +115,9 @@ export async function buildRuntimeDir(dir: string): Promise<void> {
   } finally {
     await rt.stop();
   }
+  const state = await Engine.open(join(dir, 'state'));
+  await state.flush();
+  await state.close();
 }
 
 /** Starts a runtime of the test application on `dir` (to hold its lock). */
@@ -122,8 +127,8 @@ export function startRuntime(dir: string): Promise<Runtime> {
 
 /**
  * Makes the engine directory `dir` — keys key:0000 … key:0149 in two SSTs (a flush after
- * 100 keys, the checkpoint's flush after the rest) — and one checkpoint of it in the store
- * `storeDir`. Resolves to the checkpoint's id.
+ * 100 keys, another after the rest) — and one checkpoint of it in the store `storeDir`.
+ * Resolves to the checkpoint's id.
  */
 export async function buildEngineDir(dir: string, storeDir: string): Promise<string> {
   const db = await Engine.open(dir);
@@ -132,6 +137,7 @@ export async function buildEngineDir(dir: string, storeDir: string): Promise<str
       await db.put(`key:${String(i).padStart(4, '0')}`, `value ${i}`);
       if (i === 99) await db.flush();
     }
+    await db.flush();
     const store = await CheckpointStore.open(storeDir);
     try {
       return (await db.checkpoint(store, { metadata: { note: 'by hand' } })).id;

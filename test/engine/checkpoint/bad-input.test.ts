@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CheckpointStore,
   ClosedError,
+  CorruptionError,
   Engine,
   IncompatibleFormatError,
   InvalidArgumentError,
@@ -202,16 +203,16 @@ describe('CheckpointStore', () => {
   });
 
   it('a checkpoint with a newer format version is refused with IncompatibleFormatError', async () => {
-    rewriteMetadata(cp.id, (body) => (body['formatVersion'] = 2));
+    rewriteMetadata(cp.id, (body) => (body['formatVersion'] = 3));
     await rejects(
       store.list(),
       IncompatibleFormatError,
-      /checkpoint format version 2; this build reads up to 1/,
+      /checkpoint format version 3; this build reads up to 2/,
     );
     await rejects(
       Engine.open('/r', { fileSystem: fs, restoreFrom: { store, id: cp.id } }),
       IncompatibleFormatError,
-      /format version 2/,
+      /format version 3/,
     );
   });
 });
@@ -258,6 +259,41 @@ describe('Engine.open with restoreFrom', () => {
       IncompatibleFormatError,
       /not a statefn engine directory/,
     );
+  });
+
+  it('refuses a checkpoint whose stored WAL holds writes after its sequence, in verify and restore', async () => {
+    expect(cp.files.some((f) => f.kind === 'log')).toBe(true);
+    rewriteMetadata(cp.id, (body) => {
+      // Below the WAL's writes but not below any SST's: only the WAL can be found out.
+      const files = body['files'] as Array<Record<string, number>>;
+      body['sequence'] = Math.max(0, ...files.map((f) => f['largestSequence']!));
+    });
+    await rejects(
+      store.verify(cp.id),
+      CorruptionError,
+      /stored WAL holds sequence \d+, above the checkpoint's/,
+    );
+    await rejects(
+      Engine.open('/r', { fileSystem: fs, restoreFrom: { store, id: cp.id } }),
+      CorruptionError,
+      /stored WAL holds sequence \d+, above the checkpoint's/,
+    );
+  });
+
+  it('reads a format-1 checkpoint (SSTs only, no logs field)', async () => {
+    await db.flush();
+    const flushed = await db.checkpoint(store);
+    expect(flushed.files.every((f) => f.kind === 'table')).toBe(true);
+    rewriteMetadata(flushed.id, (body) => {
+      body['formatVersion'] = 1;
+      delete body['logs'];
+    });
+    const listed = (await store.list()).find((c) => c.id === flushed.id)!;
+    expect(listed.files).toEqual(flushed.files);
+    await store.verify(flushed.id);
+    const restored = await Engine.open('/r1', { fileSystem: fs, restoreFrom: { store, id: flushed.id } });
+    expect(restored.get('k49')).toEqual(db.get('k49'));
+    await restored.close();
   });
 
   it('refuses a checkpoint whose files sit deeper than numLevels allows', async () => {

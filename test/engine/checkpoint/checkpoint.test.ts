@@ -31,41 +31,67 @@ function metadataBytes(fs: MemoryFileSystem, cp: Checkpoint): number {
   return fs.fileSize(`/store/checkpoints/${cp.id}/CHECKPOINT`);
 }
 
+/** Copies a closed engine directory file by file, as an operator might (its IDENTITY included). */
+async function copyDirectory(fs: MemoryFileSystem, from: string, to: string): Promise<void> {
+  fs.mkdirp(to);
+  for (const name of fs.list(from)) {
+    if (name === 'LOCK') continue;
+    const out = fs.openWritable(`${to}/${name}`, 'create');
+    out.append(fs.readFile(`${from}/${name}`));
+    out.syncNow();
+    out.close();
+  }
+  await fs.syncDir(to);
+}
+
 /** The engine file number a shared file name carries (`<identity>-<number>.sst`). */
 function numberOf(sharedName: string): string {
   return `${/^[0-9a-f]{32}-(\d{6})/.exec(sharedName)![1]!}.sst`;
 }
 
 describe('incrementality', () => {
-  it("the second checkpoint's bytesCopied is the size of the SSTs created since the first, plus its metadata", async () => {
+  it("the second checkpoint's bytesCopied is the size of the SSTs created since the first, plus the WAL tail it carries, plus its metadata", async () => {
     for (const sameFs of [true, false]) {
       const fs = new MemoryFileSystem();
       const storeFs = sameFs ? fs : new MemoryFileSystem();
       const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: fs });
       const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
       await fill(db, 0, 400);
+      await db.flush();
       const first = await db.checkpoint(store);
       const before = sstSizes(fs, '/db');
+      // Flushed and idle: SSTs only, no WAL.
+      expect(first.files.every((f) => f.kind === 'table')).toBe(true);
       expect(first.newFiles).toBe(before.size);
       expect(first.bytesCopied).toBe(
         [...before.values()].reduce((a, b) => a + b, 0) + metadataBytes(storeFs, first),
       );
 
-      await fill(db, 400, 420);
+      // Enough for several memtables: some are flushed by the time of the pin, and the
+      // active one (at least) is not.
+      await fill(db, 400, 480);
       const second = await db.checkpoint(store);
-      const created = [...sstSizes(fs, '/db')].filter(([name]) => !before.has(name));
-      expect(created.length).toBeGreaterThan(0);
+      // SSTs flushed since the first checkpoint, up to the pin (a flush may finish after it).
+      const now = sstSizes(fs, '/db');
+      const created = second.files
+        .filter((f) => f.kind === 'table' && !before.has(numberOf(f.name)))
+        .map((f): [string, number] => [numberOf(f.name), now.get(numberOf(f.name))!]);
       const createdBytes = created.reduce((a, [, bytes]) => a + bytes, 0);
-      expect(second.bytesCopied).toBe(createdBytes + metadataBytes(storeFs, second));
-      expect(second.newFiles).toBe(created.length);
+      const newLogs = second.files.filter((f) => f.kind === 'log' && !f.shared);
+      // The writes since the last flush ride in the WAL tail, not in a flushed SST.
+      expect(newLogs.length).toBeGreaterThan(0);
+      const logBytes = newLogs.reduce((a, f) => a + f.bytes, 0);
+      expect(second.bytesCopied).toBe(createdBytes + logBytes + metadataBytes(storeFs, second));
+      expect(second.newFiles).toBe(created.length + newLogs.length);
       expect(
         second.files
-          .filter((f) => !f.shared)
+          .filter((f) => !f.shared && f.kind === 'table')
           .map((f) => numberOf(f.name))
           .sort(),
       ).toEqual(created.map(([name]) => name).sort());
       // The metadata stays small: well under the issue's 1 MB allowance.
       expect(metadataBytes(storeFs, second)).toBeLessThan(64 * 1024);
+      expect(entries(await restoredContents(storeFs, store, second.id))).toEqual(entries(contents(db)));
       await db.close();
       await store.close();
     }
@@ -76,6 +102,7 @@ describe('incrementality', () => {
     const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: fs });
     const store = await CheckpointStore.open('/store', { fileSystem: fs });
     await fill(db, 0, 300);
+    await db.flush();
     const first = await db.checkpoint(store);
     const second = await db.checkpoint(store);
     expect(second.newFiles).toBe(0);
@@ -83,6 +110,40 @@ describe('incrementality', () => {
     expect(second.files.map((f) => f.name).sort()).toEqual(first.files.map((f) => f.name).sort());
     expect(second.bytesCopied).toBe(metadataBytes(fs, second));
     expect(second.sequence).toBe(first.sequence);
+    await db.close();
+    await store.close();
+  });
+
+  it('carries unflushed writes as WAL segments instead of flushing, and stores only what the WAL added since', async () => {
+    const fs = new MemoryFileSystem();
+    // One memtable holds everything: nothing flushes unless something asks.
+    const db = await Engine.open('/db', { ...NO_COMPACTION, writeBufferSizeBytes: 1 << 20, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 50);
+    const flushesBefore = db.stats().flushes;
+    const first = await db.checkpoint(store);
+    expect(db.stats().flushes).toBe(flushesBefore);
+    expect(sstSizes(fs, '/db').size).toBe(0);
+    expect(first.files.map((f) => f.kind)).toEqual(['log']);
+    const again = await db.checkpoint(store);
+    expect(again.files).toEqual(first.files.map((f) => ({ ...f, shared: true })));
+    expect(again.bytesCopied).toBe(metadataBytes(fs, again));
+    await db.put('late', 'write');
+    const grown = await db.checkpoint(store);
+    // The WAL grew: the stored segment is reused and only what follows it is copied.
+    const [kept, added] = grown.files;
+    expect(grown.files.length).toBe(2);
+    expect(kept).toEqual({ ...first.files[0]!, shared: true });
+    expect(added!.kind).toBe('log');
+    expect(added!.shared).toBe(false);
+    expect(added!.bytes).toBeLessThan(kept!.bytes);
+    expect(grown.bytesCopied).toBe(added!.bytes + metadataBytes(fs, grown));
+    // Each checkpoint restores to exactly its own writes.
+    const firstContents = await restoredContents(fs, store, first.id);
+    expect(firstContents.size).toBe(50);
+    expect(firstContents.has('late')).toBe(false);
+    expect(entries(await restoredContents(fs, store, grown.id))).toEqual(entries(contents(db)));
+    await store.verify(grown.id, { deep: true });
     await db.close();
     await store.close();
   });
@@ -178,15 +239,7 @@ describe('checkpoint contents', () => {
     const a = await Engine.open('/a', { ...NO_COMPACTION, fileSystem: fs });
     await fill(a, 0, 100);
     await a.close();
-    fs.mkdirp('/b');
-    for (const name of fs.list('/a')) {
-      if (name === 'LOCK') continue;
-      const out = fs.openWritable(`/b/${name}`, 'create');
-      out.append(fs.readFile(`/a/${name}`));
-      out.syncNow();
-      out.close();
-    }
-    await fs.syncDir('/b');
+    await copyDirectory(fs, '/a', '/b');
     const dbA = await Engine.open('/a', { ...NO_COMPACTION, fileSystem: fs });
     const dbB = await Engine.open('/b', { ...NO_COMPACTION, fileSystem: fs });
     await fill(dbA, 100, 200);
@@ -201,6 +254,47 @@ describe('checkpoint contents', () => {
     expect(entries(await restoredContents(fs, store, cpB.id, NO_COMPACTION))).toEqual(entries(contents(dbB)));
     await store.verify(cpA.id);
     await store.verify(cpB.id);
+    // Both copies number their new WALs alike; neither extends the other's stored segments.
+    await fill(dbA, 200, 210);
+    await fill(dbB, 1150, 1160);
+    const cpA2 = await dbA.checkpoint(store);
+    const cpB2 = await dbB.checkpoint(store);
+    const logNames = (cp: Checkpoint): Set<string> =>
+      new Set(cp.files.filter((f) => f.kind === 'log').map((f) => f.name));
+    expect(logNames(cpB2).size).toBeGreaterThan(0);
+    for (const name of logNames(cpB2))
+      expect(logNames(cpA2).has(name) || logNames(cpA).has(name)).toBe(false);
+    expect(entries(await restoredContents(fs, store, cpA2.id, NO_COMPACTION))).toEqual(
+      entries(contents(dbA)),
+    );
+    expect(entries(await restoredContents(fs, store, cpB2.id, NO_COMPACTION))).toEqual(
+      entries(contents(dbB)),
+    );
+    await Promise.all([dbA.close(), dbB.close(), store.close()]);
+  });
+});
+
+describe('WAL segments of copied directories', () => {
+  it('two copies of one directory writing WALs of the same number never extend each other’s segments', async () => {
+    const fs = new MemoryFileSystem();
+    const big = { ...NO_COMPACTION, writeBufferSizeBytes: 1 << 20, fileSystem: fs };
+    const a = await Engine.open('/a', big);
+    await fill(a, 0, 10);
+    await a.close();
+    await copyDirectory(fs, '/a', '/b');
+    const dbA = await Engine.open('/a', big);
+    const dbB = await Engine.open('/b', big);
+    // Same identity, same next file numbers: each writes its own WAL under the same name.
+    await fill(dbA, 100, 110);
+    await fill(dbB, 200, 230);
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    const cpA = await dbA.checkpoint(store);
+    const cpB = await dbB.checkpoint(store);
+    expect(cpA.files.filter((f) => f.kind === 'log').length).toBe(1);
+    // B's WAL is longer than A's stored one; B must not take A's as its start.
+    expect(cpB.files.filter((f) => f.kind === 'log' && f.shared)).toEqual([]);
+    expect(entries(await restoredContents(fs, store, cpA.id, NO_COMPACTION))).toEqual(entries(contents(dbA)));
+    expect(entries(await restoredContents(fs, store, cpB.id, NO_COMPACTION))).toEqual(entries(contents(dbB)));
     await Promise.all([dbA.close(), dbB.close(), store.close()]);
   });
 });
@@ -220,6 +314,27 @@ describe('concurrency', () => {
     const [cp] = await Promise.all([pending, ...racing]);
     expect(entries(await restoredContents(fs, store, cp.id))).toEqual(entries(expected));
     expect(text(db.get('race199'))).toBe(value(199));
+    await Promise.all([db.close(), store.close()]);
+  });
+
+  it('writes issued before the call but not yet acknowledged are in it, synced or not', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...NO_COMPACTION, writeBufferSizeBytes: 1 << 20, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 100);
+    // Not awaited: their WAL records are still pending in the commit pipeline.
+    const early = Array.from({ length: 50 }, (_, i) =>
+      db.put(`early${String(i).padStart(2, '0')}`, value(i), { sync: i % 7 === 0 }),
+    );
+    const pending = db.checkpoint(store);
+    const late = db.put('late', 'write');
+    const [cp] = await Promise.all([pending, ...early, late]);
+    const restored = await restoredContents(fs, store, cp.id);
+    expect(restored.get('early49')).toBe(value(49));
+    expect(restored.has('late')).toBe(false);
+    const expected = contents(db);
+    expected.delete('late');
+    expect(entries(restored)).toEqual(entries(expected));
     await Promise.all([db.close(), store.close()]);
   });
 
@@ -296,10 +411,14 @@ describe('verify', () => {
     const store = await CheckpointStore.open('/store', { fileSystem: fs });
     await fill(db, 0, 300);
     const cp = await db.checkpoint(store);
+    expect(cp.files.some((f) => f.kind === 'log')).toBe(true);
     for (const deep of [false, true]) {
       const seen: Array<[number, number]> = [];
       await store.verify(cp.id, { deep, onProgress: (done, total) => seen.push([done, total]) });
-      const total = (deep ? 2 : 1) * cp.files.reduce((a, f) => a + f.bytes, 0);
+      // SSTs get a second pass with deep; a WAL prefix is checked record by record in one.
+      const bytesOf = (kind: string): number =>
+        cp.files.filter((f) => f.kind === kind).reduce((a, f) => a + f.bytes, 0);
+      const total = (deep ? 2 : 1) * bytesOf('table') + bytesOf('log');
       expect(seen.length).toBeGreaterThan(cp.files.length);
       for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
       expect(seen.every(([, t]) => t === total)).toBe(true);
@@ -351,7 +470,8 @@ describe('on the real file system', () => {
       await fill(db, 0, 300);
       const cp = await db.checkpoint(store);
       expect(cp.files.length).toBeGreaterThan(0);
-      for (const f of cp.files) {
+      // WAL segments are copies of part of a file; the SSTs are linked.
+      for (const f of cp.files.filter((file) => file.kind === 'table')) {
         const stored = nodeFs.statSync(path.join(root, 'store', 'shared', f.name));
         const live = path.join(dbDir, numberOf(f.name));
         // Linked, not copied: one inode (unless compaction has already removed the original).

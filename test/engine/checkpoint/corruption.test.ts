@@ -24,6 +24,8 @@ async function setup(): Promise<Setup> {
   const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
   for (let i = 0; i < 300; i++) await db.put(`k${i % 150}`, `value ${i} `.repeat(20));
   const cp = await db.checkpoint(store);
+  // Both kinds of stored file: SSTs, and the WAL tail of the memtables not yet flushed.
+  expect(new Set(cp.files.map((f) => f.kind))).toEqual(new Set(['table', 'log']));
   return { fs, storeFs, db, store, cp };
 }
 
@@ -37,32 +39,49 @@ async function corruption(p: Promise<unknown>): Promise<CorruptionError> {
   return err as CorruptionError;
 }
 
+/**
+ * Flips one byte at a time, anywhere in the stored files `pick` selects, and checks that
+ * verify and restore both fail naming that file, and that a failed restore leaves nothing.
+ */
+async function flippedBytesAreFound(
+  { fs, storeFs, store, cp }: Setup,
+  files: Checkpoint['files'],
+  numRuns: number,
+): Promise<void> {
+  let restores = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (pick, at, xor) => {
+      const file = files[pick % files.length]!;
+      const p = `/store/shared/${file.name}`;
+      const offset = at % file.bytes;
+      storeFs.corruptByte(p, offset, xor);
+      try {
+        const err = await corruption(store.verify(cp.id));
+        expect(err.file).toBe(p);
+        expect(err.message).toContain(file.name);
+        const dir = `/restored-${file.kind}-${restores++}`;
+        const failed = await corruption(
+          Engine.open(dir, { ...TINY, fileSystem: fs, restoreFrom: { store, id: cp.id } }),
+        );
+        expect(failed.file).toBe(p);
+        // The failed restore left nothing behind: the directory takes a restore again.
+        expect(fs.list(dir).filter((n) => n !== 'LOCK')).toEqual([]);
+      } finally {
+        storeFs.corruptByte(p, offset, xor);
+      }
+    }),
+    { numRuns },
+  );
+}
+
 describe('a damaged checkpoint', () => {
   it('a flipped byte anywhere in a stored SST fails verify and restore, naming the file', async () => {
-    const { fs, storeFs, db, store, cp } = await setup();
-    let restores = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (pick, at, xor) => {
-        const file = cp.files[pick % cp.files.length]!;
-        const p = `/store/shared/${file.name}`;
-        const offset = at % file.bytes;
-        storeFs.corruptByte(p, offset, xor);
-        try {
-          const err = await corruption(store.verify(cp.id));
-          expect(err.file).toBe(p);
-          expect(err.message).toContain(file.name);
-          const dir = `/restored-${restores++}`;
-          const failed = await corruption(
-            Engine.open(dir, { ...TINY, fileSystem: fs, restoreFrom: { store, id: cp.id } }),
-          );
-          expect(failed.file).toBe(p);
-          // The failed restore left nothing behind: the directory takes a restore again.
-          expect(fs.list(dir).filter((n) => n !== 'LOCK')).toEqual([]);
-        } finally {
-          storeFs.corruptByte(p, offset, xor);
-        }
-      }),
-      { numRuns: 40 },
+    const setupDone = await setup();
+    const { fs, db, store, cp } = setupDone;
+    await flippedBytesAreFound(
+      setupDone,
+      cp.files.filter((f) => f.kind === 'table'),
+      40,
     );
     await store.verify(cp.id);
     const restored = await Engine.open('/restored-ok', {
@@ -74,9 +93,22 @@ describe('a damaged checkpoint', () => {
     await Promise.all([restored.close(), db.close(), store.close()]);
   });
 
+  it('a flipped byte anywhere in a stored WAL segment fails verify and restore, naming the file', async () => {
+    const setupDone = await setup();
+    const { storeFs, db, store, cp } = setupDone;
+    const logs = cp.files.filter((f) => f.kind === 'log');
+    await flippedBytesAreFound(setupDone, logs, 30);
+    // A segment cut short is reported by its size, before its records are read.
+    const [log] = logs;
+    storeFs.truncate(`/store/shared/${log!.name}`, log!.bytes - 1);
+    const err = await corruption(store.verify(cp.id));
+    expect(err.message).toMatch(/holds \d+ bytes/);
+    await Promise.all([db.close(), store.close()]);
+  });
+
   it('a truncated or missing stored SST fails verify and restore, naming the file', async () => {
     const { fs, storeFs, db, store, cp } = await setup();
-    const [first, second] = cp.files;
+    const [first, second] = cp.files.filter((f) => f.kind === 'table');
     storeFs.truncate(`/store/shared/${first!.name}`, first!.bytes - 1);
     let err = await corruption(store.verify(cp.id));
     expect(err.file).toBe(`/store/shared/${first!.name}`);
