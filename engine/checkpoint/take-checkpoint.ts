@@ -1,7 +1,7 @@
 /**
  * Taking a checkpoint (Engine.checkpoint). The engine hands over a pinned state that holds
  * exactly the writes up to one sequence number (see Engine.#pinForCheckpoint): a version's
- * SSTs, and the WALs of the memtables that version lacks, each up to a record boundary.
+ * SSTs, and the active memtable's WAL up to a record boundary (the writes that version lacks).
  * This module copies into the store the files it does not hold yet and commits the
  * checkpoint:
  *

@@ -850,8 +850,9 @@ export class Engine {
 
   /**
    * Takes an incremental checkpoint into `store`: it holds exactly the writes made before
-   * the call — the SSTs, and the WAL tail of the memtables not yet flushed — and copies (or
-   * hard-links) only the files the store does not hold yet. Nothing is flushed for it. Writes
+   * the call — the SSTs once the sealed memtables are flushed, and the active memtable's
+   * writes as the written part of its WAL (it is not flushed for the checkpoint) — and
+   * copies (or hard-links) only the files and WAL bytes the store does not hold yet. Writes
    * and reads go on meanwhile; writes pause only while the WAL's pending bytes are written.
    */
   checkpoint(store: CheckpointStore, options?: CheckpointOptions): Promise<Checkpoint> {
@@ -866,26 +867,33 @@ export class Engine {
   }
 
   /**
-   * Pins the state that holds exactly the writes made so far: the current version's SSTs and
-   * the WALs of the memtables not yet flushed, each up to the size it has now.
+   * Pins the state that holds exactly the writes made so far: a version with every sealed
+   * memtable flushed, and the active memtable's WAL up to the size it has now.
    *
    * Taking the admission gate synchronously (as flush() does) orders the pin after every
    * earlier write and before every later one. Draining the commit pipeline then hands every
-   * admitted write's WAL record to its file, so each WAL's current size ends on a record
-   * boundary and holds exactly the writes up to the sequence read here. The version and the
-   * log number are read in the same synchronous step: a flush commits both together, so the
-   * WALs at or above that number are exactly those of the memtables that version lacks.
-   * The pinned WALs are not deleted until `release`, even if their memtables flush meanwhile.
+   * admitted write's WAL record to its file, so the active WAL's size, read with the last
+   * sequence while the gate is held, ends on a record boundary and holds exactly the
+   * memtable's writes up to that sequence. The sealed memtables are flushed anyway (their
+   * flushes are queued); a job in the flush lane waits for them and pins the version right
+   * after the last one commits, before any later memtable can be flushed into it. The WAL is
+   * pinned from the start, so it is not deleted even if its memtable is flushed meanwhile.
    *
-   * Rejected: flushing the memtables and pinning the version after — each checkpoint then
-   * added a small L0 file and the compactions it brings, which slowed the writers running
-   * beside back-to-back checkpoints by about a fifth, and waited for the flush lane.
+   * Rejected: switching and flushing the active memtable too (the first design). Each
+   * checkpoint then added a small L0 file and the compactions it brings, on the core the
+   * writers share: writers beside back-to-back checkpoints slowed by about a fifth. Rejected
+   * too: carrying the sealed memtables' WALs as well — their flushes finish soon after and
+   * the next checkpoint copies the same writes again as SSTs.
    */
   async #pinForCheckpoint(): Promise<PinnedState> {
     while (this.#admission) await this.#admission;
     let release!: () => void;
     this.#admission = new Promise<void>((resolve) => (release = resolve));
-    let pinned: PinnedState;
+    const t = this.#tables;
+    let sequence: number;
+    let through: MemTable | undefined;
+    let activeLog: number;
+    let logs: PinnedLog[];
     try {
       await this.#pipeline.drain();
       const cause = this.#backgroundError;
@@ -894,32 +902,50 @@ export class Engine {
       }
       if (this.#closing)
         throw new ClosedError('Engine.checkpoint: the engine was closed while this call waited');
-      pinned = this.#pinState();
+      const wal = this.#pipeline.wal;
+      // (A log that took no write yet may still hold its FILE_HEADER pending; it is not carried.)
+      invariant(
+        wal !== undefined && (wal.pendingBytes === 0 || t.mem.entryCount === 0),
+        'a checkpoint pinned a WAL with records not yet written',
+      );
+      sequence = this.#lastSequence;
+      through = t.imms.at(-1)?.mem;
+      activeLog = t.memLog;
+      // An empty memtable's WAL holds no write: an idle engine's checkpoint is SSTs only.
+      logs = t.mem.entryCount > 0 ? [{ number: activeLog, bytes: wal.fileSize }] : [];
+      this.#pinLogs(logs, +1);
     } finally {
       this.#admission = undefined;
       release();
     }
-    return pinned;
+    let version: Version | undefined;
+    await this.#inLane('flush', async () => {
+      while (through !== undefined && t.imms.some((imm) => imm.mem === through)) await this.#flushOldest();
+      // Every memtable before the active one is in this version, and nothing after it.
+      invariant(this.#versions.logNumber === activeLog, 'a checkpoint pinned a version of another log');
+      version = this.#versions.current;
+      version.ref();
+    });
+    if (version === undefined) {
+      this.#pinLogs(logs, -1);
+      const cause = this.#backgroundError;
+      const why = cause?.message ?? 'the engine closed';
+      throw new BackgroundError(`Engine.checkpoint: background work failed: ${why}`, { cause });
+    }
+    return this.#pinnedState(version, logs, sequence);
   }
 
-  /** The synchronous part of #pinForCheckpoint: reads and pins the version and the WALs. */
-  #pinState(): PinnedState {
-    const t = this.#tables;
-    const version = this.#versions.current;
-    const logNumber = this.#versions.logNumber;
-    const wal = this.#pipeline.wal;
-    // The drain handed every admitted write to its WAL file. (A log that took no write yet may
-    // still hold its FILE_HEADER pending; it is not carried.)
-    invariant(
-      wal !== undefined && (wal.pendingBytes === 0 || t.mem.entryCount === 0),
-      'a checkpoint pinned a WAL with records not yet written',
-    );
-    const logs: PinnedLog[] = [];
-    for (const imm of t.imms) if (imm.log >= logNumber) logs.push({ number: imm.log, bytes: imm.logBytes });
-    // An empty active memtable's WAL holds no write: an idle engine's checkpoint is SSTs only.
-    if (t.memLog >= logNumber && t.mem.entryCount > 0) logs.push({ number: t.memLog, bytes: wal.fileSize });
-    version.ref();
-    for (const log of logs) this.#pinnedLogs.set(log.number, (this.#pinnedLogs.get(log.number) ?? 0) + 1);
+  /** Counts `logs` in (+1) or out (-1) of the WALs a checkpoint still copies. */
+  #pinLogs(logs: readonly PinnedLog[], delta: 1 | -1): void {
+    for (const { number } of logs) {
+      const count = (this.#pinnedLogs.get(number) ?? 0) + delta;
+      if (count === 0) this.#pinnedLogs.delete(number);
+      else this.#pinnedLogs.set(number, count);
+    }
+  }
+
+  /** What #pinForCheckpoint hands to the checkpoint: `release` unpins all of it. */
+  #pinnedState(version: Version, logs: readonly PinnedLog[], sequence: number): PinnedState {
     let released = false;
     return {
       dir: this.#dir,
@@ -929,16 +955,12 @@ export class Engine {
       numLevels: this.#options.numLevels,
       files: version.files,
       logs,
-      sequence: this.#lastSequence,
+      sequence,
       release: () => {
         if (released) return;
         released = true;
         version.unref();
-        for (const log of logs) {
-          const count = this.#pinnedLogs.get(log.number)! - 1;
-          if (count === 0) this.#pinnedLogs.delete(log.number);
-          else this.#pinnedLogs.set(log.number, count);
-        }
+        this.#pinLogs(logs, -1);
         // Files only this checkpoint still needed are garbage now.
         if (!this.#closed) this.#deleteObsoleteFiles();
       },
