@@ -119,8 +119,8 @@ interface Memtables {
   mem: MemTable;
   /** WAL holding the active memtable's writes. */
   memLog: number;
-  /** Sealed memtables, oldest first, each with the WAL that holds it and that WAL's size. */
-  imms: Array<{ mem: MemTable; log: number; logBytes: number }>;
+  /** Sealed memtables, oldest first, each with the (oldest) WAL that holds it. */
+  imms: Array<{ mem: MemTable; log: number }>;
 }
 
 /**
@@ -143,6 +143,11 @@ export interface EngineParts {
   lastSequence: number;
   /** Read-only: the memtables replayed from the WALs, oldest first (the last one is active). */
   memtables?: MemTable[];
+  /**
+   * Writable: the last memtable recovery replayed, sealed and left for a background flush
+   * (open-engine.ts), with the oldest WAL holding it; the MANIFEST's log number keeps it.
+   */
+  recovered?: { mem: MemTable; log: number };
   /** The write counters as of `lastSequence`. */
   counters: WriteCounters;
   /** The directory's identity (checkpoint/engine-identity.ts); '' when read-only. */
@@ -234,8 +239,9 @@ export class Engine {
       mem: replayed.at(-1) ?? new MemTable(parts.options.writeBufferSizeBytes),
       memLog: parts.walNumber,
       // A read-only engine never flushes them, so the WAL each came from does not matter.
-      imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber, logBytes: 0 })),
+      imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber })),
     };
+    if (parts.recovered !== undefined) this.#tables.imms.push(parts.recovered);
     this.#pipeline = new WritePipeline(parts.wal, parts.lastSequence, (err) => this.#setBackgroundError(err));
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
     this.#scheduleWork();
@@ -420,14 +426,12 @@ export class Engine {
       preallocateBytes: this.#options.walPreallocateBytes,
     });
     const wal = new LogWriter(file, number);
-    const sealed = this.#pipeline.wal;
     await this.#pipeline.switchWal(wal);
     // The new log's name must be durable before a sync write in it is acknowledged.
     await this.#fs.syncDir(this.#dir);
     const t = this.#tables;
     t.mem.seal();
-    // Its written size, without the preallocated zeros after it: what a checkpoint copies.
-    t.imms.push({ mem: t.mem, log: t.memLog, logBytes: sealed?.fileSize ?? 0 });
+    t.imms.push({ mem: t.mem, log: t.memLog });
     const capacity = Math.max(this.#options.writeBufferSizeBytes, MemTable.capacityFor(need));
     t.mem = new MemTable(capacity);
     t.memLog = number;

@@ -3,9 +3,9 @@
  *
  * Recovery: read CURRENT and replay its MANIFEST (the file set, counters, and the oldest WAL
  * still needed); replay every WAL from that number on into memtables, flushing them to
- * level 0 as they fill; then write a fresh MANIFEST holding the result and start a new WAL.
- * Only after the new MANIFEST is current are the old WALs deleted, so a crash during
- * recovery simply recovers again.
+ * level 0 as they fill (the last one is left to a background flush; see replayLogs); then
+ * write a fresh MANIFEST holding the result and start a new WAL. Only after the new MANIFEST
+ * is current are the old WALs deleted, so a crash during recovery simply recovers again.
  *
  * Torn tails: a crash can leave the last WAL's final record incomplete. That record was never
  * acknowledged as durable (a sync write resolves only after its fsync), so it is dropped. A
@@ -104,7 +104,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     runner = makeRunner(fs, options);
     compactionRunner = makeRunner(fs, options);
     const counters = { ...(versions.writeCounters ?? zeroWriteCounters(versions.lastSequence)) };
-    const lastSequence = await replayLogs(fs, dir, options, versions, runner, counters);
+    const { lastSequence, kept } = await replayLogs(fs, dir, options, versions, runner, counters);
     counters.sequence = lastSequence;
     const walNumber = versions.newFileNumber();
     const wal = new LogWriter(
@@ -113,7 +113,8 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       }),
       walNumber,
     );
-    versions.logNumber = walNumber;
+    // The kept memtable's WALs stay live until its flush commits a later log number.
+    versions.logNumber = kept?.log ?? walNumber;
     versions.lastSequence = lastSequence;
     versions.writeCounters = counters;
     // Makes the recovered state, the new WAL's name and CURRENT durable in one directory fsync.
@@ -135,6 +136,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       lastSequence,
       counters,
       identity,
+      recovered: kept,
     });
     return engine;
   } catch (err) {
@@ -211,11 +213,26 @@ function markFileNumbersUsed(fs: FileSystem, dir: string, versions: VersionSet):
   }
 }
 
+/** What replayLogs recovered. */
+interface Replayed {
+  lastSequence: number;
+  /**
+   * The last memtable, sealed and not flushed, with the oldest WAL holding it; undefined when
+   * it was empty or flushed (see replayLogs).
+   */
+  kept: { mem: MemTable; log: number } | undefined;
+}
+
 /**
  * Replays WALs numbered >= the MANIFEST's log number into memtables, flushing each full one
  * to level 0 and committing the result to the version set in memory (the caller writes the
- * new MANIFEST). Adds what it replays and flushes to `counters`. Returns the last sequence
- * number recovered.
+ * new MANIFEST). Adds what it replays and flushes to `counters`.
+ *
+ * The last memtable is kept for the engine to flush in the background, so an open (and a
+ * restore, which replays the WAL a checkpoint carried) does not wait for that flush; its
+ * WALs stay until then. Only when every log ended cleanly: a torn log must not be followed
+ * by a newer log holding records (see the check below), and the engine's next WAL would be
+ * one. With a torn log, the last memtable is flushed here, as every log is then obsolete.
  */
 async function replayLogs(
   fs: FileSystem,
@@ -224,10 +241,14 @@ async function replayLogs(
   versions: VersionSet,
   runner: JobRunner,
   counters: WriteCounters,
-): Promise<number> {
+): Promise<Replayed> {
   const logs = liveLogNumbers(fs, dir, versions.logNumber);
   let lastSequence = versions.lastSequence;
   let mem = new MemTable(options.writeBufferSizeBytes);
+  // The log being replayed, and the oldest log with records in `mem`.
+  let current = logs[0] ?? 0;
+  let memLog = current;
+  let torn = false;
   const added: FileMetadata[] = [];
   const flush = async (): Promise<void> => {
     if (mem.entryCount === 0) return;
@@ -243,6 +264,7 @@ async function replayLogs(
     added.push(...result.outputs);
     counters.flushBytes += result.bytesWritten;
     mem = new MemTable(options.writeBufferSizeBytes);
+    memLog = current;
   };
   const memtableFor = async (need: number): Promise<MemTable> => {
     if (mem.capacityBytes - mem.approximateBytes < need) {
@@ -252,8 +274,11 @@ async function replayLogs(
     return mem;
   };
   for (let i = 0; i < logs.length; i++) {
-    const path = joinPath(dir, walFileName(logs[i]!));
+    current = logs[i]!;
+    if (mem.entryCount === 0) memLog = current;
+    const path = joinPath(dir, walFileName(current));
     const { records, tornTailOffset } = readLogRecords(fs.readFile(path), path);
+    if (tornTailOffset !== undefined) torn = true;
     // A log ends torn (or in preallocated zeros) only if the process died before closing
     // it, and a newer log takes records only after the older one is synced and closed. So a
     // torn log followed by logs that hold records means lost acknowledged data.
@@ -272,13 +297,19 @@ async function replayLogs(
       lastSequence = Math.max(lastSequence, batch.firstSequence + batch.count - 1);
     });
   }
-  await flush();
+  let kept: Replayed['kept'];
+  if (torn || mem.entryCount === 0) {
+    await flush();
+  } else {
+    mem.seal();
+    kept = { mem, log: memLog };
+  }
   if (added.length > 0) {
     const edit = new VersionEdit();
     for (const f of added) edit.addFile(0, f);
     versions.applyRecovered(edit);
   }
-  return lastSequence;
+  return { lastSequence, kept };
 }
 
 /** Removes what no longer belongs: old WALs and MANIFESTs, unreferenced SSTs, temp files. */
