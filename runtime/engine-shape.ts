@@ -13,6 +13,8 @@ export interface LevelShape {
   files: number;
   /** Bytes of those files. */
   bytes: number;
+  /** How full the level is against its target (L0: files against the compaction trigger); compaction is due at 1 or more. */
+  score: number;
 }
 
 /** How one engine looks now. */
@@ -45,7 +47,7 @@ export interface RuntimeEngines {
 /** The shape part of `stats`. */
 export function engineShape(stats: EngineStats): EngineShape {
   return {
-    levels: stats.levels.map(({ level, files, bytes }) => ({ level, files, bytes })),
+    levels: stats.levels.map(({ level, files, bytes, score }) => ({ level, files, bytes, score })),
     memtableBytes: stats.memtableBytes,
     immutableMemtables: stats.immutableMemtables,
     flushes: stats.flushes,

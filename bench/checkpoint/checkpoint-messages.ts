@@ -13,6 +13,8 @@ export type CheckpointPlan = {
   readonly updatedKeys: number;
   /** Length of each foreground-write window. */
   readonly foregroundWindowSeconds: number;
+  /** Rounds of foreground windows (without, link, copy), followed by one more without. */
+  readonly foregroundRounds: number;
   /** Size of the file that measures the disk's sequential speed. */
   readonly diskTestBytes: number;
   /** Longest wait for compaction to settle before a measured checkpoint. */
@@ -51,6 +53,7 @@ export function checkpointPlan(keys: number, entryBytes: number, quick: boolean)
     keys,
     updatedKeys: Math.max(1, Math.round(keys / 100)),
     foregroundWindowSeconds: quick ? 2 : 10,
+    foregroundRounds: quick ? 1 : 2,
     diskTestBytes: Math.min(MAX_DISK_TEST_BYTES, Math.max(MIN_DISK_TEST_BYTES, Math.ceil(raw / MIB) * MIB)),
     maxSettleSeconds: quick ? 30 : 300,
   };

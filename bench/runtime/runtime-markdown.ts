@@ -265,7 +265,7 @@ function stateSizeSection(run: RuntimeRun): string {
   return [
     '### Checkpoints against state size (statefn)',
     '',
-    `A fresh runtime per size, periodic checkpoints off: load the instances (one invocation each, ${run.plan.stateValueBytes}-byte value state), take a checkpoint (full: the store is empty), change ${(run.plan.changedShare * 100).toFixed(0)}% of the instances at random (one invocation each), take another (incremental). Times are the wall time of \`rt.checkpoint()\`; bytes copied are the runtime's \`CommittedCheckpoint.bytesCopied\` (files the store did not hold, and the metadata).`,
+    `A fresh runtime per size, periodic checkpoints off: load the instances (one invocation each, ${run.plan.stateValueBytes}-byte value state), take a checkpoint (full: the store is empty), change ${(run.plan.changedShare * 100).toFixed(0)}% of the instances at random (one invocation each), take another (incremental). Before each checkpoint the run waits, untimed, until the state engine has no flush or compaction due and none finished for a second: the load leaves compaction debt, whose outputs an incremental checkpoint taken while it runs would copy too, whatever changed. Times are the wall time of \`rt.checkpoint()\`; bytes copied are the runtime's \`CommittedCheckpoint.bytesCopied\` (files and WAL segments the store did not hold, and the metadata).`,
     '',
     markdownTable(
       [

@@ -69,6 +69,39 @@ export function randomSample(size: number, count: number, random: SeededRandom):
   return permutation.slice(0, picks);
 }
 
+/** The state engine counts as settled once its flush and compaction counts stood still this long. */
+const SETTLE_QUIET_MS = 1000;
+const SETTLE_MAX_MS = 120_000;
+
+/**
+ * Waits (untimed, at most two minutes) until the state engine has no flush or compaction due
+ * and none finished for a second. The load leaves compaction debt; without this, the
+ * incremental checkpoint would copy whatever compaction of the load finished between the two
+ * checkpoints, which says nothing about how its bytes follow the state changed (the engine's
+ * checkpoint benchmark settles for the same reason).
+ */
+async function settleStateEngine(rt: Runtime, label: string, log: (line: string) => void): Promise<void> {
+  const startMs = performance.now();
+  let lastActivity = -1;
+  let quietSinceMs = startMs;
+  for (;;) {
+    const { state } = rt.stats().engines;
+    const activity = state.flushes + state.compactions;
+    const due = state.immutableMemtables > 0 || state.levels.some((l) => l.score >= 1);
+    const nowMs = performance.now();
+    if (activity !== lastActivity || due) {
+      lastActivity = activity;
+      quietSinceMs = nowMs;
+    }
+    if (nowMs - quietSinceMs >= SETTLE_QUIET_MS) return;
+    if (nowMs - startMs >= SETTLE_MAX_MS) {
+      log(`${label}: compaction still due after ${SETTLE_MAX_MS / 1000} s; going on`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Times one `rt.checkpoint()`. */
 async function measureCheckpoint(rt: Runtime): Promise<CheckpointFigures> {
   const startMs = performance.now();
@@ -121,7 +154,8 @@ export async function runStateSize(
     }
     const loadSeconds = (performance.now() - loadStartMs) / 1000;
     verifyInvocations(`${label}: loading`, counted, instances);
-    env.log(`${label}: loaded in ${loadSeconds.toFixed(1)} s; full checkpoint`);
+    env.log(`${label}: loaded in ${loadSeconds.toFixed(1)} s; settling, then the full checkpoint`);
+    await settleStateEngine(rt, label, env.log);
     const full = await measureCheckpoint(rt);
 
     const changed = changedInstances(instances, options.changedShare);
@@ -140,6 +174,7 @@ export async function runStateSize(
     };
     await update(0, changed);
     verifyInvocations(`${label}: changing ${n(changed)}`, counted, instances + changed);
+    await settleStateEngine(rt, label, env.log);
     const incremental = await measureCheckpoint(rt);
     env.log(
       `${label}: full ${n(full.bytesCopied)} bytes in ${full.wallSeconds.toFixed(2)} s, ` +

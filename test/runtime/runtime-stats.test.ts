@@ -54,6 +54,7 @@ describe('Runtime.stats engines', () => {
     for (const level of state.levels) {
       // A level's bytes are its files': both zero or both positive.
       expect(level.files > 0).toBe(level.bytes > 0);
+      expect(level.score).toBeGreaterThanOrEqual(0);
     }
     expect(bytes(state)).toBeGreaterThan(200 * 8);
     await h.stop();
