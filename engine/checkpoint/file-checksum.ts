@@ -118,42 +118,25 @@ export async function copyFileWithChecksum(
     await syncFile(toFs, to);
     return { bytes: toFs.fileSize(to), checksum: knownChecksum };
   }
-  const out = toFs.openWritable(to, 'create');
-  try {
-    const h = fileHasher();
-    const source = fromFs.openRandomAccess(from);
-    let bytes = 0;
-    try {
-      for (const chunk of fileChunks(source)) {
-        h.update(chunk);
-        out.append(chunk);
-        bytes += chunk.length;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      source.close();
-    }
-    const checksum = h.digest();
-    if (knownChecksum !== undefined && checksum !== knownChecksum) {
-      throw new CorruptionError(
-        from,
-        undefined,
-        `SST checksum mismatch while copying it into a checkpoint: xxh64 ${checksum}, written as ${knownChecksum}`,
-      );
-    }
-    await out.sync();
-    return { bytes, checksum };
-  } finally {
-    out.close();
+  const bytes = fromFs.fileSize(from);
+  const checksum = await copyRangeWithChecksum(fromFs, from, 0, bytes, toFs, to);
+  if (knownChecksum !== undefined && checksum !== knownChecksum) {
+    throw new CorruptionError(
+      from,
+      undefined,
+      `SST checksum mismatch while copying it into a checkpoint: xxh64 ${checksum}, written as ${knownChecksum}`,
+    );
   }
+  return { bytes, checksum };
 }
 
 /**
  * Copies bytes [start, end) of `from` (on `fromFs`) to `to` (on `toFs`, created or
- * truncated), fsyncs the copy and returns its xxHash64: how a checkpoint stores a segment of
- * a WAL, whose file goes on growing (or holds preallocated zeros) past the part it needs.
- * Yields to the event loop between chunks, as a copy of an SST does. A source shorter than
- * `end` is a CorruptionError: the engine wrote those bytes before pinning them.
+ * truncated), fsyncs the copy and returns its xxHash64: a whole SST, or a segment of a WAL,
+ * whose file goes on growing (or holds preallocated zeros) past the part a checkpoint needs.
+ * Yields to the event loop between chunks, so a large copy does not hold up the writers
+ * sharing the thread. A source shorter than `end` is a CorruptionError: the engine wrote
+ * those bytes before handing them over.
  */
 export async function copyRangeWithChecksum(
   fromFs: FileSystem,
@@ -171,7 +154,7 @@ export async function copyRangeWithChecksum(
       for (let offset = start; offset < end;) {
         const chunk = source.read(offset, Math.min(CHUNK_BYTES, end - offset));
         if (chunk.length === 0) {
-          throw new CorruptionError(from, offset, `WAL holds ${offset} bytes; the checkpoint needs ${end}`);
+          throw new CorruptionError(from, offset, `file holds ${offset} bytes; the checkpoint needs ${end}`);
         }
         h.update(chunk);
         out.append(chunk);
