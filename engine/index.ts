@@ -30,7 +30,7 @@ export type {
 } from './db/describe-engine.js';
 export type { WriteCounters } from './version/version-edit.js';
 export { EngineIterator } from './db/engine-iterator.js';
-export type { Entry, IteratorOptions } from './db/engine-iterator.js';
+export type { Entry, EntryVisitor, IteratorOptions } from './db/engine-iterator.js';
 export { Snapshot } from './db/snapshot.js';
 export { WriteBatch, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './batch/write-batch.js';
 export type { EngineOptions } from './options.js';

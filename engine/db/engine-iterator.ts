@@ -8,6 +8,13 @@
  * arrive oldest first, so the iterator walks all of them and keeps the last one visible,
  * stopping once it reaches an earlier user key while holding a live value (LevelDB's DBIter).
  *
+ * Two ways to read: `next()` (and for-of) yields fresh copies; `read(count, visit)` hands the
+ * visitor views of the current entry without copying or allocating per entry (as LevelDB's
+ * and RocksDB's native iterators do). To serve both, moving to an entry leaves it in
+ * iterator-owned state: the user key in a buffer reused from entry to entry, the value as a
+ * view into the source, which stays valid while the source is open even after it moves
+ * (internal-iterator.ts). Forward, the source steps past the entry only on the next move.
+ *
  * The iterator pins the version it reads, so compaction cannot delete files under it;
  * `close()` (or `break` in a for-of, which calls `return()`) unpins it. Reaching the end
  * does not close it: `seek` may reposition it. Dropped iterators are unpinned at GC.
@@ -46,6 +53,13 @@ export interface IteratorOptions {
 
 /** A key/value pair yielded by an iterator. Both arrays are fresh copies owned by the caller. */
 export type Entry = [key: Uint8Array, value: Uint8Array];
+
+/**
+ * Receives each entry `EngineIterator.read` visits. `key` and `value` are views into memory
+ * the engine owns (its key buffer, a cached block, a memtable): valid only until `visit`
+ * returns, and never to be modified. Copy what you keep (`key.slice()`).
+ */
+export type EntryVisitor = (key: Uint8Array, value: Uint8Array) => void;
 
 interface Bounds {
   lower: Uint8Array | undefined;
@@ -102,8 +116,20 @@ export class EngineIterator implements IterableIterator<Entry> {
   #emitted = 0;
   #started = false;
   #done = false;
-  /** Forward: user key of the last entry consumed (emitted or hidden); its older versions are skipped. */
-  #skipKey: Uint8Array | undefined;
+  /** True while `read` runs its visitor: the visitor may not move the iterator. */
+  #reading = false;
+  /**
+   * The current user key is #userKey[0, #userKeyLength). Forward it is also the key whose
+   * older versions are skipped (#hasSkipKey), whether it was emitted or hidden by a tombstone.
+   */
+  #userKey = new Uint8Array(64);
+  #userKeyLength = 0;
+  #userKeyView: Uint8Array = this.#userKey.subarray(0, 0);
+  #hasSkipKey = false;
+  /** The current value: a view into the source. */
+  #value: Uint8Array = this.#userKey.subarray(0, 0);
+  /** Forward: the source still sits on the entry last emitted; step past it on the next move. */
+  #pendingNext = false;
 
   /** @internal */
   constructor(
@@ -135,7 +161,8 @@ export class EngineIterator implements IterableIterator<Entry> {
     const k = toBytes(key, 'EngineIterator.seek', 'key');
     this.#done = false;
     this.#started = true;
-    this.#skipKey = undefined;
+    this.#hasSkipKey = false;
+    this.#pendingNext = false;
     if (!this.#reverse) {
       const lower = this.#bounds.lower;
       if (lower !== undefined && compareBytes(k, lower) <= 0) this.#seekLower();
@@ -149,17 +176,45 @@ export class EngineIterator implements IterableIterator<Entry> {
 
   next(): IteratorResult<Entry> {
     this.#ensureOpen('EngineIterator.next');
-    if (this.#done) return { done: true, value: undefined };
-    if (this.#limit >= 0 && this.#emitted >= this.#limit) return this.#finish();
-    if (!this.#started) {
-      this.#started = true;
-      if (this.#reverse) this.#seekUpper();
-      else this.#seekLower();
+    if (!this.#advance()) return { done: true, value: undefined };
+    const value = this.#value;
+    return {
+      done: false,
+      value: [copyValue(this.#userKey, 0, this.#userKeyLength), copyValue(value, 0, value.length)],
+    };
+  }
+
+  /**
+   * Visits up to `count` entries from the current position, in the iterator's order, without
+   * copying them: `visit(key, value)` gets views valid only until it returns (see
+   * {@link EntryVisitor}). Shares the position and the limit with `next()`: an entry read
+   * here is not yielded again. Returns how many entries were visited; fewer than `count`
+   * means the end (or the limit) was reached. `visit` must not call `next`, `read` or `seek`
+   * on this iterator; it may call `close`, which ends the read.
+   */
+  read(count: number, visit: EntryVisitor): number {
+    const api = 'EngineIterator.read';
+    this.#ensureOpen(api);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+      throw new InvalidArgumentError(`${api}: count must be a non-negative integer, got ${String(count)}`);
     }
-    const entry = this.#reverse ? this.#prevEntry() : this.#nextEntry();
-    if (entry === undefined) return this.#finish();
-    this.#emitted++;
-    return { done: false, value: entry };
+    if (typeof visit !== 'function') throw new InvalidArgumentError(`${api}: visit must be a function`);
+    let read = 0;
+    this.#reading = true;
+    try {
+      while (read < count && this.#advance()) {
+        let key = this.#userKeyView;
+        if (key.length !== this.#userKeyLength || key.buffer !== this.#userKey.buffer) {
+          this.#userKeyView = key = this.#userKey.subarray(0, this.#userKeyLength);
+        }
+        read++;
+        visit(key, this.#value);
+        if (this.#release === undefined) break;
+      }
+    } finally {
+      this.#reading = false;
+    }
+    return read;
   }
 
   /** Ends iteration early (for-of calls this on `break`). */
@@ -186,6 +241,31 @@ export class EngineIterator implements IterableIterator<Entry> {
   #ensureOpen(api: string): void {
     this.#checkOpen(api);
     if (this.#release === undefined) throw new ClosedError(`${api}: the iterator was closed`);
+    if (this.#reading) {
+      throw new InvalidArgumentError(
+        `${api}: called from inside read()'s visitor, which may not move the iterator`,
+      );
+    }
+  }
+
+  /** Moves to the next visible entry (the user key and #value then describe it), or returns false. */
+  #advance(): boolean {
+    if (this.#done) return false;
+    if (this.#limit >= 0 && this.#emitted >= this.#limit) {
+      this.#finish();
+      return false;
+    }
+    if (!this.#started) {
+      this.#started = true;
+      if (this.#reverse) this.#seekUpper();
+      else this.#seekLower();
+    }
+    if (!(this.#reverse ? this.#prevEntry() : this.#nextEntry())) {
+      this.#finish();
+      return false;
+    }
+    this.#emitted++;
+    return true;
   }
 
   /** End of data (or of the limit): stays open, since `seek` may reposition it. */
@@ -196,61 +276,83 @@ export class EngineIterator implements IterableIterator<Entry> {
 
   #seekLower(): void {
     const { lower, lowerInclusive } = this.#bounds;
-    this.#skipKey = undefined;
+    this.#hasSkipKey = false;
+    this.#pendingNext = false;
     if (lower === undefined) {
       this.#it.seekToFirst();
       return;
     }
     this.#it.seek(makeInternalKey(lower, MAX_SEQUENCE, EntryKind.Put));
-    if (!lowerInclusive) this.#skipKey = lower;
+    if (!lowerInclusive) {
+      this.#setUserKey(lower, lower.length);
+      this.#hasSkipKey = true;
+    }
+  }
+
+  /** Copies key[0, length) into #userKey. */
+  #setUserKey(key: Uint8Array, length: number): void {
+    let buffer = this.#userKey;
+    if (length > buffer.length) this.#userKey = buffer = new Uint8Array(Math.max(length, 2 * buffer.length));
+    if (length <= 32) {
+      for (let i = 0; i < length; i++) buffer[i] = key[i]!;
+    } else {
+      buffer.set(key.subarray(0, length));
+    }
+    this.#userKeyLength = length;
   }
 
   #seekUpper(): void {
     const { upper, upperInclusive } = this.#bounds;
+    this.#pendingNext = false;
     if (upper === undefined) this.#it.seekToLast();
     else if (upperInclusive) this.#it.seekForPrev(makeInternalKey(upper, 0, EntryKind.Delete));
     else this.#it.seekForPrev(makeInternalKey(upper, MAX_SEQUENCE, EntryKind.Put));
   }
 
-  #nextEntry(): Entry | undefined {
+  #nextEntry(): boolean {
     const it = this.#it;
+    if (this.#pendingNext) {
+      this.#pendingNext = false;
+      if (it.valid()) it.next();
+    }
     const { upper, upperInclusive } = this.#bounds;
     while (it.valid()) {
       const key = it.key();
       const userEnd = key.length - TRAILER_BYTES;
-      const skip = this.#skipKey;
-      if (skip !== undefined && compareRanges(key, 0, userEnd, skip, 0, skip.length) === 0) {
+      if (this.#hasSkipKey && compareRanges(key, 0, userEnd, this.#userKey, 0, this.#userKeyLength) === 0) {
         it.next();
         continue;
       }
       if (upper !== undefined) {
         const c = compareRanges(key, 0, userEnd, upper, 0, upper.length);
-        if (c > 0 || (c === 0 && !upperInclusive)) return undefined;
+        if (c > 0 || (c === 0 && !upperInclusive)) return false;
       }
       if (readTrailerSequence(key, userEnd) > this.#sequence) {
         it.next();
         continue;
       }
-      const userKey = copyValue(key, 0, userEnd);
-      this.#skipKey = userKey;
+      this.#setUserKey(key, userEnd);
+      this.#hasSkipKey = true;
       if (readTrailerKind(key, userEnd) === EntryKind.Delete) {
         it.next();
         continue;
       }
-      const view = it.value();
-      const value = copyValue(view, 0, view.length);
-      it.next();
-      return [userKey, value];
+      // The value stays a view of the source, which moves past it on the next call.
+      this.#value = it.value();
+      this.#pendingNext = true;
+      return true;
     }
-    return undefined;
+    return false;
   }
 
-  #prevEntry(): Entry | undefined {
+  #prevEntry(): boolean {
     const it = this.#it;
     const { lower, lowerInclusive } = this.#bounds;
-    let savedKey: Uint8Array | undefined;
-    let savedValue: Uint8Array | undefined;
+    // The candidate (newest visible version of the key being walked): its user key is copied
+    // into #userKey, since the source must move past it to know it is final; its value view
+    // stays valid after the source moves (internal-iterator.ts), so it is not copied.
     let live = false;
+    let value: Uint8Array | undefined;
     while (it.valid()) {
       const key = it.key();
       const userEnd = key.length - TRAILER_BYTES;
@@ -260,21 +362,19 @@ export class EngineIterator implements IterableIterator<Entry> {
         if (c < 0 || (c === 0 && !lowerInclusive)) break;
       }
       if (readTrailerSequence(key, userEnd) <= this.#sequence) {
-        if (live && compareRanges(key, 0, userEnd, savedKey!, 0, savedKey!.length) < 0) break;
+        if (live && compareRanges(key, 0, userEnd, this.#userKey, 0, this.#userKeyLength) < 0) break;
         if (readTrailerKind(key, userEnd) === EntryKind.Delete) {
           live = false;
-          savedKey = undefined;
-          savedValue = undefined;
         } else {
           live = true;
-          savedKey = copyValue(key, 0, userEnd);
-          const view = it.value();
-          savedValue = copyValue(view, 0, view.length);
+          this.#setUserKey(key, userEnd);
+          value = it.value();
         }
       }
       it.prev();
     }
-    if (!live) return undefined;
-    return [savedKey!, savedValue!];
+    if (!live) return false;
+    this.#value = value!;
+    return true;
   }
 }

@@ -10,6 +10,12 @@
  * scan over the children (LevelDB's choice) was tried first and measured: with the dozens
  * of level-0 inputs a compaction can have, it took a third of compaction time.
  *
+ * A step usually leaves the same child in front (sources often hold runs of neighbouring
+ * keys), so the heap remembers which of heap[1] and heap[2] is the runner-up: when the
+ * moved child's new key still comes first, one comparison decides and nothing moves
+ * (RocksDB's merging iterator does the same); otherwise it swaps with the runner-up and
+ * sinks from there.
+ *
  * Direction switches follow LevelDB: when turning around, every child but the current one
  * is re-positioned relative to the current key, since a child positioned for one direction
  * says nothing about its neighbour in the other; then the heap is rebuilt for the new order.
@@ -28,6 +34,8 @@ export class MergingIterator implements InternalIterator {
   /** keys[i]: the current key of heap[i]. */
   readonly #keys: Uint8Array[] = [];
   #forward = true;
+  /** Index (1 or 2) of the child that comes second, or -1 when not known. */
+  #second = -1;
 
   constructor(children: InternalIterator[]) {
     this.#children = children;
@@ -113,6 +121,7 @@ export class MergingIterator implements InternalIterator {
 
   #rebuild(forward: boolean): void {
     this.#forward = forward;
+    this.#second = -1;
     const heap = this.#heap;
     const keys = this.#keys;
     heap.length = 0;
@@ -125,20 +134,37 @@ export class MergingIterator implements InternalIterator {
     for (let i = (heap.length >>> 1) - 1; i >= 0; i--) this.#siftDown(i);
   }
 
-  /** The top child moved: keep it if still valid (sifting it down), else drop it. */
+  /** The top child moved: keep it if still valid (sinking it as needed), else drop it. */
   #replaceTop(top: InternalIterator): void {
     const heap = this.#heap;
     const keys = this.#keys;
-    if (top.valid()) {
-      keys[0] = top.key();
-    } else {
+    if (!top.valid()) {
+      this.#second = -1;
       const last = heap.pop()!;
       const lastKey = keys.pop()!;
       if (heap.length === 0) return;
       heap[0] = last;
       keys[0] = lastKey;
+      this.#siftDown(0);
+      return;
     }
-    this.#siftDown(0);
+    const key = top.key();
+    keys[0] = key;
+    const n = heap.length;
+    if (n === 1) return;
+    let second = this.#second;
+    if (second < 0) {
+      second = n > 2 && this.#before(keys[2]!, keys[1]!) ? 2 : 1;
+      this.#second = second;
+    }
+    if (this.#before(key, keys[second]!)) return;
+    // The runner-up comes first now: it goes to the root, the moved child sinks from its slot.
+    heap[0] = heap[second]!;
+    keys[0] = keys[second]!;
+    heap[second] = top;
+    keys[second] = key;
+    this.#second = -1;
+    this.#siftDown(second);
   }
 
   #siftDown(index: number): void {
