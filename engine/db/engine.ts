@@ -42,11 +42,9 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTable } from '../memtable/memtable.js';
-import { hashUserKey } from '../memtable/key-index.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
-import { bloomHash } from '../util/checksum.js';
 import { invariant } from '../util/invariant.js';
 import { walFileName } from '../version/file-names.js';
 import { obsoleteFiles } from '../version/obsolete-files.js';
@@ -58,6 +56,7 @@ import type { VersionSet } from '../version/version-set.js';
 import { LogWriter } from '../wal/log-writer.js';
 import type { DescribeOptions, EngineDescription } from './describe-engine.js';
 import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
+import { pointRead, pointReadMany } from './point-reads.js';
 import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
 import { WritePipeline } from './write-pipeline.js';
@@ -453,23 +452,13 @@ export class Engine {
     this.#checkOpen('Engine.getMany');
     if (!Array.isArray(keys)) throw new InvalidArgumentError('Engine.getMany: keys must be an array');
     const seq = this.#readSequence('Engine.getMany', options);
-    const out = new Array<Uint8Array | undefined>(keys.length);
-    for (let i = 0; i < keys.length; i++)
-      out[i] = this.#get(toBytes(keys[i], 'Engine.getMany', `keys[${i}]`), seq);
-    return out;
+    const bytes = new Array<Uint8Array>(keys.length);
+    for (let i = 0; i < keys.length; i++) bytes[i] = toBytes(keys[i], 'Engine.getMany', `keys[${i}]`);
+    return pointReadMany(this.#tables, this.#versions.current, this.#tableCache, bytes, seq);
   }
 
   #get(key: Uint8Array, seq: number): Uint8Array | undefined {
-    const t = this.#tables;
-    const hash = hashUserKey(key, 0, key.length);
-    let r = t.mem.get(key, seq, hash);
-    if (r !== undefined) return r ?? undefined;
-    for (let i = t.imms.length - 1; i >= 0; i--) {
-      r = t.imms[i]!.mem.get(key, seq, hash);
-      if (r !== undefined) return r ?? undefined;
-    }
-    r = this.#versions.current.get(key, seq, bloomHash(key), this.#tableCache);
-    return r ?? undefined;
+    return pointRead(this.#tables, this.#versions.current, this.#tableCache, key, seq);
   }
 
   #readSequence(api: string, options: ReadOptions | undefined): number {

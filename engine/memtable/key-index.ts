@@ -104,6 +104,17 @@ export class KeyIndex {
     }
   }
 
+  /**
+   * The node in the home slot of `hash` when that slot holds `hash` (its key may still
+   * differ), else 0. It probes no further: this is for `MemTable.warm`, which only wants the
+   * likely lines in cache, not an answer.
+   */
+  homeNode(hash: number): number {
+    const at = 2 * (hash & this.#mask);
+    const slots = this.#slots;
+    return slots[at] === hash ? slots[at + 1]! : 0;
+  }
+
   #sameKey(node: number, src: Uint8Array, start: number, end: number): boolean {
     const nodes = this.#nodes;
     const arena = nodes.bytes;

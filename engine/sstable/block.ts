@@ -19,6 +19,7 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { getVarint, readU32 } from '../util/bytes.js';
 import { invariant } from '../util/invariant.js';
 import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
+import type { BlockKeys } from './block-keys.js';
 
 /** A block's uncompressed contents with a checked restart array; immutable, shareable. */
 export class Block {
@@ -31,6 +32,7 @@ export class Block {
   readonly file: string;
   /** Offset of the block in its file, for error messages and cache keys. */
   readonly fileOffset: number;
+  #pointKeys: BlockKeys | undefined = undefined;
 
   /** Parses and checks the restart array; throws CorruptionError if it is inconsistent. */
   constructor(data: Uint8Array, file: string, fileOffset: number) {
@@ -57,9 +59,23 @@ export class Block {
     }
   }
 
-  /** Bytes the block holds in memory, for cache charging. */
+  /** Bytes the block holds in memory (its point keys included), for cache charging. */
   get chargeBytes(): number {
-    return this.data.byteLength + 96;
+    return this.data.byteLength + 96 + (this.#pointKeys?.byteLength ?? 0);
+  }
+
+  /** The block's keys decoded for point reads, once Table.get has attached them. */
+  get pointKeys(): BlockKeys | undefined {
+    return this.#pointKeys;
+  }
+
+  /**
+   * Attaches the decoded keys of this block (BlockKeys.decode(this)); the block's contents
+   * do not change. Re-insert the block in its cache afterwards, so the cache charges them.
+   */
+  attachPointKeys(keys: BlockKeys): void {
+    invariant(this.#pointKeys === undefined, 'Block.attachPointKeys: keys already attached');
+    this.#pointKeys = keys;
   }
 
   /** A new iterator over this block. */

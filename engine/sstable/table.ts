@@ -24,6 +24,8 @@ import { invariant } from '../util/invariant.js';
 import { EntryKind, readTrailerKind, TRAILER_BYTES, writeTrailer } from '../version/internal-key.js';
 import { Block, BlockIterator } from './block.js';
 import { BloomFilter } from './bloom-filter.js';
+import { BlockKeys } from './block-keys.js';
+import { PointIndex } from './point-index.js';
 import {
   BLOCK_TRAILER_BYTES,
   COMPRESSION_LZ4,
@@ -57,8 +59,10 @@ export class Table {
   readonly #cache: BlockCache | undefined;
   readonly #filter: BloomFilter;
   // Reused by get(): it is synchronous and never re-entrant, so one set per table suffices.
-  readonly #indexIter: BlockIterator;
   readonly #dataIter = new BlockIterator();
+  readonly #getHandle: BlockHandle = { offset: 0, size: 0 };
+  /** The index decoded for get(), built by its first call (iterators never need it). */
+  #pointIndex: PointIndex | undefined;
   readonly #handle: BlockHandle = { offset: 0, size: 0 };
   #lookup = new Uint8Array(64);
   #openIterators = 0;
@@ -79,7 +83,6 @@ export class Table {
     this.#filter = parts.filter;
     this.properties = parts.properties;
     this.dataEndOffset = parts.dataEndOffset;
-    this.#indexIter = parts.index.iterator();
   }
 
   /**
@@ -142,23 +145,48 @@ export class Table {
     // internal key of userKey that is visible at `sequence`.
     writeTrailer(lookup, userLength, sequence, EntryKind.Put);
 
-    const index = this.#indexIter;
-    index.seekRange(lookup, 0, lookupLength);
-    if (!index.valid()) return undefined;
-    const block = this.dataBlock(this.decodeIndexValue(index));
+    const index = (this.#pointIndex ??= PointIndex.decode(this.indexBlock, this.dataEndOffset));
+    const blockNumber = index.find(lookup, 0, lookupLength);
+    if (blockNumber === index.blockCount) return undefined;
+    const handle = this.#getHandle;
+    handle.offset = index.offsetOf(blockNumber);
+    handle.size = index.sizeOf(blockNumber);
+    const block = this.dataBlock(handle);
+    const cache = this.#cache;
+    // Without a cache the block is read for this get alone: decoding all of it would cost
+    // more than the block's own search.
+    if (cache === undefined) return this.#getFromBlock(block, lookup, lookupLength, userKey);
+    let keys = block.pointKeys;
+    if (keys === undefined) {
+      keys = BlockKeys.decode(block);
+      block.attachPointKeys(keys);
+      cache.insert(this.fileNumber, handle.offset, block);
+    }
+    const i = keys.find(lookup, 0, lookupLength);
+    // If the block holds no key >= lookup, the next block's first key is above the index
+    // separator, which is >= lookup; it cannot have userKey (see separator.ts), so stop.
+    if (i === keys.count) return undefined;
+    const keyBytes = keys.keys;
+    const trailerAt = keys.keyEnd(i) - TRAILER_BYTES;
+    if (compareRanges(keyBytes, keys.keyStart(i), trailerAt, userKey, 0, userLength) !== 0) return undefined;
+    return entryValue(block, readTrailerKind(keyBytes, trailerAt), keys.valueStart(i), keys.valueEnd(i));
+  }
+
+  /** get() in `block` through the block's own search (no decoded keys). */
+  #getFromBlock(
+    block: Block,
+    lookup: Uint8Array,
+    lookupLength: number,
+    userKey: Uint8Array,
+  ): Uint8Array | null | undefined {
     const it = this.#dataIter;
     it.reset(block);
     it.seekRange(lookup, 0, lookupLength);
-    // If the block holds no key >= lookup, the next block's first key is above the index
-    // separator, which is >= lookup; it cannot have userKey (see separator.ts), so stop.
     if (!it.valid()) return undefined;
     const key = it.keyBuffer;
     const keyUserLength = it.keyLength - TRAILER_BYTES;
-    if (compareRanges(key, 0, keyUserLength, userKey, 0, userLength) !== 0) return undefined;
-    const kind = readTrailerKind(key, keyUserLength);
-    if (kind === EntryKind.Put) return copyValue(block.data, it.valueStart, it.valueEnd);
-    if (kind === EntryKind.Delete) return null;
-    throw block.corruption(`unknown entry kind ${kind}`);
+    if (compareRanges(key, 0, keyUserLength, userKey, 0, userKey.length) !== 0) return undefined;
+    return entryValue(block, readTrailerKind(key, keyUserLength), it.valueStart, it.valueEnd);
   }
 
   /**
@@ -313,6 +341,13 @@ export class Table {
     invariant(!this.#closed, 'read from a closed table');
     return new Block(readBlock(readahead ?? this.#file, handle, 'data'), this.#file.path, handle.offset);
   }
+}
+
+/** What get() returns for an entry of `kind` whose value is block.data[start, end). */
+function entryValue(block: Block, kind: number, start: number, end: number): Uint8Array | null {
+  if (kind === EntryKind.Put) return copyValue(block.data, start, end);
+  if (kind === EntryKind.Delete) return null;
+  throw block.corruption(`unknown entry kind ${kind}`);
 }
 
 /**

@@ -258,7 +258,7 @@ const commands = [
     .array(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 40 })
     .map((ops) => new ConcurrentPutsCmd(ops)),
   keyArb.map((k) => new GetCmd(k)),
-  fc.array(keyArb, { maxLength: 8 }).map((ks) => new GetManyCmd(ks)),
+  fc.array(keyArb, { maxLength: 80 }).map((ks) => new GetManyCmd(ks)),
   fc
     .tuple(
       rangeArb,

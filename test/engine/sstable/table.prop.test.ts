@@ -51,15 +51,21 @@ describe('Table against a model', () => {
         fc.array(fc.tuple(userKeyArb, fc.integer({ min: 0, max: 62 })), { maxLength: 60 }),
         (entries, options, probes) => {
           const fs = build(entries, options);
-          const table = Table.open(fs.openRandomAccess(PATH), 9, new BlockCache(4096));
+          // No cache (the block's own search), a cache too small to keep a block with its
+          // decoded keys, and one that keeps them all (decoded keys reused across gets).
+          const tables = [undefined, new BlockCache(4096), new BlockCache(1 << 24)].map((cache) =>
+            Table.open(fs.openRandomAccess(PATH), 9, cache),
+          );
           const checks: [Uint8Array, number][] = [...probes];
           for (const e of entries)
             checks.push([e.userKey, e.sequence], [e.userKey, e.sequence + 1], [e.userKey, e.sequence - 1]);
-          for (const [userKey, sequence] of checks) {
-            if (sequence < 0) continue;
-            const got = table.get(userKey, sequence, bloomHash(userKey));
-            const want = modelGet(entries, userKey, sequence);
-            expect(got).toEqual(want);
+          for (const table of tables) {
+            for (const [userKey, sequence] of checks) {
+              if (sequence < 0) continue;
+              const got = table.get(userKey, sequence, bloomHash(userKey));
+              const want = modelGet(entries, userKey, sequence);
+              expect(got).toEqual(want);
+            }
           }
         },
       ),

@@ -1,0 +1,175 @@
+/**
+ * The keys of one block decoded for point reads: every key back to back in one buffer, its
+ * value's range in the block, and a dense array for the search. Nothing on disk changes;
+ * Table.get builds one for the table's index block (point-index.ts) and one for each data
+ * block it reads (kept with the block in the block cache, and charged to it).
+ *
+ * Why: a block's own search (block.ts) binary-searches the restart points, then decodes up
+ * to a restart interval of entries one by one, each at a different place in the block.
+ * Profiles of readrandom over tables put most of a get there: in the index block (one
+ * restart per entry, ~log2(blocks) scattered probes) and in the data block (the scan of
+ * ~8 entries, each a cache miss in a block read at random). Here a search reads a dense
+ * Uint32Array of four bytes per key and compares full keys only where those bytes tie.
+ *
+ * The four bytes ("window") of key i are its user key's bytes [prefix, prefix + 4),
+ * big-endian, zero-padded past the user key's end, where `prefix` is the length of the
+ * user-key prefix that keys 0 .. count - 2 share. If two windows differ, their user keys
+ * compare as the windows do (a user key ending inside the window is a prefix of the other
+ * there, so sorts first, and its zero padding is never above the other's byte); equal
+ * windows decide nothing. The last key is left out of the windows because the table
+ * writer shortens the index block's last key to a successor of the table's last key (often
+ * a single byte), which would leave the others no common prefix; it is compared in full.
+ */
+import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
+import type { Block } from './block.js';
+import { BlockIterator } from './block.js';
+
+/** Bytes of each key kept in the dense search array. */
+const WINDOW_BYTES = 4;
+/** Approximate bytes of the object and typed-array headers, for cache charging. */
+const OVERHEAD_BYTES = 200;
+
+/** A block's keys and value ranges; immutable. */
+export class BlockKeys {
+  /** Number of entries. */
+  readonly count: number;
+  /** Every key (internal keys) back to back; key i is keys[keyStart(i), keyEnd(i)). */
+  readonly keys: Uint8Array;
+  /** Per entry: key end, value start, value end (offsets into the block's data). */
+  readonly #ends: Uint32Array;
+  /** Window of each key but the last (see the file comment). */
+  readonly #windows: Uint32Array;
+  /** Length of the user-key prefix that every key but the last shares. */
+  readonly #prefix: number;
+
+  private constructor(keys: Uint8Array, ends: Uint32Array, windows: Uint32Array, prefix: number) {
+    this.count = ends.length / 3;
+    this.keys = keys;
+    this.#ends = ends;
+    this.#windows = windows;
+    this.#prefix = prefix;
+  }
+
+  /** Decodes every entry of `block`; throws the block's CorruptionError if one does not parse. */
+  static decode(block: Block): BlockKeys {
+    const it = new BlockIterator();
+    it.reset(block);
+    let count = 0;
+    let keyBytes = 0;
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      count++;
+      keyBytes += it.keyLength;
+    }
+    const keys = new Uint8Array(keyBytes);
+    const ends = new Uint32Array(3 * count);
+    let i = 0;
+    let at = 0;
+    for (it.seekToFirst(); it.valid(); it.next(), i++) {
+      const key = it.keyBuffer;
+      const length = it.keyLength;
+      for (let j = 0; j < length; j++) keys[at + j] = key[j]!;
+      at += length;
+      ends[3 * i] = at;
+      ends[3 * i + 1] = it.valueStart;
+      ends[3 * i + 2] = it.valueEnd;
+    }
+    const searched = Math.max(0, count - 1);
+    const prefix = searched === 0 ? 0 : sharedUserPrefix(keys, ends, searched);
+    const windows = new Uint32Array(searched);
+    for (let k = 0; k < searched; k++) {
+      windows[k] = windowOf(keys, keyStartIn(ends, k) + prefix, ends[3 * k]! - TRAILER_BYTES);
+    }
+    return new BlockKeys(keys, ends, windows, prefix);
+  }
+
+  /** Memory held, for cache charging. */
+  get byteLength(): number {
+    return this.keys.byteLength + this.#ends.byteLength + this.#windows.byteLength + OVERHEAD_BYTES;
+  }
+
+  keyStart(i: number): number {
+    return keyStartIn(this.#ends, i);
+  }
+
+  keyEnd(i: number): number {
+    return this.#ends[3 * i]!;
+  }
+
+  /** Start of entry i's value in the block's data. */
+  valueStart(i: number): number {
+    return this.#ends[3 * i + 1]!;
+  }
+
+  /** End of entry i's value in the block's data. */
+  valueEnd(i: number): number {
+    return this.#ends[3 * i + 2]!;
+  }
+
+  /** The first entry whose key is >= the internal key target[start, end), or count if none. */
+  find(target: Uint8Array, start: number, end: number): number {
+    const n = this.count;
+    if (n === 0) return 0;
+    const last = n - 1;
+    const i = this.#searchAllButLast(target, start, end);
+    if (i < last) return i;
+    const lastEnd = this.#ends[3 * last]!;
+    return compareInternalRanges(this.keys, this.keyStart(last), lastEnd, target, start, end) >= 0 ? last : n;
+  }
+
+  /** find() among keys 0 .. count - 2: their count when all are below target. */
+  #searchAllButLast(target: Uint8Array, start: number, end: number): number {
+    const m = this.count - 1;
+    if (m <= 0) return 0;
+    const keys = this.keys;
+    const prefix = this.#prefix;
+    const userEnd = end - TRAILER_BYTES;
+    // These keys all share the prefix: a target that differs there is below or above them all.
+    const shared = prefix < userEnd - start ? prefix : userEnd - start;
+    for (let j = 0; j < shared; j++) {
+      const d = keys[j]! - target[start + j]!;
+      if (d !== 0) return d > 0 ? 0 : m;
+    }
+    if (shared < prefix) return 0; // target's user key is a proper prefix of theirs
+    const window = windowOf(target, start + prefix, userEnd);
+    const windows = this.#windows;
+    const ends = this.#ends;
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const w = windows[mid]!;
+      const below =
+        w !== window
+          ? w < window
+          : compareInternalRanges(keys, keyStartIn(ends, mid), ends[3 * mid]!, target, start, end) < 0;
+      if (below) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function keyStartIn(ends: Uint32Array, i: number): number {
+  return i === 0 ? 0 : ends[3 * (i - 1)]!;
+}
+
+/** Length of the user-key prefix keys 0 and count - 1 share (so, sorted, all of 0 .. count - 1). */
+function sharedUserPrefix(keys: Uint8Array, ends: Uint32Array, count: number): number {
+  const firstEnd = ends[0]! - TRAILER_BYTES;
+  const lastStart = keyStartIn(ends, count - 1);
+  const lastEnd = ends[3 * (count - 1)]! - TRAILER_BYTES;
+  const limit = Math.min(firstEnd, lastEnd - lastStart);
+  let i = 0;
+  while (i < limit && keys[i] === keys[lastStart + i]) i++;
+  return i;
+}
+
+/** Bytes src[from, from + 4) as a big-endian u32, bytes at or past `end` read as 0. */
+function windowOf(src: Uint8Array, from: number, end: number): number {
+  let w = 0;
+  for (let j = 0; j < WINDOW_BYTES; j++) {
+    const at = from + j;
+    w = (w << 8) | (at < end ? src[at]! : 0);
+  }
+  return w >>> 0;
+}
