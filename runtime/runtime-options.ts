@@ -40,6 +40,14 @@ export interface RuntimeOptions {
    * engine's block cache.
    */
   stateCacheBytes?: number;
+  /**
+   * The state engine's memtable size, bytes (default 32 MiB; 1 MiB to 1 GiB). State written
+   * since the last flush lives there, and a checkpoint carries it as the WAL's new bytes
+   * instead of flushing it: a larger memtable means fewer flushes and compactions (whose
+   * outputs the next checkpoint copies) and more to replay when a checkpoint is restored.
+   * Up to three are in memory at once (the active one and two being flushed).
+   */
+  stateWriteBufferBytes?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -61,6 +69,7 @@ export interface ResolvedRuntimeOptions {
   maxIngressBacklog: number;
   idempotencyRetentionMs: number;
   stateCacheBytes: number;
+  stateWriteBufferBytes: number;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -80,6 +89,7 @@ const KNOWN = new Set([
   'maxIngressBacklog',
   'idempotencyRetentionMs',
   'stateCacheBytes',
+  'stateWriteBufferBytes',
   'fileSystem',
   'clock',
   'scheduler',
@@ -168,6 +178,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     maxIngressBacklog: int(o, 'maxIngressBacklog', 100_000, 1, 100_000_000),
     idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
     stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 4 * 1024 * 1024, MAX_STATE_CACHE_BYTES),
+    stateWriteBufferBytes: int(o, 'stateWriteBufferBytes', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

@@ -261,6 +261,7 @@ export class Runtime {
       const clock = o.clock ?? new SystemClock();
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
+        writeBufferSizeBytes: o.stateWriteBufferBytes,
         compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
         ...(fileSystem === undefined ? {} : { fileSystem }),
       };

@@ -60,6 +60,20 @@ describe('Runtime.stats engines', () => {
     await h.stop();
   });
 
+  it('stateWriteBufferBytes sizes the state engine’s memtable: the same writes flush a small one, not the default', async () => {
+    const flushesAfter = async (extra: { stateWriteBufferBytes?: number }): Promise<number> => {
+      const h = await TestRuntime.start(counterApp(), extra);
+      // About 1.5 MiB of state writes: keys of ~40 bytes, 4-byte values, 32k of them.
+      for (let i = 0; i < 32_000; i++) await h.send(COUNTER, `instance-with-a-longish-id-${i}`, 'inc');
+      await h.settle();
+      const { flushes } = h.rt.stats().engines.state;
+      await h.stop();
+      return flushes;
+    };
+    expect(await flushesAfter({ stateWriteBufferBytes: 1024 * 1024 })).toBeGreaterThan(0);
+    expect(await flushesAfter({})).toBe(0);
+  }, 120_000);
+
   it('still answers after stop, with the shape the engines had when they closed', async () => {
     const h = await TestRuntime.start(counterApp());
     for (let i = 0; i < 50; i++) await h.send(COUNTER, `c${i}`, 'inc');
