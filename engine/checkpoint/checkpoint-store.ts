@@ -20,7 +20,7 @@
  * within it, every operation runs one at a time in call order.
  */
 import type { FileLock, FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import {
   ClosedError,
@@ -558,13 +558,7 @@ function checkStoreFormat(fs: FileSystem, dir: string): void {
 
 async function writeStoreFormat(fs: FileSystem, dir: string): Promise<void> {
   const temp = joinPath(dir, `${STORE_FORMAT_FILE}.tmp`);
-  const file = fs.openWritable(temp, 'create');
-  try {
-    file.append(encoder.encode(`statefn-checkpoint-store ${STORE_FORMAT_VERSION}\n`));
-    await file.sync();
-  } finally {
-    file.close();
-  }
+  await writeSyncedFile(fs, temp, encoder.encode(`statefn-checkpoint-store ${STORE_FORMAT_VERSION}\n`));
   fs.rename(temp, joinPath(dir, STORE_FORMAT_FILE));
   await fs.syncDir(dir);
 }

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { joinPath, writeSyncedFile } from '../env/file-system.js';
 
 export const IDENTITY_FILE = 'IDENTITY';
 
@@ -47,12 +47,6 @@ export async function writeIdentity(
   identity: string,
   tempPath: string,
 ): Promise<void> {
-  const file = fs.openWritable(tempPath, 'create');
-  try {
-    file.append(encoder.encode(`${identity}\n`));
-    await file.sync();
-  } finally {
-    file.close();
-  }
+  await writeSyncedFile(fs, tempPath, encoder.encode(`${identity}\n`));
   fs.rename(tempPath, joinPath(dir, IDENTITY_FILE));
 }

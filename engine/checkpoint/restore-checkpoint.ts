@@ -13,13 +13,12 @@
  *      (so the open replays them) and next file number above every number used;
  *   4. point CURRENT at the MANIFEST (temp file, fsync, rename, directory fsync) — the
  *      commit point: that directory fsync also makes every name above durable.
- * The caller then opens the directory normally, which replays the WALs into memtables and
- * flushes them, as after a crash. A crash before step 4 leaves a directory
+ * The caller then opens the directory normally, which replays the WALs as after a crash. A crash before step 4 leaves a directory
  * without CURRENT holding only engine-named files: a plain open treats it as new and deletes
  * them, and a restore into it is allowed again. On an error the files created are removed.
  */
 import type { FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { LOCK_FILE, tableFileName, tempFileName, walFileName } from '../version/file-names.js';
@@ -109,13 +108,7 @@ export async function restoreCheckpoint(
       }
       for (const l of record.logs) {
         const data = readStoredLog(store.fs, (name) => store.layout.sharedFile(name), l, record.sequence);
-        const file = fs.openWritable(joinPath(dir, walFileName(l.number)), 'create');
-        try {
-          file.append(data);
-          await file.sync();
-        } finally {
-          file.close();
-        }
+        await writeSyncedFile(fs, joinPath(dir, walFileName(l.number)), data);
         maxNumber = Math.max(maxNumber, l.number);
       }
       versions = new VersionSet(fs, dir, {

@@ -22,7 +22,7 @@
  * of the store removes anything left).
  */
 import type { FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { bytesEqual } from '../util/bytes.js';
 import type { FileMetadata } from '../version/file-metadata.js';
@@ -182,6 +182,14 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
   const id = makeCheckpointId(lastNumber + 1);
   const tmpDir = joinPath(layout.checkpoints, TMP_PREFIX + id);
   const created: string[] = [];
+  /** A shared name no file has (`nameFor(true)` adds a random tag), recorded as created. */
+  const claim = (nameFor: (collision: boolean) => string): string => {
+    let name = nameFor(false);
+    while (names.has(name)) name = nameFor(true);
+    names.add(name);
+    created.push(name);
+    return name;
+  };
   let committed = false;
   try {
     fs.mkdirp(tmpDir);
@@ -194,11 +202,8 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
           files.push({ name: reuse.name, level, meta, checksum: reuse.checksum, shared: true });
           continue;
         }
-        let name = sharedFileName(pinned.identity, meta.number, false);
-        while (names.has(name)) name = sharedFileName(pinned.identity, meta.number, true);
-        names.add(name);
+        const name = claim((collision) => sharedFileName(pinned.identity, meta.number, collision));
         const source = joinPath(pinned.dir, tableFileName(meta.number));
-        created.push(name);
         const { bytes, checksum } = await copyFileWithChecksum(
           pinned.fs,
           source,
@@ -227,11 +232,9 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
       const segments: StoredSegment[] = (base?.segments ?? []).map((g) => ({ ...g, shared: true }));
       const offset = base?.bytes ?? 0;
       if (offset < log.bytes) {
-        let name = sharedSegmentName(pinned.identity, pinned.session, log.number, offset, false);
-        while (names.has(name))
-          name = sharedSegmentName(pinned.identity, pinned.session, log.number, offset, true);
-        names.add(name);
-        created.push(name);
+        const name = claim((collision) =>
+          sharedSegmentName(pinned.identity, pinned.session, log.number, offset, collision),
+        );
         const checksum = await copyRangeWithChecksum(
           pinned.fs,
           joinPath(pinned.dir, walFileName(log.number)),
@@ -257,13 +260,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
       metadata: request.metadata,
       newFileBytes,
     };
-    const file = fs.openWritable(joinPath(tmpDir, METADATA_FILE), 'create');
-    try {
-      file.append(encodeCheckpointRecord(record));
-      await file.sync();
-    } finally {
-      file.close();
-    }
+    await writeSyncedFile(fs, joinPath(tmpDir, METADATA_FILE), encodeCheckpointRecord(record));
     await fs.syncDir(tmpDir);
     fs.rename(tmpDir, layout.checkpointDir(id));
     committed = true;

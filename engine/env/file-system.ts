@@ -124,6 +124,21 @@ export interface FileSystem {
   lock(path: string): FileLock;
 }
 
+/**
+ * Creates (or truncates) `path`, writes `data` and fsyncs it before closing: the first half
+ * of every write-then-rename the engine and the checkpoint store do (the caller renames and
+ * fsyncs the directory as its protocol needs).
+ */
+export async function writeSyncedFile(fs: FileSystem, path: string, data: Uint8Array): Promise<void> {
+  const file = fs.openWritable(path, 'create');
+  try {
+    file.append(data);
+    await file.sync();
+  } finally {
+    file.close();
+  }
+}
+
 export function joinPath(dir: string, name: string): string {
   return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }

@@ -9,6 +9,27 @@ import { BlockKeys } from './block-keys.js';
 import { BLOCK_TRAILER_BYTES, decodeBlockHandleInto } from './format.js';
 import type { BlockHandle } from './format.js';
 
+/**
+ * Decodes the block handle in index.data[start, end) (an index entry's value) into `into`.
+ * Throws the index block's CorruptionError for a handle that does not parse or that ends
+ * past `dataEndOffset`.
+ */
+export function decodeIndexHandle(
+  index: Block,
+  start: number,
+  end: number,
+  dataEndOffset: number,
+  into: BlockHandle,
+): BlockHandle {
+  if (!decodeBlockHandleInto(index.data, start, end, into)) {
+    throw index.corruption('bad block handle in the index');
+  }
+  if (into.offset + into.size + BLOCK_TRAILER_BYTES > dataEndOffset) {
+    throw index.corruption(`index points past the data blocks (offset ${into.offset})`);
+  }
+  return into;
+}
+
 /** The decoded index of one table; immutable. */
 export class PointIndex {
   /** Number of data blocks. */
@@ -35,12 +56,7 @@ export class PointIndex {
     const sizes = new Float64Array(count);
     const handle: BlockHandle = { offset: 0, size: 0 };
     for (let i = 0; i < count; i++) {
-      if (!decodeBlockHandleInto(index.data, keys.valueStart(i), keys.valueEnd(i), handle)) {
-        throw index.corruption('bad block handle in the index');
-      }
-      if (handle.offset + handle.size + BLOCK_TRAILER_BYTES > dataEndOffset) {
-        throw index.corruption(`index points past the data blocks (offset ${handle.offset})`);
-      }
+      decodeIndexHandle(index, keys.valueStart(i), keys.valueEnd(i), dataEndOffset, handle);
       offsets[i] = handle.offset;
       sizes[i] = handle.size;
     }

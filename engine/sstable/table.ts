@@ -25,12 +25,11 @@ import { EntryKind, readTrailerKind, TRAILER_BYTES, writeTrailer } from '../vers
 import { Block, BlockIterator } from './block.js';
 import { BloomFilter } from './bloom-filter.js';
 import { BlockKeys } from './block-keys.js';
-import { PointIndex } from './point-index.js';
+import { decodeIndexHandle, PointIndex } from './point-index.js';
 import {
   BLOCK_TRAILER_BYTES,
   COMPRESSION_LZ4,
   COMPRESSION_NONE,
-  decodeBlockHandleInto,
   decodeFooter,
   FOOTER_BYTES,
   MAX_BLOCK_BYTES,
@@ -305,15 +304,7 @@ export class Table {
    * @internal
    */
   decodeIndexValue(index: BlockIterator): BlockHandle {
-    const handle = this.#handle;
-    const data = index.block.data;
-    if (!decodeBlockHandleInto(data, index.valueStart, index.valueEnd, handle)) {
-      throw this.indexBlock.corruption('bad block handle in the index');
-    }
-    if (handle.offset + handle.size + BLOCK_TRAILER_BYTES > this.dataEndOffset) {
-      throw this.indexBlock.corruption(`index points past the data blocks (offset ${handle.offset})`);
-    }
-    return handle;
+    return decodeIndexHandle(index.block, index.valueStart, index.valueEnd, this.dataEndOffset, this.#handle);
   }
 
   /**

@@ -16,7 +16,7 @@
  */
 import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import type { FileSystem, WritableFile } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { invariant } from '../util/invariant.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { readLogRecords } from '../wal/log-reader.js';
@@ -225,13 +225,7 @@ export class VersionSet {
 
   async #setCurrent(manifestNumber: number): Promise<void> {
     const temp = joinPath(this.#dir, tempFileName(this.newFileNumber()));
-    const file = this.#fs.openWritable(temp, 'create');
-    try {
-      file.append(encoder.encode(`${manifestFileName(manifestNumber)}\n`));
-      await file.sync();
-    } finally {
-      file.close();
-    }
+    await writeSyncedFile(this.#fs, temp, encoder.encode(`${manifestFileName(manifestNumber)}\n`));
     this.#fs.rename(temp, joinPath(this.#dir, CURRENT_FILE));
     await this.#fs.syncDir(this.#dir);
   }
