@@ -37,6 +37,7 @@ import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
+import { NodeFileSystem } from '../env/node-file-system.js';
 import { BackgroundError, ClosedError, InvalidArgumentError, ReadOnlyError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
@@ -65,6 +66,17 @@ import { WritePipeline } from './write-pipeline.js';
 type Lane = 'flush' | 'compaction';
 
 /** Unpins the version of an iterator that was dropped without close(). */
+/**
+ * How long the event loop may go without a turn, while background work is in flight, before
+ * write acknowledgements wait for one (Engine#pace).
+ */
+const STARVED_EVENT_LOOP_MS = 1;
+
+/** Resolves on the next turn of the event loop (its check phase, after pending I/O). */
+function afterTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 const ITERATOR_PINS = new FinalizationRegistry<() => void>((unpin) => unpin());
 
 /** Options of a write. */
@@ -210,6 +222,10 @@ export class Engine {
   #flushes = 0;
   #compactions = 0;
   #trivialMoves = 0;
+  /** Whether write acknowledgements are paced (#pace): on the real file system only. */
+  readonly #paceWrites: boolean;
+  /** When #pace asked for an event-loop turn that has not come yet; -1 when none is asked. */
+  #turnRequestedAt = -1;
   #stallCount = 0;
   #stallMs = 0;
 
@@ -217,6 +233,7 @@ export class Engine {
   constructor(parts: EngineParts) {
     this.#dir = parts.dir;
     this.#fs = parts.fs;
+    this.#paceWrites = parts.fs instanceof NodeFileSystem;
     this.#options = parts.options;
     this.#readOnly = parts.readOnly;
     this.#lock = parts.lock;
@@ -311,7 +328,10 @@ export class Engine {
       }
       if (batch.length === 0) return Promise.resolve();
       const need = batchEntryBytes(batch);
-      if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyBatch(batch, sync);
+      if (this.#admission === undefined && this.#canAdmit(need)) {
+        const committed = this.#applyBatch(batch, sync);
+        return sync ? committed : this.#pace(committed);
+      }
       return this.#admit(need, () => this.#applyBatch(batch, sync));
     } catch (err) {
       return rejected(err);
@@ -320,7 +340,10 @@ export class Engine {
 
   #writeOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
     const need = MemTable.requiredBytes(key.length, value.length);
-    if (this.#admission === undefined && this.#canAdmit(need)) return this.#applyOne(kind, key, value, sync);
+    if (this.#admission === undefined && this.#canAdmit(need)) {
+      const committed = this.#applyOne(kind, key, value, sync);
+      return sync ? committed : this.#pace(committed);
+    }
     return this.#admit(need, () => this.#applyOne(kind, key, value, sync));
   }
 
@@ -344,6 +367,42 @@ export class Engine {
     this.#walBytes += payload.length;
     return this.#pipeline.commit(payload, this.#lastSequence, sync);
   }
+
+  /**
+   * The acknowledgement of a write that did not wait: `committed` itself, unless the event
+   * loop has not turned for {@link STARVED_EVENT_LOOP_MS} while a flush or compaction is in
+   * flight; then it resolves after one turn.
+   *
+   * Why: a job's result is installed here, on this thread, when its worker's message is
+   * taken from the event loop, and the next job starts after that. An unsynced write needs
+   * no I/O, so a writer that awaits one write after another runs on microtasks alone and
+   * never lets the event loop turn: finished flushes were left uninstalled for seconds, and
+   * the writer then stalled on the memtables they would have freed. Waiting a turn now and
+   * then costs the writer microseconds and keeps the background pipeline moving. The write
+   * itself is applied before this is called; only its acknowledgement waits.
+   *
+   * Only on the real file system (#paceWrites): there background I/O and the worker's
+   * messages arrive through the event loop. The in-memory file systems of tests and
+   * deterministic simulations complete without it, and pacing by the wall clock would make
+   * two runs of one seed differ.
+   */
+  #pace(committed: Promise<void>): Promise<void> {
+    if (!this.#paceWrites || (!this.#lanes.flush.queued && !this.#lanes.compaction.queued)) return committed;
+    const now = performance.now();
+    if (this.#turnRequestedAt < 0) {
+      // Nothing measures turns yet: ask for one and see whether it comes.
+      this.#turnRequestedAt = now;
+      setImmediate(this.#onTurn);
+      return committed;
+    }
+    if (now - this.#turnRequestedAt < STARVED_EVENT_LOOP_MS) return committed;
+    return committed.then(afterTurn);
+  }
+
+  /** Runs on an event-loop turn that #pace asked for. */
+  readonly #onTurn = (): void => {
+    this.#turnRequestedAt = -1;
+  };
 
   #checkWrite(api: string, options: WriteOptions | undefined): boolean {
     if (this.#readOnly) {

@@ -80,12 +80,23 @@ export class MemTable {
 
   /** Adds one entry. For a delete, pass an empty value. */
   add(sequence: number, kind: EntryKind, userKey: Uint8Array, value: Uint8Array): void {
-    this.#insert(sequence, kind, userKey, 0, userKey.length, value, 0, value.length);
+    this.#insert(
+      sequence,
+      kind,
+      userKey,
+      0,
+      userKey.length,
+      value,
+      0,
+      value.length,
+      hashUserKey(userKey, 0, userKey.length),
+    );
   }
 
   /**
    * Adds one entry whose key is src[keyStart, keyEnd) and value src[valueStart, valueEnd):
    * the batch-apply path, which reads both straight out of an encoded batch without views.
+   * `hash` is hashUserKey of the key, for a caller that computed it already.
    */
   addRange(
     sequence: number,
@@ -95,8 +106,9 @@ export class MemTable {
     keyEnd: number,
     valueStart: number,
     valueEnd: number,
+    hash: number = hashUserKey(src, keyStart, keyEnd),
   ): void {
-    this.#insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd);
+    this.#insert(sequence, kind, src, keyStart, keyEnd, src, valueStart, valueEnd, hash);
   }
 
   #insert(
@@ -108,6 +120,7 @@ export class MemTable {
     valueSrc: Uint8Array,
     valueStart: number,
     valueEnd: number,
+    hash: number,
   ): void {
     invariant(
       sequence > this.#lastSequence,
@@ -118,7 +131,7 @@ export class MemTable {
     this.#lastSequence = sequence;
     const index = this.#index;
     if (index !== undefined) {
-      const older = index.insert(hashUserKey(keySrc, keyStart, keyEnd), node, keySrc, keyStart, keyEnd);
+      const older = index.insert(hash, node, keySrc, keyStart, keyEnd);
       if (older !== 0) arena.setOlder(node, older);
     }
   }

@@ -1,0 +1,48 @@
+/**
+ * A writer that awaits one unsynced write after another never waits on I/O, so without help
+ * it would run on microtasks alone and starve the event loop, where the engine takes in the
+ * results of its flushes and compactions (Engine#pace). Its acknowledgements must let the
+ * event loop turn while background work is in flight.
+ */
+import * as nodeFs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine, WriteBatch } from '../../../engine/index.js';
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const dir of temps.splice(0)) nodeFs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('write acknowledgements while background work is in flight', () => {
+  it('let the event loop turn, so a flush finishes while the writer never yields by itself', async () => {
+    const dir = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'statefn-pacing-'));
+    temps.push(dir);
+    const db = await Engine.open(dir, { writeBufferSizeBytes: 4 << 20 });
+    try {
+      // Fill one memtable so that it is sealed and its flush queued.
+      const big = new Uint8Array(64 << 10).fill(1);
+      for (let i = 0; db.stats().immutableMemtables === 0; i++) {
+        await db.write(new WriteBatch().put(`big${String(i).padStart(4, '0')}`, big));
+      }
+      expect(db.stats().flushes).toBe(0);
+
+      // Small writes that fit the new memtable (50,000 of ~40 bytes): none of them waits on I/O.
+      let turned = false;
+      setImmediate(() => (turned = true));
+      let writes = 0;
+      const value = new Uint8Array(8);
+      while (!turned && writes < 50_000) {
+        await db.put(`small${writes++}`, value);
+      }
+      expect(turned).toBe(true);
+      // And the background work makes progress while the writer keeps going.
+      while (db.stats().flushes === 0 && writes < 50_000) await db.put(`small${writes++}`, value);
+      expect(db.stats().flushes).toBe(1);
+      expect(db.stats().stalls.count).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
