@@ -45,7 +45,7 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
     first: spec.fileNumber,
     count: 1,
   });
-  const it = mem.iterator();
+  const it = mem.singlePassIterator();
   try {
     const stats = copyEntries(it, writer, { smallestSnapshot: -1, mayDropTombstone: () => false });
     writer.finishFile();

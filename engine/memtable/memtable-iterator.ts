@@ -33,10 +33,14 @@ export class MemTableIterator implements InternalIterator {
   /** Tells the memtable this iterator no longer reads its arena; called once, by close(). */
   #onClose: (() => void) | undefined;
 
-  constructor(arena: EntryArena, run: Int32Array, onClose?: () => void) {
+  /** False for a single pass (a flush): no run-key copy is used, built or counted towards. */
+  readonly #copyKeys: boolean;
+
+  constructor(arena: EntryArena, run: Int32Array, onClose?: () => void, copyKeys = true) {
     this.#arena = arena;
     this.#run = run;
-    this.#keys = runKeysIfBuilt(arena, run);
+    this.#copyKeys = copyKeys;
+    this.#keys = copyKeys ? runKeysIfBuilt(arena, run) : undefined;
     this.#onClose = onClose;
   }
 
@@ -132,6 +136,7 @@ export class MemTableIterator implements InternalIterator {
 
   /** Counts node reads in place; switches to the run's key copy once run-keys.ts builds it. */
   #countReads(reads: number): void {
+    if (!this.#copyKeys) return;
     this.#reads += reads;
     if (this.#reads < REPORT_READS) return;
     this.#keys = noteReadsInPlace(this.#arena, this.#run, this.#reads);

@@ -210,6 +210,19 @@ export class MemTable {
   }
 
   /**
+   * As `iterator()`, for one pass from the first entry to the last (a flush). It reads the
+   * entries in place and never builds the runs' key copies (run-keys.ts): a copy costs a
+   * pass over the nodes and pays back only on later reads, which a single pass does not make.
+   * Profiles of flushes put the copy at a tenth of the flush worker's time.
+   */
+  singlePassIterator(): InternalIterator {
+    const parts = this.#runs.current().map((run) => this.#runIterator(run, false));
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length === 0) return this.#runIterator(new Int32Array(0));
+    return new MergingIterator(parts);
+  }
+
+  /**
    * The same entries as `iterator()`, as one cursor per sorted run, for a caller that merges
    * them with other sources anyway (the engine): one merge instead of two nested ones.
    */
@@ -217,9 +230,9 @@ export class MemTable {
     return this.#runs.current().map((run) => this.#runIterator(run));
   }
 
-  #runIterator(run: Int32Array): InternalIterator {
+  #runIterator(run: Int32Array, copyKeys = true): InternalIterator {
     this.#refs++;
-    return new MemTableIterator(this.#arena, run, () => this.#unref());
+    return new MemTableIterator(this.#arena, run, () => this.#unref(), copyKeys);
   }
 
   /**
