@@ -60,8 +60,14 @@ export class BlockKeys {
       count++;
       keyBytes += it.keyLength;
     }
-    const keys = new Uint8Array(keyBytes);
-    const ends = new Uint32Array(3 * count);
+    const searched = Math.max(0, count - 1);
+    // One allocation for the three arrays, windows first, then ends, then keys: a search reads
+    // the shared prefix, the windows and one entry's ends and key, and reading them from one
+    // region instead of three scattered backing stores saves cache and TLB misses.
+    const buffer = new ArrayBuffer(4 * (searched + 3 * count) + keyBytes);
+    const windows = new Uint32Array(buffer, 0, searched);
+    const ends = new Uint32Array(buffer, 4 * searched, 3 * count);
+    const keys = new Uint8Array(buffer, 4 * (searched + 3 * count), keyBytes);
     let i = 0;
     let at = 0;
     for (it.seekToFirst(); it.valid(); it.next(), i++) {
@@ -73,9 +79,7 @@ export class BlockKeys {
       ends[3 * i + 1] = it.valueStart;
       ends[3 * i + 2] = it.valueEnd;
     }
-    const searched = Math.max(0, count - 1);
     const prefix = searched === 0 ? 0 : sharedUserPrefix(keys, ends, searched);
-    const windows = new Uint32Array(searched);
     for (let k = 0; k < searched; k++) {
       windows[k] = windowOf(keys, keyStartIn(ends, k) + prefix, ends[3 * k]! - TRAILER_BYTES);
     }
@@ -84,7 +88,7 @@ export class BlockKeys {
 
   /** Memory held, for cache charging. */
   get byteLength(): number {
-    return this.keys.byteLength + this.#ends.byteLength + this.#windows.byteLength + OVERHEAD_BYTES;
+    return this.keys.buffer.byteLength + OVERHEAD_BYTES;
   }
 
   keyStart(i: number): number {

@@ -33,6 +33,7 @@ export class Block {
   /** Offset of the block in its file, for error messages and cache keys. */
   readonly fileOffset: number;
   #pointKeys: BlockKeys | undefined = undefined;
+  #pointReadBefore = false;
 
   /** Parses and checks the restart array; throws CorruptionError if it is inconsistent. */
   constructor(data: Uint8Array, file: string, fileOffset: number) {
@@ -67,6 +68,18 @@ export class Block {
   /** The block's keys decoded for point reads, once Table.get has attached them. */
   get pointKeys(): BlockKeys | undefined {
     return this.#pointKeys;
+  }
+
+  /**
+   * Whether a point read used this block before; records that one does now. Table.get
+   * decodes a block's keys only on its second point read: a block read from disk for one get
+   * and evicted untouched (a cold cache, or a table compaction just wrote) would pay for
+   * decoding every key to find one.
+   */
+  notePointRead(): boolean {
+    const before = this.#pointReadBefore;
+    this.#pointReadBefore = true;
+    return before;
   }
 
   /**

@@ -152,11 +152,13 @@ export class Table {
     handle.size = index.sizeOf(blockNumber);
     const block = this.dataBlock(handle);
     const cache = this.#cache;
-    // Without a cache the block is read for this get alone: decoding all of it would cost
-    // more than the block's own search.
+    // Without a cache the block is read for this get alone, and a cached block is decoded on
+    // its second point read (Block.notePointRead): decoding all of a block costs more than
+    // the block's own search.
     if (cache === undefined) return this.#getFromBlock(block, lookup, lookupLength, userKey);
     let keys = block.pointKeys;
     if (keys === undefined) {
+      if (!block.notePointRead()) return this.#getFromBlock(block, lookup, lookupLength, userKey);
       keys = BlockKeys.decode(block);
       block.attachPointKeys(keys);
       cache.insert(this.fileNumber, handle.offset, block);

@@ -7,6 +7,7 @@
 import xxhash from 'xxhash-wasm';
 import type { XXHashAPI } from 'xxhash-wasm';
 import { invariant } from './invariant.js';
+import { SHORT_INPUT_BYTES, xxhash32 } from './xxhash32.js';
 
 let api: XXHashAPI | undefined;
 let pending: Promise<void> | undefined;
@@ -32,12 +33,14 @@ function hasher(): XXHashAPI {
 
 /** xxHash32 of data[start, end) with the checksum seed. */
 export function checksum32(data: Uint8Array, start = 0, end = data.length): number {
+  if (end - start <= SHORT_INPUT_BYTES) return xxhash32(data, start, end, CHECKSUM_SEED);
   const view = start === 0 && end === data.length ? data : data.subarray(start, end);
   return hasher().h32Raw(view, CHECKSUM_SEED) >>> 0;
 }
 
 /** xxHash32 of a user key, for bloom filters. */
 export function bloomHash(key: Uint8Array): number {
+  if (key.length <= SHORT_INPUT_BYTES) return xxhash32(key, 0, key.length, BLOOM_SEED);
   return hasher().h32Raw(key, BLOOM_SEED) >>> 0;
 }
 
