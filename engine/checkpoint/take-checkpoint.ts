@@ -40,7 +40,6 @@ import type {
 import { removeTree, storeInternals } from './checkpoint-store.js';
 import type { CheckpointStore, StoreInternals } from './checkpoint-store.js';
 import { copyFileWithChecksum, copyRangeWithChecksum } from './file-checksum.js';
-import { runAllBounded } from '../util/run-bounded.js';
 import {
   idNumber,
   makeCheckpointId,
@@ -196,10 +195,6 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     fs.mkdirp(tmpDir);
     const files: StoredFile[] = [];
     let newFileBytes = 0;
-    // Files the store lacks are copied (or linked) up to COPY_CONCURRENCY at a time: each
-    // copy ends with its own fsync, and one after the other a checkpoint of a hundred new
-    // files waited for a hundred fsyncs in turn. Names are claimed here, in order.
-    const copies: (() => Promise<void>)[] = [];
     for (let level = 0; level < pinned.files.length; level++) {
       for (const meta of pinned.files[level]!) {
         const reuse = stored.get(meta.number)?.find((f) => sameFile(f.meta, meta));
@@ -209,30 +204,25 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
         }
         const name = claim((collision) => sharedFileName(pinned.identity, meta.number, collision));
         const source = joinPath(pinned.dir, tableFileName(meta.number));
-        const at = files.length;
-        files.push({ name, level, meta, checksum: '', shared: false });
-        copies.push(async () => {
-          const { bytes, checksum } = await copyFileWithChecksum(
-            pinned.fs,
+        const { bytes, checksum } = await copyFileWithChecksum(
+          pinned.fs,
+          source,
+          fs,
+          layout.sharedFile(name),
+          linkFiles,
+          meta.checksum,
+        );
+        if (bytes !== meta.sizeBytes) {
+          throw new CorruptionError(
             source,
-            fs,
-            layout.sharedFile(name),
-            linkFiles,
-            meta.checksum,
+            undefined,
+            `SST holds ${bytes} bytes; the MANIFEST records ${meta.sizeBytes}`,
           );
-          if (bytes !== meta.sizeBytes) {
-            throw new CorruptionError(
-              source,
-              undefined,
-              `SST holds ${bytes} bytes; the MANIFEST records ${meta.sizeBytes}`,
-            );
-          }
-          newFileBytes += bytes;
-          files[at] = { name, level, meta, checksum, shared: false };
-        });
+        }
+        newFileBytes += bytes;
+        files.push({ name, level, meta, checksum, shared: false });
       }
     }
-    await runAllBounded(copies, COPY_CONCURRENCY);
     const logs: StoredLog[] = [];
     for (const log of pinned.logs) {
       let base: StoredLog | undefined;
@@ -289,6 +279,3 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     throw err;
   }
 }
-
-/** New SSTs a checkpoint copies (or links) at the same time; libuv's thread pool has four threads. */
-const COPY_CONCURRENCY = 4;
