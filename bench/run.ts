@@ -53,6 +53,26 @@ import { WORKLOADS } from './workloads/workload-registry.js';
 /** A child that prints nothing for this long is taken to hang and is killed. */
 const WATCHDOG_MS = 5 * 60_000;
 
+/** What every rendering of the report takes besides the results: bench/ANALYSIS.md among them. */
+function documentOptions(root: string): {
+  workloads: typeof WORKLOADS;
+  subject: StoreName;
+  analysis: string;
+} {
+  const analysisPath = join(root, 'bench', 'ANALYSIS.md');
+  const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
+  return { workloads: WORKLOADS, subject: SUBJECT_STORE, analysis };
+}
+
+/** BENCHMARKS.md from every part's stored results (bench/results/). */
+function renderStored(root: string): string {
+  const resultsDir = join(root, 'bench', 'results');
+  return renderBenchmarksDocument(readStoredParts(resultsDir), {
+    origin: 'stored',
+    ...documentOptions(root),
+  });
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -69,6 +89,12 @@ async function main(): Promise<number> {
 
   const here = dirname(fileURLToPath(import.meta.url));
   const root = findProjectRoot(here);
+  if (options.renderOnly) {
+    const path = resolve(options.out ?? join(root, 'BENCHMARKS.md'));
+    await writeFile(path, renderStored(root));
+    console.log(`wrote ${path} from the stored results in bench/results/`);
+    return 0;
+  }
   const dataDir = resolve(options.dataDir ?? join(tmpdir(), 'statefn-bench'));
   await mkdir(dataDir, { recursive: true });
   const machine = await collectMachineInfo(root, dataDir);
@@ -167,9 +193,6 @@ async function main(): Promise<number> {
 
   // Parts measured at the default preset replace their stored results; the repository's
   // BENCHMARKS.md is then rendered from every stored part. Anything else is this run's alone.
-  const analysisPath = join(root, 'bench', 'ANALYSIS.md');
-  const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
-  const document = { workloads: WORKLOADS, subject: SUBJECT_STORE, analysis };
   const measured = partsOfReport(report);
   const stored = PART_NAMES.filter((part) => options.defaultParts[part] && measured[part] !== undefined);
   const resultsDir = join(root, 'bench', 'results');
@@ -183,8 +206,8 @@ async function main(): Promise<number> {
   );
   const markdown =
     stored.length > 0
-      ? renderBenchmarksDocument(readStoredParts(resultsDir), { origin: 'stored', ...document })
-      : renderBenchmarksDocument(measured, { origin: 'run', ...document });
+      ? renderStored(root)
+      : renderBenchmarksDocument(measured, { origin: 'run', ...documentOptions(root) });
   await writeFile(markdownPath, markdown);
   written.push(markdownPath);
 

@@ -50,6 +50,8 @@ export type BenchOptions = {
   /** JSON results path; undefined means the default under the data directory. */
   readonly json: string | undefined;
   readonly help: boolean;
+  /** Measure nothing: render BENCHMARKS.md again from bench/results/ and bench/ANALYSIS.md. */
+  readonly renderOnly: boolean;
 };
 
 const PRESET_NUM: Readonly<Record<RunSize, number>> = {
@@ -102,6 +104,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                         part ran at the default size with no size option, rendered from every
                         part's stored results in bench/results/; else the data directory)
   --json FILE           JSON results of this run (default: under <data-dir>/results/)
+  --render-only         measure nothing: render BENCHMARKS.md again from the stored results
+                        (bench/results/) and bench/ANALYSIS.md, e.g. after editing the latter
 `;
 
 /** Parses `argv` (without the node and script paths); throws on bad input. */
@@ -133,8 +137,19 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
+      'render-only': { type: 'boolean', default: false },
     },
   });
+  if (values['render-only']) {
+    const others = Object.entries(values)
+      .filter(
+        ([name, value]) => value !== undefined && value !== false && name !== 'render-only' && name !== 'out',
+      )
+      .map(([name]) => `--${name}`);
+    if (others.length > 0) {
+      throw new Error(`bench: --render-only measures nothing and takes only --out; got ${others.join(', ')}`);
+    }
+  }
   if (values.quick && values.large) throw new Error('bench: --quick and --large exclude each other');
   const size: RunSize = values.quick ? 'quick' : values.large ? 'large' : 'default';
   for (const [a, b] of [
@@ -227,6 +242,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     out: values.out,
     json: values.json,
     help: values.help,
+    renderOnly: values['render-only'],
   };
 }
 

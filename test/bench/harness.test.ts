@@ -120,6 +120,18 @@ describe('parseBenchOptions', () => {
     expect(options.stores).toEqual(['lmdb']);
   });
 
+  it('--render-only measures nothing and refuses options that would measure', () => {
+    expect(parseBenchOptions([]).renderOnly).toBe(false);
+    expect(parseBenchOptions(['--render-only']).renderOnly).toBe(true);
+    expect(parseBenchOptions(['--render-only', '--out', '/tmp/x.md']).out).toBe('/tmp/x.md');
+    expect(() => parseBenchOptions(['--render-only', '--quick'])).toThrow(
+      'bench: --render-only measures nothing and takes only --out; got --quick',
+    );
+    expect(() => parseBenchOptions(['--render-only', '--stores', 'lmdb', '--no-runtime'])).toThrow(
+      /got --stores, --no-runtime/,
+    );
+  });
+
   it('defaults to one million keys and names unknown stores and workloads', () => {
     expect(parseBenchOptions([]).sizes.num).toBe(1_000_000);
     expect(parseBenchOptions(['--num', '2_000']).sizes.reads).toBe(2_000);
