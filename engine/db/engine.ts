@@ -258,7 +258,12 @@ export class Engine {
       imms: replayed.slice(0, -1).map((mem) => ({ mem, log: parts.walNumber })),
     };
     if (parts.recovered !== undefined) this.#tables.imms.push(parts.recovered);
-    this.#pipeline = new WritePipeline(parts.wal, parts.lastSequence, (err) => this.#setBackgroundError(err));
+    this.#pipeline = new WritePipeline(
+      parts.wal,
+      parts.lastSequence,
+      (err) => this.#setBackgroundError(err),
+      parts.fs instanceof NodeFileSystem,
+    );
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
     this.#scheduleWork();
   }
