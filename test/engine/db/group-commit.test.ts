@@ -3,21 +3,15 @@
  * writers of a group just acknowledged join the next group instead of waiting a whole fsync
  * for the one after (write-pipeline.ts, #loop).
  */
-import * as nodeFs from 'node:fs';
-import * as os from 'node:os';
-import * as nodePath from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../support/temp-dirs.js';
 import { Engine } from '../../../engine/index.js';
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) nodeFs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('statefn-group');
 
 describe('group commit of sync writes', () => {
   it('64 writers that write again as soon as they are acknowledged share one fsync per round', async () => {
-    const dir = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'statefn-group-'));
-    temps.push(dir);
+    const dir = tempDir();
     const db = await Engine.open(dir);
     try {
       const writers = 64;

@@ -4,21 +4,15 @@
  * results of its flushes and compactions (Engine#pace). Its acknowledgements must let the
  * event loop turn while background work is in flight.
  */
-import * as nodeFs from 'node:fs';
-import * as os from 'node:os';
-import * as nodePath from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../support/temp-dirs.js';
 import { Engine, WriteBatch } from '../../../engine/index.js';
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) nodeFs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('statefn-pacing');
 
 describe('write acknowledgements while background work is in flight', () => {
   it('let the event loop turn, so a flush finishes while the writer never yields by itself', async () => {
-    const dir = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'statefn-pacing-'));
-    temps.push(dir);
+    const dir = tempDir();
     const db = await Engine.open(dir, { writeBufferSizeBytes: 4 << 20 });
     try {
       // Fill one memtable so that it is sealed and its flush queued.
