@@ -14,6 +14,7 @@
  * its offset. The state engine needs no durability of its own: a crash loses at most what
  * the ingress log will replay.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CheckpointStore, Engine, NodeFileSystem } from '../engine/index.js';
 import type { FileSystem } from '../engine/index.js';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.js';
@@ -461,7 +462,7 @@ export class Runtime {
   async idle(): Promise<void> {
     while (!this.quiescent) {
       this.#checkRunning('Runtime.idle');
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
 

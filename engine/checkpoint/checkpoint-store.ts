@@ -19,6 +19,7 @@
  * Concurrency: one CheckpointStore object per directory (a LOCK file, as for engines);
  * within it, every operation runs one at a time in call order.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
@@ -374,7 +375,7 @@ export class CheckpointStore {
           file.close();
         }
         // Yield between files so a long verify does not starve the event loop.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       // A WAL prefix is read whole (at most a few memtables' worth) and checked record by
       // record, as a restore will replay it.
@@ -382,7 +383,7 @@ export class CheckpointStore {
         readStoredLog(this.#fs, (name) => this.#layout.sharedFile(name), l, record.sequence);
         done += l.bytes;
         onProgress?.(done, total);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       onProgress?.(total, total);
     });

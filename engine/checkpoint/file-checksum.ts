@@ -6,6 +6,7 @@
  * Files are read and hashed in 1 MiB chunks (streaming xxHash64), so an SST of any size
  * costs bounded memory. Hashing needs util/checksum.ts's initHashing() to have completed.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { copyFile } from 'node:fs/promises';
 import type { FileSystem, RandomAccessFile } from '../env/file-system.js';
@@ -159,7 +160,7 @@ export async function copyRangeWithChecksum(
         h.update(chunk);
         out.append(chunk);
         offset += chunk.length;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
     } finally {
       source.close();

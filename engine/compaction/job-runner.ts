@@ -4,6 +4,7 @@
  * setup without the compiled worker script); WorkerJobRunner (worker-job-runner.ts) runs it
  * on a worker thread so the event loop keeps serving reads and writes.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FileSystem } from '../env/file-system.js';
 import type { JobResult, JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
@@ -23,7 +24,7 @@ export class InlineJobRunner implements JobRunner {
 
   async run(spec: JobSpec): Promise<JobResult> {
     // Yield once so a job never runs inside the caller's synchronous section.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const isExpired =
       spec.kind === 'compaction' && spec.filter !== undefined
         ? await loadFilter(spec.filter.module)

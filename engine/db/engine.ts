@@ -14,6 +14,7 @@
  * level 0 holds `l0StopWritesTrigger` files.
  */
 import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { TableCache } from '../cache/table-cache.js';
 import {
@@ -65,18 +66,13 @@ import { WritePipeline } from './write-pipeline.js';
 /** The background lanes (see #scheduleWork). */
 type Lane = 'flush' | 'compaction';
 
-/** Unpins the version of an iterator that was dropped without close(). */
 /**
  * How long the event loop may go without a turn, while background work is in flight, before
  * write acknowledgements wait for one (Engine#pace).
  */
 const STARVED_EVENT_LOOP_MS = 1;
 
-/** Resolves on the next turn of the event loop (its check phase, after pending I/O). */
-function afterTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
+/** Unpins the version of an iterator that was dropped without close(). */
 const ITERATOR_PINS = new FinalizationRegistry<() => void>((unpin) => unpin());
 
 /** Options of a write. */
@@ -222,8 +218,13 @@ export class Engine {
   #flushes = 0;
   #compactions = 0;
   #trivialMoves = 0;
-  /** Whether write acknowledgements are paced (#pace): on the real file system only. */
-  readonly #paceWrites: boolean;
+  /**
+   * Whether the engine runs on the real file system, where background I/O and the workers'
+   * messages arrive through the event loop: only there are write acknowledgements paced
+   * (#pace) and sync groups gathered (WritePipeline). In-memory file systems complete
+   * without the event loop, and waiting on it would change deterministic simulations.
+   */
+  readonly #realFileSystem: boolean;
   /** When #pace asked for an event-loop turn that has not come yet; -1 when none is asked. */
   #turnRequestedAt = -1;
   #stallCount = 0;
@@ -233,7 +234,7 @@ export class Engine {
   constructor(parts: EngineParts) {
     this.#dir = parts.dir;
     this.#fs = parts.fs;
-    this.#paceWrites = parts.fs instanceof NodeFileSystem;
+    this.#realFileSystem = parts.fs instanceof NodeFileSystem;
     this.#options = parts.options;
     this.#readOnly = parts.readOnly;
     this.#lock = parts.lock;
@@ -262,7 +263,7 @@ export class Engine {
       parts.wal,
       parts.lastSequence,
       (err) => this.#setBackgroundError(err),
-      parts.fs instanceof NodeFileSystem,
+      this.#realFileSystem,
     );
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
     this.#scheduleWork();
@@ -334,8 +335,7 @@ export class Engine {
       if (batch.length === 0) return Promise.resolve();
       const need = batchEntryBytes(batch);
       if (this.#admission === undefined && this.#canAdmit(need)) {
-        const committed = this.#applyBatch(batch, sync);
-        return sync ? committed : this.#pace(committed);
+        return this.#pace(this.#applyBatch(batch, sync), sync);
       }
       return this.#admit(need, () => this.#applyBatch(batch, sync));
     } catch (err) {
@@ -346,8 +346,7 @@ export class Engine {
   #writeOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
     const need = MemTable.requiredBytes(key.length, value.length);
     if (this.#admission === undefined && this.#canAdmit(need)) {
-      const committed = this.#applyOne(kind, key, value, sync);
-      return sync ? committed : this.#pace(committed);
+      return this.#pace(this.#applyOne(kind, key, value, sync), sync);
     }
     return this.#admit(need, () => this.#applyOne(kind, key, value, sync));
   }
@@ -374,8 +373,8 @@ export class Engine {
   }
 
   /**
-   * The acknowledgement of a write that did not wait: `committed` itself, unless the event
-   * loop has not turned for {@link STARVED_EVENT_LOOP_MS} while a flush or compaction is in
+   * The acknowledgement of a write that did not wait: `committed` itself for a synced write
+   * (its fsync turns the event loop) and otherwise too, unless the event loop has not turned for {@link STARVED_EVENT_LOOP_MS} while a flush or compaction is in
    * flight; then it resolves after one turn.
    *
    * Why: a job's result is installed here, on this thread, when its worker's message is
@@ -386,13 +385,12 @@ export class Engine {
    * then costs the writer microseconds and keeps the background pipeline moving. The write
    * itself is applied before this is called; only its acknowledgement waits.
    *
-   * Only on the real file system (#paceWrites): there background I/O and the worker's
-   * messages arrive through the event loop. The in-memory file systems of tests and
-   * deterministic simulations complete without it, and pacing by the wall clock would make
-   * two runs of one seed differ.
+   * Only on the real file system (#realFileSystem): pacing by the wall clock would make two
+   * runs of one seed of a simulation differ.
    */
-  #pace(committed: Promise<void>): Promise<void> {
-    if (!this.#paceWrites || (!this.#lanes.flush.queued && !this.#lanes.compaction.queued)) return committed;
+  #pace(committed: Promise<void>, sync: boolean): Promise<void> {
+    if (sync || !this.#realFileSystem) return committed;
+    if (!this.#lanes.flush.queued && !this.#lanes.compaction.queued) return committed;
     const now = performance.now();
     if (this.#turnRequestedAt < 0) {
       // Nothing measures turns yet: ask for one and see whether it comes.
@@ -401,7 +399,7 @@ export class Engine {
       return committed;
     }
     if (now - this.#turnRequestedAt < STARVED_EVENT_LOOP_MS) return committed;
-    return committed.then(afterTurn);
+    return committed.then(() => nextTurn());
   }
 
   /** Runs on an event-loop turn that #pace asked for. */

@@ -13,6 +13,7 @@
  * alike, batching writers is what makes many small writes cheap; a microtask is the natural
  * group boundary in a single-threaded runtime.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LogWriter } from '../wal/log-writer.js';
 
 interface Waiter {
@@ -116,7 +117,7 @@ export class WritePipeline {
       // acknowledged would wait a whole fsync for the group after. One event-loop turn lets
       // them join, so concurrent sync writers share one fsync instead of alternating
       // between two half groups (fillsync64: 45 writes per fsync before, 64 after).
-      if (sync && this.#gatherSyncGroups) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (sync && this.#gatherSyncGroups) await nextTurn();
     }
   }
 
