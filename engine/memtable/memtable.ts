@@ -203,10 +203,7 @@ export class MemTable {
    * is a copy the cursor reuses, value() a view of the arena.
    */
   iterator(): InternalIterator {
-    const parts = this.iterators();
-    if (parts.length === 1) return parts[0]!;
-    if (parts.length === 0) return this.#runIterator(new Int32Array(0));
-    return new MergingIterator(parts);
+    return this.#merged(this.iterators());
   }
 
   /**
@@ -216,7 +213,11 @@ export class MemTable {
    * Profiles of flushes put the copy at a tenth of the flush worker's time.
    */
   singlePassIterator(): InternalIterator {
-    const parts = this.#runs.current().map((run) => this.#runIterator(run, false));
+    return this.#merged(this.#runs.current().map((run) => this.#runIterator(run, false)));
+  }
+
+  /** One cursor over the runs' cursors `parts`. */
+  #merged(parts: InternalIterator[]): InternalIterator {
     if (parts.length === 1) return parts[0]!;
     if (parts.length === 0) return this.#runIterator(new Int32Array(0));
     return new MergingIterator(parts);
