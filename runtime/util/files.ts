@@ -1,9 +1,8 @@
 /** File helpers over the engine's FileSystem interface. */
 import type { FileSystem } from '../../engine/index.js';
+import { joinPath, writeSyncedFile } from '../../engine/env/file-system.js';
 
-export function joinPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
-}
+export { joinPath };
 
 /** Removes `path` and everything under it; nothing if it does not exist. */
 export function removeTree(fs: FileSystem, path: string): void {
@@ -27,13 +26,7 @@ export async function writeFileAtomically(
   bytes: Uint8Array,
 ): Promise<void> {
   const tmp = joinPath(dir, `${name}.tmp`);
-  const file = fs.openWritable(tmp, 'create');
-  try {
-    file.append(bytes);
-    await file.sync();
-  } finally {
-    file.close();
-  }
+  await writeSyncedFile(fs, tmp, bytes);
   fs.rename(tmp, joinPath(dir, name));
   await fs.syncDir(dir);
 }
