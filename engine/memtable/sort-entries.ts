@@ -8,11 +8,11 @@
  * Uint32Array view of the same memory (no BigInt arithmetic), so sorting the numbers orders
  * the nodes by digit and keeps them findable. (Three-byte digits in a Float64Array, the
  * first version, sorted about 40% slower per pass and needed a third more passes.) Nodes
- * that share a digit are sorted by the next four bytes, and so on; a group in which some key ends (which includes
- * every group of versions of one user key) and every small group is finished with a
- * comparison sort. A comparison sort of a whole memtable (~450k nodes of 64 MiB) calls a
- * JavaScript comparator ~8 million times; the radix passes read each node's bytes once per
- * pass in native code.
+ * that share a digit are sorted by the next four bytes, and so on; a group in which some
+ * key ends (which includes every group of versions of one user key) and every small group
+ * is finished with a comparison sort. A comparison sort of a whole memtable (~450k nodes of
+ * 64 MiB) calls a JavaScript comparator ~8 million times; the radix passes read each node's
+ * bytes once per pass in native code.
  */
 import { compareRanges } from '../util/bytes.js';
 import { compareInternalRanges, EntryKind, makeInternalKey, TRAILER_BYTES } from '../version/internal-key.js';
@@ -51,7 +51,7 @@ export function sortNodes(arena: EntryArena, nodes: Int32Array): void {
   const words = arena.words;
   const packed = new BigUint64Array(n);
   // packed[j] as (low, high) 32-bit halves: halves[2j] = position, halves[2j + 1] = digit.
-  // Little-endian, as on every platform Node.js runs on (checked at load below).
+  // Little-endian, as on every platform Node.js runs on (the invariant above checks).
   const halves = new Uint32Array(packed.buffer);
   const moved = new Int32Array(n);
   const compare = (a: number, b: number): number => compareNodes(arena, a, b);
