@@ -64,10 +64,14 @@ function documentOptions(root: string): {
   return { workloads: WORKLOADS, subject: SUBJECT_STORE, analysis };
 }
 
+/** Where each part's latest default-size results are kept. */
+function resultsDirOf(root: string): string {
+  return join(root, 'bench', 'results');
+}
+
 /** BENCHMARKS.md from every part's stored results (bench/results/). */
 function renderStored(root: string): string {
-  const resultsDir = join(root, 'bench', 'results');
-  return renderBenchmarksDocument(readStoredParts(resultsDir), {
+  return renderBenchmarksDocument(readStoredParts(resultsDirOf(root)), {
     origin: 'stored',
     ...documentOptions(root),
   });
@@ -195,7 +199,7 @@ async function main(): Promise<number> {
   // BENCHMARKS.md is then rendered from every stored part. Anything else is this run's alone.
   const measured = partsOfReport(report);
   const stored = PART_NAMES.filter((part) => options.defaultParts[part] && measured[part] !== undefined);
-  const resultsDir = join(root, 'bench', 'results');
+  const resultsDir = resultsDirOf(root);
   for (const part of stored)
     written.push(await writeStoredPart(resultsDir, measured[part] as StoredPart<PartName>));
   const markdownPath = resolve(
