@@ -48,6 +48,14 @@ export interface RuntimeOptions {
    * Up to three are in memory at once (the active one and two being flushed).
    */
   stateWriteBufferBytes?: number;
+  /**
+   * Delayed messages (`context.sendAfter`) kept in memory, split evenly among the shards
+   * (default 100000; 1 to 100000000). Every pending delayed message is in the state engine;
+   * the earliest ones are also in memory, and the next ones are read as those fire, so any
+   * number of messages may be pending. Reading them in costs a scan per shard: a larger
+   * budget means fewer, larger scans.
+   */
+  maxTimersInMemory?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -70,6 +78,7 @@ export interface ResolvedRuntimeOptions {
   idempotencyRetentionMs: number;
   stateCacheBytes: number;
   stateWriteBufferBytes: number;
+  maxTimersInMemory: number;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -90,6 +99,7 @@ const KNOWN = new Set([
   'idempotencyRetentionMs',
   'stateCacheBytes',
   'stateWriteBufferBytes',
+  'maxTimersInMemory',
   'fileSystem',
   'clock',
   'scheduler',
@@ -179,6 +189,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
     stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 4 * 1024 * 1024, MAX_STATE_CACHE_BYTES),
     stateWriteBufferBytes: int(o, 'stateWriteBufferBytes', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+    maxTimersInMemory: int(o, 'maxTimersInMemory', 100_000, 1, 100_000_000),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

@@ -200,7 +200,7 @@ export class Runtime {
     const hotCacheBytes = Math.floor(hotCacheShare(parts.o.stateCacheBytes) / parts.o.shards);
     for (let s = 0; s < parts.o.shards; s++) {
       const store = new StateStore(this.#db, hotCacheBytes, (err) => this.#fail(err));
-      const timers = new TimerService(store);
+      const timers = new TimerService(store, Math.ceil(parts.o.maxTimersInMemory / parts.o.shards));
       const [start, end] = keyGroupRange(s, this.#maxParallelism, parts.o.shards);
       const groups: number[] = [];
       for (let kg = start; kg < end; kg++) groups.push(kg);

@@ -228,14 +228,39 @@ export class StateStore {
   /**
    * Every live entry with `start <= key < end`, in key order: the engine's entries
    * overlaid with the buffered layers. Collects the range first (it is used for one map's
-   * entries or one key group's timers, not for large scans).
+   * entries, not for large scans; {@link rangeUpTo} bounds what it reads).
    */
   range(start: KeyString, end: KeyString | undefined): [KeyString, Uint8Array][] {
+    return this.rangeUpTo(start, end, Number.POSITIVE_INFINITY).entries;
+  }
+
+  /**
+   * The live entries with `start <= key < end`, in key order, reading at most `limit` of the
+   * engine's entries. When the engine holds more, the result stops at `complete`: every
+   * live entry up to and including that key is in it, and none after it (the layers may
+   * add entries below it, so there may be more than `limit`). `complete` is undefined when
+   * the result holds the whole range. `limit` is at least 1.
+   */
+  rangeUpTo(
+    start: KeyString,
+    end: KeyString | undefined,
+    limit: number,
+  ): { entries: [KeyString, Uint8Array][]; complete: KeyString | undefined } {
     const merged = new Map<KeyString, Uint8Array | null>();
     const lo = keyBytes(start);
     const iterator = this.#db.iterator(end === undefined ? { gte: lo } : { gte: lo, lt: keyBytes(end) });
+    let complete: KeyString | undefined;
+    let last: KeyString | undefined;
     try {
-      for (const [k, v] of iterator) merged.set(keyStringOf(k), v);
+      let n = 0;
+      for (const [k, v] of iterator) {
+        if (n++ === limit) {
+          complete = last;
+          break;
+        }
+        last = keyStringOf(k);
+        merged.set(last, v);
+      }
     } finally {
       // Running off the end leaves an engine iterator open (it may seek again), pinning its
       // version's files until it is garbage-collected.
@@ -245,15 +270,17 @@ export class StateStore {
     layers.push(this.#current);
     for (const layer of layers) {
       for (const [k, v] of layer) {
-        if (k >= start && (end === undefined || k < end)) merged.set(k, v);
+        if (k >= start && (end === undefined || k < end) && (complete === undefined || k <= complete)) {
+          merged.set(k, v);
+        }
       }
     }
-    const out: [KeyString, Uint8Array][] = [];
+    const entries: [KeyString, Uint8Array][] = [];
     for (const k of [...merged.keys()].sort()) {
       const v = merged.get(k);
-      if (v) out.push([k, v]);
+      if (v) entries.push([k, v]);
     }
-    return out;
+    return { entries, complete };
   }
 
   /** Starts the engine write of what is buffered, unless held. */

@@ -7,8 +7,15 @@
  * message channels. A cancellation token names at most one pending message of its sender:
  * re-using a token of a still-pending message makes the token name the newer one.
  *
- * Pending timers are kept in memory (a min-heap ordered by fire time, then number) as well
- * as in the state store; `load` rebuilds the heap from the store after a restore.
+ * Every pending timer is in the state store. The earliest ones are also in memory, in a
+ * min-heap ordered by fire time, then number: the heap holds every pending timer up to the
+ * horizon (a fire time and number) and none after it, so its top is the earliest pending
+ * timer. A timer added after the horizon goes to the store only. When the heap has run
+ * dry, the next window is read from the store (`#refill`); when adds within the horizon
+ * grow it past twice its budget, it keeps the earliest `budget` and moves the horizon back
+ * (`#shrink`). So memory stays bounded however many messages are delayed, and a
+ * restart reads one window, not every timer. Rejected: all timers in memory — a
+ * million sessions with a pending timeout each held every delayed message's envelope.
  */
 import type { AddressRef, Envelope } from '../envelope.js';
 import { readAddress, readEnvelope, writeAddress, writeEnvelope } from '../envelope.js';
@@ -49,48 +56,121 @@ function encodeTimer(t: Timer): Uint8Array {
   return w.finish();
 }
 
+function decodeTimer(keyGroup: number, key: KeyString, value: Uint8Array): Timer {
+  const r = new ByteReader(value);
+  r.byte();
+  const sender = readAddress(r);
+  const token = r.string();
+  const hasToken = r.byte() === 1;
+  const envelope = readEnvelope(r);
+  return {
+    fireAtMs: readU64Chars(key, 3),
+    number: readU64Chars(key, 11),
+    keyGroup,
+    key,
+    envelope,
+    sender,
+    token: hasToken ? token : undefined,
+  };
+}
+
 export class TimerService {
   readonly #store: StateStore;
+  /** Timers the heap keeps after a shrink, and reads per refill (about). */
+  readonly #budget: number;
   readonly #heap: Timer[] = [];
   /** Timer numbers cancelled while still in the heap (removed lazily when they surface). */
   readonly #cancelled = new Set<number>();
+  /** The key groups whose timers this service holds (set by `load`). */
+  #keyGroups: readonly number[] = [];
+  /**
+   * The horizon: the heap holds every pending timer whose (fire time, number) is at or
+   * before it. Infinity: all of them. Before `load`, nothing is held: -1.
+   */
+  #horizonAt = -1;
+  #horizonNumber = 0;
 
-  constructor(store: StateStore) {
+  /** `budget`: timers kept in memory (at least 1; the heap may reach twice that). */
+  constructor(store: StateStore, budget: number) {
     this.#store = store;
+    this.#budget = Math.max(1, budget);
   }
 
-  /** Pending (not cancelled) timers. */
+  /** Pending (not cancelled) timers in memory; more may wait in the store. */
   get size(): number {
     return this.#heap.length - this.#cancelled.size;
   }
 
-  /** Reads the pending timers of the given key groups from the store. */
+  /** Reads the first window of pending timers of the given key groups from the store. */
   load(keyGroups: Iterable<number>): void {
-    for (const kg of keyGroups) {
-      const [start, end] = kindRange(kg, KeyKind.Timer);
-      for (const [key, value] of this.#store.range(start, end)) {
-        const fireAtMs = readU64Chars(key, 3);
-        const number = readU64Chars(key, 11);
-        const r = new ByteReader(value);
-        r.byte();
-        const sender = readAddress(r);
-        const token = r.string();
-        const hasToken = r.byte() === 1;
-        const envelope = readEnvelope(r);
-        this.#push({
-          fireAtMs,
-          number,
-          keyGroup: kg,
-          key,
-          envelope,
-          sender,
-          token: hasToken ? token : undefined,
-        });
-      }
-    }
+    this.#keyGroups = [...keyGroups];
+    this.#heap.length = 0;
+    this.#cancelled.clear();
+    this.#horizonAt = -1;
+    this.#horizonNumber = 0;
+    this.#refill();
   }
 
-  /** The largest timer number loaded, so new numbers can continue after it. */
+  /** Whether a timer at (`fireAtMs`, `number`) is within the horizon. */
+  #within(fireAtMs: number, number: number): boolean {
+    return fireAtMs < this.#horizonAt || (fireAtMs === this.#horizonAt && number <= this.#horizonNumber);
+  }
+
+  /**
+   * Reads the timers after the horizon into the heap, about `budget` of them, and moves the
+   * horizon to the last one read from a key group that has more: every timer up to it is
+   * then in memory. Each key group is read from its own part of the key space (the keys
+   * order by fire time within a key group only), a share of the budget each.
+   */
+  #refill(): void {
+    if (this.#horizonAt === Number.POSITIVE_INFINITY) return;
+    const share = Math.max(1, Math.ceil(this.#budget / Math.max(1, this.#keyGroups.length)));
+    const read: Timer[] = [];
+    let newAt = Number.POSITIVE_INFINITY;
+    let newNumber = 0;
+    for (const kg of this.#keyGroups) {
+      const [first, end] = kindRange(kg, KeyKind.Timer);
+      // Numbers are integers: the key of (horizon, number + 1) is the first one after it.
+      const start = this.#horizonAt < 0 ? first : timerKey(kg, this.#horizonAt, this.#horizonNumber + 1);
+      const { entries, complete } = this.#store.rangeUpTo(start, end, share);
+      for (const [key, value] of entries) read.push(decodeTimer(kg, key, value));
+      if (complete !== undefined) {
+        const at = readU64Chars(complete, 3);
+        const number = readU64Chars(complete, 11);
+        if (at < newAt || (at === newAt && number < newNumber)) {
+          newAt = at;
+          newNumber = number;
+        }
+      }
+    }
+    this.#horizonAt = newAt;
+    this.#horizonNumber = newNumber;
+    for (const t of read) if (this.#within(t.fireAtMs, t.number)) this.#push(t);
+    // The store's unwritten layers may add any number of timers to what the engine gave.
+    if (this.#heap.length > 2 * this.#budget) this.#shrink();
+  }
+
+  /**
+   * Keeps the earliest `budget` pending timers in the heap and moves the horizon back to
+   * the last of them; the rest stay in the store for a later refill.
+   */
+  #shrink(): void {
+    const kept = this.#heap.filter((t) => !this.#cancelled.has(t.number));
+    this.#cancelled.clear();
+    kept.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    kept.length = Math.min(kept.length, this.#budget);
+    const last = kept.at(-1);
+    this.#horizonAt = last === undefined ? -1 : last.fireAtMs;
+    this.#horizonNumber = last === undefined ? 0 : last.number;
+    // A sorted array is a min-heap.
+    this.#heap.length = 0;
+    for (const t of kept) this.#heap.push(t);
+  }
+
+  /**
+   * The largest timer number in memory, so new numbers can continue after it (the
+   * checkpoint's next timer number is above every stored one; this is a second guard).
+   */
   maxNumber(): number {
     let max = -1;
     for (const t of this.#heap) max = Math.max(max, t.number);
@@ -116,7 +196,9 @@ export class TimerService {
       this.#store.put(timerTokenKey(keyGroup, sender.typename, sender.id, token), keyBytes(key));
     }
     this.#store.put(key, encodeTimer(timer));
+    if (!this.#within(fireAtMs, number)) return;
     this.#push(timer);
+    if (this.#heap.length > 2 * this.#budget) this.#shrink();
   }
 
   /** Cancels the pending message `sender` sent with `token`; false if there is none. */
@@ -127,7 +209,8 @@ export class TimerService {
     const key = keyStringOf(named);
     this.#store.delete(tokenKey);
     this.#store.delete(key);
-    this.#cancelled.add(readU64Chars(key, 11));
+    const number = readU64Chars(key, 11);
+    if (this.#within(readU64Chars(key, 3), number)) this.#cancelled.add(number);
     return true;
   }
 
@@ -153,10 +236,15 @@ export class TimerService {
     return { envelope: top.envelope, sender: top.sender };
   }
 
+  /** Pops cancelled timers off the top; reads the next window if the heap ran dry. */
   #dropCancelled(): void {
-    while (this.#heap.length > 0 && this.#cancelled.has(this.#heap[0]!.number)) {
-      this.#cancelled.delete(this.#heap[0]!.number);
-      this.#pop();
+    for (;;) {
+      while (this.#heap.length > 0 && this.#cancelled.has(this.#heap[0]!.number)) {
+        this.#cancelled.delete(this.#heap[0]!.number);
+        this.#pop();
+      }
+      if (this.#heap.length > 0 || this.#horizonAt === Number.POSITIVE_INFINITY) return;
+      this.#refill();
     }
   }
 

@@ -113,6 +113,7 @@ describe('Runtime.start: bad options', () => {
     // Regression: up to 2^40 was accepted, and Engine.open then refused more than 64 GiB.
     ['stateCacheBytes', 4 * 1024 * 1024, 64 * 1024 * 1024 * 1024],
     ['stateWriteBufferBytes', 1024 * 1024, 1024 * 1024 * 1024],
+    ['maxTimersInMemory', 1, 100_000_000],
   ];
 
   it.each(ranges)('refuses %s outside %d..%d or not an integer', async (name, min, max) => {

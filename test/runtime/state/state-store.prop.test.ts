@@ -23,7 +23,12 @@ const ops = fc.array(
     { weight: 5, arbitrary: fc.record({ op: fc.constant('get' as const), key: fc.nat(40) }) },
     {
       weight: 1,
-      arbitrary: fc.record({ op: fc.constant('range' as const), from: fc.nat(40), to: fc.nat(40) }),
+      arbitrary: fc.record({
+        op: fc.constant('range' as const),
+        from: fc.nat(40),
+        to: fc.nat(40),
+        limit: fc.integer({ min: 1, max: 8 }),
+      }),
     },
     { weight: 2, arbitrary: fc.constant({ op: 'submit' as const }) },
     { weight: 1, arbitrary: fc.constant({ op: 'hold' as const }) },
@@ -35,7 +40,7 @@ const ops = fc.array(
 
 describe('StateStore', () => {
   it('reads the newest value of every key, with any cache size', async () => {
-    const seen = { evictions: 0, engineReads: 0, layerReads: 0 };
+    const seen = { evictions: 0, engineReads: 0, layerReads: 0, boundedRanges: 0 };
     await fc.assert(
       fc.asyncProperty(ops, fc.constantFrom(0, 200, 600, 1 << 20), async (script, cacheBytes) => {
         const db = await Engine.open('/db', { fileSystem: new MemoryFileSystem() });
@@ -74,6 +79,12 @@ describe('StateStore', () => {
                 const actual = store.range(lo, hi);
                 expect(actual.map(([k]) => k)).toEqual(expected.map(([k]) => k));
                 expect(actual.map(([, v]) => v)).toEqual(expected.map(([, v]) => v));
+                // Bounded: complete up to its bound and nothing past it; the whole range without one.
+                const { entries, complete } = store.rangeUpTo(lo, hi, step.limit);
+                const upTo = expected.filter(([k]) => complete === undefined || k <= complete);
+                expect(entries.map(([k]) => k)).toEqual(upTo.map(([k]) => k));
+                expect(entries.map(([, v]) => v)).toEqual(upTo.map(([, v]) => v));
+                if (complete !== undefined) seen.boundedRanges++;
                 break;
               }
               case 'submit':
@@ -108,5 +119,6 @@ describe('StateStore', () => {
     // The runs went through the paths that matter: evictions and reads that missed the cache.
     expect(seen.evictions).toBeGreaterThan(0);
     expect(seen.engineReads).toBeGreaterThan(0);
+    expect(seen.boundedRanges).toBeGreaterThan(0);
   });
 });
