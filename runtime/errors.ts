@@ -44,6 +44,22 @@ export class InvocationClosedError extends RuntimeError {}
  */
 export class StateTypeMismatchError extends RuntimeError {}
 
+/**
+ * An async function's promise did not settle within `invocationTimeoutMs`: the invocation
+ * counts as failed (retried, then dead-lettered) and whatever it does later is dropped. Its
+ * context and storage are closed at the timeout, so a late send or state access throws
+ * InvocationClosedError inside the function.
+ */
+export class InvocationTimeoutError extends RuntimeError {
+  /** The timeout that passed, ms. */
+  readonly timeoutMs: number;
+
+  constructor(typename: string, id: string, timeoutMs: number) {
+    super(`invocation of ${typename}:${id} did not settle within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** A message names a function type that no `StateFun.bind` registered. */
 export class UnboundFunctionError extends RuntimeError {}
 

@@ -55,6 +55,7 @@ export {
   IncompatibleFormatError,
   InvalidArgumentError,
   InvocationClosedError,
+  InvocationTimeoutError,
   RuntimeError,
   RuntimeFailedError,
   StateTypeMismatchError,

@@ -30,6 +30,15 @@ export interface RuntimeOptions {
   maxAttempts?: number;
   /** Backoff before the first retry, ms, doubling per attempt up to 1000 (default 10; at most 1000). */
   retryBackoffMs?: number;
+  /**
+   * How long an async function's promise may take to settle, ms (default 60000, as Apache
+   * StateFun's per-call timeout; 1 to 86400000). An invocation still pending then fails with
+   * InvocationTimeoutError: like any other function error it is retried after the backoff,
+   * and after `maxAttempts` goes to the dead-letter egress. What the function does after
+   * its timeout is dropped (its later sends and state accesses throw InvocationClosedError),
+   * so its address and the checkpoints behind it go on. Synchronous functions are not timed.
+   */
+  invocationTimeoutMs?: number;
   /** Ingress messages accepted but not yet processed before `send` waits (default 100000). */
   maxIngressBacklog?: number;
   /** How long an accepted idempotency key is remembered, ms (default 24 hours). */
@@ -74,6 +83,7 @@ export interface ResolvedRuntimeOptions {
   mode: 'exactly-once' | 'at-least-once';
   maxAttempts: number;
   retryBackoffMs: number;
+  invocationTimeoutMs: number;
   maxIngressBacklog: number;
   idempotencyRetentionMs: number;
   stateCacheBytes: number;
@@ -95,6 +105,7 @@ const KNOWN = new Set([
   'mode',
   'maxAttempts',
   'retryBackoffMs',
+  'invocationTimeoutMs',
   'maxIngressBacklog',
   'idempotencyRetentionMs',
   'stateCacheBytes',
@@ -185,6 +196,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     mode,
     maxAttempts: int(o, 'maxAttempts', 5, 1, 100),
     retryBackoffMs: int(o, 'retryBackoffMs', 10, 0, MAX_RETRY_BACKOFF_MS),
+    invocationTimeoutMs: int(o, 'invocationTimeoutMs', 60_000, 1, 86_400_000),
     maxIngressBacklog: int(o, 'maxIngressBacklog', 100_000, 1, 100_000_000),
     idempotencyRetentionMs: int(o, 'idempotencyRetentionMs', 86_400_000, 1000, 365 * 86_400_000),
     stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 4 * 1024 * 1024, MAX_STATE_CACHE_BYTES),

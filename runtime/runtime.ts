@@ -193,7 +193,7 @@ export class Runtime {
     this.#db = parts.db;
     this.#timerNumber = parts.meta.nextTimerNumber;
     this.#dispatched = parts.meta.ingressOffset;
-    this.#invoker = new FunctionInvoker(parts.o.statefun, () => this.#clock.now());
+    this.#invoker = new FunctionInvoker(parts.o.statefun, this.#clock, parts.o.invocationTimeoutMs);
     this.#coordinator = new CheckpointCoordinator(this.#coordinatorHost(), new Map(parts.meta.egressNext));
     this.#egressLog.subscribe(() => this.#egressPublishes++);
     const host = this.#shardHost();

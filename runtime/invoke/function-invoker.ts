@@ -8,9 +8,18 @@
  * invocation. If it throws (or its promise rejects) nothing of it is applied. Either way
  * the Context and its storage are closed: a function that kept them cannot send, read or
  * write state later.
+ *
+ * An async function has `timeoutMs` to settle. If the clock's timer fires first, the
+ * invocation fails with InvocationTimeoutError and its Context and storage are closed then;
+ * whatever the promise settles to later is ignored (the first of the two ends wins, once).
+ * The timer is the injected Clock's, so a ManualClock drives timeouts in tests. Synchronous
+ * functions arm no timer: they cannot hang without blocking the thread, and a timer per
+ * call would cost the hot path. The timeout lives here rather than in the shard because this
+ * is where the Context is closed; the shard sees only a promise that settles in time.
  */
+import type { Clock } from '../clock.js';
 import type { Envelope } from '../envelope.js';
-import { StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
+import { InvocationTimeoutError, StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
 import { trustedAddress } from '../sdk/address.js';
 import { Context, closeContext } from '../sdk/context.js';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
@@ -30,11 +39,14 @@ export const DEAD_LETTER_TYPENAME = 'statefn/dead-letter';
 
 export class FunctionInvoker {
   readonly #statefun: StateFun;
-  readonly #now: () => number;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
 
-  constructor(statefun: StateFun, now: () => number) {
+  /** `timeoutMs`: how long an async function's promise may take to settle. */
+  constructor(statefun: StateFun, clock: Clock, timeoutMs: number) {
     this.#statefun = statefun;
-    this.#now = now;
+    this.#clock = clock;
+    this.#timeoutMs = timeoutMs;
   }
 
   invoke(envelope: Envelope, keyGroup: number, store: StateStore): Outcome | Promise<Outcome> {
@@ -49,7 +61,7 @@ export class FunctionInvoker {
     const self = trustedAddress(target.typename, target.id);
     const caller =
       envelope.caller === undefined ? null : trustedAddress(envelope.caller.typename, envelope.caller.id);
-    const state = new InvocationState(store, keyGroup, target, spec.valueSpecs, this.#now());
+    const state = new InvocationState(store, keyGroup, target, spec.valueSpecs, this.#clock.now());
     const effects: InvocationEffects = { sent: [], delayed: [], egress: [] };
     const context = new Context({ self, caller, storage: state.storage, effects });
     const message = trusted(
@@ -75,11 +87,48 @@ export class FunctionInvoker {
     } catch (error) {
       return failed(error);
     }
-    if (isPromiseLike(result)) return Promise.resolve(result).then(done, failed);
+    if (isPromiseLike(result)) return this.#settleWithin(result, target, done, failed);
     return done();
   }
 
-  /** Errors that a retry cannot fix go to the dead letters at once. */
+  /** The outcome of `result`, or a timeout failure if it has not settled within the timeout. */
+  #settleWithin(
+    result: PromiseLike<unknown>,
+    target: Envelope['target'],
+    done: () => Outcome,
+    failed: (error: unknown) => Outcome,
+  ): Promise<Outcome> {
+    const timeoutMs = this.#timeoutMs;
+    return new Promise<Outcome>((resolve) => {
+      // Per attempt, the first end wins. A settlement after the timeout must not run `done`:
+      // its commit would write the abandoned attempt's state behind the retry's back.
+      let ended = false;
+      const timer = this.#clock.setTimer(timeoutMs, () => {
+        if (ended) return;
+        ended = true;
+        resolve(failed(new InvocationTimeoutError(target.typename, target.id, timeoutMs)));
+      });
+      void Promise.resolve(result).then(
+        () => {
+          if (ended) return;
+          ended = true;
+          timer.cancel();
+          resolve(done());
+        },
+        (error: unknown) => {
+          if (ended) return;
+          ended = true;
+          timer.cancel();
+          resolve(failed(error));
+        },
+      );
+    });
+  }
+
+  /**
+   * Errors that a retry cannot fix go to the dead letters at once. An InvocationTimeoutError
+   * is retried, as any error of the function's own: a call that hung may not hang again.
+   */
   retryable(error: unknown): boolean {
     return !(
       error instanceof UnboundFunctionError ||

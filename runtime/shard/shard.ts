@@ -69,7 +69,10 @@ export interface ShardHost {
   /** Index of the ingress channel (after the shard channels). */
   readonly ingressChannel: number;
   now(): number;
-  /** Runs the function bound to the envelope's target. */
+  /**
+   * Runs the function bound to the envelope's target. A promise returned always settles (an
+   * async function that hangs fails at its timeout), or a checkpoint drain would never end.
+   */
   invoke(envelope: Envelope, keyGroup: number, store: StateStore): Outcome | Promise<Outcome>;
   /** Delivers a message sent by shard `from` to the shard owning its target. */
   route(envelope: Envelope, from: number): void;

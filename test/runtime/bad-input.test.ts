@@ -108,6 +108,7 @@ describe('Runtime.start: bad options', () => {
     ['maxAttempts', 1, 100],
     // Regression: up to 60000 was accepted, though the backoff is capped at 1000 ms.
     ['retryBackoffMs', 0, 1000],
+    ['invocationTimeoutMs', 1, 86_400_000],
     ['maxIngressBacklog', 1, 100_000_000],
     ['idempotencyRetentionMs', 1000, 365 * 86_400_000],
     // Regression: up to 2^40 was accepted, and Engine.open then refused more than 64 GiB.
