@@ -22,7 +22,7 @@ import type { WriteCounters } from '../version/version-edit.js';
 import { VersionSet } from '../version/version-set.js';
 import { readLogRecords } from '../wal/log-reader.js';
 import { retryWhileChanging } from './open-read-only.js';
-import { checkDirectoryFormat, liveLogNumbers } from './recovery-checks.js';
+import { checkDirectoryFormat, liveLogNumbersFromOldest } from './recovery-checks.js';
 import { countReplayed, measureBatch } from './wal-replay.js';
 
 /** Options of `Engine.describe`. */
@@ -138,7 +138,7 @@ function describeVersions(fs: FileSystem, dir: string, versions: VersionSet): En
   const counters = recorded === undefined ? undefined : { ...recorded };
   let sequence = counters?.sequence ?? 0;
   const wals: WalDescription[] = [];
-  for (const number of liveLogNumbers(fs, dir, versions.logNumber)) {
+  for (const number of liveLogNumbersFromOldest(fs, dir, versions.logNumber)) {
     const name = walFileName(number);
     const path = joinPath(dir, name);
     // A WAL deleted since the listing (flushed meanwhile) fails with ENOENT: the MANIFEST

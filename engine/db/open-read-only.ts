@@ -24,7 +24,8 @@
  *    recovery tolerates it in the newest.
  *
  * The writer can move on between these steps: flush a memtable and delete its WAL (the WAL
- * at the MANIFEST's log number is then missing), compact and delete an SST before step 2
+ * at the MANIFEST's log number is then missing, whether before the listing of WALs in step 3
+ * or in it), compact and delete an SST before step 2
  * opened it, or reopen and replace the MANIFEST. Each shows up as a missing file (ENOENT, or
  * CorruptionError from the checks recovery makes), and the whole open is retried from step 1
  * a few times before the error is reported. Rejected: listing the directory before and after
@@ -48,7 +49,7 @@ import {
   checkDirectoryFormat,
   checkOldestLogExists,
   checkTablesExist,
-  liveLogNumbers,
+  liveLogNumbersFromOldest,
 } from './recovery-checks.js';
 import { countReplayed, replayRecords } from './wal-replay.js';
 
@@ -172,7 +173,7 @@ function readLiveLogs(
   dir: string,
   logNumber: number,
 ): Array<{ path: string; read: LogReadResult }> {
-  const numbers = liveLogNumbers(fs, dir, logNumber);
+  const numbers = liveLogNumbersFromOldest(fs, dir, logNumber);
   const out: Array<{ path: string; read: LogReadResult }> = [];
   let laterHoldsRecords = false;
   for (let i = numbers.length - 1; i >= 0; i--) {

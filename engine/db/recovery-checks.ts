@@ -84,6 +84,26 @@ export function checkTablesExist(fs: FileSystem, dir: string, versions: VersionS
   }
 }
 
+/**
+ * liveLogNumbers for a reader without the lock (a read-only open, describe), which checks in
+ * the same listing that the oldest WAL the MANIFEST names is there. Checking it before the
+ * listing is not enough: the writer may flush that WAL and delete it in between, and the
+ * later WALs alone would then be taken for the whole log, its writes missing (they are in
+ * an SST of a version the reader did not read). The CorruptionError makes the caller read
+ * the MANIFEST again (retryWhileChanging).
+ */
+export function liveLogNumbersFromOldest(fs: FileSystem, dir: string, logNumber: number): number[] {
+  const numbers = liveLogNumbers(fs, dir, logNumber);
+  if (numbers[0] !== logNumber) {
+    throw new CorruptionError(
+      joinPath(dir, walFileName(logNumber)),
+      undefined,
+      'the MANIFEST names this as the oldest write-ahead log still needed, but it is gone (flushed and deleted during the read, or lost)',
+    );
+  }
+  return numbers;
+}
+
 /** Numbers of the WALs in `dir` numbered at or above `logNumber` (the live ones), ascending. */
 export function liveLogNumbers(fs: FileSystem, dir: string, logNumber: number): number[] {
   return fs

@@ -224,6 +224,19 @@ describe('read-only open: a file of the view deleted beyond the open-file limit'
 /** A MemoryFileSystem that runs `afterRead(path)` right after each whole-file read. */
 class SteppingFileSystem extends MemoryFileSystem {
   afterRead: ((path: string) => void) | undefined;
+  afterExists: ((path: string) => void) | undefined;
+  beforeList: (() => void) | undefined;
+
+  override list(dir: string): string[] {
+    this.beforeList?.();
+    return super.list(dir);
+  }
+
+  override exists(path: string): boolean {
+    const found = super.exists(path);
+    this.afterExists?.(path);
+    return found;
+  }
 
   override readFile(path: string): Uint8Array {
     const data = super.readFile(path);
@@ -268,6 +281,72 @@ describe('read-only open of WALs a writer is switching', () => {
     } finally {
       await ro.close();
     }
+  });
+});
+
+describe('read-only open of a WAL a writer flushes and deletes', () => {
+  /**
+   * Writes ops 0-4, flushes them (a MANIFEST edit moves the oldest live WAL on, and their WAL
+   * is deleted) and writes ops 5-9 to the next WAL; then shows readers the directory as it
+   * was before the flush. The flush happens when the returned function is called.
+   */
+  async function flushDuringRead(): Promise<{ fs: SteppingFileSystem; flush: () => void }> {
+    const fs = new SteppingFileSystem();
+    const db = await Engine.open('/db', { fileSystem: fs, backgroundMode: 'inline' });
+    for (let i = 0; i < 5; i++) await db.put(`seq:${i}`, `${i}`);
+    const manifest = fs.list('/db').find((n) => n.startsWith('MANIFEST-'))!;
+    const oldWal = fs.list('/db').find((n) => n.endsWith('.log'))!;
+    const manifestBefore = fs.readFile(`/db/${manifest}`);
+    const walBefore = fs.readFile(`/db/${oldWal}`);
+    await db.flush();
+    for (let i = 5; i < 10; i++) await db.put(`seq:${i}`, `${i}`);
+    await db.close();
+    expect(fs.exists(`/db/${oldWal}`)).toBe(false);
+    const manifestAfter = fs.readFile(`/db/${manifest}`);
+    writeWholeFile(fs, `/db/${manifest}`, manifestBefore);
+    writeWholeFile(fs, `/db/${oldWal}`, walBefore);
+    const flush = (): void => {
+      writeWholeFile(fs, `/db/${manifest}`, manifestAfter);
+      fs.remove(`/db/${oldWal}`);
+    };
+    return { fs, flush };
+  }
+
+  it('sees no hole when the oldest WAL the MANIFEST names is flushed and deleted while the open reads', async () => {
+    const { fs, flush } = await flushDuringRead();
+    // After the open checked that the oldest WAL exists, before it lists the WALs.
+    let flushed = false;
+    fs.afterExists = (path) => {
+      if (!path.endsWith('.log')) return;
+      fs.afterExists = undefined;
+      flush();
+      flushed = true;
+    };
+    const ro = await Engine.open('/db', { fileSystem: fs, readOnly: true });
+    try {
+      expect(flushed).toBe(true);
+      expect([...contents(ro).keys()]).toEqual(Array.from({ length: 10 }, (_, i) => `seq:${i}`));
+    } finally {
+      await ro.close();
+    }
+  });
+
+  it('Engine.describe reads the MANIFEST again when the oldest WAL is flushed and deleted while it reads', async () => {
+    const { fs, flush } = await flushDuringRead();
+    // After describe read the MANIFEST, when it lists the WALs.
+    let flushed = false;
+    fs.beforeList = () => {
+      fs.beforeList = undefined;
+      flush();
+      flushed = true;
+    };
+    const d = await Engine.describe('/db', { fileSystem: fs });
+    expect(flushed).toBe(true);
+    // The flushed SST with the WAL after it: one state, not the old MANIFEST without the
+    // SST beside a listing without the WAL it names.
+    expect(d.levels.flatMap((l) => l.files)).toHaveLength(1);
+    expect(d.wals).toHaveLength(1);
+    expect(d.writeCounters?.userBytes).toBeGreaterThan(0);
   });
 });
 
