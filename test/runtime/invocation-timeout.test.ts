@@ -39,9 +39,10 @@ interface Probe {
 
 /**
  * An async function counting its invocations in state `count`, noting the attempt that wrote
- * last in state `last`, and reporting each to OUT as `<id> <message> count <n> (last: <last>)`. On `hang` it hangs every time, on `hang-once` on the first
- * attempt only; a hanging invocation makes its effects first (a state write and an egress
- * record), so a late resolution that applied them would show. When a test resolves a hung
+ * last in state `last`, and reporting each to OUT as `<id> <message> count <n> (last:
+ * <last>)`. On `hang` it hangs every time, on `hang-once` on the first attempt only; a
+ * hanging invocation makes its effects first (a state write and an egress record), so a
+ * late resolution that applied them would show. When a test resolves a hung
  * invocation by hand, it tries its context once more and records what that threw.
  */
 function hangApp(clock: ManualClock, probe: Probe): StateFun {
