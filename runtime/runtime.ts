@@ -504,7 +504,9 @@ export class Runtime {
   /**
    * Stops gracefully: refuses new sends, waits for accepted ones, finishes running
    * invocations and takes a final checkpoint (which records the messages still in flight,
-   * so they are processed after the next start), then closes. Idempotent.
+   * so they are processed after the next start), then closes. Idempotent. An async
+   * function that hangs holds the stop until it fails for good: `invocationTimeoutMs` per
+   * attempt, `maxAttempts` attempts, with their backoffs.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
