@@ -21,7 +21,7 @@ import type { Clock } from '../clock.js';
 import type { Envelope } from '../envelope.js';
 import { InvocationTimeoutError, StateTypeMismatchError, UnboundFunctionError } from '../errors.js';
 import { trustedAddress } from '../sdk/address.js';
-import { Context, closeContext } from '../sdk/context.js';
+import { Context, RETURNED, closeContext } from '../sdk/context.js';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
 import type { InvocationEffects } from '../sdk/invocation-effects.js';
 import { Message } from '../sdk/message.js';
@@ -77,8 +77,13 @@ export class FunctionInvoker {
       }
     };
     const failed = (error: unknown): Outcome => {
-      closeContext(context);
-      state.close();
+      // The function may still be running after a timeout: its later uses say why they fail.
+      const why =
+        error instanceof InvocationTimeoutError
+          ? `timed out after ${error.timeoutMs} ms (invocationTimeoutMs) and was abandoned`
+          : RETURNED;
+      closeContext(context, why);
+      state.close(why);
       return { ok: false, error };
     };
     let result: unknown;

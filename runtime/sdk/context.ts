@@ -37,7 +37,7 @@ export interface ContextInit<S> {
 }
 
 // Set by the static block of Context, which alone can reach its #private fields.
-let closeImpl: (context: Context<unknown>) => void;
+let closeImpl: (context: Context<unknown>, why: string) => void;
 
 /**
  * The context of one invocation of a stateful function.
@@ -49,11 +49,12 @@ export class Context<S = AddressScopedStorage> {
   readonly #caller: Address | null;
   readonly #storage: S;
   readonly #effects: InvocationEffects;
-  #closed = false;
+  /** Why the invocation ended (for InvocationClosedError), or undefined while it runs. */
+  #closedBecause: string | undefined;
 
   static {
-    closeImpl = (context) => {
-      context.#closed = true;
+    closeImpl = (context, why) => {
+      context.#closedBecause ??= why;
     };
   }
 
@@ -151,9 +152,9 @@ export class Context<S = AddressScopedStorage> {
   }
 
   #checkOpen(api: string): void {
-    if (this.#closed) {
+    if (this.#closedBecause !== undefined) {
       throw new InvocationClosedError(
-        `${api}: the invocation of ${this.#self.toString()} has already returned; ` +
+        `${api}: the invocation of ${this.#self.toString()} ${this.#closedBecause}; ` +
           'a function must make its sends before it returns (or before its promise resolves)',
       );
     }
@@ -162,11 +163,15 @@ export class Context<S = AddressScopedStorage> {
 
 /**
  * @internal Ends the invocation `context` belongs to: every later send, sendAfter or
- * cancelDelayedMessage throws InvocationClosedError. Idempotent.
+ * cancelDelayedMessage throws InvocationClosedError, saying `why` (after "the invocation of
+ * <address>"; by default that it has already returned). Idempotent: the first why stays.
  */
-export function closeContext(context: Context<unknown>): void {
-  closeImpl(context);
+export function closeContext(context: Context<unknown>, why = RETURNED): void {
+  closeImpl(context, why);
 }
+
+/** Why an invocation's context and storage are closed, unless said otherwise. */
+export const RETURNED = 'has already returned';
 
 function checkToken(token: unknown, api: string): void {
   if (typeof token !== 'string' || token.length === 0) {

@@ -51,6 +51,7 @@ import type { PersistedList, PersistedTable } from './persisted-collections.js';
 import { STATE, storagePrototype } from './storage-prototype.js';
 import { ByteReader, DecodeError } from '../util/codec.js';
 import { CorruptionError } from '../errors.js';
+import { RETURNED } from '../sdk/context.js';
 
 /** The part of a StateFun type the state layer uses. */
 export interface StateType {
@@ -87,7 +88,8 @@ export class InvocationState {
   #live: (boolean | undefined)[] | undefined;
   /** Whether each existing map's header is as this invocation would write it (no expiry). */
   #headerCurrent: boolean[] | undefined;
-  #closed = false;
+  /** Why the invocation ended (for InvocationClosedError), or undefined while it runs. */
+  #closedBecause: string | undefined;
   readonly storage: Record<string, unknown>;
 
   constructor(
@@ -107,15 +109,18 @@ export class InvocationState {
     this.storage = Object.seal(storage);
   }
 
-  /** Ends the function's use of the storage: from now on every access throws. Idempotent. */
-  close(): void {
-    this.#closed = true;
+  /**
+   * Ends the function's use of the storage: from now on every access throws, saying `why`
+   * (after "the invocation of <address>"). Idempotent: the first why stays.
+   */
+  close(why = RETURNED): void {
+    this.#closedBecause ??= why;
   }
 
   #checkOpen(api: string): void {
-    if (this.#closed) {
+    if (this.#closedBecause !== undefined) {
       throw new InvocationClosedError(
-        `${api}: the invocation of ${this.#address.typename}:${this.#address.id} has already returned; ` +
+        `${api}: the invocation of ${this.#address.typename}:${this.#address.id} ${this.#closedBecause}; ` +
           'a function must use its state before it returns (or before its promise resolves)',
       );
     }

@@ -35,6 +35,8 @@ interface Probe {
   hung: (() => void)[];
   /** What each use of the context by a hung invocation resumed late threw (or 'no error'). */
   late: string[];
+  /** The messages of those errors. */
+  lateMessages: string[];
 }
 
 /**
@@ -81,6 +83,7 @@ function hangApp(clock: ManualClock, probe: Probe): StateFun {
             probe.late.push('no error');
           } catch (error) {
             probe.late.push(error instanceof InvocationClosedError ? 'InvocationClosedError' : String(error));
+            probe.lateMessages.push(error instanceof Error ? error.message : String(error));
           }
         }
       }
@@ -99,7 +102,7 @@ async function start(
   extra: { maxAttempts?: number; retryBackoffMs?: number } = {},
 ): Promise<{ h: TestRuntime; clock: CountingClock; probe: Probe }> {
   const clock = new CountingClock(T0);
-  const probe: Probe = { calls: [], hung: [], late: [] };
+  const probe: Probe = { calls: [], hung: [], late: [], lateMessages: [] };
   const h = await TestRuntime.start(hangApp(clock, probe), {
     clock,
     invocationTimeoutMs: TIMEOUT_MS,
@@ -193,6 +196,12 @@ describe('invocation timeout', () => {
     probe.hung[0]!();
     await turns();
     expect(probe.late).toEqual(['InvocationClosedError', 'InvocationClosedError', 'InvocationClosedError']);
+    // Each says why: the invocation was abandoned at its timeout, not that it returned.
+    expect(probe.lateMessages).toEqual([
+      `Context.send: the invocation of ${HANG}:a timed out after ${TIMEOUT_MS} ms (invocationTimeoutMs) and was abandoned; a function must make its sends before it returns (or before its promise resolves)`,
+      `context.storage.count: the invocation of ${HANG}:a timed out after ${TIMEOUT_MS} ms (invocationTimeoutMs) and was abandoned; a function must use its state before it returns (or before its promise resolves)`,
+      `context.storage.count: the invocation of ${HANG}:a timed out after ${TIMEOUT_MS} ms (invocationTimeoutMs) and was abandoned; a function must use its state before it returns (or before its promise resolves)`,
+    ]);
     expect(await h.output()).toEqual([]);
     await h.stop();
   });
