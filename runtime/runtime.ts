@@ -28,6 +28,7 @@ import { engineShape } from './engine-shape.js';
 import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
 import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
+import { describeValue } from './sdk/describe-value.js';
 import { IngressLog } from './ingress/ingress-log.js';
 import type { IngressRecord } from './ingress/ingress-log.js';
 import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
@@ -443,6 +444,30 @@ export class Runtime {
         });
       }
     }
+  }
+
+  /**
+   * Deletes the records of egress `typename` below offset `before` for good, once its
+   * consumers are done with them: without trimming, an egress keeps every record. Offsets do
+   * not change; a read from below the trimmed part starts at its first remaining record (see
+   * `egressFloor`). Records not yet committed are never trimmed: `before` past the committed
+   * end trims up to it. Durable when it resolves, to the new floor.
+   */
+  async trimEgress(typename: string, before: number): Promise<number> {
+    this.#checkRunning('Runtime.trimEgress');
+    validateTypeName(typename, 'Runtime.trimEgress');
+    if (!Number.isSafeInteger(before) || before < 0) {
+      throw new InvalidArgumentError(
+        `Runtime.trimEgress: before must be an integer >= 0, got ${describeValue(before)}`,
+      );
+    }
+    return this.#egressLog.trim(typename, before);
+  }
+
+  /** The offset of egress `typename`'s first record kept: those below were trimmed (0 if none). */
+  egressFloor(typename: string): number {
+    validateTypeName(typename, 'Runtime.egressFloor');
+    return this.#egressLog.floor(typename);
   }
 
   /** Takes a checkpoint now; resolves when it is complete. */

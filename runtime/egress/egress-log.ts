@@ -1,9 +1,13 @@
 /**
  * Committed egress records: an Engine of its own (in `<dir>/egress`) holding
  *   'r' str typename, u64 offset -> u8 format (1), str value typename, value bytes
+ *   'f' str typename             -> u64 floor: the typename's records below it were trimmed
  * Offsets are dense per egress typename and stable: in exactly-once mode they are fixed in
  * the checkpoint that commits the records, and publishing after a crash rewrites the same
- * records under the same keys (publishing is idempotent).
+ * records under the same keys (publishing is idempotent) — except below the floor, which a
+ * publish skips, so records a consumer trimmed stay gone. Trimming (`trim`) deletes a
+ * typename's records below an offset and raises its floor in one synced batch; reads start
+ * at the floor. Without trimming, a log keeps every record.
  *
  * Readers mostly follow the tail: each publish wakes them and they read what it wrote. So
  * the records of the latest publish of each typename stay in memory, when they are the end
@@ -25,9 +29,14 @@ import type { EgressRecordData } from '../checkpoint/runtime-checkpoint.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
 
 const RECORD = 0x72; // 'r'
+const FLOOR = 0x66; // 'f'
 const FORMAT = 1;
 /** 's': written with sync to make earlier unsynced records durable (the WAL is ordered). */
 const SYNC_KEY = new Uint8Array([0x73]);
+
+function floorKey(typename: string): Uint8Array {
+  return new ByteWriter(8 + typename.length).byte(FLOOR).string(typename).finish();
+}
 
 function recordKey(typename: string, offset: number): Uint8Array {
   return new ByteWriter(16 + typename.length).byte(RECORD).string(typename).u64(offset).finish();
@@ -57,6 +66,8 @@ export class EgressLog {
   readonly #tails = new Map<string, Tail>();
   /** Per typename published to since open, the offset after its last record. */
   readonly #ends = new Map<string, number>();
+  /** Per typename asked about since open, its floor (see the top of the file). */
+  readonly #floors = new Map<string, number>();
 
   private constructor(db: Engine) {
     this.#db = db;
@@ -71,6 +82,12 @@ export class EgressLog {
   /** Writes records durably, then tells the readers waiting for more. */
   async publish(records: readonly EgressRecordData[], sync: boolean): Promise<void> {
     if (records.length === 0) return;
+    // Recovery publishes its checkpoint's records again: those a consumer trimmed since stay
+    // trimmed. (Offsets given out after a trim are at or above its floor.)
+    if (records.some((r) => r.offset < this.floor(r.typename))) {
+      records = records.filter((r) => r.offset >= this.floor(r.typename));
+      if (records.length === 0) return;
+    }
     const batch = new WriteBatch();
     // WriteBatch.put copies: one scratch writer for keys and one for values serve every
     // record, where two buffers each were most of what a publish allocated.
@@ -109,6 +126,38 @@ export class EgressLog {
     }
   }
 
+  /** The offset below which `typename`'s records were trimmed (0 if never). */
+  floor(typename: string): number {
+    let floor = this.#floors.get(typename);
+    if (floor === undefined) {
+      const stored = this.#db.get(floorKey(typename));
+      floor = stored === undefined ? 0 : new ByteReader(stored).u64();
+      this.#floors.set(typename, floor);
+    }
+    return floor;
+  }
+
+  /**
+   * Deletes the records of `typename` below `before` (those published: at most up to its
+   * end) and makes that its floor, durably and at once. Returns the new floor.
+   */
+  async trim(typename: string, before: number): Promise<number> {
+    const old = this.floor(typename);
+    const end = Math.min(before, this.#ends.get(typename) ?? this.nextOffset(typename));
+    if (end <= old) return old;
+    const batch = new WriteBatch();
+    for (const [key] of this.#db.iterator({ gte: recordKey(typename, old), lt: recordKey(typename, end) })) {
+      batch.delete(key);
+    }
+    batch.put(floorKey(typename), new ByteWriter(8).u64(end).finish());
+    // Raised before the write: a publish or read meanwhile must not bring the records back.
+    this.#floors.set(typename, end);
+    const tail = this.#tails.get(typename);
+    if (tail !== undefined && tail.first < end) this.#tails.delete(typename);
+    await this.#db.write(batch, { sync: true });
+    return end;
+  }
+
   /** Makes every record published so far durable. */
   async sync(): Promise<void> {
     await this.#db.put(SYNC_KEY, new Uint8Array(0), { sync: true });
@@ -129,8 +178,9 @@ export class EgressLog {
     return 0;
   }
 
-  /** Records of `typename` from offset `from`, in offset order. */
+  /** Records of `typename` from offset `from` (or its floor, if higher), in offset order. */
   *read(typename: string, from: number): Generator<EgressRecordData> {
+    from = Math.max(from, this.floor(typename));
     const tail = this.#tails.get(typename);
     if (tail === undefined || from < tail.first) yield* this.#readStored(typename, from, tail?.first);
     if (tail === undefined) return;

@@ -3,7 +3,7 @@
  * served from the latest publish kept in memory or from the engine.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryFileSystem } from '../../../engine/index.js';
+import { Engine, MemoryFileSystem } from '../../../engine/index.js';
 import type { EgressRecordData } from '../../../runtime/checkpoint/runtime-checkpoint.js';
 import { EgressLog } from '../../../runtime/egress/egress-log.js';
 
@@ -86,5 +86,38 @@ describe('EgressLog', () => {
     await log.publish([a!, c!, b!, d!], true);
     for (let from = 0; from <= 4; from++) expect(read(log, X, from)).toEqual(expected(from, 4));
     await log.close();
+  });
+
+  it("trim deletes a typename's records below an offset for good: reads start at the floor, across a reopen and a publish of trimmed records again", async () => {
+    const fs = new MemoryFileSystem();
+    let log = await EgressLog.open('/egress', fs);
+    await log.publish([...records(X, 0, 10), ...records(Y, 0, 5)], true);
+    expect(await log.trim(X, 4)).toBe(4);
+    // Trimming below the floor changes nothing; past the published end trims up to it.
+    expect(await log.trim(X, 2)).toBe(4);
+    for (const from of [0, 3, 4, 7]) expect(read(log, X, from)).toEqual(expected(Math.max(from, 4), 10));
+    expect(read(log, Y, 0)).toEqual(expected(0, 5));
+    await log.close();
+    log = await EgressLog.open('/egress', fs);
+    expect(log.floor(X)).toBe(4);
+    expect(log.floor(Y)).toBe(0);
+    // Recovery publishes its checkpoint's records again: the trimmed ones stay gone.
+    await log.publish(records(X, 2, 12, 'again'), true);
+    expect(read(log, X, 0)).toEqual(expected(4, 12, () => 'again'));
+    expect(await log.trim(X, 100)).toBe(12);
+    expect(read(log, X, 0)).toEqual([]);
+    await log.publish(records(X, 12, 14), true);
+    expect(read(log, X, 0)).toEqual(expected(12, 14));
+    await log.close();
+    // The records are deleted from the engine, not only hidden: only Y's and X's 12-13 remain.
+    const db = await Engine.open('/egress', { fileSystem: fs, readOnly: true });
+    try {
+      const keys = [...db.iterator()].map(([k]) => Buffer.from(k).toString('latin1'));
+      const recordKeys = keys.filter((k) => k.startsWith('r'));
+      expect(recordKeys).toHaveLength(5 + 2);
+      expect(recordKeys.filter((k) => k.includes(X))).toHaveLength(2);
+    } finally {
+      await db.close();
+    }
   });
 });
