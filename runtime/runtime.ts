@@ -28,7 +28,6 @@ import { engineShape } from './engine-shape.js';
 import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
 import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
-import { describeValue } from './sdk/describe-value.js';
 import { IngressLog } from './ingress/ingress-log.js';
 import type { IngressRecord } from './ingress/ingress-log.js';
 import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
@@ -119,6 +118,13 @@ const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href
 interface RetainedCheckpoint {
   id: string;
   ingressOffset: number;
+}
+
+/** Throws InvalidArgumentError naming `api` and `name` unless `value` is an egress offset. */
+function checkOffset(api: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(`${api}: ${name} must be an integer >= 0, got ${String(value)}`);
+  }
 }
 
 /**
@@ -418,9 +424,7 @@ export class Runtime {
   async *egress(typename: string, options?: EgressOptions): AsyncGenerator<EgressRecord> {
     validateTypeName(typename, 'Runtime.egress');
     const from = options?.from ?? 0;
-    if (!Number.isSafeInteger(from) || from < 0) {
-      throw new InvalidArgumentError(`Runtime.egress: from must be an integer >= 0, got ${String(from)}`);
-    }
+    checkOffset('Runtime.egress', 'from', from);
     const follow = options?.follow ?? true;
     let next = from;
     for (;;) {
@@ -456,11 +460,7 @@ export class Runtime {
   async trimEgress(typename: string, before: number): Promise<number> {
     this.#checkRunning('Runtime.trimEgress');
     validateTypeName(typename, 'Runtime.trimEgress');
-    if (!Number.isSafeInteger(before) || before < 0) {
-      throw new InvalidArgumentError(
-        `Runtime.trimEgress: before must be an integer >= 0, got ${describeValue(before)}`,
-      );
-    }
+    checkOffset('Runtime.trimEgress', 'before', before);
     return this.#egressLog.trim(typename, before);
   }
 

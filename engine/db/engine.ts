@@ -374,8 +374,9 @@ export class Engine {
 
   /**
    * The acknowledgement of a write that did not wait: `committed` itself for a synced write
-   * (its fsync turns the event loop) and otherwise too, unless the event loop has not turned for {@link STARVED_EVENT_LOOP_MS} while a flush or compaction is in
-   * flight; then it resolves after one turn.
+   * (its fsync turns the event loop) and otherwise too, unless the event loop has not turned
+   * for {@link STARVED_EVENT_LOOP_MS} while a flush or compaction is in flight; then it
+   * resolves after one turn.
    *
    * Why: a job's result is installed here, on this thread, when its worker's message is
    * taken from the event loop, and the next job starts after that. An unsynced write needs

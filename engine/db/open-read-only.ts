@@ -25,8 +25,8 @@
  *
  * The writer can move on between these steps: flush a memtable and delete its WAL (the WAL
  * at the MANIFEST's log number is then missing, whether before the listing of WALs in step 3
- * or in it), compact and delete an SST before step 2
- * opened it, or reopen and replace the MANIFEST. Each shows up as a missing file (ENOENT, or
+ * or in it), compact and delete an SST before step 2 opened it, or reopen and replace the
+ * MANIFEST. Each shows up as a missing file (ENOENT, or
  * CorruptionError from the checks recovery makes), and the whole open is retried from step 1
  * a few times before the error is reported. Rejected: listing the directory before and after
  * and comparing — files the writer adds meanwhile (a new WAL) are harmless, and missing ones

@@ -119,7 +119,7 @@ export class EgressLog {
     }
     for (const [typename, { run, end }] of published) {
       // The first publish of a typename since open asks the engine (a log may hold more).
-      const logEnd = Math.max(this.#ends.get(typename) ?? this.nextOffset(typename), end);
+      const logEnd = Math.max(this.#endOf(typename), end);
       this.#ends.set(typename, logEnd);
       if (run !== null && end === logEnd) this.#tails.set(typename, { first: run[0]!.offset, records: run });
       else this.#tails.delete(typename);
@@ -143,7 +143,7 @@ export class EgressLog {
    */
   async trim(typename: string, before: number): Promise<number> {
     const old = this.floor(typename);
-    const end = Math.min(before, this.#ends.get(typename) ?? this.nextOffset(typename));
+    const end = Math.min(before, this.#endOf(typename));
     if (end <= old) return old;
     const batch = new WriteBatch();
     for (const [key] of this.#db.iterator({ gte: recordKey(typename, old), lt: recordKey(typename, end) })) {
@@ -156,6 +156,11 @@ export class EgressLog {
     if (tail !== undefined && tail.first < end) this.#tails.delete(typename);
     await this.#db.write(batch, { sync: true });
     return end;
+  }
+
+  /** The offset after `typename`'s last published record: known since a publish, else asked. */
+  #endOf(typename: string): number {
+    return this.#ends.get(typename) ?? this.nextOffset(typename);
   }
 
   /** Makes every record published so far durable. */

@@ -108,24 +108,18 @@ export class FunctionInvoker {
       // Per attempt, the first end wins. A settlement after the timeout must not run `done`:
       // its commit would write the abandoned attempt's state behind the retry's back.
       let ended = false;
-      const timer = this.#clock.setTimer(timeoutMs, () => {
+      const end = (outcome: () => Outcome): void => {
         if (ended) return;
         ended = true;
-        resolve(failed(new InvocationTimeoutError(target.typename, target.id, timeoutMs)));
-      });
+        timer.cancel();
+        resolve(outcome());
+      };
+      const timer = this.#clock.setTimer(timeoutMs, () =>
+        end(() => failed(new InvocationTimeoutError(target.typename, target.id, timeoutMs))),
+      );
       void Promise.resolve(result).then(
-        () => {
-          if (ended) return;
-          ended = true;
-          timer.cancel();
-          resolve(done());
-        },
-        (error: unknown) => {
-          if (ended) return;
-          ended = true;
-          timer.cancel();
-          resolve(failed(error));
-        },
+        () => end(done),
+        (error: unknown) => end(() => failed(error)),
       );
     });
   }

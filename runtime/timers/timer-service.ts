@@ -44,8 +44,22 @@ interface Timer {
   token: string | undefined;
 }
 
+/** Whether the timer at (`at`, `number`) fires before the one at (`otherAt`, `otherNumber`). */
+function precedes(at: number, number: number, otherAt: number, otherNumber: number): boolean {
+  return at < otherAt || (at === otherAt && number < otherNumber);
+}
+
 function before(a: Timer, b: Timer): boolean {
-  return a.fireAtMs < b.fireAtMs || (a.fireAtMs === b.fireAtMs && a.number < b.number);
+  return precedes(a.fireAtMs, a.number, b.fireAtMs, b.number);
+}
+
+/** The fire time and number a timer key holds (timerKey: kg, kind, u64 time, u64 number). */
+function fireAtOf(key: KeyString): number {
+  return readU64Chars(key, 3);
+}
+
+function numberOf(key: KeyString): number {
+  return readU64Chars(key, 11);
 }
 
 function encodeTimer(t: Timer): Uint8Array {
@@ -64,8 +78,8 @@ function decodeTimer(keyGroup: number, key: KeyString, value: Uint8Array): Timer
   const hasToken = r.byte() === 1;
   const envelope = readEnvelope(r);
   return {
-    fireAtMs: readU64Chars(key, 3),
-    number: readU64Chars(key, 11),
+    fireAtMs: fireAtOf(key),
+    number: numberOf(key),
     keyGroup,
     key,
     envelope,
@@ -113,7 +127,7 @@ export class TimerService {
 
   /** Whether a timer at (`fireAtMs`, `number`) is within the horizon. */
   #within(fireAtMs: number, number: number): boolean {
-    return fireAtMs < this.#horizonAt || (fireAtMs === this.#horizonAt && number <= this.#horizonNumber);
+    return !precedes(this.#horizonAt, this.#horizonNumber, fireAtMs, number);
   }
 
   /**
@@ -134,13 +148,9 @@ export class TimerService {
       const start = this.#horizonAt < 0 ? first : timerKey(kg, this.#horizonAt, this.#horizonNumber + 1);
       const { entries, complete } = this.#store.rangeUpTo(start, end, share);
       for (const [key, value] of entries) read.push(decodeTimer(kg, key, value));
-      if (complete !== undefined) {
-        const at = readU64Chars(complete, 3);
-        const number = readU64Chars(complete, 11);
-        if (at < newAt || (at === newAt && number < newNumber)) {
-          newAt = at;
-          newNumber = number;
-        }
+      if (complete !== undefined && precedes(fireAtOf(complete), numberOf(complete), newAt, newNumber)) {
+        newAt = fireAtOf(complete);
+        newNumber = numberOf(complete);
       }
     }
     this.#horizonAt = newAt;
@@ -157,7 +167,7 @@ export class TimerService {
   #shrink(): void {
     const kept = this.#heap.filter((t) => !this.#cancelled.has(t.number));
     this.#cancelled.clear();
-    kept.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    kept.sort((a, b) => a.fireAtMs - b.fireAtMs || a.number - b.number);
     kept.length = Math.min(kept.length, this.#budget);
     const last = kept.at(-1);
     this.#horizonAt = last === undefined ? -1 : last.fireAtMs;
@@ -209,8 +219,8 @@ export class TimerService {
     const key = keyStringOf(named);
     this.#store.delete(tokenKey);
     this.#store.delete(key);
-    const number = readU64Chars(key, 11);
-    if (this.#within(readU64Chars(key, 3), number)) this.#cancelled.add(number);
+    const number = numberOf(key);
+    if (this.#within(fireAtOf(key), number)) this.#cancelled.add(number);
     return true;
   }
 
