@@ -65,6 +65,16 @@ export interface RuntimeOptions {
    * budget means fewer, larger scans.
    */
   maxTimersInMemory?: number;
+  /**
+   * Memory for queued messages, bytes, split evenly among the shards (default 64 MiB; 1 KiB
+   * to 64 GiB). Ingress is bounded by `maxIngressBacklog`, but functions may send more
+   * messages than they receive (fan-out, growing cycles). A shard's mailbox keeps its
+   * messages in memory up to three quarters of its share and spills the rest, in order, to
+   * files under `dir/spill/` that it reads back as it catches up (no fsync: after a crash
+   * the checkpoint and the ingress log bring them back). The last quarter bounds messages
+   * taken from the mailbox that wait behind a running async invocation of their address.
+   */
+  mailboxMemoryBytes?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -89,6 +99,7 @@ export interface ResolvedRuntimeOptions {
   stateCacheBytes: number;
   stateWriteBufferBytes: number;
   maxTimersInMemory: number;
+  mailboxMemoryBytes: number;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -111,6 +122,7 @@ const KNOWN = new Set([
   'stateCacheBytes',
   'stateWriteBufferBytes',
   'maxTimersInMemory',
+  'mailboxMemoryBytes',
   'fileSystem',
   'clock',
   'scheduler',
@@ -202,6 +214,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     stateCacheBytes: int(o, 'stateCacheBytes', 64 * 1024 * 1024, 4 * 1024 * 1024, MAX_STATE_CACHE_BYTES),
     stateWriteBufferBytes: int(o, 'stateWriteBufferBytes', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
     maxTimersInMemory: int(o, 'maxTimersInMemory', 100_000, 1, 100_000_000),
+    mailboxMemoryBytes: int(o, 'mailboxMemoryBytes', 64 * 1024 * 1024, 1024, 64 * 1024 ** 3),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

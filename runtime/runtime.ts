@@ -8,6 +8,7 @@
  *   checkpoints/   a CheckpointStore of the state engine; each checkpoint's metadata holds
  *                  the ingress offset, the egress records it commits and in-flight messages
  *   egress/        committed egress records (an Engine)
+ *   spill/         mailbox segments of messages beyond mailboxMemoryBytes (temporary)
  *
  * Start = restore the latest complete checkpoint into state/, publish its egress records
  * again (idempotent), re-deliver its in-flight messages, then replay the ingress log after
@@ -39,6 +40,7 @@ import { EgressMessage } from './sdk/egress-message.js';
 import { Message } from './sdk/message.js';
 import { carriedBytes, trusted } from './sdk/typed-value-carrier.js';
 import { validateTypeName } from './sdk/typename.js';
+import { Mailbox } from './shard/mailbox.js';
 import { Shard } from './shard/shard.js';
 import type { EgressDraft, Outcome, ShardHost } from './shard/shard.js';
 import { StateStore } from './state/state-store.js';
@@ -90,6 +92,10 @@ export interface RuntimeStats {
   messagesProcessed: number;
   /** Messages queued in mailboxes or being processed. */
   inFlight: number;
+  /** Of the queued messages, those spilled to files now (see `mailboxMemoryBytes`). */
+  spilledMessages: number;
+  /** Messages spilled to files since start. */
+  spilledTotal: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /** Completed invocations per function typename. */
@@ -110,6 +116,8 @@ export interface RuntimeStats {
 export const DEAD_LETTER_EGRESS = 'statefn/dead-letters';
 
 const CHECKPOINT_HISTORY = 20;
+/** Where mailboxes spill (a directory under the runtime's). */
+const SPILL_DIR = 'spill';
 
 /** The state engine's compaction filter: removes expired value states (ttl-filter.ts). */
 const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href;
@@ -205,6 +213,8 @@ export class Runtime {
     this.#egressLog.subscribe(() => this.#egressPublishes++);
     const host = this.#shardHost();
     const hotCacheBytes = Math.floor(hotCacheShare(parts.o.stateCacheBytes) / parts.o.shards);
+    const mailboxShare = Math.floor(parts.o.mailboxMemoryBytes / parts.o.shards);
+    const spillDir = joinPath(parts.o.dir, SPILL_DIR);
     for (let s = 0; s < parts.o.shards; s++) {
       const store = new StateStore(this.#db, hotCacheBytes, (err) => this.#fail(err));
       const timers = new TimerService(store, Math.ceil(parts.o.maxTimersInMemory / parts.o.shards));
@@ -213,7 +223,8 @@ export class Runtime {
       for (let kg = start; kg < end; kg++) groups.push(kg);
       timers.load(groups);
       this.#timerNumber = Math.max(this.#timerNumber, timers.maxNumber() + 1);
-      this.#shards.push(new Shard(s, host, store, timers));
+      const mailbox = new Mailbox(parts.fs, spillDir, `shard-${s}`, Math.floor((mailboxShare * 3) / 4));
+      this.#shards.push(new Shard(s, host, store, timers, mailbox, Math.floor(mailboxShare / 4)));
     }
     const recoveryChannel = this.#shards.length + 1;
     for (const e of parts.meta.inFlight) this.#route(e, recoveryChannel);
@@ -266,6 +277,7 @@ export class Runtime {
       const latest = checkpoints.at(-1);
       const stateDir = joinPath(o.dir, 'state');
       removeTree(fs, stateDir);
+      removeTree(fs, joinPath(o.dir, SPILL_DIR));
       const clock = o.clock ?? new SystemClock();
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
@@ -509,6 +521,8 @@ export class Runtime {
       maxParallelism: this.#maxParallelism,
       messagesProcessed: this.#shards.reduce((n, s) => n + s.processed, 0),
       inFlight: this.#shards.reduce((n, s) => n + s.backlog, 0),
+      spilledMessages: this.#shards.reduce((n, s) => n + s.mailbox.spilledItems, 0),
+      spilledTotal: this.#shards.reduce((n, s) => n + s.mailbox.spilledTotal, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,

@@ -5,7 +5,9 @@
  * Messages arrive in one FIFO mailbox from numbered input channels: one per shard (itself
  * included — cycles are normal) and the ingress. Each channel is FIFO. Messages to one
  * address run one at a time in arrival order; different addresses may run concurrently
- * (a function may be async).
+ * (a function may be async). The mailbox spills to files past its memory budget
+ * (mailbox.ts), and the messages taken from it to wait behind a running invocation of
+ * their address are bounded too: past `waitingLimit` the shard leaves the rest queued.
  *
  * Checkpoint n, seen from one shard (unaligned barriers, as Chandy and Lamport describe):
  *   1. The first barrier n to arrive, on any channel, starts the snapshot. The shard stops
@@ -26,10 +28,11 @@
  * and StateFun's feedback loop have the same problem and log the feedback channel instead.
  */
 import type { AddressRef, Envelope } from '../envelope.js';
-import { addressKey } from '../envelope.js';
+import { addressKey, envelopeBytes } from '../envelope.js';
 import type { StateStore } from '../state/state-store.js';
 import type { TimerService } from '../timers/timer-service.js';
 import type { ByteString } from '../util/byte-string.js';
+import type { MailItem, Mailbox } from './mailbox.js';
 
 /** A delayed send or a cancellation, in the order the function made them. */
 export type DelayedEffect =
@@ -101,10 +104,6 @@ export interface ShardHost {
   onProcessed(fromIngress: boolean): void;
 }
 
-type Item =
-  | { channel: number; envelope: Envelope; keyGroup: number; barrier?: undefined }
-  | { channel: number; barrier: number; envelope?: undefined; keyGroup?: undefined };
-
 /** A message waiting for the invocation before it on its address. */
 interface Waiting {
   envelope: Envelope;
@@ -128,8 +127,7 @@ export class Shard {
   readonly store: StateStore;
   readonly timers: TimerService;
   readonly #host: ShardHost;
-  readonly #mailbox: Item[] = [];
-  #head = 0;
+  readonly #mailbox: Mailbox;
   /**
    * Addresses whose invocation is still running after the call that started it returned
    * (an async function, or a retry waiting for its backoff), and the messages waiting
@@ -137,6 +135,11 @@ export class Shard {
    * enters: with only synchronous functions this stays empty and no address key is made.
    */
   readonly #busy = new Map<string, Waiting[] | null>();
+  /** Bytes of the messages in #busy's queues, and their bound (the mailbox stops being read). */
+  #waitingBytes = 0;
+  readonly #waitingLimit: number;
+  /** The last turn stopped because #waitingBytes reached #waitingLimit. */
+  #waitingFull = false;
   #active = 0;
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
@@ -145,16 +148,34 @@ export class Shard {
   #stopped = false;
   processed = 0;
 
-  constructor(index: number, host: ShardHost, store: StateStore, timers: TimerService) {
+  /**
+   * @param waitingLimit bytes of messages that may wait behind busy addresses (#busy) before
+   *   the shard stops taking messages from its mailbox (which then spills if it must)
+   */
+  constructor(
+    index: number,
+    host: ShardHost,
+    store: StateStore,
+    timers: TimerService,
+    mailbox: Mailbox,
+    waitingLimit: number,
+  ) {
     this.index = index;
     this.#host = host;
     this.store = store;
     this.timers = timers;
+    this.#mailbox = mailbox;
+    this.#waitingLimit = waitingLimit;
   }
 
   /** Messages queued and invocations running. */
   get backlog(): number {
-    return this.#mailbox.length - this.#head + this.#active;
+    return this.#mailbox.length + this.#active;
+  }
+
+  /** The mailbox: its length, memory and spilled items (stats and tests). */
+  get mailbox(): Pick<Mailbox, 'length' | 'memoryBytes' | 'spilledItems' | 'spilledTotal'> {
+    return this.#mailbox;
   }
 
   get idle(): boolean {
@@ -163,13 +184,22 @@ export class Shard {
 
   /** Queues a message from `channel`; `keyGroup` is its target's (which the router knew). */
   deliver(envelope: Envelope, channel: number, keyGroup: number): void {
-    this.#mailbox.push({ channel, envelope, keyGroup });
-    this.#wake();
+    this.#enqueue({ channel, envelope, keyGroup });
   }
 
   /** Queues barrier `id` from `channel`. */
   deliverBarrier(id: number, channel: number): void {
-    this.#mailbox.push({ channel, barrier: id });
+    this.#enqueue({ channel, barrier: id });
+  }
+
+  #enqueue(item: MailItem): void {
+    try {
+      this.#mailbox.push(item);
+    } catch (error) {
+      // A message that could not be spilled is lost: the runtime must restart from its checkpoint.
+      this.#host.fail(error);
+      return;
+    }
     this.#wake();
   }
 
@@ -183,6 +213,11 @@ export class Shard {
     this.#stopped = true;
     this.#timer?.handle.cancel();
     this.#timer = undefined;
+    try {
+      this.#mailbox.close();
+    } catch {
+      // Spill files left behind are removed at the next start.
+    }
   }
 
   /** Records staged for the next checkpoint (exactly-once mode). */
@@ -206,20 +241,27 @@ export class Shard {
   #turn(): void {
     if (this.#stopped) return;
     this.#fireDueTimers();
+    this.#waitingFull = false;
     let n = 0;
-    while (n < TURN_ITEMS && !this.#draining() && this.#head < this.#mailbox.length) {
-      const item = this.#mailbox[this.#head]!;
-      this.#mailbox[this.#head++] = undefined as unknown as Item;
+    while (n < TURN_ITEMS && !this.#draining() && this.#mailbox.length > 0) {
+      // (Nothing waiting: go on, whatever the limit, or a limit of 0 would stop the shard.)
+      if (this.#waitingBytes > 0 && this.#waitingBytes >= this.#waitingLimit) {
+        this.#waitingFull = true;
+        break;
+      }
+      let item: MailItem;
+      try {
+        item = this.#mailbox.shift()!;
+      } catch (error) {
+        this.#host.fail(error);
+        return;
+      }
       n++;
       if (item.barrier !== undefined) this.#onBarrier(item.barrier, item.channel);
       else this.#accept(item.envelope, item.channel, item.keyGroup);
     }
-    if (this.#head > 1024 && this.#head * 2 > this.#mailbox.length) {
-      this.#mailbox.splice(0, this.#head);
-      this.#head = 0;
-    }
     this.store.submit();
-    if (!this.#draining() && this.#head < this.#mailbox.length) this.#wake();
+    if (!this.#draining() && !this.#waitingFull && this.#mailbox.length > 0) this.#wake();
   }
 
   #accept(envelope: Envelope, channel: number, keyGroup: number): void {
@@ -232,6 +274,7 @@ export class Shard {
         // Busy: the first message to wait makes the queue (most addresses never need one).
         if (queue === null) this.#busy.set(key, [{ envelope, channel, keyGroup }]);
         else queue.push({ envelope, channel, keyGroup });
+        this.#waitingBytes += envelopeBytes(envelope);
         return;
       }
     }
@@ -311,6 +354,11 @@ export class Shard {
     if (key !== undefined) {
       const next = this.#busy.get(key)?.shift();
       if (next !== undefined) {
+        this.#waitingBytes -= envelopeBytes(next.envelope);
+        if (this.#waitingFull && (this.#waitingBytes === 0 || this.#waitingBytes < this.#waitingLimit)) {
+          this.#waitingFull = false;
+          this.#wake();
+        }
         this.#run(key, next.envelope, next.channel, 1, next.keyGroup);
         return;
       }

@@ -115,6 +115,7 @@ describe('Runtime.start: bad options', () => {
     ['stateCacheBytes', 4 * 1024 * 1024, 64 * 1024 * 1024 * 1024],
     ['stateWriteBufferBytes', 1024 * 1024, 1024 * 1024 * 1024],
     ['maxTimersInMemory', 1, 100_000_000],
+    ['mailboxMemoryBytes', 1024, 64 * 1024 ** 3],
   ];
 
   it.each(ranges)('refuses %s outside %d..%d or not an integer', async (name, min, max) => {

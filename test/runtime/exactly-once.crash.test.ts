@@ -53,6 +53,9 @@ let deadLettered = 0;
 /** Coverage: trims by the egress consumer, and those that a crash followed, over all runs. */
 let trimmed = 0;
 let crashesAfterTrim = 0;
+/** Coverage: messages spilled by mailboxes, and crashes while some were spilled, over all runs. */
+let spilled = 0;
+let crashesWhileSpilled = 0;
 
 type Step =
   | { kind: 'send'; count: number }
@@ -112,6 +115,9 @@ async function start(
     // Half the runs keep one to five delayed messages in memory, so the rest wait in the
     // state engine and are read back as those fire, crashes and rescaling included.
     maxTimersInMemory: seed % 2 === 0 ? 1 + (seed % 5) : 100_000,
+    // A third of the runs give the mailboxes the least memory allowed: beyond a message or
+    // two per shard, messages spill to files and are read back, across crashes and rescaling.
+    ...(seed % 3 === 0 ? { mailboxMemoryBytes: 1024 } : {}),
   });
   return { fs, rt, clock, scheduler, crashes: 0, checkpoints: 0, inFlightCheckpoints: 0 };
 }
@@ -218,7 +224,10 @@ async function checkExactlyOnce(
       case 'crash': {
         crashes++;
         if (consumed > 0) crashesAfterTrim++;
-        for (const cp of run.rt.stats().checkpoints) inFlightRecorded += cp.inFlightMessages;
+        const stats = run.rt.stats();
+        for (const cp of stats.checkpoints) inFlightRecorded += cp.inFlightMessages;
+        spilled += stats.spilledTotal;
+        if (stats.spilledMessages > 0) crashesWhileSpilled++;
         abandonRuntime(run.rt);
         const fs = run.fs.crash(step.torn ? { random: nextRandom } : {});
         run = await start(fs, step.shards, clock, seed + crashes, maxIngressBacklog);
@@ -230,6 +239,10 @@ async function checkExactlyOnce(
   }
   for (; sent < messages.length;) send(sent++);
   await quiesce(run);
+  spilled += run.rt.stats().spilledTotal;
+  // Quiescent: every spilled message was read back, and its segment file removed.
+  expect(run.rt.stats().spilledMessages).toBe(0);
+  expect(run.fs.exists('/app/spill') ? run.fs.list('/app/spill') : []).toEqual([]);
   for (const id of IDS) await drive(run, run.rt.send(verifyMessage(id)));
   await quiesce(run);
   await drive(run, run.rt.checkpoint());
@@ -297,6 +310,8 @@ describe('exactly-once processing under crashes', () => {
       expect(deadLettered).toBeGreaterThan(0);
       expect(trimmed).toBeGreaterThan(0);
       expect(crashesAfterTrim).toBeGreaterThan(0);
+      expect(spilled).toBeGreaterThan(0);
+      expect(crashesWhileSpilled).toBeGreaterThan(0);
     },
     TIMEOUT_MS,
   );

@@ -181,7 +181,16 @@ class WorkerProcess {
 }
 
 function workerConfig(dir: string, shards: number): WorkerConfig {
-  return { dir, shards, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS, maxDelayMs: MAX_DELAY_MS, ids: IDS };
+  return {
+    dir,
+    shards,
+    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+    maxDelayMs: MAX_DELAY_MS,
+    ids: IDS,
+    // Runs with an even shard count spill all but a message or two per mailbox to files,
+    // which a kill leaves behind for the next start to remove.
+    mailboxMemoryBytes: shards % 2 === 0 ? 1024 : undefined,
+  };
 }
 
 function onCommon(p: Producer, m: FromWorker): void {

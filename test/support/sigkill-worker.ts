@@ -31,6 +31,8 @@ export interface WorkerConfig {
   /** Longest delay of a delayed message or retry backoff: the wait for quiescence is longer. */
   maxDelayMs: number;
   ids: string[];
+  /** Runtime option; undefined: the default. */
+  mailboxMemoryBytes: number | undefined;
 }
 
 export type ToWorker = { type: 'send'; i: number; id: string; cmds: Command[] } | { type: 'finish' };
@@ -73,6 +75,7 @@ const rt = await Runtime.start({
   retainedCheckpoints: 2,
   maxAttempts: SMOKE_MAX_ATTEMPTS,
   retryBackoffMs: 5,
+  ...(config.mailboxMemoryBytes === undefined ? {} : { mailboxMemoryBytes: config.mailboxMemoryBytes }),
 });
 tell({ type: 'ready', startMs: performance.now() - startedAt });
 

@@ -1,0 +1,180 @@
+/**
+ * Mailboxes past `mailboxMemoryBytes`: messages spill to files and come back in order,
+ * exactly once across a crash; messages waiting behind a running async invocation are
+ * bounded too; and spill files a crashed run left behind are removed at start.
+ */
+import { describe, expect, it } from 'vitest';
+import { ImmediateScheduler, SeededScheduler } from '../../runtime/clock.js';
+import { StateFun } from '../../runtime/index.js';
+import type { PersistedList } from '../../runtime/index.js';
+import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
+import { OUT, TestRuntime, turns, until } from './runtime-harness.js';
+
+const SOURCE = 'test/source';
+const SINK = 'test/sink';
+const SINKS = 5;
+/** Messages each source message fans out to. */
+const FAN_OUT = 400;
+
+function out(value: string) {
+  return egressMessageBuilder({ typename: OUT, value, valueType: StateFun.stringType() });
+}
+
+/**
+ * A source sends FAN_OUT numbered messages over SINKS sinks. A sink appends each to its list
+ * state and emits `<sink> <message> #<list length>`: a message processed twice, or lost,
+ * shows as a wrong length.
+ */
+function fanOutApp(): StateFun {
+  const statefun = new StateFun();
+  statefun.bind({
+    typename: SOURCE,
+    fn(context, message) {
+      const round = message.asString();
+      for (let n = 0; n < FAN_OUT; n++) {
+        context.send(messageBuilder({ typename: SINK, id: `s${n % SINKS}`, value: `${round}:${n}` }));
+      }
+    },
+  });
+  statefun.bind({
+    typename: SINK,
+    specs: [{ name: 'got', type: StateFun.stringType(), kind: 'list' }],
+    fn(context, message) {
+      const got = context.storage.got as PersistedList<string>;
+      got.append(message.asString());
+      context.send(out(`${context.self.id} ${message.asString()} #${got.values().length}`));
+    },
+  });
+  return statefun;
+}
+
+/** The egress lines for `rounds` sent in this order and processed one round after the other. */
+function expectedLines(rounds: string[]): string[] {
+  const lines: string[] = [];
+  const lengths = new Map<string, number>();
+  for (const round of rounds) {
+    for (let n = 0; n < FAN_OUT; n++) {
+      const sink = `s${n % SINKS}`;
+      const length = (lengths.get(sink) ?? 0) + 1;
+      lengths.set(sink, length);
+      lines.push(`${sink} ${round}:${n} #${length}`);
+    }
+  }
+  return lines;
+}
+
+/** `lines` grouped by sink, each group in egress order. */
+function bySink(lines: string[]): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const line of lines) (groups[line.split(' ')[0]!] ??= []).push(line);
+  return groups;
+}
+
+function spillFiles(h: TestRuntime): string[] {
+  return h.fs.exists('/app/spill') ? h.fs.list('/app/spill') : [];
+}
+
+describe('mailbox spilling', () => {
+  it('messages past the memory budget spill to files and are processed once each, in order', async () => {
+    const h = await TestRuntime.start(fanOutApp(), { shards: 2, mailboxMemoryBytes: 1024 });
+    await h.send(SOURCE, 'x', 'r0');
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0'])));
+    await h.send(SOURCE, 'x', 'r1');
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0', 'r1']).slice(FAN_OUT)));
+    const stats = h.rt.stats();
+    expect(stats.spilledTotal).toBeGreaterThan(FAN_OUT);
+    expect(stats.spilledMessages).toBe(0);
+    expect(spillFiles(h)).toEqual([]);
+    await h.stop();
+  });
+
+  it('a crash while messages are spilled loses none and repeats none', async () => {
+    const scheduler = new SeededScheduler(7);
+    const h = await TestRuntime.start(fanOutApp(), { shards: 2, mailboxMemoryBytes: 1024, scheduler });
+    /** Steps the shards until `done` (or, without it, until the runtime is quiescent). */
+    const run = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 1_000_000 && !done(); i++) {
+        if (!scheduler.step()) await turns(1);
+      }
+      expect(done()).toBe(true);
+    };
+    await h.send(SOURCE, 'x', 'r0');
+    await run(() => h.rt.quiescent);
+    let checkpointed = false;
+    void h.rt.checkpoint().then(() => (checkpointed = true));
+    await run(() => checkpointed);
+    await h.send(SOURCE, 'x', 'r1');
+    // Crash with part of r1 processed and part of it still in spill files.
+    await run(() => h.rt.stats().messagesProcessed > FAN_OUT + 100);
+    expect(h.rt.stats().spilledMessages).toBeGreaterThan(0);
+    await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
+    expect(spillFiles(h)).toEqual([]);
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0', 'r1'])));
+    await h.stop();
+  });
+
+  it('bounds the messages waiting behind a running async invocation: the rest stay in the mailbox', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const statefun = new StateFun();
+    statefun.bind({
+      typename: SINK,
+      specs: [{ name: 'got', type: StateFun.stringType(), kind: 'list' }],
+      async fn(context, message) {
+        await gate;
+        const got = context.storage.got as PersistedList<string>;
+        got.append(message.asString());
+        context.send(out(`${message.asString()} #${got.values().length}`));
+      },
+    });
+    const h = await TestRuntime.start(statefun, { shards: 1, mailboxMemoryBytes: 1024 });
+    const sent = Array.from({ length: 100 }, (_, n) => `m${n}`);
+    for (const value of sent) await h.send(SINK, 'a', value);
+    // The first message runs and awaits; a couple wait behind it; the shard stops taking
+    // more, so its mailbox (not the waiting queue) holds the rest, and spills them.
+    await until(() => h.rt.stats().perFunction[SINK] === 1, 'the first message runs');
+    await turns(5);
+    expect(h.rt.stats().perFunction[SINK]).toBe(1);
+    expect(h.rt.stats().spilledMessages).toBeGreaterThan(50);
+    release();
+    expect(await h.output()).toEqual(sent.map((m, i) => `${m} #${i + 1}`));
+    await h.stop();
+  });
+
+  it("goes on when a shard's share is smaller than one message", async () => {
+    const statefun = new StateFun();
+    statefun.bind({
+      typename: SINK,
+      specs: [{ name: 'got', type: StateFun.intType() }],
+      async fn(context) {
+        await Promise.resolve();
+        const got = ((context.storage.got as number | null) ?? 0) + 1;
+        context.storage.got = got;
+        context.send(out(`${context.self.id} #${got}`));
+      },
+    });
+    // 300 shards share 1 KiB: 3 bytes each, so no room at all for a waiting message.
+    const h = await TestRuntime.start(statefun, { shards: 300, maxParallelism: 300, mailboxMemoryBytes: 1024 });
+    for (let n = 0; n < 60; n++) await h.send(SINK, `a${n % 3}`, `m${n}`);
+    const lines = await h.output();
+    for (let a = 0; a < 3; a++) {
+      expect(lines.filter((l) => l.startsWith(`a${a} `))).toEqual(
+        Array.from({ length: 20 }, (_, i) => `a${a} #${i + 1}`),
+      );
+    }
+    expect(h.rt.stats().spilledTotal).toBeGreaterThan(0);
+    await h.stop();
+  });
+
+  it('start removes spill files a crashed run left behind', async () => {
+    const h = await TestRuntime.start(fanOutApp(), { shards: 1 });
+    await h.rt.stop();
+    h.fs.mkdirp('/app/spill');
+    const file = h.fs.openWritable('/app/spill/shard-0-000003.mbox', 'create');
+    file.append(new Uint8Array(100));
+    file.close();
+    await h.restart();
+    expect(h.fs.exists('/app/spill')).toBe(false);
+    await h.stop();
+  });
+});
