@@ -21,7 +21,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FileLock, FileSystem } from '../env/file-system.js';
-import { joinPath, writeSyncedFile } from '../env/file-system.js';
+import { isLockLeftover, joinPath, writeSyncedFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import {
   ClosedError,
@@ -532,7 +532,7 @@ function checkStoreFormat(fs: FileSystem, dir: string): void {
     // before the subdirectories are made, so they are empty).
     const ours = new Set([STORE_LOCK_FILE, SHARED_DIR, CHECKPOINTS_DIR, `${STORE_FORMAT_FILE}.tmp`]);
     const names = fs.list(dir);
-    const foreign = names.filter((n) => !ours.has(n));
+    const foreign = names.filter((n) => !ours.has(n) && !isLockLeftover(STORE_LOCK_FILE, n));
     for (const sub of [SHARED_DIR, CHECKPOINTS_DIR]) {
       if (names.includes(sub) && fs.list(joinPath(dir, sub)).length > 0) foreign.push(`${sub}/…`);
     }

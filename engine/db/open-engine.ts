@@ -28,7 +28,7 @@ import type { JobRunner } from '../compaction/job-runner.js';
 import { InlineJobRunner } from '../compaction/job-runner.js';
 import { WorkerJobRunner, workerAvailable } from '../compaction/worker-job-runner.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { isLockLeftover, joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { MemTable } from '../memtable/memtable.js';
@@ -78,7 +78,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
   try {
     if (options.restoreFrom) {
       // Leftovers of a restore or creation that crashed before CURRENT: nothing of value.
-      for (const n of fs.list(dir)) if (n !== LOCK_FILE) fs.remove(joinPath(dir, n));
+      for (const n of fs.list(dir)) if (!isLockFile(n)) fs.remove(joinPath(dir, n));
       await restoreCheckpoint(fs, dir, options, options.restoreFrom);
     }
     versions = new VersionSet(fs, dir, {
@@ -190,12 +190,17 @@ async function ensureIdentity(fs: FileSystem, dir: string, versions: VersionSet)
   return identity;
 }
 
+/** The lock file, or what an attempt at taking it left (the lock removes those of dead processes). */
+function isLockFile(name: string): boolean {
+  return name === LOCK_FILE || isLockLeftover(LOCK_FILE, name);
+}
+
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {
   if (!options.createIfMissing) {
     throw new InvalidArgumentError(`Engine.open: ${dir} holds no engine and createIfMissing is false`);
   }
   // checkDirectoryFormat ruled out foreign files before the lock was taken.
-  const names = fs.list(dir).filter((n) => n !== LOCK_FILE);
+  const names = fs.list(dir).filter((n) => !isLockFile(n));
   // Leftovers of a creation that crashed before CURRENT existed: nothing was acknowledged.
   for (const n of names) fs.remove(joinPath(dir, n));
 }

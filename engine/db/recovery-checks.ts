@@ -4,7 +4,7 @@
  */
 import { IDENTITY_FILE } from '../checkpoint/engine-identity.js';
 import type { FileSystem } from '../env/file-system.js';
-import { joinPath } from '../env/file-system.js';
+import { isLockLeftover, joinPath } from '../env/file-system.js';
 import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import {
   CURRENT_FILE,
@@ -27,7 +27,13 @@ export function checkDirectoryFormat(fs: FileSystem, dir: string): void {
   if (!fs.exists(currentPath)) {
     const foreign = fs
       .list(dir)
-      .filter((n) => n !== LOCK_FILE && n !== IDENTITY_FILE && parseFileName(n) === undefined);
+      .filter(
+        (n) =>
+          n !== LOCK_FILE &&
+          n !== IDENTITY_FILE &&
+          !isLockLeftover(LOCK_FILE, n) &&
+          parseFileName(n) === undefined,
+      );
     if (foreign.length > 0) {
       const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
       throw new IncompatibleFormatError(

@@ -119,7 +119,9 @@ export interface FileSystem {
   syncDir(dir: string): Promise<void>;
   /**
    * Takes an exclusive lock on `path` (a lock file), across processes where the
-   * implementation can tell; throws LockedError when it is held.
+   * implementation can tell; throws LockedError when it is held. A crash while taking it may
+   * leave a file beside it whose name passes {@link isLockLeftover}; a later lock() of the
+   * same path removes those whose owner is gone, and directory checks must accept them.
    */
   lock(path: string): FileLock;
 }
@@ -137,6 +139,15 @@ export async function writeSyncedFile(fs: FileSystem, path: string, data: Uint8A
   } finally {
     file.close();
   }
+}
+
+/**
+ * Whether `name` may be what a crash left of taking the lock file `lockName` in the same
+ * directory: `<lockName>.<anything>.tmp` (NodeFileSystem writes `LOCK.<pid>-<thread>.tmp`
+ * and links it into place).
+ */
+export function isLockLeftover(lockName: string, name: string): boolean {
+  return name.length > lockName.length + 5 && name.startsWith(`${lockName}.`) && name.endsWith('.tmp');
 }
 
 export function joinPath(dir: string, name: string): string {

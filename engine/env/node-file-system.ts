@@ -153,7 +153,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
  */
 function createLockFile(key: string): boolean {
   const content = `${process.pid}\n`;
-  const tmp = `${key}.${process.pid}-${threadId}.tmp`;
+  const tmp = lockTempPath(key, process.pid, threadId);
   fs.writeFileSync(tmp, content);
   try {
     fs.linkSync(tmp, key);
@@ -173,6 +173,28 @@ function createLockFile(key: string): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  }
+}
+
+/** The private file a lock at `key` is written to before it is linked into place. */
+function lockTempPath(key: string, pid: number, thread: number): string {
+  return `${key}.${pid}-${thread}.tmp`;
+}
+
+/**
+ * Removes the private files of lock attempts at `key` whose process is gone: a SIGKILL
+ * between writing one and removing it leaves it behind (isLockLeftover). Files of live
+ * processes are theirs, mid-attempt.
+ */
+function removeDeadLockTempFiles(key: string): void {
+  const dir = path.dirname(key);
+  const prefix = `${path.basename(key)}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const match = /^(\d+)-(\d+)\.tmp$/.exec(name.slice(prefix.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !pidAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
@@ -282,6 +304,7 @@ export class NodeFileSystem implements FileSystem {
       }
     }
     heldLocks.add(key);
+    removeDeadLockTempFiles(key);
     let released = false;
     return {
       release: () => {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeFileSystem } from '../../../engine/env/node-file-system.js';
 import { LockedError } from '../../../engine/errors.js';
+import { CheckpointStore, Engine } from '../../../engine/index.js';
 
 describe('NodeFileSystem lock across processes', () => {
   let dir: string;
@@ -97,6 +98,16 @@ describe('NodeFileSystem lock across processes', () => {
     expect(nodeFs.readdirSync(dir)).toEqual([]);
   });
 
+  it('the private file of a lock attempt whose process died is removed; a live process keeps its own', async () => {
+    // A SIGKILL between writing LOCK.<pid>-<thread>.tmp and removing it leaves it behind.
+    const dead = `LOCK.${deadPid()}-0.tmp`;
+    const live = `LOCK.${await liveChild()}-0.tmp`;
+    for (const name of [dead, live]) nodeFs.writeFileSync(path.join(dir, name), '1\n');
+    const lock = new NodeFileSystem().lock(lockPath);
+    expect(nodeFs.readdirSync(dir).sort()).toEqual(['LOCK', live]);
+    lock.release();
+  });
+
   it('a lock held through one NodeFileSystem instance blocks another instance in the same process', () => {
     const lock = new NodeFileSystem().lock(lockPath);
     expect(() => new NodeFileSystem().lock(path.join(dir, '.', 'LOCK'))).toThrow(
@@ -138,5 +149,23 @@ describe('NodeFileSystem lock across processes', () => {
     const seen = JSON.parse(output.slice(output.indexOf('{'))) as { empty: number; withPid: number };
     expect(seen.withPid).toBeGreaterThan(0);
     expect(seen.empty).toBe(0);
+  });
+
+  it('Engine.open and CheckpointStore.open accept a directory holding only what a killed lock attempt left', async () => {
+    // Regression: the SIGKILL test killed a runtime while it created its first engine, and the
+    // next start refused the directory as "not a statefn engine directory (found LOCK.<pid>-0.tmp)".
+    const engineDir = path.join(dir, 'engine');
+    const storeDir = path.join(dir, 'store');
+    for (const d of [engineDir, storeDir]) {
+      nodeFs.mkdirSync(d);
+      nodeFs.writeFileSync(path.join(d, `LOCK.${deadPid()}-0.tmp`), '1\n');
+    }
+    const db = await Engine.open(engineDir);
+    await db.put('k', 'v');
+    await db.close();
+    expect(nodeFs.readdirSync(engineDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const store = await CheckpointStore.open(storeDir);
+    await store.close();
+    expect(nodeFs.readdirSync(storeDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
