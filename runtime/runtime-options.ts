@@ -75,6 +75,13 @@ export interface RuntimeOptions {
    * taken from the mailbox that wait behind a running async invocation of their address.
    */
   mailboxMemoryBytes?: number;
+  /**
+   * Table files the runtime's three engines keep open at once (default 1000; 64 to
+   * 1000000): half for the state engine, a quarter each for the ingress and egress logs.
+   * Files beyond it are closed and opened again when read. Keep it under the process's
+   * open-file limit (`ulimit -n`), with room for the logs and the application.
+   */
+  maxOpenFiles?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -100,6 +107,7 @@ export interface ResolvedRuntimeOptions {
   stateWriteBufferBytes: number;
   maxTimersInMemory: number;
   mailboxMemoryBytes: number;
+  maxOpenFiles: number;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -123,6 +131,7 @@ const KNOWN = new Set([
   'stateWriteBufferBytes',
   'maxTimersInMemory',
   'mailboxMemoryBytes',
+  'maxOpenFiles',
   'fileSystem',
   'clock',
   'scheduler',
@@ -215,6 +224,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     stateWriteBufferBytes: int(o, 'stateWriteBufferBytes', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
     maxTimersInMemory: int(o, 'maxTimersInMemory', 100_000, 1, 100_000_000),
     mailboxMemoryBytes: int(o, 'mailboxMemoryBytes', 64 * 1024 * 1024, 1024, 64 * 1024 ** 3),
+    maxOpenFiles: int(o, 'maxOpenFiles', 1000, 64, 1_000_000),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

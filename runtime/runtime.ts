@@ -262,11 +262,12 @@ export class Runtime {
     }
     const fileSystem = o.fileSystem;
     // The ingress engine's LOCK is the runtime's lock: open it first.
-    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem);
+    const logFiles = Math.floor(o.maxOpenFiles / 4);
+    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem, logFiles);
     const opened: { close(): Promise<void> }[] = [ingress];
     try {
       if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
-      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem);
+      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem, logFiles);
       opened.push(egressLog);
       const store = await CheckpointStore.open(
         joinPath(o.dir, 'checkpoints'),
@@ -282,6 +283,7 @@ export class Runtime {
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
         writeBufferSizeBytes: o.stateWriteBufferBytes,
+        maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
         compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
         ...(fileSystem === undefined ? {} : { fileSystem }),
       };

@@ -73,9 +73,18 @@ export class EgressLog {
     this.#db = db;
   }
 
-  static async open(dir: string, fileSystem: FileSystem | undefined): Promise<EgressLog> {
+  /** @param maxOpenFiles the engine's (default: the engine's default) */
+  static async open(
+    dir: string,
+    fileSystem: FileSystem | undefined,
+    maxOpenFiles?: number,
+  ): Promise<EgressLog> {
     // Readers scan records in order, once: a small block cache does.
-    const options = { blockCacheBytes: 8 * 1024 * 1024, ...(fileSystem === undefined ? {} : { fileSystem }) };
+    const options = {
+      blockCacheBytes: 8 * 1024 * 1024,
+      ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
+      ...(fileSystem === undefined ? {} : { fileSystem }),
+    };
     return new EgressLog(await Engine.open(dir, options));
   }
 

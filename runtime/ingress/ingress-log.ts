@@ -158,9 +158,15 @@ export class IngressLog {
     this.#delivered = nextOffset;
   }
 
-  static async open(dir: string, fileSystem: FileSystem | undefined): Promise<IngressLog> {
+  /** @param maxOpenFiles the engine's (default: the engine's default) */
+  static async open(
+    dir: string,
+    fileSystem: FileSystem | undefined,
+    maxOpenFiles?: number,
+  ): Promise<IngressLog> {
     const db = await Engine.open(dir, {
       ...ENGINE_OPTIONS,
+      ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
       ...(fileSystem === undefined ? {} : { fileSystem }),
     });
     const bounds = { gte: messageKey(0), lt: new Uint8Array([MESSAGE + 1]) };

@@ -116,6 +116,7 @@ describe('Runtime.start: bad options', () => {
     ['stateWriteBufferBytes', 1024 * 1024, 1024 * 1024 * 1024],
     ['maxTimersInMemory', 1, 100_000_000],
     ['mailboxMemoryBytes', 1024, 64 * 1024 ** 3],
+    ['maxOpenFiles', 64, 1_000_000],
   ];
 
   it.each(ranges)('refuses %s outside %d..%d or not an integer', async (name, min, max) => {
