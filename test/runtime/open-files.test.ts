@@ -8,7 +8,9 @@ afterEach(() => {
 });
 
 /** The maxOpenFiles each engine directory was opened with by a runtime started with `extra`. */
-async function openFilesByEngine(extra: { maxOpenFiles?: number }): Promise<Record<string, unknown>> {
+async function openFilesByEngine(extra: {
+  maxOpenFiles?: number;
+}): Promise<Record<string, number | undefined>> {
   const open = vi.spyOn(Engine, 'open');
   const rt = await Runtime.start({
     dir: '/app',
@@ -18,9 +20,9 @@ async function openFilesByEngine(extra: { maxOpenFiles?: number }): Promise<Reco
     ...extra,
   });
   await rt.stop();
-  return Object.fromEntries(
-    open.mock.calls.map(([dir, options]) => [dir.split('/').pop(), options?.maxOpenFiles]),
-  );
+  const byEngine: Record<string, number | undefined> = {};
+  for (const [dir, options] of open.mock.calls) byEngine[dir.split('/').pop()!] = options?.maxOpenFiles;
+  return byEngine;
 }
 
 describe('maxOpenFiles', () => {
