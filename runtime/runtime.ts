@@ -433,7 +433,8 @@ export class Runtime {
   /**
    * Committed records of egress `typename` from offset `options.from`, then (unless
    * `follow` is false) new ones as they commit, until the runtime stops. In exactly-once
-   * mode a record appears only once the checkpoint that covers it is complete.
+   * mode a record appears only once the checkpoint that covers it is complete. If the
+   * runtime fails, a follower gets the committed records, then RuntimeFailedError.
    */
   async *egress(typename: string, options?: EgressOptions): AsyncGenerator<EgressRecord> {
     validateTypeName(typename, 'Runtime.egress');
@@ -452,7 +453,10 @@ export class Runtime {
         );
         yield { typename, offset: r.offset, value };
       }
-      if (!follow || this.#stopped || this.#stopping !== undefined) return;
+      if (!follow) return;
+      // Committed records stay readable after a failure; a follower then learns of it.
+      if (this.#failure !== undefined) this.#checkRunning('Runtime.egress');
+      if (this.#stopped || this.#stopping !== undefined) return;
       if (this.#egressPublishes === seen) {
         await new Promise<void>((resolve) => {
           const unsubscribe = this.#egressLog.subscribe(() => {
@@ -608,6 +612,13 @@ export class Runtime {
     this.#failure = err instanceof Error ? err : new Error(String(err));
     this.#halt();
     this.#wakeSenders();
+    this.#egressLog.wakeReaders();
+    // The shards stopped: a checkpoint under way would wait for their barriers forever.
+    this.#coordinator.abort(
+      new RuntimeFailedError(`Runtime.checkpoint: the runtime failed: ${this.#failure.message}`, {
+        cause: this.#failure,
+      }),
+    );
   }
 
   #unprocessed(): number {

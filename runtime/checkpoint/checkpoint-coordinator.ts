@@ -80,6 +80,8 @@ export class CheckpointCoordinator {
   #pending: Pending | undefined;
   #running: Promise<CommittedCheckpoint> | undefined;
   #queued: Promise<CommittedCheckpoint> | undefined;
+  /** Set by abort: no checkpoint starts any more, and every one asked for rejects with it. */
+  #aborted: Error | undefined;
 
   constructor(host: CoordinatorHost, egressNext: Map<string, number>) {
     this.#host = host;
@@ -103,6 +105,7 @@ export class CheckpointCoordinator {
 
   /** Takes a checkpoint; if one is running, the next one after it (shared by callers). */
   trigger(): Promise<CommittedCheckpoint> {
+    if (this.#aborted !== undefined) return Promise.reject(this.#aborted);
     if (this.#running === undefined) return this.#start();
     this.#queued ??= this.#running.then(
       () => this.#startQueued(),
@@ -113,7 +116,22 @@ export class CheckpointCoordinator {
 
   #startQueued(): Promise<CommittedCheckpoint> {
     this.#queued = undefined;
+    if (this.#aborted !== undefined) return Promise.reject(this.#aborted);
     return this.#start();
+  }
+
+  /**
+   * The shards stopped for good (the runtime failed): rejects the checkpoint waiting for
+   * their barriers, if any, and every later one, with `error`. A checkpoint already handed
+   * to the engine settles on its own.
+   */
+  abort(error: Error): void {
+    this.#aborted ??= error;
+    const p = this.#pending;
+    if (p === undefined) return;
+    this.#pending = undefined;
+    // Its egress records were never committed: nothing to carry, the runtime will not go on.
+    p.reject(error);
   }
 
   #start(): Promise<CommittedCheckpoint> {

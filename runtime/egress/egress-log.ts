@@ -240,8 +240,13 @@ export class EgressLog {
     return () => this.#listeners.delete(listener);
   }
 
-  async close(): Promise<void> {
+  /** Calls every listener now, as a publish would: readers waiting for records look again. */
+  wakeReaders(): void {
     for (const l of [...this.#listeners]) l();
+  }
+
+  async close(): Promise<void> {
+    this.wakeReaders();
     this.#listeners.clear();
     await this.#db.close();
   }

@@ -1,0 +1,149 @@
+/**
+ * A disk that starts failing writes at any point of a runtime's life: every promise the
+ * runtime handed out settles (none waits forever on shards that stopped), stop releases the
+ * directory, and a runtime started again in the same process on the same files (a disk
+ * that recovered) processes every message exactly once, recognizing the acknowledged ones.
+ */
+import { describe, expect, it } from 'vitest';
+import { FaultyFileSystem, InjectedFault } from '../../engine/env/faulty-file-system.js';
+import { MemoryFileSystem } from '../../engine/index.js';
+import { ManualClock } from '../../runtime/clock.js';
+import { Runtime, RuntimeFailedError, StateFun } from '../../runtime/index.js';
+import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
+
+const FN = 'test/count';
+const OUT = 'test/out';
+const MESSAGES = 24;
+const IDS = 4;
+
+function app(): StateFun {
+  const statefun = new StateFun();
+  statefun.bind({
+    typename: FN,
+    specs: [{ name: 'n', type: StateFun.intType() }],
+    fn(context) {
+      const n = ((context.storage.n as number | null) ?? 0) + 1;
+      context.storage.n = n;
+      context.send(
+        egressMessageBuilder({
+          typename: OUT,
+          value: `${context.self.id}=${n}`,
+          valueType: StateFun.stringType(),
+        }),
+      );
+      // Cross-shard traffic too, so failures also land on messages between functions.
+      if (context.self.id !== 'echo') context.send(messageBuilder({ typename: FN, id: 'echo', value: n }));
+    },
+  });
+  return statefun;
+}
+
+/** Whether `err` is the injected fault or an error caused by it. */
+function causedByFault(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof InjectedFault) return true;
+  return false;
+}
+
+/** Awaits `promises`; fails if they have not all settled within seconds (they take milliseconds). */
+async function allSettleSoon(promises: Promise<unknown>[], what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 10_000);
+  });
+  try {
+    await Promise.race([Promise.all(promises), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const send = (rt: Runtime, i: number) =>
+  rt.send(messageBuilder({ typename: FN, id: `k${i % IDS}`, value: i }), { idempotencyKey: `m${i}` });
+
+/**
+ * Runs the workload with writes failing from the `failAfter`-th mutation after start on;
+ * returns the mutations it made (all of them succeed when failAfter is undefined).
+ */
+async function runWith(failAfter: number | undefined): Promise<number> {
+  const faulty = new FaultyFileSystem(new MemoryFileSystem());
+  const clock = new ManualClock();
+  const options = {
+    dir: '/app',
+    statefun: app(),
+    fileSystem: faulty,
+    clock,
+    checkpointIntervalMs: 0,
+    shards: 2,
+  };
+  let rt = await Runtime.start(options);
+  const start = faulty.mutations;
+  if (failAfter !== undefined) faulty.failAt = start + failAfter;
+  const acked = new Set<number>();
+  const settled: Promise<unknown>[] = [];
+  const expectSettledByFault = (p: Promise<unknown>): void => {
+    settled.push(
+      p.catch((err: unknown) => {
+        if (!causedByFault(err)) throw err;
+      }),
+    );
+  };
+  // A consumer following the egress: it ends at stop, or learns of the failure at once.
+  const following = (async () => {
+    for await (const record of rt.egress(OUT)) void record;
+  })().catch((err: unknown) => {
+    if (!causedByFault(err)) throw err;
+  });
+  for (let i = 0; i < MESSAGES / 2; i++) expectSettledByFault(send(rt, i).then(() => acked.add(i)));
+  expectSettledByFault(rt.checkpoint());
+  for (let i = MESSAGES / 2; i < MESSAGES; i++) expectSettledByFault(send(rt, i).then(() => acked.add(i)));
+  expectSettledByFault(rt.idle());
+  expectSettledByFault(rt.checkpoint());
+  // Every promise settles, each fulfilled or rejected because of the fault.
+  await allSettleSoon(settled, 'the sends, checkpoints and idle');
+  const failed = await rt.checkpoint().then(
+    () => false,
+    (err: unknown) => err instanceof RuntimeFailedError,
+  );
+  if (failed) await allSettleSoon([following], 'the egress follower of a failed runtime');
+  expectSettledByFault(rt.stop());
+  await allSettleSoon([...settled, following], 'stop and the egress follower');
+  const mutations = faulty.mutations - start;
+
+  faulty.failAt = undefined;
+  rt = await Runtime.start(options);
+  for (let i = 0; i < MESSAGES; i++) {
+    const result = await send(rt, i);
+    if (acked.has(i)) expect(result.duplicate, `acknowledged m${i}`).toBe(true);
+  }
+  await rt.idle();
+  await rt.checkpoint();
+  const last = new Map<string, number>();
+  let records = 0;
+  for await (const r of rt.egress(OUT, { follow: false })) {
+    const [id, n] = r.value.asString().split('=') as [string, string];
+    expect(Number(n), `${id}'s counter goes up by one per record`).toBe((last.get(id) ?? 0) + 1);
+    last.set(id, Number(n));
+    records++;
+  }
+  expect(records).toBe(2 * MESSAGES);
+  expect(last.get('echo')).toBe(MESSAGES);
+  for (let k = 0; k < IDS; k++) expect(last.get(`k${k}`)).toBe(MESSAGES / IDS);
+  await rt.stop();
+  return mutations;
+}
+
+describe('write failures', () => {
+  it('at any point: every promise settles, and a restart on the same files loses and repeats nothing', async () => {
+    const total = await runWith(undefined);
+    expect(total).toBeGreaterThan(20);
+    // Every point: ingress appends and syncs, state WAL appends, checkpoint copies and
+    // renames, the MANIFEST and CURRENT, egress publishing, and stop's closing writes.
+    for (let failAfter = 0; failAfter <= total; failAfter++) {
+      try {
+        await runWith(failAfter);
+      } catch (err) {
+        throw new Error(`with writes failing from the ${failAfter}th on: ${String(err)}`, { cause: err });
+      }
+    }
+  }, 120_000);
+});
