@@ -484,13 +484,29 @@ export class Engine {
   /** Seals the active memtable, starts a new WAL and memtable, and schedules the flush. */
   async #switchMemtable(need = 0): Promise<void> {
     const number = this.#versions.newFileNumber();
+    // A log that could not be created changes nothing: the writer gets the error.
     const file = this.#fs.openWritable(joinPath(this.#dir, walFileName(number)), 'create', {
       preallocateBytes: this.#options.walPreallocateBytes,
     });
     const wal = new LogWriter(file, number);
-    await this.#pipeline.switchWal(wal);
-    // The new log's name must be durable before a sync write in it is acknowledged.
-    await this.#fs.syncDir(this.#dir);
+    try {
+      // The new log's name must be durable before a sync write in it is acknowledged; made
+      // so before the switch, a failure here leaves the writers on the old log and memtable.
+      await this.#fs.syncDir(this.#dir);
+      await this.#pipeline.switchWal(wal);
+    } catch (err) {
+      // Either the directory or the old log did not sync: what was written may not be
+      // durable, so no later write may be acknowledged (as after a failed WAL write).
+      if (this.#pipeline.wal !== wal) {
+        try {
+          wal.close();
+        } catch {
+          // Its header could not be written either; the empty log is removed at the next open.
+        }
+      }
+      this.#setBackgroundError(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
     const t = this.#tables;
     t.mem.seal();
     t.imms.push({ mem: t.mem, log: t.memLog });
@@ -1091,9 +1107,19 @@ export class Engine {
         firstError ??= err;
       }
     }
-    this.#versions.close();
-    this.#tableCache.close();
-    this.#lock?.release();
+    // Each step even if one before failed (a disk that fails writes fails the MANIFEST's
+    // close too): the lock must go, or no engine could open the directory in this process.
+    for (const step of [
+      () => this.#versions.close(),
+      () => this.#tableCache.close(),
+      () => this.#lock?.release(),
+    ]) {
+      try {
+        step();
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
     if (firstError) throw firstError as Error;
   }
 }
