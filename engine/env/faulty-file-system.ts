@@ -1,6 +1,6 @@
 /**
  * Wraps a FileSystem and fails every mutating operation from the N-th on, as a process that
- * died at that point would stop writing. Crash tests count the mutations a workload makes,
+ * died at that point would stop writing (or, with failOnce, only the N-th: a transient error). Crash tests count the mutations a workload makes,
  * pick a point at random, run again with the fault armed, then `crash()` the underlying
  * MemoryFileSystem and reopen.
  */
@@ -26,6 +26,8 @@ export class FaultyFileSystem implements FileSystem {
   mutations = 0;
   /** When set, the mutation with this index (0-based) and all later ones throw InjectedFault. */
   failAt: number | undefined;
+  /** Only the mutation at failAt fails; later ones succeed (a transient error). */
+  failOnce = false;
   /** Names of the operations performed, for diagnosing a failing seed. */
   readonly trace: string[] = [];
   traceEnabled = false;
@@ -43,7 +45,9 @@ export class FaultyFileSystem implements FileSystem {
   step(op: string, path: string): void {
     const index = this.mutations++;
     if (this.traceEnabled) this.trace.push(`${index} ${op} ${path}`);
-    if (this.failAt !== undefined && index >= this.failAt) throw new InjectedFault(op, path);
+    if (this.failAt !== undefined && (this.failOnce ? index === this.failAt : index >= this.failAt)) {
+      throw new InjectedFault(op, path);
+    }
   }
 
   mkdirp(dir: string): void {

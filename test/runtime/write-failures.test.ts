@@ -1,8 +1,9 @@
 /**
- * A disk that starts failing writes at any point of a runtime's life: every promise the
- * runtime handed out settles (none waits forever on shards that stopped), stop releases the
- * directory, and a runtime started again in the same process on the same files (a disk
- * that recovered) processes every message exactly once, recognizing the acknowledged ones.
+ * A disk that starts failing writes at any point of a runtime's life, or fails one write
+ * and recovers: every promise the runtime handed out settles (none waits forever on shards
+ * that stopped), stop releases the directory, and a runtime started again in the same
+ * process on the same files processes every message exactly once, recognizing the
+ * acknowledged ones.
  */
 import { describe, expect, it } from 'vitest';
 import { FaultyFileSystem, InjectedFault } from '../../engine/env/faulty-file-system.js';
@@ -64,7 +65,7 @@ const send = (rt: Runtime, i: number) =>
  * Runs the workload with writes failing from the `failAfter`-th mutation after start on;
  * returns the mutations it made (all of them succeed when failAfter is undefined).
  */
-async function runWith(failAfter: number | undefined): Promise<number> {
+async function runWith(failAfter: number | undefined, once = false): Promise<number> {
   const faulty = new FaultyFileSystem(new MemoryFileSystem());
   const clock = new ManualClock();
   const options = {
@@ -78,6 +79,7 @@ async function runWith(failAfter: number | undefined): Promise<number> {
   let rt = await Runtime.start(options);
   const start = faulty.mutations;
   if (failAfter !== undefined) faulty.failAt = start + failAfter;
+  faulty.failOnce = once;
   const acked = new Set<number>();
   const settled: Promise<unknown>[] = [];
   const expectSettledByFault = (p: Promise<unknown>): void => {
@@ -138,11 +140,16 @@ describe('write failures', () => {
     expect(total).toBeGreaterThan(20);
     // Every point: ingress appends and syncs, state WAL appends, checkpoint copies and
     // renames, the MANIFEST and CURRENT, egress publishing, and stop's closing writes.
-    for (let failAfter = 0; failAfter <= total; failAfter++) {
-      try {
-        await runWith(failAfter);
-      } catch (err) {
-        throw new Error(`with writes failing from the ${failAfter}th on: ${String(err)}`, { cause: err });
+    for (const once of [false, true]) {
+      for (let failAfter = 0; failAfter <= total; failAfter++) {
+        try {
+          await runWith(failAfter, once);
+        } catch (err) {
+          const which = once
+            ? `only the ${failAfter}th write failing`
+            : `writes failing from the ${failAfter}th on`;
+          throw new Error(`with ${which}: ${String(err)}`, { cause: err });
+        }
       }
     }
   }, 120_000);

@@ -1,8 +1,8 @@
 /**
- * A disk that starts failing writes at any point of an engine's life: every promise the
- * engine handed out settles (writes, flushes, compactions, checkpoints, close), each
- * fulfilled or rejected because of the fault, and reopening on the same files (a disk that
- * recovered) finds every write acknowledged with sync, and batches all or nothing.
+ * A disk that starts failing writes at any point of an engine's life, or fails one write
+ * and recovers: every promise the engine handed out settles (writes, flushes, compactions,
+ * checkpoints, close), each fulfilled or rejected because of the fault, and reopening on
+ * the same files finds every write acknowledged with sync, and batches all or nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { FaultyFileSystem, InjectedFault } from '../../../engine/env/faulty-file-system.js';
@@ -32,6 +32,7 @@ const key = (i: number): string => `k${String(i).padStart(4, '0')}`;
 /** Runs the workload with writes failing from the `failAfter`-th mutation after open on. */
 async function runWith(
   failAfter: number | undefined,
+  once = false,
 ): Promise<{ mutations: number; flushes: number; compactions: number }> {
   const faulty = new FaultyFileSystem(new MemoryFileSystem());
   // Tiny memtables and files: flushes and compactions happen within the workload.
@@ -45,6 +46,7 @@ async function runWith(
   const store = await CheckpointStore.open('/cp', { fileSystem: faulty });
   const start = faulty.mutations;
   if (failAfter !== undefined) faulty.failAt = start + failAfter;
+  faulty.failOnce = once;
   const synced = new Set<number>();
   const settled: Promise<unknown>[] = [];
   const expectSettledByFault = (p: Promise<unknown>): void => {
@@ -101,11 +103,16 @@ describe('engine write failures', () => {
     expect(clean.flushes).toBeGreaterThan(1);
     expect(clean.compactions).toBeGreaterThan(0);
     const total = clean.mutations;
-    for (let failAfter = 0; failAfter <= total; failAfter++) {
-      try {
-        await runWith(failAfter);
-      } catch (err) {
-        throw new Error(`with writes failing from the ${failAfter}th on: ${String(err)}`, { cause: err });
+    for (const once of [false, true]) {
+      for (let failAfter = 0; failAfter <= total; failAfter++) {
+        try {
+          await runWith(failAfter, once);
+        } catch (err) {
+          const which = once
+            ? `only the ${failAfter}th write failing`
+            : `writes failing from the ${failAfter}th on`;
+          throw new Error(`with ${which}: ${String(err)}`, { cause: err });
+        }
       }
     }
   }, 300_000);
