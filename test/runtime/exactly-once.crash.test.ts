@@ -12,8 +12,9 @@
  * and every egress record must appear exactly once at dense offsets; a failed attempt leaves
  * no effect, and a message that fails every attempt appears once in the dead-letter egress.
  *
- * A fault step makes every file-system write fail from some point on (a disk that died):
- * sends, checkpoints and trims fail or the runtime stops, until the next crash. A send that
+ * A fault step makes every file-system write fail from some point on (a disk that died), or
+ * only one write (a transient error): sends, checkpoints and trims fail or the runtime
+ * stops, until the next crash. A send that
  * was acknowledged must be recognized as a duplicate whenever it is sent again.
  *
  * Everything is deterministic for a seed: a ManualClock, a SeededScheduler and the
@@ -82,7 +83,7 @@ type Step =
   | { kind: 'checkpoint' }
   | { kind: 'consume'; limit: number }
   | { kind: 'crash'; shards: number; torn: boolean }
-  | { kind: 'fault'; after: number };
+  | { kind: 'fault'; after: number; once: boolean };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('send' as const), count: fc.integer({ min: 1, max: 6 }) }),
@@ -95,7 +96,11 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
     shards: fc.integer({ min: 1, max: 4 }),
     torn: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant('fault' as const), after: fc.integer({ min: 0, max: 300 }) }),
+  fc.record({
+    kind: fc.constant('fault' as const),
+    after: fc.integer({ min: 0, max: 300 }),
+    once: fc.boolean(),
+  }),
 );
 
 function tick(): Promise<void> {
@@ -271,7 +276,11 @@ async function checkExactlyOnce(
         break;
       case 'fault':
         // From here every write fails, as on a disk that died, until the next crash.
-        run.faulty.failAt ??= run.faulty.mutations + step.after;
+        if (run.faulty.failAt === undefined) {
+          run.faulty.failAt = run.faulty.mutations + step.after;
+          // Or only that one write fails, and the disk works again after it.
+          run.faulty.failOnce = step.once;
+        }
         faultsArmed++;
         break;
       case 'send':
@@ -404,7 +413,7 @@ describe('exactly-once processing under crashes', () => {
       1,
       [inc, inc, inc, inc, inc],
       [
-        { kind: 'fault', after: 2 },
+        { kind: 'fault', after: 2, once: false },
         { kind: 'send', count: 1 },
         { kind: 'send', count: 1 },
         { kind: 'send', count: 1 },
