@@ -25,11 +25,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FaultyFileSystem, InjectedFault } from '../../engine/env/faulty-file-system.js';
+import { FaultyFileSystem } from '../../engine/env/faulty-file-system.js';
 import { MemoryFileSystem } from '../../engine/index.js';
 import { ManualClock, SeededScheduler } from '../../runtime/clock.js';
 import { DEAD_LETTER_EGRESS, Runtime, abandonRuntime } from '../../runtime/runtime.js';
 import type { Command } from '../support/smoke-app.js';
+import { causedByFault } from '../support/faults.js';
 import {
   DEAD_LETTER_VALUE,
   SMOKE_MAX_ATTEMPTS,
@@ -71,9 +72,7 @@ let crashesAfterFault = 0;
  * runtime's refusal after a fault stopped it (its cause is the fault, maybe wrapped).
  */
 function expectFaultEffect(err: unknown): void {
-  let e: unknown = err;
-  while (e instanceof Error && !(e instanceof InjectedFault) && e.cause !== undefined) e = e.cause;
-  if (!(e instanceof InjectedFault)) throw err;
+  if (!causedByFault(err)) throw err;
 }
 
 type Step =

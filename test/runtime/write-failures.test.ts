@@ -6,11 +6,12 @@
  * acknowledged ones.
  */
 import { describe, expect, it } from 'vitest';
-import { FaultyFileSystem, InjectedFault } from '../../engine/env/faulty-file-system.js';
+import { FaultyFileSystem } from '../../engine/env/faulty-file-system.js';
 import { MemoryFileSystem } from '../../engine/index.js';
 import { ManualClock } from '../../runtime/clock.js';
 import { Runtime, RuntimeFailedError, StateFun } from '../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
+import { allSettleSoon, causedByFault } from '../support/faults.js';
 
 const FN = 'test/count';
 const OUT = 'test/out';
@@ -37,25 +38,6 @@ function app(): StateFun {
     },
   });
   return statefun;
-}
-
-/** Whether `err` is the injected fault or an error caused by it. */
-function causedByFault(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof InjectedFault) return true;
-  return false;
-}
-
-/** Awaits `promises`; fails if they have not all settled within seconds (they take milliseconds). */
-async function allSettleSoon(promises: Promise<unknown>[], what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 10_000);
-  });
-  try {
-    await Promise.race([Promise.all(promises), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const send = (rt: Runtime, i: number) =>

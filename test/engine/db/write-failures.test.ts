@@ -5,27 +5,11 @@
  * the same files finds every write acknowledged with sync, and batches all or nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { FaultyFileSystem, InjectedFault } from '../../../engine/env/faulty-file-system.js';
+import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
 import { CheckpointStore, Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
+import { allSettleSoon, causedByFault } from '../../support/faults.js';
 
 const KEYS = 40;
-
-function causedByFault(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof InjectedFault) return true;
-  return false;
-}
-
-async function allSettleSoon(promises: Promise<unknown>[], what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 10_000);
-  });
-  try {
-    await Promise.race([Promise.all(promises), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const key = (i: number): string => `k${String(i).padStart(4, '0')}`;
 
