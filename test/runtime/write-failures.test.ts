@@ -11,7 +11,7 @@ import { MemoryFileSystem } from '../../engine/index.js';
 import { ManualClock } from '../../runtime/clock.js';
 import { Runtime, RuntimeFailedError, StateFun } from '../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
-import { allSettleSoon, causedByFault } from '../support/faults.js';
+import { allSettleSoon, causedByFault, sweepFaults } from '../support/faults.js';
 
 const FN = 'test/count';
 const OUT = 'test/out';
@@ -122,17 +122,6 @@ describe('write failures', () => {
     expect(total).toBeGreaterThan(20);
     // Every point: ingress appends and syncs, state WAL appends, checkpoint copies and
     // renames, the MANIFEST and CURRENT, egress publishing, and stop's closing writes.
-    for (const once of [false, true]) {
-      for (let failAfter = 0; failAfter <= total; failAfter++) {
-        try {
-          await runWith(failAfter, once);
-        } catch (err) {
-          const which = once
-            ? `only the ${failAfter}th write failing`
-            : `writes failing from the ${failAfter}th on`;
-          throw new Error(`with ${which}: ${String(err)}`, { cause: err });
-        }
-      }
-    }
+    await sweepFaults(total, runWith);
   }, 120_000);
 });

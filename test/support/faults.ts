@@ -22,3 +22,26 @@ export async function allSettleSoon(promises: Promise<unknown>[], what: string, 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Calls `run` for every write index from 0 to `total`, first with every write failing from
+ * that one on (a disk that died), then with only that one failing (a transient error); a
+ * failure names the point.
+ */
+export async function sweepFaults(
+  total: number,
+  run: (failAfter: number, once: boolean) => Promise<unknown>,
+): Promise<void> {
+  for (const once of [false, true]) {
+    for (let failAfter = 0; failAfter <= total; failAfter++) {
+      try {
+        await run(failAfter, once);
+      } catch (err) {
+        const which = once
+          ? `only the ${failAfter}th write failing`
+          : `writes failing from the ${failAfter}th on`;
+        throw new Error(`with ${which}: ${String(err)}`, { cause: err });
+      }
+    }
+  }
+}

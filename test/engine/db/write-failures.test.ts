@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
 import { CheckpointStore, Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
-import { allSettleSoon, causedByFault } from '../../support/faults.js';
+import { allSettleSoon, causedByFault, sweepFaults } from '../../support/faults.js';
 
 const KEYS = 40;
 
@@ -87,17 +87,6 @@ describe('engine write failures', () => {
     expect(clean.flushes).toBeGreaterThan(1);
     expect(clean.compactions).toBeGreaterThan(0);
     const total = clean.mutations;
-    for (const once of [false, true]) {
-      for (let failAfter = 0; failAfter <= total; failAfter++) {
-        try {
-          await runWith(failAfter, once);
-        } catch (err) {
-          const which = once
-            ? `only the ${failAfter}th write failing`
-            : `writes failing from the ${failAfter}th on`;
-          throw new Error(`with ${which}: ${String(err)}`, { cause: err });
-        }
-      }
-    }
+    await sweepFaults(total, runWith);
   }, 300_000);
 });
