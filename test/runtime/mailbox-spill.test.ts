@@ -154,7 +154,11 @@ describe('mailbox spilling', () => {
       },
     });
     // 300 shards share 1 KiB: 3 bytes each, so no room at all for a waiting message.
-    const h = await TestRuntime.start(statefun, { shards: 300, maxParallelism: 300, mailboxMemoryBytes: 1024 });
+    const h = await TestRuntime.start(statefun, {
+      shards: 300,
+      maxParallelism: 300,
+      mailboxMemoryBytes: 1024,
+    });
     for (let n = 0; n < 60; n++) await h.send(SINK, `a${n % 3}`, `m${n}`);
     const lines = await h.output();
     for (let a = 0; a < 3; a++) {
