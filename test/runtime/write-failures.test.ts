@@ -10,8 +10,9 @@ import { FaultyFileSystem } from '../../engine/env/faulty-file-system.js';
 import { MemoryFileSystem } from '../../engine/index.js';
 import { ManualClock } from '../../runtime/clock.js';
 import { Runtime, RuntimeFailedError, StateFun } from '../../runtime/index.js';
+import { abandonRuntime } from '../../runtime/runtime.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
-import { allSettleSoon, causedByFault, sweepFaults } from '../support/faults.js';
+import { allSettleSoon, faultTolerant, sweepFaults } from '../support/faults.js';
 
 const FN = 'test/count';
 const OUT = 'test/out';
@@ -43,6 +44,23 @@ function app(): StateFun {
 const send = (rt: Runtime, i: number) =>
   rt.send(messageBuilder({ typename: FN, id: `k${i % IDS}`, value: i }), { idempotencyKey: `m${i}` });
 
+/** Settles `rt`, then checks every message was processed once: each counter went up by one per record. */
+async function expectEveryMessageOnce(rt: Runtime): Promise<void> {
+  await rt.idle();
+  await rt.checkpoint();
+  const last = new Map<string, number>();
+  let records = 0;
+  for await (const r of rt.egress(OUT, { follow: false })) {
+    const [id, n] = r.value.asString().split('=') as [string, string];
+    expect(Number(n), `${id}'s counter goes up by one per record`).toBe((last.get(id) ?? 0) + 1);
+    last.set(id, Number(n));
+    records++;
+  }
+  expect(records).toBe(2 * MESSAGES);
+  expect(last.get('echo')).toBe(MESSAGES);
+  for (let k = 0; k < IDS; k++) expect(last.get(`k${k}`)).toBe(MESSAGES / IDS);
+}
+
 /**
  * Runs the workload with writes failing from the `failAfter`-th mutation after start on;
  * returns the mutations it made (all of them succeed when failAfter is undefined).
@@ -64,19 +82,13 @@ async function runWith(failAfter: number | undefined, once = false): Promise<num
   faulty.failOnce = once;
   const acked = new Set<number>();
   const settled: Promise<unknown>[] = [];
-  const expectSettledByFault = (p: Promise<unknown>): void => {
-    settled.push(
-      p.catch((err: unknown) => {
-        if (!causedByFault(err)) throw err;
-      }),
-    );
-  };
+  const expectSettledByFault = (p: Promise<unknown>): void => void settled.push(faultTolerant(p));
   // A consumer following the egress: it ends at stop, or learns of the failure at once.
-  const following = (async () => {
-    for await (const record of rt.egress(OUT)) void record;
-  })().catch((err: unknown) => {
-    if (!causedByFault(err)) throw err;
-  });
+  const following = faultTolerant(
+    (async () => {
+      for await (const record of rt.egress(OUT)) void record;
+    })(),
+  );
   for (let i = 0; i < MESSAGES / 2; i++) expectSettledByFault(send(rt, i).then(() => acked.add(i)));
   expectSettledByFault(rt.checkpoint());
   for (let i = MESSAGES / 2; i < MESSAGES; i++) expectSettledByFault(send(rt, i).then(() => acked.add(i)));
@@ -99,19 +111,7 @@ async function runWith(failAfter: number | undefined, once = false): Promise<num
     const result = await send(rt, i);
     if (acked.has(i)) expect(result.duplicate, `acknowledged m${i}`).toBe(true);
   }
-  await rt.idle();
-  await rt.checkpoint();
-  const last = new Map<string, number>();
-  let records = 0;
-  for await (const r of rt.egress(OUT, { follow: false })) {
-    const [id, n] = r.value.asString().split('=') as [string, string];
-    expect(Number(n), `${id}'s counter goes up by one per record`).toBe((last.get(id) ?? 0) + 1);
-    last.set(id, Number(n));
-    records++;
-  }
-  expect(records).toBe(2 * MESSAGES);
-  expect(last.get('echo')).toBe(MESSAGES);
-  for (let k = 0; k < IDS; k++) expect(last.get(`k${k}`)).toBe(MESSAGES / IDS);
+  await expectEveryMessageOnce(rt);
   await rt.stop();
   return mutations;
 }
@@ -123,5 +123,53 @@ describe('write failures', () => {
     // Every point: ingress appends and syncs, state WAL appends, checkpoint copies and
     // renames, the MANIFEST and CURRENT, egress publishing, and stop's closing writes.
     await sweepFaults(total, runWith);
+  }, 120_000);
+
+  it('during recovery: a start that fails rejects and frees the directory; the next one recovers', async () => {
+    // A crashed run to recover from: a checkpoint with half the messages processed, and
+    // the rest acknowledged in the ingress log only.
+    let prepared = new MemoryFileSystem();
+    const clock = new ManualClock();
+    const options = (fileSystem: FaultyFileSystem | MemoryFileSystem) => ({
+      dir: '/app',
+      statefun: app(),
+      fileSystem,
+      clock,
+      checkpointIntervalMs: 0,
+      shards: 2,
+    });
+    const first = await Runtime.start(options(prepared));
+    for (let i = 0; i < MESSAGES / 2; i++) await send(first, i);
+    await first.idle();
+    await first.checkpoint();
+    for (let i = MESSAGES / 2; i < MESSAGES; i++) await send(first, i);
+    abandonRuntime(first);
+    prepared = prepared.crash();
+
+    /** Recovers from a copy of `prepared`, with writes failing as the sweep says. */
+    const recoverWith = async (failAfter: number | undefined, once = false): Promise<number> => {
+      const faulty = new FaultyFileSystem(prepared.crash());
+      if (failAfter !== undefined) faulty.failAt = failAfter;
+      faulty.failOnce = once;
+      let rt: Runtime | undefined;
+      await faultTolerant(Runtime.start(options(faulty)).then((started) => (rt = started)));
+      if (rt !== undefined) {
+        const started = rt;
+        await allSettleSoon(
+          [faultTolerant(started.idle()), faultTolerant(started.checkpoint())],
+          'idle and checkpoint after recovery',
+        );
+        await allSettleSoon([faultTolerant(started.stop())], 'stop after recovery');
+      }
+      const mutations = faulty.mutations;
+      faulty.failAt = undefined;
+      rt = await Runtime.start(options(faulty));
+      for (let i = 0; i < MESSAGES; i++)
+        expect((await send(rt, i)).duplicate, `acknowledged m${i}`).toBe(true);
+      await expectEveryMessageOnce(rt);
+      await rt.stop();
+      return mutations;
+    };
+    await sweepFaults(await recoverWith(undefined), recoverWith);
   }, 120_000);
 });

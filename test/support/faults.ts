@@ -45,3 +45,10 @@ export async function sweepFaults(
     }
   }
 }
+
+/** `p`, with a rejection caused by the injected fault taken as settling (any other rethrown). */
+export function faultTolerant(p: Promise<unknown>): Promise<unknown> {
+  return p.catch((err: unknown) => {
+    if (!causedByFault(err)) throw err;
+  });
+}

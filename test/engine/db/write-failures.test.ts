@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
 import { CheckpointStore, Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
-import { allSettleSoon, causedByFault, sweepFaults } from '../../support/faults.js';
+import { allSettleSoon, faultTolerant, sweepFaults } from '../../support/faults.js';
 
 const KEYS = 40;
 
@@ -33,13 +33,7 @@ async function runWith(
   faulty.failOnce = once;
   const synced = new Set<number>();
   const settled: Promise<unknown>[] = [];
-  const expectSettledByFault = (p: Promise<unknown>): void => {
-    settled.push(
-      p.catch((err: unknown) => {
-        if (!causedByFault(err)) throw err;
-      }),
-    );
-  };
+  const expectSettledByFault = (p: Promise<unknown>): void => void settled.push(faultTolerant(p));
   for (let i = 0; i < KEYS; i++) {
     const value = 'v'.repeat(100) + String(i);
     if (i % 5 === 0) {
