@@ -82,6 +82,14 @@ export interface RuntimeOptions {
    * open-file limit (`ulimit -n`), with room for the logs and the application.
    */
   maxOpenFiles?: number;
+  /**
+   * Records each egress keeps (default: all, until `trimEgress`; 1 to 2^53 − 1). After each
+   * checkpoint, an egress that received records and holds more than this is trimmed to its
+   * newest ones, as `trimEgress` would: a consumer that falls further behind misses records
+   * (its reads start at `egressFloor`). A safety net for disk space; consumers that must
+   * see every record trim what they have read instead.
+   */
+  egressRetainRecords?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -108,6 +116,7 @@ export interface ResolvedRuntimeOptions {
   maxTimersInMemory: number;
   mailboxMemoryBytes: number;
   maxOpenFiles: number;
+  egressRetainRecords: number | undefined;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -132,6 +141,7 @@ const KNOWN = new Set([
   'maxTimersInMemory',
   'mailboxMemoryBytes',
   'maxOpenFiles',
+  'egressRetainRecords',
   'fileSystem',
   'clock',
   'scheduler',
@@ -225,6 +235,10 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     maxTimersInMemory: int(o, 'maxTimersInMemory', 100_000, 1, 100_000_000),
     mailboxMemoryBytes: int(o, 'mailboxMemoryBytes', 64 * 1024 * 1024, 1024, 64 * 1024 ** 3),
     maxOpenFiles: int(o, 'maxOpenFiles', 1000, 64, 1_000_000),
+    egressRetainRecords:
+      o.egressRetainRecords === undefined
+        ? undefined
+        : int(o, 'egressRetainRecords', 1, 1, Number.MAX_SAFE_INTEGER),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

@@ -782,11 +782,15 @@ export class Runtime {
     };
   }
 
-  /** Drops ingress records no retained checkpoint needs, and expired idempotency keys. */
+  /**
+   * Drops ingress records no retained checkpoint needs, expired idempotency keys, and egress
+   * records past `egressRetainRecords`.
+   */
   async #trimIngress(): Promise<void> {
     const oldest = this.#retained[0];
     if (oldest !== undefined) await this.#ingress.trimBefore(oldest.ingressOffset);
     await this.#ingress.expireKeys(this.#clock.now() - this.#o.idempotencyRetentionMs);
+    if (this.#o.egressRetainRecords !== undefined) await this.#egressLog.retain(this.#o.egressRetainRecords);
   }
 }
 

@@ -147,6 +147,16 @@ export class EgressLog {
   }
 
   /**
+   * Trims every egress published to since open that holds more than `maxRecords` records
+   * to its newest `maxRecords` (see trim).
+   */
+  async retain(maxRecords: number): Promise<void> {
+    for (const [typename, end] of [...this.#ends]) {
+      if (end - this.floor(typename) > maxRecords) await this.trim(typename, end - maxRecords);
+    }
+  }
+
+  /**
    * Deletes the records of `typename` below `before` (those published: at most up to its
    * end) and makes that its floor, durably and at once. Returns the new floor.
    */

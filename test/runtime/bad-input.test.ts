@@ -117,6 +117,7 @@ describe('Runtime.start: bad options', () => {
     ['maxTimersInMemory', 1, 100_000_000],
     ['mailboxMemoryBytes', 1024, 64 * 1024 ** 3],
     ['maxOpenFiles', 64, 1_000_000],
+    ['egressRetainRecords', 1, Number.MAX_SAFE_INTEGER],
   ];
 
   it.each(ranges)('refuses %s outside %d..%d or not an integer', async (name, min, max) => {
