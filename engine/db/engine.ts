@@ -497,13 +497,8 @@ export class Engine {
     } catch (err) {
       // Either the directory or the old log did not sync: what was written may not be
       // durable, so no later write may be acknowledged (as after a failed WAL write).
-      if (this.#pipeline.wal !== wal) {
-        try {
-          wal.close();
-        } catch {
-          // Its header could not be written either; the empty log is removed at the next open.
-        }
-      }
+      // Never used: the empty log (not even its header written) is removed at the next open.
+      if (this.#pipeline.wal !== wal) wal.abandon();
       this.#setBackgroundError(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }

@@ -122,4 +122,11 @@ export class LogWriter {
     this.#closed = true;
     this.#file.close();
   }
+
+  /** Closes the file without writing the pending bytes: for a log given up after a failure. */
+  abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#file.close();
+  }
 }
