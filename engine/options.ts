@@ -86,6 +86,13 @@ export interface EngineOptions {
   numLevels?: number;
   /** Where flush and compaction run: a worker thread (default when available) or the main thread. */
   backgroundMode?: 'worker' | 'inline';
+  /**
+   * A flush or compaction whose files could not be written (a full disk, an I/O error) is
+   * tried again after this many ms, then after twice as long, then four times: only when
+   * its fourth attempt fails does the engine stop taking writes (BackgroundError). Default
+   * 100; 0 to 60000.
+   */
+  backgroundRetryDelayMs?: number;
   /** Storage to use. Default: the real file system. Tests pass an in-memory one. */
   fileSystem?: FileSystem;
   /**
@@ -121,6 +128,7 @@ export interface ResolvedOptions {
   levelSizeMultiplier: number;
   numLevels: number;
   backgroundMode: 'worker' | 'inline' | undefined;
+  backgroundRetryDelayMs: number;
   fileSystem: FileSystem | undefined;
   compactionFilter: CompactionFilter | undefined;
   restoreFrom: RestoreFrom | undefined;
@@ -205,6 +213,7 @@ const KNOWN = new Set([
   'levelSizeMultiplier',
   'numLevels',
   'backgroundMode',
+  'backgroundRetryDelayMs',
   'fileSystem',
   'restoreFrom',
   'compactionFilter',
@@ -291,6 +300,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     levelSizeMultiplier: int(o, 'levelSizeMultiplier', 10, 2, 100),
     numLevels: int(o, 'numLevels', DEFAULT_NUM_LEVELS, 2, MAX_NUM_LEVELS),
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
+    backgroundRetryDelayMs: int(o, 'backgroundRetryDelayMs', 100, 0, 60_000),
     fileSystem: fileSystem as FileSystem | undefined,
     restoreFrom: o['restoreFrom'] === undefined ? undefined : checkRestoreFrom(o['restoreFrom']),
     compactionFilter:

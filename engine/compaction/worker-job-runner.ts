@@ -1,12 +1,14 @@
 /**
  * Runs jobs on a worker thread (job-worker.ts compiled to JavaScript). Errors thrown in the
- * worker come back with their class name; CorruptionError is rebuilt as such so callers can
- * tell bad data from bugs.
+ * worker come back with their class name; CorruptionError, IncompatibleFormatError and
+ * InvariantError are rebuilt as such, so callers can tell bad data and bugs from I/O errors
+ * (the engine tries a job again only after an I/O error).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CorruptionError, EngineError } from '../errors.js';
+import { CorruptionError, EngineError, IncompatibleFormatError } from '../errors.js';
+import { InvariantError } from '../util/invariant.js';
 import type { JobResult, JobSpec } from './job-spec.js';
 import type { JobRunner } from './job-runner.js';
 
@@ -73,6 +75,11 @@ function rebuild(e: { name: string; message: string; stack?: string; file?: stri
   if (e.name === 'CorruptionError') {
     err = new CorruptionError(e.file ?? 'unknown', undefined, e.message);
     err.message = e.message;
+  } else if (e.name === 'IncompatibleFormatError') {
+    // Damaged or foreign input, as CorruptionError: the engine does not try such a job again.
+    err = new IncompatibleFormatError(e.message);
+  } else if (e.name === 'InvariantError') {
+    err = new InvariantError(e.message.replace(/^statefn invariant violated: /, ''));
   } else {
     err = new EngineError(`background job failed: ${e.name}: ${e.message}`);
   }

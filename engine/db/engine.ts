@@ -14,7 +14,7 @@
  * level 0 holds `l0StopWritesTrigger` files.
  */
 import { randomBytes } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { TableCache } from '../cache/table-cache.js';
 import {
@@ -33,13 +33,20 @@ import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { checkCheckpointArgs, takeCheckpoint } from '../checkpoint/take-checkpoint.js';
 import type { CheckpointOptions, PinnedLog, PinnedState } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
-import type { CompactionSpec } from '../compaction/job-spec.js';
+import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
-import { BackgroundError, ClosedError, InvalidArgumentError, ReadOnlyError } from '../errors.js';
+import {
+  BackgroundError,
+  ClosedError,
+  CorruptionError,
+  IncompatibleFormatError,
+  InvalidArgumentError,
+  ReadOnlyError,
+} from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
@@ -47,7 +54,7 @@ import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
-import { invariant } from '../util/invariant.js';
+import { InvariantError, invariant } from '../util/invariant.js';
 import { walFileName } from '../version/file-names.js';
 import { obsoleteFiles } from '../version/obsolete-files.js';
 import { EntryKind } from '../version/internal-key.js';
@@ -63,6 +70,17 @@ import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
 import { WritePipeline } from './write-pipeline.js';
 
+/** Attempts of a flush or compaction job before its failure stops writes (see #runJob). */
+const JOB_ATTEMPTS = 4;
+
+/** Whether a job that failed with `err` may succeed if run again (an I/O error may pass). */
+function retryable(err: unknown): boolean {
+  return !(
+    err instanceof CorruptionError ||
+    err instanceof IncompatibleFormatError ||
+    err instanceof InvariantError
+  );
+}
 /** The background lanes (see #scheduleWork). */
 type Lane = 'flush' | 'compaction';
 
@@ -120,6 +138,8 @@ export interface EngineStats {
   blockCache: { hits: number; misses: number; hitRate: number; bytes: number; capacityBytes: number };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
+  /** Flush and compaction attempts that failed and were tried again (see backgroundRetryDelayMs). */
+  backgroundRetries: number;
 }
 
 interface Memtables {
@@ -218,6 +238,7 @@ export class Engine {
   #flushes = 0;
   #compactions = 0;
   #trivialMoves = 0;
+  #backgroundRetries = 0;
   /**
    * Whether the engine runs on the real file system, where background I/O and the workers'
    * messages arrive through the event loop: only there are write acknowledgements paced
@@ -701,7 +722,7 @@ export class Engine {
     const number = this.#versions.newFileNumber();
     this.#pendingOutputs.add(number);
     try {
-      const result = await runner.run({
+      const result = await this.#runJob(runner, {
         kind: 'flush',
         dir: this.#dir,
         memtable: imm.mem.shared,
@@ -725,6 +746,29 @@ export class Engine {
       this.#pendingOutputs.delete(number);
     }
     this.#deleteObsoleteFiles();
+  }
+
+  /**
+   * Runs a flush or compaction job, trying again after a failed attempt (a full disk, an
+   * I/O error): after backgroundRetryDelayMs, then twice and four times as long. Nothing of
+   * a failed attempt is committed, and a retry writes the same file numbers over its
+   * partial outputs. Not tried again: damaged or foreign input (CorruptionError,
+   * IncompatibleFormatError), a bug (InvariantError), an engine that closes or has failed
+   * otherwise, and a fourth failure, which the caller's lane makes the background error. Rejected: failing at once, as LevelDB does, which stopped writes
+   * until a reopen for a disk that was full for a moment.
+   */
+  async #runJob(runner: JobRunner, spec: JobSpec): Promise<JobResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runner.run(spec);
+      } catch (err) {
+        if (attempt >= JOB_ATTEMPTS || !retryable(err) || this.#closing) throw err;
+        if (this.#backgroundError) throw err;
+        this.#backgroundRetries++;
+        await sleep(this.#options.backgroundRetryDelayMs * 2 ** (attempt - 1));
+        if (this.#closing || this.#backgroundError) throw err;
+      }
+    }
   }
 
   async #compact(plan: CompactionPlan): Promise<void> {
@@ -766,7 +810,7 @@ export class Engine {
     try {
       const runner = this.#compactionRunner;
       invariant(runner !== undefined, 'a compaction of a read-only engine');
-      const result = await runner.run(spec);
+      const result = await this.#runJob(runner, spec);
       for (const f of inputs0) edit.deleteFile(plan.level, f.number);
       for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
       for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
@@ -1072,6 +1116,7 @@ export class Engine {
         capacityBytes: cache.capacityBytes,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
+      backgroundRetries: this.#backgroundRetries,
     };
   }
 

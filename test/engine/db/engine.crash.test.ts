@@ -30,6 +30,10 @@ const OPTIONS: EngineOptions = {
   l0CompactionTrigger: 2,
   l0StopWritesTrigger: 6,
   numLevels: 4,
+  // A failed flush or compaction is tried again at once: the faults here never pass (every
+  // later write fails too), so waiting would only slow the test (background-retry.test.ts
+  // covers the delays).
+  backgroundRetryDelayMs: 0,
 };
 
 type Op =

@@ -23,6 +23,8 @@ async function runWith(
   const options = {
     fileSystem: faulty,
     backgroundMode: 'inline' as const,
+    // Jobs are tried again at once (the delays are background-retry.test.ts's subject).
+    backgroundRetryDelayMs: 0,
     writeBufferSizeBytes: 4096,
     targetFileSizeBytes: 4096,
   };
