@@ -28,14 +28,21 @@ import type { JobRunner } from '../compaction/job-runner.js';
 import { InlineJobRunner } from '../compaction/job-runner.js';
 import { WorkerJobRunner, workerAvailable } from '../compaction/worker-job-runner.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
-import { isLockLeftover, joinPath } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { resolveOptions, tableOptionsOf } from '../options.js';
 import { initHashing } from '../util/checksum.js';
-import { CURRENT_FILE, LOCK_FILE, parseFileName, tempFileName, walFileName } from '../version/file-names.js';
+import {
+  CURRENT_FILE,
+  LOCK_FILE,
+  isLockFile,
+  parseFileName,
+  tempFileName,
+  walFileName,
+} from '../version/file-names.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { VersionEdit, zeroWriteCounters } from '../version/version-edit.js';
 import type { WriteCounters } from '../version/version-edit.js';
@@ -188,11 +195,6 @@ async function ensureIdentity(fs: FileSystem, dir: string, versions: VersionSet)
   const identity = newIdentity();
   await writeIdentity(fs, dir, identity, joinPath(dir, tempFileName(versions.newFileNumber())));
   return identity;
-}
-
-/** The lock file, or what an attempt at taking it left (the lock removes those of dead processes). */
-function isLockFile(name: string): boolean {
-  return name === LOCK_FILE || isLockLeftover(LOCK_FILE, name);
 }
 
 function prepareNewDirectory(fs: FileSystem, dir: string, options: ResolvedOptions): void {

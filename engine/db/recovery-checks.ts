@@ -4,11 +4,11 @@
  */
 import { IDENTITY_FILE } from '../checkpoint/engine-identity.js';
 import type { FileSystem } from '../env/file-system.js';
-import { isLockLeftover, joinPath } from '../env/file-system.js';
+import { joinPath } from '../env/file-system.js';
 import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import {
   CURRENT_FILE,
-  LOCK_FILE,
+  isLockFile,
   parseCurrentFile,
   parseFileName,
   tableFileName,
@@ -27,13 +27,7 @@ export function checkDirectoryFormat(fs: FileSystem, dir: string): void {
   if (!fs.exists(currentPath)) {
     const foreign = fs
       .list(dir)
-      .filter(
-        (n) =>
-          n !== LOCK_FILE &&
-          n !== IDENTITY_FILE &&
-          !isLockLeftover(LOCK_FILE, n) &&
-          parseFileName(n) === undefined,
-      );
+      .filter((n) => !isLockFile(n) && n !== IDENTITY_FILE && parseFileName(n) === undefined);
     if (foreign.length > 0) {
       const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
       throw new IncompatibleFormatError(

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { LockedError } from '../errors.js';
-import { checkPreallocate } from './file-system.js';
+import { checkPreallocate, isLockLeftover } from './file-system.js';
 import type {
   FileLock,
   FileSystem,
@@ -188,10 +188,10 @@ function lockTempPath(key: string, pid: number, thread: number): string {
  */
 function removeDeadLockTempFiles(key: string): void {
   const dir = path.dirname(key);
-  const prefix = `${path.basename(key)}.`;
+  const lockName = path.basename(key);
   for (const name of fs.readdirSync(dir)) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const match = /^(\d+)-(\d+)\.tmp$/.exec(name.slice(prefix.length));
+    if (!isLockLeftover(lockName, name)) continue;
+    const match = /^(\d+)-(\d+)\.tmp$/.exec(name.slice(lockName.length + 1));
     if (match === null) continue;
     const pid = Number(match[1]);
     if (pid !== process.pid && !pidAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });

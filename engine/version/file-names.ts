@@ -4,8 +4,15 @@
  * within a directory's life.
  */
 
+import { isLockLeftover } from '../env/file-system.js';
+
 export const LOCK_FILE = 'LOCK';
 export const CURRENT_FILE = 'CURRENT';
+
+/** The lock file, or what an attempt at taking it left (the lock removes those of dead processes). */
+export function isLockFile(name: string): boolean {
+  return name === LOCK_FILE || isLockLeftover(LOCK_FILE, name);
+}
 
 export type FileKind = 'wal' | 'table' | 'manifest' | 'temp';
 
