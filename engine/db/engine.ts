@@ -81,6 +81,7 @@ function retryable(err: unknown): boolean {
     err instanceof InvariantError
   );
 }
+
 /** The background lanes (see #scheduleWork). */
 type Lane = 'flush' | 'compaction';
 
@@ -754,16 +755,16 @@ export class Engine {
    * a failed attempt is committed, and a retry writes the same file numbers over its
    * partial outputs. Not tried again: damaged or foreign input (CorruptionError,
    * IncompatibleFormatError), a bug (InvariantError), an engine that closes or has failed
-   * otherwise, and a fourth failure, which the caller's lane makes the background error. Rejected: failing at once, as LevelDB does, which stopped writes
-   * until a reopen for a disk that was full for a moment.
+   * otherwise, and a fourth failure, which the caller's lane makes the background error.
+   * Rejected: failing at once, as LevelDB does, which stopped writes until a reopen for a
+   * disk that was full for a moment.
    */
   async #runJob(runner: JobRunner, spec: JobSpec): Promise<JobResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await runner.run(spec);
       } catch (err) {
-        if (attempt >= JOB_ATTEMPTS || !retryable(err) || this.#closing) throw err;
-        if (this.#backgroundError) throw err;
+        if (attempt >= JOB_ATTEMPTS || !retryable(err) || this.#closing || this.#backgroundError) throw err;
         this.#backgroundRetries++;
         await sleep(this.#options.backgroundRetryDelayMs * 2 ** (attempt - 1));
         if (this.#closing || this.#backgroundError) throw err;

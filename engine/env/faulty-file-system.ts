@@ -1,8 +1,8 @@
 /**
  * Wraps a FileSystem and fails every mutating operation from the N-th on, as a process that
- * died at that point would stop writing (or, with failOnce, only the N-th: a transient error). Crash tests count the mutations a workload makes,
- * pick a point at random, run again with the fault armed, then `crash()` the underlying
- * MemoryFileSystem and reopen.
+ * died at that point would stop writing (or, with failOnce, only the N-th: a transient
+ * error). Crash tests count the mutations a workload makes, pick a point at random, run
+ * again with the fault armed, then `crash()` the underlying MemoryFileSystem and reopen.
  */
 import type {
   FileLock,
