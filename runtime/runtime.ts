@@ -128,6 +128,11 @@ interface RetainedCheckpoint {
   ingressOffset: number;
 }
 
+/** What `api` throws once the runtime has failed with `failure`. */
+function failedError(api: string, failure: Error): RuntimeFailedError {
+  return new RuntimeFailedError(`${api}: the runtime failed: ${failure.message}`, { cause: failure });
+}
+
 /** Throws InvalidArgumentError naming `api` and `name` unless `value` is an egress offset. */
 function checkOffset(api: string, name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -598,11 +603,7 @@ export class Runtime {
   // --- internals -----------------------------------------------------------------------
 
   #checkRunning(api: string): void {
-    if (this.#failure !== undefined) {
-      throw new RuntimeFailedError(`${api}: the runtime failed: ${this.#failure.message}`, {
-        cause: this.#failure,
-      });
-    }
+    if (this.#failure !== undefined) throw failedError(api, this.#failure);
     if (this.#stopping !== undefined || this.#stopped)
       throw new ClosedError(`${api}: the runtime is stopped`);
   }
@@ -614,11 +615,7 @@ export class Runtime {
     this.#wakeSenders();
     this.#egressLog.wakeReaders();
     // The shards stopped: a checkpoint under way would wait for their barriers forever.
-    this.#coordinator.abort(
-      new RuntimeFailedError(`Runtime.checkpoint: the runtime failed: ${this.#failure.message}`, {
-        cause: this.#failure,
-      }),
-    );
+    this.#coordinator.abort(failedError('Runtime.checkpoint', this.#failure));
   }
 
   #unprocessed(): number {
@@ -777,7 +774,7 @@ export class Runtime {
         // The store has just kept the newest retainedCheckpoints ones: the same here.
         this.#retained.push({ id: info.id, ingressOffset: info.ingressOffset });
         this.#retained.splice(0, Math.max(0, this.#retained.length - this.#o.retainedCheckpoints));
-        await this.#trimIngress();
+        await this.#trimLogs();
       },
     };
   }
@@ -786,7 +783,7 @@ export class Runtime {
    * Drops ingress records no retained checkpoint needs, expired idempotency keys, and egress
    * records past `egressRetainRecords`.
    */
-  async #trimIngress(): Promise<void> {
+  async #trimLogs(): Promise<void> {
     const oldest = this.#retained[0];
     if (oldest !== undefined) await this.#ingress.trimBefore(oldest.ingressOffset);
     await this.#ingress.expireKeys(this.#clock.now() - this.#o.idempotencyRetentionMs);
