@@ -59,6 +59,21 @@ const message = (n: number): MailItem => ({
   },
 });
 
+/** A mailbox that spilled 100 messages, its first segment changed by `damage`; that segment's name. */
+function spilledWithDamage(damage: (bytes: Uint8Array) => void): { box: Mailbox; name: string } {
+  const { fs, box } = filled(
+    1024,
+    Array.from({ length: 100 }, (_, n) => message(n)),
+  );
+  const name = files(fs)[0]!;
+  const bytes = fs.readFile(`${DIR}/${name}`);
+  damage(bytes);
+  const file = fs.openWritable(`${DIR}/${name}`, 'create');
+  file.append(bytes);
+  file.close();
+  return { box, name };
+}
+
 beforeAll(() => initHashing());
 
 describe('Mailbox', () => {
@@ -130,16 +145,7 @@ describe('Mailbox', () => {
   });
 
   it('a flipped byte in a segment is a CorruptionError naming the file', () => {
-    const { fs, box } = filled(
-      1024,
-      Array.from({ length: 100 }, (_, n) => message(n)),
-    );
-    const name = files(fs)[0]!;
-    const bytes = fs.readFile(`${DIR}/${name}`);
-    bytes[40]! ^= 0x10;
-    const file = fs.openWritable(`${DIR}/${name}`, 'create');
-    file.append(bytes);
-    file.close();
+    const { box, name } = spilledWithDamage((bytes) => (bytes[40]! ^= 0x10));
     let error: unknown;
     try {
       for (let n = 0; n < 100; n++) box.shift();
@@ -152,16 +158,7 @@ describe('Mailbox', () => {
   });
 
   it('a segment of another format version is a CorruptionError that says so', () => {
-    const { fs, box } = filled(
-      1024,
-      Array.from({ length: 100 }, (_, n) => message(n)),
-    );
-    const name = files(fs)[0]!;
-    const bytes = fs.readFile(`${DIR}/${name}`);
-    bytes[7] = 9;
-    const file = fs.openWritable(`${DIR}/${name}`, 'create');
-    file.append(bytes);
-    file.close();
+    const { box } = spilledWithDamage((bytes) => (bytes[7] = 9));
     expect(() => {
       for (let n = 0; n < 100; n++) box.shift();
     }).toThrow(/format version 9/);
