@@ -17,11 +17,16 @@ interface Entry {
   value: Uint8Array;
 }
 
-/** Model order, written independently of the engine's comparator: user key asc, seq desc. */
+/**
+ * Model order, written independently of the engine's comparator: user key asc, seq desc,
+ * then kind desc (Put before Delete at one sequence: engine/FORMAT.md). Entries never share a
+ * sequence, but a seek target may share one with an entry of the other kind.
+ */
 function modelCompare(a: Entry, b: Entry): number {
   const c = Buffer.compare(a.key, b.key);
   if (c !== 0) return c;
-  return a.seq > b.seq ? -1 : a.seq < b.seq ? 1 : 0;
+  if (a.seq !== b.seq) return a.seq > b.seq ? -1 : 1;
+  return b.kind - a.kind;
 }
 
 function ikey(e: Entry): Uint8Array {
@@ -124,6 +129,35 @@ function checkAgainstModel(
   }
 }
 
+/** Builds the scenario's memtable, then checks it and its shared view against the model. */
+function checkScenario(
+  { keySpace, entries, lastSeq }: { keySpace: Uint8Array[]; entries: Entry[]; lastSeq: number },
+  seqFractions: number[],
+  rawTargets: [Uint8Array, number][],
+): void {
+  const first = entries[0]?.seq ?? 1;
+  const seqAt = (f: number): number => Math.max(0, first - 1 + Math.floor(f * (lastSeq - first + 2)));
+  const probes = {
+    keys: [...keySpace, Uint8Array.of(9), Uint8Array.of(0, 0, 0, 0)],
+    seqs: [...seqFractions.map(seqAt), MAX_SEQUENCE],
+    // Seek targets: exact entries (hit) and random (key, seq) pairs (mostly misses).
+    targets: [
+      ...entries.filter((_, i) => i % 7 === 0),
+      ...rawTargets.map(([key, f]) => ({
+        key,
+        seq: seqAt(f),
+        kind: EntryKind.Put,
+        value: new Uint8Array(0),
+      })),
+    ],
+  };
+  const m = build(entries);
+  m.checkInvariants();
+  checkAgainstModel(m, entries, probes);
+  m.seal();
+  checkAgainstModel(MemTable.fromShared(m.shared), entries, probes);
+}
+
 describe('MemTable model properties', () => {
   it('gets, scans both ways and seeks agree with a sorted model, in the writer and in a shared view', () => {
     fc.assert(
@@ -131,31 +165,21 @@ describe('MemTable model properties', () => {
         scenario,
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.tuple(keyBytes, fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 10 }),
-        ({ keySpace, entries, lastSeq }, seqFractions, rawTargets) => {
-          const first = entries[0]?.seq ?? 1;
-          const seqAt = (f: number): number => Math.max(0, first - 1 + Math.floor(f * (lastSeq - first + 2)));
-          const probes = {
-            keys: [...keySpace, Uint8Array.of(9), Uint8Array.of(0, 0, 0, 0)],
-            seqs: [...seqFractions.map(seqAt), MAX_SEQUENCE],
-            // Seek targets: exact entries (hit) and random (key, seq) pairs (mostly misses).
-            targets: [
-              ...entries.filter((_, i) => i % 7 === 0),
-              ...rawTargets.map(([key, f]) => ({
-                key,
-                seq: seqAt(f),
-                kind: EntryKind.Put,
-                value: new Uint8Array(0),
-              })),
-            ],
-          };
-          const m = build(entries);
-          m.checkInvariants();
-          checkAgainstModel(m, entries, probes);
-          m.seal();
-          checkAgainstModel(MemTable.fromShared(m.shared), entries, probes);
-        },
+        checkScenario,
       ),
       { numRuns: 200 },
+    );
+  });
+
+  // The model once ignored the kind: a Put target at the sequence of a Delete entry of the
+  // same key compared equal to it, though the engine (rightly) sorts the Put first.
+  it('regression: a seek target at the sequence of an entry of the other kind (seed -332130262)', () => {
+    const key = Uint8Array.of(3);
+    const del = (seq: number): Entry => ({ key, seq, kind: EntryKind.Delete, value: new Uint8Array(0) });
+    checkScenario(
+      { keySpace: [key, Uint8Array.of(0)], entries: [del(1), del(3), del(4)], lastSeq: 6 },
+      [0],
+      [[key, 0.14285714285714285]],
     );
   });
 
