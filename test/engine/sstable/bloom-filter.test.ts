@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BloomFilter, BloomFilterBuilder, bloomProbes } from '../../../engine/sstable/bloom-filter.js';
+import {
+  BLOOM_LINE_BYTES,
+  BloomFilter,
+  BloomFilterBuilder,
+  bloomProbes,
+} from '../../../engine/sstable/bloom-filter.js';
 import { bloomHash, initHashing } from '../../../engine/util/checksum.js';
 import { bytes } from './table-fixtures.js';
 
@@ -39,13 +44,13 @@ describe('BloomFilter', () => {
     expect(falsePositives).toBeGreaterThan(0);
   });
 
-  it('uses about bitsPerKey bits per key and stores k in its last byte', () => {
+  it('uses about bitsPerKey bits per key in whole 64-byte lines, and ends with 0x80 | k', () => {
     const keys = Array.from({ length: 1000 }, (_, i) => bytes(`k${i}`));
     const builder = new BloomFilterBuilder(10);
     for (const k of keys) builder.addHash(bloomHash(k));
     const data = builder.finish();
-    expect(data.length).toBe(1250 + 1);
-    expect(data[data.length - 1]).toBe(7);
+    expect(data.length).toBe(Math.ceil(10_000 / 512) * BLOOM_LINE_BYTES + 1);
+    expect(data[data.length - 1]).toBe(0x80 | 7);
   });
 
   it('k is round(bitsPerKey * ln 2) clamped to [1, 30]', () => {
@@ -63,31 +68,65 @@ describe('BloomFilter', () => {
     expect(accepted).toBe(0);
   });
 
-  it('an empty filter or one with a reserved k accepts every key', () => {
+  it('an empty filter, or a last byte this build does not know, accepts every key', () => {
     expect(new BloomFilter(new Uint8Array(0)).mayContain(bloomHash(bytes('a')))).toBe(true);
-    const reserved = new Uint8Array(9);
-    reserved[8] = 31;
-    expect(new BloomFilter(reserved).mayContain(bloomHash(bytes('a')))).toBe(true);
+    const lastByte = (size: number, last: number): BloomFilter => {
+      const data = new Uint8Array(size); // every bit clear: a filter that knew its layout would reject
+      data[size - 1] = last;
+      return new BloomFilter(data);
+    };
+    for (const filter of [
+      lastByte(9, 31), // first layout, k above 30
+      lastByte(65, 0x80), // cache-local, k = 0
+      lastByte(65, 0x80 | 31), // cache-local, k above 30
+      lastByte(66, 0x80 | 7), // cache-local, not whole lines
+    ]) {
+      let accepted = 0;
+      for (let i = 0; i < 100; i++) if (filter.mayContain(bloomHash(bytes(`x${i}`)))) accepted++;
+      expect(accepted).toBe(100);
+    }
   });
 
-  it('probes with LevelDB double hashing (bit positions are part of the format)', () => {
-    // One hash, k = 1 (bitsPerKey 1), 64 bits: the only bit set is hash % 64.
-    const builder = new BloomFilterBuilder(1);
-    builder.addHash(0x12345678);
+  it('probes k bits of one 64-byte line (line choice and bit positions are part of the format)', () => {
+    // 100 keys at 10 bits: 1000 bits, so 2 lines. Every bit of one key lands in its line.
+    const lines = 2;
+    const h = 0x9abcdef1;
+    const builder = new BloomFilterBuilder(10);
+    for (let i = 0; i < 100; i++) builder.addHash(h);
     const data = builder.finish();
-    const bit = 0x12345678 % 64;
+    expect(data.length).toBe(lines * BLOOM_LINE_BYTES + 1);
+    const line = Math.floor((h * lines) / 2 ** 32);
+    const expected = new Set<number>();
+    let p = h;
+    for (let j = 0; j < 7; j++) {
+      p = Math.imul(p, 0x9e3779b9);
+      expected.add(line * 512 + (p >>> 23));
+    }
     const set: number[] = [];
-    for (let i = 0; i < 64; i++) if (data[i >>> 3]! & (1 << (i & 7))) set.push(i);
-    expect(set).toEqual([bit]);
-    // k = 2: second bit at (h + rotr(h, 17)) mod bits.
-    const two = new BloomFilterBuilder(3);
-    two.addHash(0x12345678);
-    const data2 = two.finish();
-    const h = 0x12345678;
-    const delta = ((h >>> 17) | (h << 15)) >>> 0;
-    const expected = [h % 64, ((h + delta) >>> 0) % 64].sort((a, b) => a - b);
-    const set2: number[] = [];
-    for (let i = 0; i < 64; i++) if (data2[i >>> 3]! & (1 << (i & 7))) set2.push(i);
-    expect(set2).toEqual(expected);
+    for (let bit = 0; bit < lines * 512; bit++) if (data[bit >>> 3]! & (1 << (bit & 7))) set.push(bit);
+    expect(set).toEqual([...expected].sort((a, b) => a - b));
+  });
+
+  it('still reads filters of the first layout (LevelDB double hashing over the whole array)', () => {
+    // Written here by the layout's definition (engine/FORMAT.md), not by the builder.
+    const hashes = Array.from({ length: 500 }, (_, i) => bloomHash(bytes(`old-${i}`)));
+    const bits = 500 * 10;
+    const data = new Uint8Array(bits / 8 + 1);
+    for (const hash of hashes) {
+      let h = hash;
+      const delta = ((h >>> 17) | (h << 15)) >>> 0;
+      for (let j = 0; j < 7; j++) {
+        const bit = h % bits;
+        data[bit >>> 3]! |= 1 << (bit & 7);
+        h = (h + delta) >>> 0;
+      }
+    }
+    data[bits / 8] = 7;
+    const filter = new BloomFilter(data);
+    for (const hash of hashes) expect(filter.mayContain(hash)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 10_000; i++) if (filter.mayContain(bloomHash(bytes(`absent-${i}`)))) falsePositives++;
+    expect(falsePositives).toBeGreaterThan(0);
+    expect(falsePositives / 10_000).toBeLessThan(0.03);
   });
 });
