@@ -147,6 +147,7 @@ export class MemTable {
     hash: number = hashUserKey(userKey, 0, userKey.length),
   ): Uint8Array | null | undefined {
     const arena = this.#arena;
+    if (arena.count === 0) return undefined;
     const bytes = arena.bytes;
     const index = this.#index;
     let node = 0;
@@ -190,7 +191,8 @@ export class MemTable {
    */
   warm(hash: number): number {
     const index = this.#index;
-    if (index === undefined) return 0;
+    // An empty memtable's index is still megabytes of slots: touching one is a cache miss.
+    if (index === undefined || this.#arena.count === 0) return 0;
     const node = index.homeNode(hash);
     if (node === 0) return 0;
     const arena = this.#arena;
