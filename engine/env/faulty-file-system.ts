@@ -37,6 +37,15 @@ export class FaultyFileSystem implements FileSystem {
     this.failAt = failAt;
   }
 
+  /**
+   * Arms the fault `writes` mutations from now: that one and every later one fail, or with
+   * `once` only that one (a transient error).
+   */
+  failAfter(writes: number, once = false): void {
+    this.failAt = this.mutations + writes;
+    this.failOnce = once;
+  }
+
   get failed(): boolean {
     return this.failAt !== undefined && this.mutations > this.failAt;
   }

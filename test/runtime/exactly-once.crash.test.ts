@@ -276,9 +276,8 @@ async function checkExactlyOnce(
       case 'fault':
         // From here every write fails, as on a disk that died, until the next crash.
         if (run.faulty.failAt === undefined) {
-          run.faulty.failAt = run.faulty.mutations + step.after;
-          // Or only that one write fails, and the disk works again after it.
-          run.faulty.failOnce = step.once;
+          // Or (once) only that one write fails, and the disk works again after it.
+          run.faulty.failAfter(step.after, step.once);
         }
         faultsArmed++;
         break;

@@ -78,8 +78,7 @@ async function runWith(failAfter: number | undefined, once = false): Promise<num
   };
   let rt = await Runtime.start(options);
   const start = faulty.mutations;
-  if (failAfter !== undefined) faulty.failAt = start + failAfter;
-  faulty.failOnce = once;
+  if (failAfter !== undefined) faulty.failAfter(failAfter, once);
   const acked = new Set<number>();
   const settled: Promise<unknown>[] = [];
   const expectSettledByFault = (p: Promise<unknown>): void => void settled.push(faultTolerant(p));
@@ -149,8 +148,7 @@ describe('write failures', () => {
     /** Recovers from a copy of `prepared`, with writes failing as the sweep says. */
     const recoverWith = async (failAfter: number | undefined, once = false): Promise<number> => {
       const faulty = new FaultyFileSystem(prepared.crash());
-      if (failAfter !== undefined) faulty.failAt = failAfter;
-      faulty.failOnce = once;
+      if (failAfter !== undefined) faulty.failAfter(failAfter, once);
       let rt: Runtime | undefined;
       await faultTolerant(Runtime.start(options(faulty)).then((started) => (rt = started)));
       if (rt !== undefined) {

@@ -31,8 +31,7 @@ async function runWith(
   const db = await Engine.open('/db', options);
   const store = await CheckpointStore.open('/cp', { fileSystem: faulty });
   const start = faulty.mutations;
-  if (failAfter !== undefined) faulty.failAt = start + failAfter;
-  faulty.failOnce = once;
+  if (failAfter !== undefined) faulty.failAfter(failAfter, once);
   const synced = new Set<number>();
   const settled: Promise<unknown>[] = [];
   const expectSettledByFault = (p: Promise<unknown>): void => void settled.push(faultTolerant(p));
