@@ -119,8 +119,7 @@ export class LogWriter {
   close(): void {
     if (this.#closed) return;
     this.flush();
-    this.#closed = true;
-    this.#file.close();
+    this.abandon();
   }
 
   /** Closes the file without writing the pending bytes: for a log given up after a failure. */

@@ -192,6 +192,14 @@ export class Shard {
     this.#enqueue({ channel, barrier: id });
   }
 
+  /**
+   * Whether the messages waiting behind busy addresses fill their bound. Nothing waiting is
+   * never full, whatever the limit, or a limit of 0 would stop the shard.
+   */
+  get #waitingAtLimit(): boolean {
+    return this.#waitingBytes > 0 && this.#waitingBytes >= this.#waitingLimit;
+  }
+
   #enqueue(item: MailItem): void {
     try {
       this.#mailbox.push(item);
@@ -244,8 +252,7 @@ export class Shard {
     this.#waitingFull = false;
     let n = 0;
     while (n < TURN_ITEMS && !this.#draining() && this.#mailbox.length > 0) {
-      // (Nothing waiting: go on, whatever the limit, or a limit of 0 would stop the shard.)
-      if (this.#waitingBytes > 0 && this.#waitingBytes >= this.#waitingLimit) {
+      if (this.#waitingAtLimit) {
         this.#waitingFull = true;
         break;
       }
@@ -355,7 +362,7 @@ export class Shard {
       const next = this.#busy.get(key)?.shift();
       if (next !== undefined) {
         this.#waitingBytes -= envelopeBytes(next.envelope);
-        if (this.#waitingFull && (this.#waitingBytes === 0 || this.#waitingBytes < this.#waitingLimit)) {
+        if (this.#waitingFull && !this.#waitingAtLimit) {
           this.#waitingFull = false;
           this.#wake();
         }
