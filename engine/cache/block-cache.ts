@@ -2,10 +2,15 @@
  * The engine-wide cache of decoded data blocks, keyed by (file number, block offset) and
  * charged by block size.
  *
- * Lookups sit on the read path of every get and scan step, so a key is two Map lookups on
- * numbers (file number -> offsets of that file -> node) instead of a string built per
- * lookup; all nodes share one LRU list, so capacity is global. The per-file maps also make
- * evictFile (when a table file is deleted) proportional to that file's cached blocks.
+ * Lookups sit on the read path of every get and scan step, so a key builds no composite
+ * key: each file has its own shelf (FileBlocks) of blocks by offset, and all blocks share one
+ * LRU list, so capacity is global. The per-file shelves also make evictFile (when a table
+ * file is deleted) proportional to that file's cached blocks.
+ *
+ * A table holds its own shelf, so a lookup skips the map of files. Point reads, which know
+ * the block's number from the table's decoded index, look in an array by block number
+ * before the map by offset: one indexed load instead of a hash lookup, each a cache miss in
+ * a get of a random key. Eviction clears a block's slot in both.
  *
  * File numbers are unique only within one engine directory, so a BlockCache must not be
  * shared by engines on different directories: their blocks would collide.
@@ -17,16 +22,45 @@ import type { LruLinks } from './lru-cache.js';
 class BlockNode implements LruLinks<BlockNode> {
   prev: BlockNode | null = null;
   next: BlockNode | null = null;
-  readonly fileNumber: number;
+  readonly shelf: FileBlocks;
   readonly offset: number;
+  /** The block's number in its table, once a point read has named it; -1 before. */
+  number = -1;
   readonly block: Block;
   readonly charge: number;
 
-  constructor(fileNumber: number, offset: number, block: Block) {
-    this.fileNumber = fileNumber;
+  constructor(shelf: FileBlocks, offset: number, block: Block) {
+    this.shelf = shelf;
     this.offset = offset;
     this.block = block;
     this.charge = block.chargeBytes;
+  }
+}
+
+/**
+ * The cached blocks of one table file. A table keeps the shelf it was given; once the cache
+ * lets go of it (evictFile), `detached` is set, and a holder asks the cache for the file's
+ * shelf again.
+ */
+export class FileBlocks {
+  readonly fileNumber: number;
+  readonly byOffset = new Map<number, BlockNode>();
+  /** Nodes by block number, for point reads; made by the first of them. */
+  byNumber: (BlockNode | undefined)[] | undefined;
+  detached = false;
+
+  constructor(fileNumber: number) {
+    this.fileNumber = fileNumber;
+  }
+
+  /** Makes room for point reads to find blocks 0 .. count - 1 by number. */
+  reserveNumbers(count: number): void {
+    if (this.byNumber !== undefined && this.byNumber.length >= count) return;
+    // Filled, so the array stays packed (holes would make V8 keep it as a dictionary).
+    const slots = new Array<BlockNode | undefined>(count).fill(undefined);
+    for (const node of this.byOffset.values())
+      if (node.number >= 0 && node.number < count) slots[node.number] = node;
+    this.byNumber = slots;
   }
 }
 
@@ -43,7 +77,7 @@ export interface BlockCacheStats {
 
 /** Decoded data blocks of every table of one engine, bounded in bytes. */
 export class BlockCache {
-  readonly #files = new Map<number, Map<number, BlockNode>>();
+  readonly #files = new Map<number, FileBlocks>();
   readonly #list: LruList<BlockNode>;
   #hits = 0;
   #misses = 0;
@@ -54,9 +88,32 @@ export class BlockCache {
     this.#list = new LruList(capacityBytes, (node) => this.#forget(node));
   }
 
+  /**
+   * The shelf of file `fileNumber`, made if it has none. A holder must ask again once the
+   * shelf is `detached`.
+   */
+  shelf(fileNumber: number): FileBlocks {
+    let shelf = this.#files.get(fileNumber);
+    if (shelf === undefined) {
+      shelf = new FileBlocks(fileNumber);
+      this.#files.set(fileNumber, shelf);
+    }
+    return shelf;
+  }
+
   /** The cached block of file `fileNumber` at `offset` (marked recently used), or undefined. */
   get(fileNumber: number, offset: number): Block | undefined {
-    const node = this.#files.get(fileNumber)?.get(offset);
+    const shelf = this.#files.get(fileNumber);
+    if (shelf === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    return this.getFrom(shelf, offset);
+  }
+
+  /** get() on a shelf from shelf(). */
+  getFrom(shelf: FileBlocks, offset: number): Block | undefined {
+    const node = shelf.byOffset.get(offset);
     if (node === undefined) {
       this.#misses++;
       return undefined;
@@ -66,29 +123,64 @@ export class BlockCache {
     return node.block;
   }
 
-  /** Caches `block` as the block of file `fileNumber` at `offset`, replacing any previous one. */
-  insert(fileNumber: number, offset: number, block: Block): void {
-    let offsets = this.#files.get(fileNumber);
-    if (offsets === undefined) {
-      offsets = new Map();
-      this.#files.set(fileNumber, offsets);
-    } else {
-      const old = offsets.get(offset);
-      if (old !== undefined) {
-        this.#list.remove(old);
-        offsets.delete(offset);
+  /**
+   * The cached block number `number` at `offset` of a shelf's file (marked recently used),
+   * or undefined. Later point reads of that block find it by number, once the shelf has
+   * room (FileBlocks.reserveNumbers).
+   */
+  getNumbered(shelf: FileBlocks, number: number, offset: number): Block | undefined {
+    const slots = shelf.byNumber;
+    let node = slots?.[number];
+    if (node === undefined) {
+      node = shelf.byOffset.get(offset);
+      if (node === undefined) {
+        this.#misses++;
+        return undefined;
+      }
+      if (slots !== undefined && number < slots.length) {
+        node.number = number;
+        slots[number] = node;
       }
     }
-    const node = new BlockNode(fileNumber, offset, block);
-    offsets.set(offset, node);
+    this.#hits++;
+    this.#list.touch(node);
+    return node.block;
+  }
+
+  /** Caches `block` as the block of file `fileNumber` at `offset`, replacing any previous one. */
+  insert(fileNumber: number, offset: number, block: Block): void {
+    this.insertInto(this.shelf(fileNumber), offset, block);
+  }
+
+  /**
+   * insert() on a shelf from shelf(); `number` is the block's number in its table when the
+   * caller knows it (a point read), or -1.
+   */
+  insertInto(shelf: FileBlocks, offset: number, block: Block, number = -1): void {
+    if (shelf.detached) shelf = this.shelf(shelf.fileNumber);
+    const old = shelf.byOffset.get(offset);
+    if (old !== undefined) {
+      this.#list.remove(old);
+      this.#unshelve(old);
+    }
+    const node = new BlockNode(shelf, offset, block);
+    shelf.byOffset.set(offset, node);
+    const slots = shelf.byNumber;
+    if (number >= 0 && slots !== undefined && number < slots.length) {
+      node.number = number;
+      slots[number] = node;
+    }
     this.#list.add(node);
   }
 
   /** Drops every cached block of a file (call when the file is deleted). */
   evictFile(fileNumber: number): void {
-    const offsets = this.#files.get(fileNumber);
-    if (offsets === undefined) return;
-    for (const node of offsets.values()) this.#list.remove(node);
+    const shelf = this.#files.get(fileNumber);
+    if (shelf === undefined) return;
+    for (const node of shelf.byOffset.values()) this.#list.remove(node);
+    shelf.byOffset.clear();
+    shelf.byNumber = undefined;
+    shelf.detached = true;
     this.#files.delete(fileNumber);
   }
 
@@ -107,10 +199,17 @@ export class BlockCache {
     };
   }
 
+  /**
+   * Removes an unlinked node from its shelf. An emptied shelf stays: its table holds it, and
+   * evictFile removes it with the file.
+   */
+  #unshelve(node: BlockNode): void {
+    const shelf = node.shelf;
+    shelf.byOffset.delete(node.offset);
+    if (node.number >= 0 && shelf.byNumber !== undefined) shelf.byNumber[node.number] = undefined;
+  }
+
   #forget(node: BlockNode): void {
-    const offsets = this.#files.get(node.fileNumber);
-    if (offsets === undefined) return;
-    offsets.delete(node.offset);
-    if (offsets.size === 0) this.#files.delete(node.fileNumber);
+    this.#unshelve(node);
   }
 }

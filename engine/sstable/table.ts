@@ -16,7 +16,7 @@ import { AdaptiveReadahead } from '../env/adaptive-readahead.js';
 import { CorruptionError } from '../errors.js';
 import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import type { BlockCache } from '../cache/block-cache.js';
+import type { BlockCache, FileBlocks } from '../cache/block-cache.js';
 import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
 import { lz4Decompress } from '../util/compression.js';
@@ -60,6 +60,8 @@ export class Table {
   // Reused by get(): it is synchronous and never re-entrant, so one set per table suffices.
   readonly #dataIter = new BlockIterator();
   readonly #getHandle: BlockHandle = { offset: 0, size: 0 };
+  /** This file's blocks in the block cache, once a read has asked for them. */
+  #shelf: FileBlocks | undefined;
   /** The index decoded for get(), built by its first call (iterators never need it). */
   #pointIndex: PointIndex | undefined;
   readonly #handle: BlockHandle = { offset: 0, size: 0 };
@@ -150,18 +152,28 @@ export class Table {
     const handle = this.#getHandle;
     handle.offset = index.offsetOf(blockNumber);
     handle.size = index.sizeOf(blockNumber);
-    const block = this.dataBlock(handle);
     const cache = this.#cache;
     // Without a cache the block is read for this get alone, and a cached block is decoded on
     // its second point read (Block.notePointRead): decoding all of a block costs more than
     // the block's own search.
-    if (cache === undefined) return this.#getFromBlock(block, lookup, lookupLength, userKey);
+    if (cache === undefined) {
+      return this.#getFromBlock(this.#readDataBlock(handle, undefined), lookup, lookupLength, userKey);
+    }
+    let shelf = this.#shelf;
+    if (shelf === undefined || shelf.detached) shelf = this.#shelf = cache.shelf(this.fileNumber);
+    if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
+    let block = cache.getNumbered(shelf, blockNumber, handle.offset);
+    if (block === undefined) {
+      block = this.#readDataBlock(handle, undefined);
+      cache.insertInto(shelf, handle.offset, block, blockNumber);
+    }
     let keys = block.pointKeys;
     if (keys === undefined) {
       if (!block.notePointRead()) return this.#getFromBlock(block, lookup, lookupLength, userKey);
       keys = BlockKeys.decode(block);
       block.attachPointKeys(keys);
-      cache.insert(this.fileNumber, handle.offset, block);
+      // Inserted again so that the cache charges the decoded keys too.
+      cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
     const i = keys.find(lookup, 0, lookupLength);
     // If the block holds no key >= lookup, the next block's first key is above the index
@@ -316,10 +328,12 @@ export class Table {
   dataBlock(handle: BlockHandle, readahead?: AdaptiveReadahead): Block {
     const cache = this.#cache;
     if (cache === undefined) return this.#readDataBlock(handle, readahead);
-    const cached = cache.get(this.fileNumber, handle.offset);
+    let shelf = this.#shelf;
+    if (shelf === undefined || shelf.detached) shelf = this.#shelf = cache.shelf(this.fileNumber);
+    const cached = cache.getFrom(shelf, handle.offset);
     if (cached !== undefined) return cached;
     const block = this.#readDataBlock(handle, readahead);
-    cache.insert(this.fileNumber, handle.offset, block);
+    cache.insertInto(shelf, handle.offset, block);
     return block;
   }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BlockCache } from '../../../engine/cache/block-cache.js';
+import type { FileBlocks } from '../../../engine/cache/block-cache.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 import { Block } from '../../../engine/sstable/block.js';
 
@@ -73,11 +74,18 @@ describe('BlockCache', () => {
   });
 
   it('holds exactly what a recency-list model holds after any sequence of inserts, gets and file evictions', () => {
+    // Reads and inserts go through the cache's keys (file, offset) or, as a table's point
+    // reads do, through a shelf each file's "table" keeps and by block number (here the
+    // offset). Both must always agree with the model, identities included: a slot by number
+    // must never return a block the cache evicted or replaced.
     const charge = emptyBlock().chargeBytes;
-    type Op = { op: 'insert' | 'get'; file: number; offset: number } | { op: 'evictFile'; file: number };
+    type Via = 'key' | 'shelf';
+    type Op =
+      { op: 'insert' | 'get'; via: Via; file: number; offset: number } | { op: 'evictFile'; file: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({
         op: fc.constantFrom('insert' as const, 'get' as const),
+        via: fc.constantFrom('key' as const, 'shelf' as const),
         file: fc.integer({ min: 1, max: 4 }),
         offset: fc.integer({ min: 0, max: 5 }),
       }),
@@ -86,22 +94,38 @@ describe('BlockCache', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 8 }), fc.array(opArb, { maxLength: 80 }), (slots, ops) => {
         const cache = new BlockCache(slots * charge);
-        let model: string[] = []; // most recent first, "file/offset"
+        const shelves = new Map<number, FileBlocks>();
+        const shelfOf = (file: number): FileBlocks => {
+          let shelf = shelves.get(file);
+          if (shelf === undefined || shelf.detached) {
+            shelf = cache.shelf(file);
+            shelves.set(file, shelf);
+          }
+          if (shelf.byNumber === undefined) shelf.reserveNumbers(6);
+          return shelf;
+        };
+        let model: { key: string; block: Block }[] = []; // most recent first, key "file/offset"
         for (const o of ops) {
           if (o.op === 'evictFile') {
             cache.evictFile(o.file);
-            model = model.filter((k) => !k.startsWith(`${o.file}/`));
+            model = model.filter((e) => !e.key.startsWith(`${o.file}/`));
             continue;
           }
           const key = `${o.file}/${o.offset}`;
-          const at = model.indexOf(key);
+          const at = model.findIndex((e) => e.key === key);
           if (o.op === 'get') {
-            expect(cache.get(o.file, o.offset) !== undefined).toBe(at >= 0);
+            const got =
+              o.via === 'key'
+                ? cache.get(o.file, o.offset)
+                : cache.getNumbered(shelfOf(o.file), o.offset, o.offset);
+            expect(got).toBe(at >= 0 ? model[at]!.block : undefined);
             if (at >= 0) model.unshift(...model.splice(at, 1));
           } else {
-            cache.insert(o.file, o.offset, emptyBlock(o.offset));
+            const block = emptyBlock(o.offset);
+            if (o.via === 'key') cache.insert(o.file, o.offset, block);
+            else cache.insertInto(shelfOf(o.file), o.offset, block, o.offset);
             if (at >= 0) model.splice(at, 1);
-            model.unshift(key);
+            model.unshift({ key, block });
             model = model.slice(0, slots);
           }
           expect(cache.stats().blocks).toBe(model.length);
@@ -109,11 +133,28 @@ describe('BlockCache', () => {
         }
         for (let file = 1; file <= 4; file++) {
           for (let offset = 0; offset <= 5; offset++) {
-            expect(cache.get(file, offset) !== undefined).toBe(model.includes(`${file}/${offset}`));
+            const expected = model.find((e) => e.key === `${file}/${offset}`)?.block;
+            expect(cache.getNumbered(shelfOf(file), offset, offset)).toBe(expected);
+            expect(cache.get(file, offset)).toBe(expected);
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
+  });
+
+  it('a shelf let go by evictFile is detached, and the file gets a fresh one', () => {
+    const cache = new BlockCache(1 << 20);
+    const shelf = cache.shelf(3);
+    shelf.reserveNumbers(4);
+    cache.insertInto(shelf, 4096, emptyBlock(), 1);
+    cache.evictFile(3);
+    expect(shelf.detached).toBe(true);
+    expect(cache.getNumbered(shelf, 1, 4096)).toBeUndefined();
+    // An insert through a detached shelf lands in the file's current shelf, not the dead one.
+    const block = emptyBlock();
+    cache.insertInto(shelf, 4096, block, 1);
+    expect(cache.get(3, 4096)).toBe(block);
+    expect(cache.shelf(3)).not.toBe(shelf);
   });
 });
