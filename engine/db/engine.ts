@@ -216,8 +216,12 @@ export class Engine {
   #closing: Promise<void> | undefined;
   #closed = false;
   #backgroundError: Error | undefined;
-  /** Set while a writer switches memtables or waits for room; other writers queue behind it. */
-  #admission: Promise<void> | undefined;
+  /**
+   * The admission gate (see #enterGate): the end of its queue, and how many hold it or wait
+   * for it. Writes take the fast path only while this count is 0.
+   */
+  #gateTail: Promise<void> = Promise.resolve();
+  #gateUsers = 0;
   /** The two background lanes: each runs one job at a time, each has at most one queued. */
   readonly #lanes: Record<Lane, { queued: boolean; tail: Promise<void> }> = {
     flush: { queued: false, tail: Promise.resolve() },
@@ -356,7 +360,7 @@ export class Engine {
       }
       if (batch.length === 0) return Promise.resolve();
       const need = batchEntryBytes(batch);
-      if (this.#admission === undefined && this.#canAdmit(need)) {
+      if (this.#gateUsers === 0 && this.#canAdmit(need)) {
         return this.#pace(this.#applyBatch(batch, sync), sync);
       }
       return this.#admit(need, () => this.#applyBatch(batch, sync));
@@ -367,7 +371,7 @@ export class Engine {
 
   #writeOne(kind: EntryKind, key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
     const need = MemTable.requiredBytes(key.length, value.length);
-    if (this.#admission === undefined && this.#canAdmit(need)) {
+    if (this.#gateUsers === 0 && this.#canAdmit(need)) {
       return this.#pace(this.#applyOne(kind, key, value, sync), sync);
     }
     return this.#admit(need, () => this.#applyOne(kind, key, value, sync));
@@ -472,9 +476,7 @@ export class Engine {
    * as the final room check, so no other writer can take the room in between.
    */
   async #admit(need: number, apply: () => Promise<void>): Promise<void> {
-    while (this.#admission) await this.#admission;
-    let release!: () => void;
-    this.#admission = new Promise<void>((resolve) => (release = resolve));
+    const leave = await this.#enterGate();
     let stalledAt = 0;
     let committed: Promise<void>;
     try {
@@ -497,10 +499,38 @@ export class Engine {
       committed = apply();
     } finally {
       if (stalledAt !== 0) this.#stallMs += performance.now() - stalledAt;
-      this.#admission = undefined;
-      release();
+      leave();
     }
     return committed;
+  }
+
+  /**
+   * Joins the admission gate's queue; resolves, in the order of the calls, once every
+   * earlier user has left, with the function that leaves (idempotent). Synchronously counts
+   * the caller as a user, so a write called after it queues behind it.
+   *
+   * Who passes through it: a write that cannot take the fast path (no room in the memtable,
+   * level 0 full), flush, a checkpoint's pin and close. So writes apply in the order they
+   * were called, and a flush or pin is ordered after every write called before it and
+   * before every write called after it. The first design let waiters re-check a shared
+   * promise: in the microtask turns between one holder letting go and the next waiter
+   * resuming, a later write found the gate open and took the fast path, overtaking an
+   * earlier write of the same key (the older value then stood), and a checkpoint's pin
+   * could overtake a write called before it.
+   */
+  #enterGate(): Promise<() => void> {
+    this.#gateUsers++;
+    const previous = this.#gateTail;
+    let open!: () => void;
+    this.#gateTail = new Promise<void>((resolve) => (open = resolve));
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      this.#gateUsers--;
+      open();
+    };
+    return previous.then(() => leave);
   }
 
   /** Seals the active memtable, starts a new WAL and memtable, and schedules the flush. */
@@ -881,11 +911,9 @@ export class Engine {
    */
   async flush(): Promise<void> {
     this.#checkWrite('Engine.flush', undefined);
-    while (this.#admission) await this.#admission;
-    if (this.#tables.mem.entryCount > 0) {
-      let release!: () => void;
-      this.#admission = new Promise<void>((resolve) => (release = resolve));
-      try {
+    const leave = await this.#enterGate();
+    try {
+      if (this.#tables.mem.entryCount > 0) {
         while (this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
           await this.#waitUntil(
             () => this.#tables.imms.length < this.#options.maxImmutableMemtables,
@@ -893,10 +921,9 @@ export class Engine {
           );
         }
         await this.#switchMemtable();
-      } finally {
-        this.#admission = undefined;
-        release();
       }
+    } finally {
+      leave();
     }
     await this.#waitUntil(() => this.#tables.imms.length === 0, 'Engine.flush');
   }
@@ -982,8 +1009,8 @@ export class Engine {
    * Pins the state that holds exactly the writes made so far: a version with every sealed
    * memtable flushed, and the active memtable's WAL up to the size it has now.
    *
-   * Taking the admission gate synchronously (as flush() does) orders the pin after every
-   * earlier write and before every later one. Draining the commit pipeline then hands every
+   * Joining the admission gate's queue synchronously (as flush() does) orders the pin after
+   * every earlier write, those waiting at the gate included, and before every later one. Draining the commit pipeline then hands every
    * admitted write's WAL record to its file, so the active WAL's size, read with the last
    * sequence while the gate is held, ends on a record boundary and holds exactly the
    * memtable's writes up to that sequence. The sealed memtables are flushed anyway (their
@@ -998,9 +1025,7 @@ export class Engine {
    * the next checkpoint copies the same writes again as SSTs.
    */
   async #pinForCheckpoint(): Promise<PinnedState> {
-    while (this.#admission) await this.#admission;
-    let release!: () => void;
-    this.#admission = new Promise<void>((resolve) => (release = resolve));
+    const leave = await this.#enterGate();
     const t = this.#tables;
     let sequence: number;
     let through: MemTable | undefined;
@@ -1027,8 +1052,7 @@ export class Engine {
       logs = t.mem.entryCount > 0 ? [{ number: activeLog, bytes: wal.fileSize }] : [];
       this.#pinLogs(logs, +1);
     } finally {
-      this.#admission = undefined;
-      release();
+      leave();
     }
     let version: Version | undefined;
     await this.#inLane('flush', async () => {
@@ -1131,7 +1155,9 @@ export class Engine {
   }
 
   async #close(): Promise<void> {
-    while (this.#admission) await this.#admission;
+    // Behind every write called before close; the writes queued after it then fail their
+    // closed check when the gate opens.
+    (await this.#enterGate())();
     let firstError: unknown;
     try {
       await this.#pipeline.close();

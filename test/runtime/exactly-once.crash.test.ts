@@ -437,4 +437,48 @@ describe('exactly-once processing under crashes', () => {
       1,
     );
   });
+
+  it('regression: a timer fires once though its put waited behind a checkpoint and its delete did not', async () => {
+    // Soak seed 658892767. The timer's put was submitted while the engine checkpoint's pin
+    // held the state engine's admission gate; its delete, called later, took the fast path
+    // as the pin let go and got the lower sequence number. The checkpoint then restored the
+    // timer, which fired a second time (fixed in Engine: a FIFO admission gate).
+    const inc: Command[] = [{ op: 'inc' }];
+    await checkExactlyOnce(
+      1,
+      [
+        [
+          { op: 'throw', times: 1, key: '' },
+          { op: 'egress', tag: '' },
+        ],
+        inc,
+        [{ op: 'delay', ms: 1, to: 'a', cmds: inc }],
+        inc,
+        inc,
+        inc,
+        inc,
+        inc,
+      ],
+      [
+        { kind: 'send', count: 2 },
+        { kind: 'run', steps: 1 },
+        { kind: 'crash', shards: 1, torn: false },
+        { kind: 'send', count: 1 },
+        { kind: 'checkpoint' },
+        { kind: 'run', steps: 3 },
+        { kind: 'advance', ms: 10 },
+        { kind: 'run', steps: 1 },
+        { kind: 'advance', ms: 1 },
+        { kind: 'run', steps: 3 },
+        { kind: 'consume', limit: 1 },
+        { kind: 'fault', after: 0, once: true },
+        { kind: 'checkpoint' },
+        { kind: 'checkpoint' },
+        { kind: 'consume', limit: 1 },
+        { kind: 'advance', ms: 1 },
+        { kind: 'consume', limit: 1 },
+      ],
+      2,
+    );
+  });
 });
