@@ -19,8 +19,16 @@
  * windows decide nothing. The last key is left out of the windows because the table
  * writer shortens the index block's last key to a successor of the table's last key (often
  * a single byte), which would leave the others no common prefix; it is compared in full.
+ *
+ * A data block decoded for point reads also gets a small hash table of its user keys
+ * (`hashed`), by the bloom hash a get has already computed: the get probes one slot and
+ * compares one key, where the search above reads the shared prefix and a binary search's
+ * windows, cache misses in a block read at random. Each slot holds 1 + the index of a user
+ * key's first (newest) entry, 0 when empty; open addressing, at most half full.
  */
-import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
+import { compareInternalRanges, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
+import { compareRanges } from '../util/bytes.js';
+import { bloomHashRange } from '../util/checksum.js';
 import type { Block } from './block.js';
 import { BlockIterator } from './block.js';
 
@@ -28,6 +36,8 @@ import { BlockIterator } from './block.js';
 const WINDOW_BYTES = 4;
 /** Approximate bytes of the object and typed-array headers, for cache charging. */
 const OVERHEAD_BYTES = 200;
+/** Blocks with more entries get no hash table (its slots are 16 bits). */
+const MAX_HASHED_ENTRIES = 1 << 14;
 
 /**
  * Where decode parses a block before it knows the sizes; grown as blocks need and kept (the
@@ -58,17 +68,34 @@ export class BlockKeys {
   readonly #windows: Uint32Array;
   /** Length of the user-key prefix that every key but the last shares. */
   readonly #prefix: number;
+  /** The hash table of user keys (see the file comment), or undefined. */
+  readonly #slots: Uint16Array | undefined;
 
-  private constructor(keys: Uint8Array, ends: Uint32Array, windows: Uint32Array, prefix: number) {
+  private constructor(
+    keys: Uint8Array,
+    ends: Uint32Array,
+    windows: Uint32Array,
+    prefix: number,
+    slots: Uint16Array | undefined,
+  ) {
     this.count = ends.length / 3;
     this.keys = keys;
     this.#ends = ends;
     this.#windows = windows;
     this.#prefix = prefix;
+    this.#slots = slots;
   }
 
-  /** Decodes every entry of `block`; throws the block's CorruptionError if one does not parse. */
-  static decode(block: Block): BlockKeys {
+  /** Whether findUser() may be used (decode was asked for it and the block is not too big). */
+  get hashed(): boolean {
+    return this.#slots !== undefined;
+  }
+
+  /**
+   * Decodes every entry of `block`; throws the block's CorruptionError if one does not parse.
+   * With `hashed`, also builds the hash table of its user keys (data blocks).
+   */
+  static decode(block: Block, hashed = false): BlockKeys {
     // One parse of the block, into scratch space shared by every decode (decode is
     // synchronous and never re-entrant); the exact buffer is then filled by two copies.
     // Parsing twice (a pass to count, a pass to copy) showed in profiles of readrandom.
@@ -90,20 +117,28 @@ export class BlockKeys {
       ends[3 * count + 2] = it.valueEnd;
     }
     const searched = Math.max(0, count - 1);
-    // One allocation for the three arrays, windows first, then ends, then keys: a search reads
-    // the shared prefix, the windows and one entry's ends and key, and reading them from one
-    // region instead of three scattered backing stores saves cache and TLB misses.
-    const buffer = new ArrayBuffer(4 * (searched + 3 * count) + keyBytes);
-    const windows = new Uint32Array(buffer, 0, searched);
-    const ends = new Uint32Array(buffer, 4 * searched, 3 * count);
-    const keys = new Uint8Array(buffer, 4 * (searched + 3 * count), keyBytes);
+    // A power of two at least twice the entries (an even count of 16-bit slots keeps what
+    // follows 4-byte aligned).
+    const slotCount =
+      hashed && count > 0 && count <= MAX_HASHED_ENTRIES ? 1 << (32 - Math.clz32(2 * count - 1)) : 0;
+    // One allocation for the arrays, slots and windows first, then ends, then keys: a search
+    // reads the shared prefix, the windows (or a slot) and one entry's ends and key, and
+    // reading them from one region instead of scattered backing stores saves cache and TLB
+    // misses.
+    const head = 2 * slotCount;
+    const buffer = new ArrayBuffer(head + 4 * (searched + 3 * count) + keyBytes);
+    const windows = new Uint32Array(buffer, head, searched);
+    const ends = new Uint32Array(buffer, head + 4 * searched, 3 * count);
+    const keys = new Uint8Array(buffer, head + 4 * (searched + 3 * count), keyBytes);
     ends.set(scratch.ends.subarray(0, 3 * count));
     keys.set(scratch.keys.subarray(0, keyBytes));
     const prefix = searched === 0 ? 0 : sharedUserPrefix(keys, ends, searched);
     for (let k = 0; k < searched; k++) {
       windows[k] = windowOf(keys, keyStartIn(ends, k) + prefix, ends[3 * k]! - TRAILER_BYTES);
     }
-    return new BlockKeys(keys, ends, windows, prefix);
+    const slots =
+      slotCount === 0 ? undefined : hashUserKeys(keys, ends, count, new Uint16Array(buffer, 0, slotCount));
+    return new BlockKeys(keys, ends, windows, prefix, slots);
   }
 
   /** Memory held, for cache charging. */
@@ -138,6 +173,34 @@ export class BlockKeys {
     if (i < last) return i;
     const lastEnd = this.#ends[3 * last]!;
     return compareInternalRanges(this.keys, this.keyStart(last), lastEnd, target, start, end) >= 0 ? last : n;
+  }
+
+  /**
+   * With `hashed`: the first entry of user key userKey[0, userLength) whose sequence is at
+   * most `sequence`, or count if the block has none; `hash` is bloomHash(userKey). The same
+   * entry as find() of (userKey, sequence, Put) when that entry has userKey.
+   */
+  findUser(userKey: Uint8Array, userLength: number, hash: number, sequence: number): number {
+    const slots = this.#slots!;
+    const mask = slots.length - 1;
+    const keys = this.keys;
+    const ends = this.#ends;
+    const n = this.count;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const slot = slots[s]!;
+      if (slot === 0) return n;
+      let i = slot - 1;
+      const start = keyStartIn(ends, i);
+      if (compareRanges(keys, start, ends[3 * i]! - TRAILER_BYTES, userKey, 0, userLength) !== 0) continue;
+      // Its entries are consecutive, newest first.
+      for (;;) {
+        const trailerAt = ends[3 * i]! - TRAILER_BYTES;
+        if (readTrailerSequence(keys, trailerAt) <= sequence) return i;
+        if (++i === n) return n;
+        const next = ends[3 * (i - 1)]!;
+        if (compareRanges(keys, next, ends[3 * i]! - TRAILER_BYTES, userKey, 0, userLength) !== 0) return n;
+      }
+    }
   }
 
   /** find() among keys 0 .. count - 2: their count when all are below target. */
@@ -175,6 +238,27 @@ export class BlockKeys {
 
 function keyStartIn(ends: Uint32Array, i: number): number {
   return i === 0 ? 0 : ends[3 * (i - 1)]!;
+}
+
+/**
+ * Fills `slots` (all 0, a power of two at least twice `count`) with the first entry of each
+ * user key, by bloom hash; returns it.
+ */
+function hashUserKeys(keys: Uint8Array, ends: Uint32Array, count: number, slots: Uint16Array): Uint16Array {
+  const mask = slots.length - 1;
+  let previousStart = 0;
+  let previousEnd = -1;
+  for (let i = 0; i < count; i++) {
+    const start = keyStartIn(ends, i);
+    const end = ends[3 * i]! - TRAILER_BYTES;
+    if (previousEnd >= 0 && compareRanges(keys, previousStart, previousEnd, keys, start, end) === 0) continue;
+    previousStart = start;
+    previousEnd = end;
+    let s = bloomHashRange(keys, start, end) & mask;
+    while (slots[s] !== 0) s = (s + 1) & mask;
+    slots[s] = i + 1;
+  }
+  return slots;
 }
 
 /** Length of the user-key prefix keys 0 and count - 1 share (so, sorted, all of 0 .. count - 1). */

@@ -170,10 +170,16 @@ export class Table {
     let keys = block.pointKeys;
     if (keys === undefined) {
       if (!block.notePointRead()) return this.#getFromBlock(block, lookup, lookupLength, userKey);
-      keys = BlockKeys.decode(block);
+      keys = BlockKeys.decode(block, true);
       block.attachPointKeys(keys);
       // Inserted again so that the cache charges the decoded keys too.
       cache.insertInto(shelf, handle.offset, block, blockNumber);
+    }
+    if (keys.hashed) {
+      const i = keys.findUser(userKey, userLength, hash, sequence);
+      if (i === keys.count) return undefined;
+      const trailerAt = keys.keyEnd(i) - TRAILER_BYTES;
+      return entryValue(block, readTrailerKind(keys.keys, trailerAt), keys.valueStart(i), keys.valueEnd(i));
     }
     const i = keys.find(lookup, 0, lookupLength);
     // If the block holds no key >= lookup, the next block's first key is above the index

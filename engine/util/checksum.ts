@@ -44,6 +44,12 @@ export function bloomHash(key: Uint8Array): number {
   return hasher().h32Raw(key, BLOOM_SEED) >>> 0;
 }
 
+/** bloomHash of the user key data[start, end), without a view of it when it is short. */
+export function bloomHashRange(data: Uint8Array, start: number, end: number): number {
+  if (end - start <= SHORT_INPUT_BYTES) return xxhash32(data, start, end, BLOOM_SEED);
+  return hasher().h32Raw(data.subarray(start, end), BLOOM_SEED) >>> 0;
+}
+
 /** A streaming whole-file checksum: feed it every byte in order, then take the digest. */
 export interface FileHasher {
   update(chunk: Uint8Array): void;

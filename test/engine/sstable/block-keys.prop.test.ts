@@ -13,7 +13,13 @@ import { BlockBuilder } from '../../../engine/sstable/block-builder.js';
 import { BlockKeys } from '../../../engine/sstable/block-keys.js';
 import { PointIndex } from '../../../engine/sstable/point-index.js';
 import { encodeBlockHandle } from '../../../engine/sstable/format.js';
-import { compareInternalKeys, EntryKind, makeInternalKey } from '../../../engine/version/internal-key.js';
+import {
+  compareInternalKeys,
+  EntryKind,
+  makeInternalKey,
+  userKeyOf,
+} from '../../../engine/version/internal-key.js';
+import { bloomHash } from '../../../engine/util/checksum.js';
 
 interface Entry {
   key: Uint8Array;
@@ -94,6 +100,51 @@ describe('BlockKeys against a model', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("findUser returns the first entry of a user key visible at a sequence, as find's lower bound does", () => {
+    fc.assert(
+      fc.property(
+        entriesArb,
+        fc.integer({ min: 1, max: 17 }),
+        fc.array(fc.tuple(userKeyArb, fc.integer({ min: 0, max: 8 })), { maxLength: 40 }),
+        (entries, restartInterval, probes) => {
+          const keys = BlockKeys.decode(buildBlock(entries, restartInterval), true);
+          expect(keys.hashed).toBe(entries.length > 0);
+          if (!keys.hashed) return;
+          // Every user key of the block at every sequence around its versions, and the probes.
+          const targets = [...probes];
+          for (const e of entries)
+            for (const seq of [0, 1, 3, 5, 6, 2 ** 53 - 1]) targets.push([userKeyOf(e.key), seq]);
+          for (const [user, seq] of targets) {
+            const bound = lowerBound(entries, makeInternalKey(user, seq, EntryKind.Put));
+            const expected =
+              bound < entries.length && Buffer.from(userKeyOf(entries[bound]!.key)).equals(user)
+                ? bound
+                : entries.length;
+            // The user key at the start of a larger buffer, as a get's lookup buffer holds it.
+            const padded = new Uint8Array(user.length + 9);
+            padded.set(user);
+            expect(keys.findUser(padded, user.length, bloomHash(user), seq)).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a block too big for 16-bit slots is decoded without the hash table', () => {
+    const entries: Entry[] = [];
+    for (let i = 0; i < (1 << 14) + 1; i++) {
+      entries.push({
+        key: makeInternalKey(Buffer.from(String(i).padStart(6, '0')), 1, EntryKind.Put),
+        value: new Uint8Array(0),
+      });
+    }
+    const keys = BlockKeys.decode(buildBlock(entries, 16), true);
+    expect(keys.count).toBe(entries.length);
+    expect(keys.hashed).toBe(false);
+    expect(BlockKeys.decode(buildBlock(entries.slice(0, 1 << 14), 16), true).hashed).toBe(true);
   });
 
   it('a block of keys that differ only past the window, or only in sequence, still finds each', () => {
