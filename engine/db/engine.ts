@@ -351,7 +351,11 @@ export class Engine {
     }
   }
 
-  /** Applies every operation of `batch` atomically: after a crash, all or none are present. */
+  /**
+   * Applies every operation of `batch` atomically: after a crash, all or none are present.
+   * Writes (put, delete, write) apply in the order they are called, even while earlier ones
+   * have not resolved.
+   */
   write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
     try {
       const sync = this.#checkWrite('Engine.write', options);
