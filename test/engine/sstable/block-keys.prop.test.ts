@@ -113,7 +113,7 @@ describe('BlockKeys against a model', () => {
           expect(keys.hashed).toBe(entries.length > 0);
           if (!keys.hashed) return;
           // Every user key of the block at every sequence around its versions, and the probes.
-          const targets = [...probes];
+          const targets: [Uint8Array, number][] = [...probes];
           for (const e of entries)
             for (const seq of [0, 1, 3, 5, 6, 2 ** 53 - 1]) targets.push([userKeyOf(e.key), seq]);
           for (const [user, seq] of targets) {
