@@ -1,6 +1,7 @@
 /**
- * Model-based test of the whole engine: random sequences of writes, reads, iterations,
- * snapshots, flushes, compactions and reopens, checked step by step against EngineModel.
+ * Model-based test of the whole engine: random sequences of writes (awaited, concurrent, or
+ * pipelined with flushes among them), reads, iterations, snapshots, flushes, compactions and
+ * reopens, checked step by step against EngineModel.
  * Memtables, blocks and files are tiny so that flushes, level-0 compactions and
  * multi-level compactions all happen many times per run.
  */
@@ -79,6 +80,52 @@ class ConcurrentPutsCmd implements Cmd {
     for (const [k, v] of this.ops) m.put(k, v);
   }
   toString = (): string => `concurrentPuts(${this.ops.length})`;
+}
+
+/** A step of PipelinedCmd: a write or flush issued without awaiting, or microtask turns. */
+type PipelinedOp =
+  | { kind: 'put'; k: string; v: string }
+  | { kind: 'delete'; k: string }
+  | { kind: 'flush' }
+  | { kind: 'turns'; n: number };
+
+/**
+ * Writes and flushes issued one after another without awaiting each, with microtask turns
+ * between them, as a caller that pipelines its writes does; the model applies the writes in
+ * call order. A write that waits at the admission gate (behind a flush or a memtable switch)
+ * must not be overtaken by one called later, in the turns around the gate's opening.
+ */
+class PipelinedCmd implements Cmd {
+  constructor(readonly ops: PipelinedOp[]) {}
+  check = (): boolean => true;
+  async run(m: EngineModel, r: Real): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const op of this.ops) {
+      switch (op.kind) {
+        case 'put':
+          pending.push(r.db.put(op.k, op.v));
+          m.put(op.k, op.v);
+          break;
+        case 'delete':
+          pending.push(r.db.delete(op.k));
+          m.delete(op.k);
+          break;
+        case 'flush':
+          pending.push(r.db.flush());
+          break;
+        case 'turns':
+          for (let i = 0; i < op.n; i++) await Promise.resolve();
+          break;
+      }
+    }
+    await Promise.all(pending);
+  }
+  toString = (): string =>
+    `pipelined(${this.ops
+      .map((o) =>
+        o.kind === 'put' ? `+${o.k}` : o.kind === 'delete' ? `-${o.k}` : o.kind === 'flush' ? 'F' : `~${o.n}`,
+      )
+      .join(' ')})`;
 }
 
 class GetCmd implements Cmd {
@@ -229,6 +276,7 @@ class ReopenCmd implements Cmd {
 }
 
 const snapIndex = fc.integer({ min: 0, max: 7 });
+const fewKeysArb = fc.integer({ min: 0, max: 5 }).map((i) => `k${String(i * 37).padStart(3, '0')}`);
 const boundArb = fc.option(keyArb, { nil: undefined });
 const rangeArb: fc.Arbitrary<RangeOpts> = fc
   .record({
@@ -257,6 +305,18 @@ const commands = [
   fc
     .array(fc.tuple(keyArb, valueArb), { minLength: 1, maxLength: 40 })
     .map((ops) => new ConcurrentPutsCmd(ops)),
+  fc
+    .array(
+      fc.oneof(
+        // Few keys, so later writes often hit the key of a write still waiting.
+        fc.record({ kind: fc.constant('put' as const), k: fewKeysArb, v: valueArb }),
+        fc.record({ kind: fc.constant('delete' as const), k: fewKeysArb }),
+        fc.record({ kind: fc.constant('flush' as const) }),
+        fc.record({ kind: fc.constant('turns' as const), n: fc.integer({ min: 1, max: 12 }) }),
+      ),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((ops) => new PipelinedCmd(ops)),
   keyArb.map((k) => new GetCmd(k)),
   fc.array(keyArb, { maxLength: 80 }).map((ks) => new GetManyCmd(ks)),
   fc
