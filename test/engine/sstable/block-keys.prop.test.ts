@@ -21,6 +21,14 @@ import {
 } from '../../../engine/version/internal-key.js';
 import { bloomHash } from '../../../engine/util/checksum.js';
 
+/**
+ * A failing run must report, not hang: shrinking a counterexample of these arbitraries can
+ * go on without end (a mutation of findUser made fast-check shrink one fixed case for
+ * minutes, synchronously, out of reach of the test timeout). The limit also covers
+ * shrinking; an interrupted run fails with the smallest case found so far.
+ */
+const BOUNDED = { interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true } as const;
+
 interface Entry {
   key: Uint8Array;
   value: Uint8Array;
@@ -98,7 +106,7 @@ describe('BlockKeys against a model', () => {
           expect(keys.byteLength).toBeGreaterThan(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, ...BOUNDED },
     );
   });
 
@@ -129,7 +137,7 @@ describe('BlockKeys against a model', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, ...BOUNDED },
     );
   });
 
@@ -186,7 +194,7 @@ describe('PointIndex', () => {
           expect(decoded.find(target, 0, target.length)).toBe(lowerBound(entries, target));
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 200, ...BOUNDED },
     );
   });
 
