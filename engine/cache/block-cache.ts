@@ -62,6 +62,14 @@ export class FileBlocks {
       if (node.number >= 0 && node.number < count) slots[node.number] = node;
     this.byNumber = slots;
   }
+
+  /** Records `node` as block number `number`, where there is room for it (reserveNumbers). */
+  place(node: BlockNode, number: number): void {
+    const slots = this.byNumber;
+    if (number < 0 || slots === undefined || number >= slots.length) return;
+    node.number = number;
+    slots[number] = node;
+  }
 }
 
 /** Counters and occupancy of a block cache. */
@@ -85,7 +93,7 @@ export class BlockCache {
   /** @param capacityBytes most total block bytes kept; 0 caches nothing. */
   constructor(capacityBytes: number) {
     checkCapacity('BlockCache', 'capacityBytes', capacityBytes);
-    this.#list = new LruList(capacityBytes, (node) => this.#forget(node));
+    this.#list = new LruList(capacityBytes, (node) => this.#unshelve(node));
   }
 
   /**
@@ -129,18 +137,14 @@ export class BlockCache {
    * room (FileBlocks.reserveNumbers).
    */
   getNumbered(shelf: FileBlocks, number: number, offset: number): Block | undefined {
-    const slots = shelf.byNumber;
-    let node = slots?.[number];
+    let node = shelf.byNumber?.[number];
     if (node === undefined) {
       node = shelf.byOffset.get(offset);
       if (node === undefined) {
         this.#misses++;
         return undefined;
       }
-      if (slots !== undefined && number < slots.length) {
-        node.number = number;
-        slots[number] = node;
-      }
+      shelf.place(node, number);
     }
     this.#hits++;
     this.#list.touch(node);
@@ -165,11 +169,7 @@ export class BlockCache {
     }
     const node = new BlockNode(shelf, offset, block);
     shelf.byOffset.set(offset, node);
-    const slots = shelf.byNumber;
-    if (number >= 0 && slots !== undefined && number < slots.length) {
-      node.number = number;
-      slots[number] = node;
-    }
+    shelf.place(node, number);
     this.#list.add(node);
   }
 
@@ -207,9 +207,5 @@ export class BlockCache {
     const shelf = node.shelf;
     shelf.byOffset.delete(node.offset);
     if (node.number >= 0 && shelf.byNumber !== undefined) shelf.byNumber[node.number] = undefined;
-  }
-
-  #forget(node: BlockNode): void {
-    this.#unshelve(node);
   }
 }

@@ -1014,10 +1014,10 @@ export class Engine {
    * memtable flushed, and the active memtable's WAL up to the size it has now.
    *
    * Joining the admission gate's queue synchronously (as flush() does) orders the pin after
-   * every earlier write, those waiting at the gate included, and before every later one. Draining the commit pipeline then hands every
-   * admitted write's WAL record to its file, so the active WAL's size, read with the last
-   * sequence while the gate is held, ends on a record boundary and holds exactly the
-   * memtable's writes up to that sequence. The sealed memtables are flushed anyway (their
+   * every earlier write, those waiting at the gate included, and before every later one.
+   * Draining the commit pipeline then hands every admitted write's WAL record to its file,
+   * so the active WAL's size, read with the last sequence while the gate is held, ends on a
+   * record boundary and holds exactly the memtable's writes up to that sequence. The sealed memtables are flushed anyway (their
    * flushes are queued); a job in the flush lane waits for them and pins the version right
    * after the last one commits, before any later memtable can be flushed into it. The WAL is
    * pinned from the start, so it is not deleted even if its memtable is flushed meanwhile.

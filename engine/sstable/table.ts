@@ -159,8 +159,7 @@ export class Table {
     if (cache === undefined) {
       return this.#getFromBlock(this.#readDataBlock(handle, undefined), lookup, lookupLength, userKey);
     }
-    let shelf = this.#shelf;
-    if (shelf === undefined || shelf.detached) shelf = this.#shelf = cache.shelf(this.fileNumber);
+    const shelf = this.#shelfIn(cache);
     if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
     let block = cache.getNumbered(shelf, blockNumber, handle.offset);
     if (block === undefined) {
@@ -175,19 +174,19 @@ export class Table {
       // Inserted again so that the cache charges the decoded keys too.
       cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
-    if (keys.hashed) {
-      const i = keys.findUser(userKey, userLength, hash, sequence);
-      if (i === keys.count) return undefined;
-      const trailerAt = keys.keyEnd(i) - TRAILER_BYTES;
-      return entryValue(block, readTrailerKind(keys.keys, trailerAt), keys.valueStart(i), keys.valueEnd(i));
-    }
-    const i = keys.find(lookup, 0, lookupLength);
+    // findUser answers with an entry of userKey; find with the first entry >= lookup, whose
+    // user key is checked below.
+    const i = keys.hashed
+      ? keys.findUser(userKey, userLength, hash, sequence)
+      : keys.find(lookup, 0, lookupLength);
     // If the block holds no key >= lookup, the next block's first key is above the index
     // separator, which is >= lookup; it cannot have userKey (see separator.ts), so stop.
     if (i === keys.count) return undefined;
     const keyBytes = keys.keys;
     const trailerAt = keys.keyEnd(i) - TRAILER_BYTES;
-    if (compareRanges(keyBytes, keys.keyStart(i), trailerAt, userKey, 0, userLength) !== 0) return undefined;
+    if (!keys.hashed && compareRanges(keyBytes, keys.keyStart(i), trailerAt, userKey, 0, userLength) !== 0) {
+      return undefined;
+    }
     return entryValue(block, readTrailerKind(keyBytes, trailerAt), keys.valueStart(i), keys.valueEnd(i));
   }
 
@@ -334,13 +333,19 @@ export class Table {
   dataBlock(handle: BlockHandle, readahead?: AdaptiveReadahead): Block {
     const cache = this.#cache;
     if (cache === undefined) return this.#readDataBlock(handle, readahead);
-    let shelf = this.#shelf;
-    if (shelf === undefined || shelf.detached) shelf = this.#shelf = cache.shelf(this.fileNumber);
+    const shelf = this.#shelfIn(cache);
     const cached = cache.getFrom(shelf, handle.offset);
     if (cached !== undefined) return cached;
     const block = this.#readDataBlock(handle, readahead);
     cache.insertInto(shelf, handle.offset, block);
     return block;
+  }
+
+  /** This file's shelf in `cache`, asked for again once the cache has detached it. */
+  #shelfIn(cache: BlockCache): FileBlocks {
+    let shelf = this.#shelf;
+    if (shelf === undefined || shelf.detached) shelf = this.#shelf = cache.shelf(this.fileNumber);
+    return shelf;
   }
 
   /** Called by TableIterator.close(). @internal */

@@ -40,14 +40,14 @@ export function checksum32(data: Uint8Array, start = 0, end = data.length): numb
 
 /** xxHash32 of a user key, for bloom filters. */
 export function bloomHash(key: Uint8Array): number {
-  if (key.length <= SHORT_INPUT_BYTES) return xxhash32(key, 0, key.length, BLOOM_SEED);
-  return hasher().h32Raw(key, BLOOM_SEED) >>> 0;
+  return bloomHashRange(key, 0, key.length);
 }
 
 /** bloomHash of the user key data[start, end), without a view of it when it is short. */
 export function bloomHashRange(data: Uint8Array, start: number, end: number): number {
   if (end - start <= SHORT_INPUT_BYTES) return xxhash32(data, start, end, BLOOM_SEED);
-  return hasher().h32Raw(data.subarray(start, end), BLOOM_SEED) >>> 0;
+  const view = start === 0 && end === data.length ? data : data.subarray(start, end);
+  return hasher().h32Raw(view, BLOOM_SEED) >>> 0;
 }
 
 /** A streaming whole-file checksum: feed it every byte in order, then take the digest. */
