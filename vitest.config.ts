@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Bounds every fast-check property's time, shrinking included (see the file).
+    setupFiles: ['test/support/fast-check-limits.ts'],
   },
 });

@@ -362,7 +362,8 @@ describe('exactly-once processing under crashes', () => {
             if (run.crashes > 0) crashed++;
           },
         ),
-        { numRuns: RUNS },
+        // Its own time limit, below the test's (the soak runs far longer than the default).
+        { numRuns: RUNS, interruptAfterTimeLimit: TIMEOUT_MS - 10_000, markInterruptAsFailure: true },
       );
       // The property is only as good as the runs that crashed, the checkpoints that had to
       // record messages in flight on their channels, and the failures it saw.

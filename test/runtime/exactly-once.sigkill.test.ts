@@ -30,6 +30,8 @@ import { transpileForChild } from '../support/transpile-for-child.js';
 
 /** `npm run test:soak` sets STATEFN_SIGKILL_RUNS to run the property far longer than CI does. */
 const RUNS = Number(process.env.STATEFN_SIGKILL_RUNS ?? 4);
+/** The property's test timeout; the property itself stops 10 s before it. */
+const TIMEOUT_MS = Math.max(120_000, RUNS * 20_000);
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const CHECKPOINT_INTERVAL_MS = 20;
 const MAX_DELAY_MS = 50;
@@ -391,7 +393,12 @@ describe('exactly-once processing under SIGKILL', () => {
           checkExactlyOnce,
         ),
         // Kill moments are wall-clock time: a failing case does not replay, so no shrinking.
-        { numRuns: RUNS, endOnFailure: true },
+        {
+          numRuns: RUNS,
+          endOnFailure: true,
+          interruptAfterTimeLimit: TIMEOUT_MS - 10_000,
+          markInterruptAsFailure: true,
+        },
       );
       if (process.env.STATEFN_SIGKILL_RUNS !== undefined) console.log(summary());
       // The property is only as good as the kills: every planned one happened, some of them
@@ -404,6 +411,6 @@ describe('exactly-once processing under SIGKILL', () => {
       expect(seen.duplicateAcks).toBeGreaterThan(0);
       expect(seen.throws).toBeGreaterThan(0);
     },
-    Math.max(120_000, RUNS * 20_000),
+    TIMEOUT_MS,
   );
 });
