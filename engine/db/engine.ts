@@ -290,6 +290,7 @@ export class Engine {
       parts.lastSequence,
       (err) => this.#setBackgroundError(err),
       this.#realFileSystem,
+      (parts.options.walSyncMode ?? (this.#realFileSystem ? 'inline' : 'async')) === 'inline',
     );
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
     this.#scheduleWork();

@@ -3,7 +3,9 @@
  * here; one commit loop hands every pending record to the OS in a single append, fsyncs once
  * for all writers of the group if any asked for `sync`, then publishes the group's last
  * sequence number as visible and acknowledges them. Writers that arrive while an fsync is in
- * flight form the next group, so concurrent sync writers share fsyncs.
+ * flight form the next group, so concurrent sync writers share fsyncs. The fsync runs on the
+ * engine's thread or on the file system's asynchronous path (EngineOptions.walSyncMode); the
+ * group is acknowledged after it either way.
  *
  * Visibility: entries enter the memtable before their group commits, but readers only see
  * sequences up to `visibleSequence`, so nothing is readable before its WAL write (and, for a
@@ -38,23 +40,29 @@ export class WritePipeline {
 
   /** Whether a synced group's writers get an event-loop turn to join the next group. */
   readonly #gatherSyncGroups: boolean;
+  /** Whether a group's fsync runs synchronously on this thread (EngineOptions.walSyncMode). */
+  readonly #inlineSync: boolean;
 
   /**
    * @param gatherSyncGroups after a synced group is acknowledged, wait one event-loop turn
    *   before forming the next group (see #loop). The engine sets it on the real file system
    *   only: in-memory file systems of deterministic simulations complete without the event
    *   loop, and a turn there would change their interleaving.
+   * @param inlineSync fsync a synced group with `LogWriter.syncNow` instead of awaiting
+   *   `LogWriter.sync` (EngineOptions.walSyncMode 'inline').
    */
   constructor(
     wal: LogWriter | undefined,
     visibleSequence: number,
     onError: (err: Error) => void,
     gatherSyncGroups = false,
+    inlineSync = false,
   ) {
     this.#wal = wal;
     this.visibleSequence = visibleSequence;
     this.#onError = onError;
     this.#gatherSyncGroups = gatherSyncGroups;
+    this.#inlineSync = inlineSync;
   }
 
   get wal(): LogWriter | undefined {
@@ -100,7 +108,8 @@ export class WritePipeline {
       try {
         if (sync) {
           this.syncs++;
-          await this.#wal!.sync();
+          if (this.#inlineSync) this.#wal!.syncNow();
+          else await this.#wal!.sync();
         } else {
           this.#wal!.flush();
         }

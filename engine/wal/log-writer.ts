@@ -115,6 +115,12 @@ export class LogWriter {
     return this.#file.sync();
   }
 
+  /** sync(), done synchronously on the calling thread: durable when it returns; throws on failure. */
+  syncNow(): void {
+    this.flush();
+    this.#file.syncNow();
+  }
+
   /** Flushes and closes the file. Does not sync: call `sync()` first when durability matters. */
   close(): void {
     if (this.#closed) return;

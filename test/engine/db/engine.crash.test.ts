@@ -168,11 +168,14 @@ async function crashRun(
   failFraction: number,
   tornSeed: number,
   crashDuringRecovery: boolean,
+  walSyncMode: 'inline' | 'async' = 'async',
 ): Promise<void> {
+  // Both ways of fsyncing the WAL (EngineOptions.walSyncMode), in every open of the run.
+  const options: EngineOptions = { ...OPTIONS, walSyncMode };
   // Dry run: list the mutations this workload makes after open, by kind, and aim the
   // fault at one kind chosen uniformly (WAL appends would otherwise dominate).
   const dry = new FaultyFileSystem(new MemoryFileSystem());
-  const dryDb = await Engine.open(DIR, { ...OPTIONS, fileSystem: dry });
+  const dryDb = await Engine.open(DIR, { ...options, fileSystem: dry });
   dry.traceEnabled = true;
   await runWorkload(dryDb, ops);
   await dryDb.close();
@@ -188,7 +191,7 @@ async function crashRun(
 
   const memory = new MemoryFileSystem();
   const faulty = new FaultyFileSystem(memory);
-  const db = await Engine.open(DIR, { ...OPTIONS, fileSystem: faulty });
+  const db = await Engine.open(DIR, { ...options, fileSystem: faulty });
   faulty.failAt = failAt;
   faulty.traceEnabled = true;
   const result = await runWorkload(db, ops);
@@ -208,14 +211,14 @@ async function crashRun(
     // Crash again in the middle of recovery (replay flush, new MANIFEST, CURRENT, cleanup).
     const dryOpen = new FaultyFileSystem(crashed.crash());
     dryOpen.traceEnabled = true;
-    await (await Engine.open(DIR, { ...OPTIONS, fileSystem: dryOpen })).close();
+    await (await Engine.open(DIR, { ...options, fileSystem: dryOpen })).close();
     const openMutations = dryOpen.trace.map((e) => Number.parseInt(e, 10));
     const failOpenAt = openMutations[Math.floor(random() * openMutations.length)] ?? 0;
     const faultyOpen = new FaultyFileSystem(crashed, failOpenAt);
     faultyOpen.traceEnabled = true;
     let failedOpen = false;
     try {
-      await (await Engine.open(DIR, { ...OPTIONS, fileSystem: faultyOpen })).close();
+      await (await Engine.open(DIR, { ...options, fileSystem: faultyOpen })).close();
     } catch {
       failedOpen = true;
     }
@@ -223,7 +226,7 @@ async function crashRun(
     if (failedOpen && hit) hits[kindOf(hit)]!++;
     crashed = crashed.crash({ random });
   }
-  const recovered = await Engine.open(DIR, { ...OPTIONS, fileSystem: crashed });
+  const recovered = await Engine.open(DIR, { ...options, fileSystem: crashed });
   try {
     const state = contents(recovered);
     const writes = writesOf(ops);
@@ -247,7 +250,7 @@ async function crashRun(
     // The recovered engine works: write, reopen, read back.
     await recovered.put('after-crash', 'yes', { sync: true });
     await recovered.close();
-    const again = await Engine.open(DIR, { ...OPTIONS, fileSystem: crashed });
+    const again = await Engine.open(DIR, { ...options, fileSystem: crashed });
     expect(text(again.get('after-crash'))).toBe('yes');
     const expected = new Map(state);
     expected.set('after-crash', 'yes');
@@ -267,6 +270,7 @@ describe('Engine crash safety', () => {
         fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
         fc.integer(),
         fc.boolean(),
+        fc.constantFrom('async' as const, 'inline' as const),
         crashRun,
       ),
       { numRuns: 150, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },

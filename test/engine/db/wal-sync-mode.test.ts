@@ -1,0 +1,149 @@
+/**
+ * EngineOptions.walSyncMode: which fsync a sync write's commit group waits for. 'inline'
+ * calls the WAL file's synchronous syncNow on the engine's thread; 'async' awaits its
+ * asynchronous sync. Either way a sync write resolves only after its fsync, and an fsync
+ * that fails fails the write. (The crash property in engine.crash.test.ts runs both modes.)
+ */
+import nodeFs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Engine, InvalidArgumentError, MemoryFileSystem } from '../../../engine/index.js';
+import type { FileSystem, WritableFile } from '../../../engine/index.js';
+import { text } from '../../support/engine-model.js';
+import { useTempDirs } from '../../support/temp-dirs.js';
+
+const tempDir = useTempDirs('statefn-walsync');
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  syncBuiltinESMExports();
+});
+
+/** What happened to the WAL files, in order: 'append', 'sync' (async) or 'syncNow'. */
+type WalEvent = 'append' | 'sync' | 'syncNow';
+
+/**
+ * A MemoryFileSystem whose WAL files log their appends and syncs, and whose syncs fail
+ * while `failSyncs` is set.
+ */
+function recordingFileSystem(): { fs: FileSystem; events: WalEvent[]; control: { failSyncs: boolean } } {
+  const memory = new MemoryFileSystem();
+  const events: WalEvent[] = [];
+  const control = { failSyncs: false };
+  const fs = new Proxy(memory, {
+    get(target, prop) {
+      const member = Reflect.get(target, prop) as unknown;
+      // Methods run on the file system itself (its private fields are not on the proxy).
+      if (prop !== 'openWritable') {
+        return typeof member === 'function'
+          ? ((member as (...a: unknown[]) => unknown).bind(target) as unknown)
+          : member;
+      }
+      return (path: string, ...rest: unknown[]): WritableFile => {
+        const file = (target.openWritable as (...args: unknown[]) => WritableFile).call(
+          target,
+          path,
+          ...rest,
+        );
+        if (!path.endsWith('.log')) return file;
+        return new Proxy(file, {
+          get(f, name) {
+            const member = Reflect.get(f, name) as unknown;
+            if (typeof member !== 'function') return member;
+            return (...args: unknown[]): unknown => {
+              if (name === 'append') events.push('append');
+              if (name === 'sync' || name === 'syncNow') {
+                events.push(name);
+                if (control.failSyncs) {
+                  const error = new Error(`injected ${name} failure`);
+                  if (name === 'sync') return Promise.reject(error);
+                  throw error;
+                }
+              }
+              return (member as (...a: unknown[]) => unknown).apply(f, args);
+            };
+          },
+        });
+      };
+    },
+  });
+  return { fs, events, control };
+}
+
+describe('walSyncMode', () => {
+  for (const mode of ['inline', 'async'] as const) {
+    const expected: WalEvent = mode === 'inline' ? 'syncNow' : 'sync';
+
+    it(`'${mode}': a sync write resolves after its group's ${expected}, and a plain write syncs nothing`, async () => {
+      const { fs, events } = recordingFileSystem();
+      const db = await Engine.open('/db', { fileSystem: fs, walSyncMode: mode });
+      try {
+        events.length = 0;
+        await db.put('plain', '1');
+        expect(events).toEqual(['append']);
+        events.length = 0;
+        await Promise.all([db.put('a', '1', { sync: true }), db.put('b', '2', { sync: true })]);
+        // One group, one fsync of the other kind never.
+        expect(events).toEqual(['append', expected]);
+        expect(text(db.get('b'))).toBe('2');
+      } finally {
+        await db.close();
+      }
+    });
+
+    it(`'${mode}': a failed ${expected} rejects the sync write and stops writes`, async () => {
+      const { fs, control } = recordingFileSystem();
+      const db = await Engine.open('/db', { fileSystem: fs, walSyncMode: mode });
+      control.failSyncs = true;
+      await expect(db.put('k', 'v', { sync: true })).rejects.toThrow(`injected ${expected} failure`);
+      await expect(db.put('k2', 'v')).rejects.toThrow(/injected/);
+      await db.close().catch(() => undefined);
+    });
+  }
+
+  it("defaults to 'async' with a custom file system", async () => {
+    const { fs, events } = recordingFileSystem();
+    const db = await Engine.open('/db', { fileSystem: fs });
+    try {
+      events.length = 0;
+      await db.put('k', 'v', { sync: true });
+      expect(events).toEqual(['append', 'sync']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("defaults to 'inline' on the real file system, and 'async' still goes through the thread pool", async () => {
+    const inline = vi.spyOn(nodeFs, 'fdatasyncSync');
+    const pooled = vi.spyOn(nodeFs, 'fdatasync');
+    // node-file-system.ts imports node:fs as a namespace: republish the spies there.
+    syncBuiltinESMExports();
+    const dir = tempDir();
+    let db = await Engine.open(dir);
+    // Opening syncs the MANIFEST and CURRENT; count the write's fsyncs alone.
+    inline.mockClear();
+    pooled.mockClear();
+    await db.put('k', 'v', { sync: true });
+    expect(inline).toHaveBeenCalledTimes(1);
+    expect(pooled).not.toHaveBeenCalled();
+    await db.close();
+
+    db = await Engine.open(dir, { walSyncMode: 'async' });
+    pooled.mockClear();
+    await db.put('k2', 'v2', { sync: true });
+    // (The reopen's flush of the replayed WAL may fsync its table inline, off this count.)
+    expect(pooled).toHaveBeenCalledTimes(1);
+    expect(text(db.get('k'))).toBe('v');
+    await db.close();
+  });
+
+  it('rejects a mode outside its choices, naming the option', async () => {
+    const fs = new MemoryFileSystem();
+    const open = Engine.open('/db', { fileSystem: fs, walSyncMode: 'sometimes' as unknown as 'inline' });
+    await expect(open).rejects.toThrow(InvalidArgumentError);
+    await expect(open).rejects.toThrow(
+      `Engine.open: walSyncMode must be one of 'inline', 'async', got "sometimes"`,
+    );
+    expect(fs.exists('/db')).toBe(false);
+  });
+});
