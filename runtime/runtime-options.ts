@@ -90,6 +90,15 @@ export interface RuntimeOptions {
    * see every record trim what they have read instead.
    */
   egressRetainRecords?: number;
+  /**
+   * How the runtime's engines fsync their write-ahead logs for durable writes (`rt.send`'s
+   * ingress appends, egress publication at checkpoints): the engine's `walSyncMode`.
+   * `'inline'` (the default on the machine's file system) runs each commit group's fsync on
+   * the main thread, blocking it (and so the shards) for the fsync, for lower acknowledgement
+   * latency; `'async'` runs it on libuv's thread pool, so the shards keep running while it
+   * lasts. With a custom `fileSystem` the default is `'async'`.
+   */
+  walSyncMode?: 'inline' | 'async';
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -117,6 +126,7 @@ export interface ResolvedRuntimeOptions {
   mailboxMemoryBytes: number;
   maxOpenFiles: number;
   egressRetainRecords: number | undefined;
+  walSyncMode: 'inline' | 'async' | undefined;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -142,6 +152,7 @@ const KNOWN = new Set([
   'mailboxMemoryBytes',
   'maxOpenFiles',
   'egressRetainRecords',
+  'walSyncMode',
   'fileSystem',
   'clock',
   'scheduler',
@@ -194,6 +205,12 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
       `${API}: mode must be 'exactly-once' or 'at-least-once', got ${describeValue(mode)}`,
     );
   }
+  const walSyncMode = o.walSyncMode;
+  if (walSyncMode !== undefined && walSyncMode !== 'inline' && walSyncMode !== 'async') {
+    throw new InvalidArgumentError(
+      `${API}: walSyncMode must be 'inline' or 'async', got ${describeValue(walSyncMode)}`,
+    );
+  }
   const maxParallelism =
     o.maxParallelism === undefined ? undefined : int(o, 'maxParallelism', 128, 1, MAX_KEY_GROUPS);
   const shards = int(o, 'shards', 4, 1, MAX_KEY_GROUPS);
@@ -239,6 +256,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
       o.egressRetainRecords === undefined
         ? undefined
         : int(o, 'egressRetainRecords', 1, 1, Number.MAX_SAFE_INTEGER),
+    walSyncMode,
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

@@ -268,11 +268,11 @@ export class Runtime {
     const fileSystem = o.fileSystem;
     // The ingress engine's LOCK is the runtime's lock: open it first.
     const logFiles = Math.floor(o.maxOpenFiles / 4);
-    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem, logFiles);
+    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem, logFiles, o.walSyncMode);
     const opened: { close(): Promise<void> }[] = [ingress];
     try {
       if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
-      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem, logFiles);
+      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem, logFiles, o.walSyncMode);
       opened.push(egressLog);
       const store = await CheckpointStore.open(
         joinPath(o.dir, 'checkpoints'),
@@ -290,6 +290,7 @@ export class Runtime {
         writeBufferSizeBytes: o.stateWriteBufferBytes,
         maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
         compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
+        ...(o.walSyncMode === undefined ? {} : { walSyncMode: o.walSyncMode }),
         ...(fileSystem === undefined ? {} : { fileSystem }),
       };
       let meta: RuntimeCheckpoint = {

@@ -73,16 +73,21 @@ export class EgressLog {
     this.#db = db;
   }
 
-  /** @param maxOpenFiles the engine's (default: the engine's default) */
+  /**
+   * @param maxOpenFiles the engine's (default: the engine's default)
+   * @param walSyncMode the engine's (default: the engine's default)
+   */
   static async open(
     dir: string,
     fileSystem: FileSystem | undefined,
     maxOpenFiles?: number,
+    walSyncMode?: 'inline' | 'async',
   ): Promise<EgressLog> {
     // Readers scan records in order, once: a small block cache does.
     const options = {
       blockCacheBytes: 8 * 1024 * 1024,
       ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
+      ...(walSyncMode === undefined ? {} : { walSyncMode }),
       ...(fileSystem === undefined ? {} : { fileSystem }),
     };
     return new EgressLog(await Engine.open(dir, options));

@@ -158,15 +158,20 @@ export class IngressLog {
     this.#delivered = nextOffset;
   }
 
-  /** @param maxOpenFiles the engine's (default: the engine's default) */
+  /**
+   * @param maxOpenFiles the engine's (default: the engine's default)
+   * @param walSyncMode the engine's (default: the engine's default)
+   */
   static async open(
     dir: string,
     fileSystem: FileSystem | undefined,
     maxOpenFiles?: number,
+    walSyncMode?: 'inline' | 'async',
   ): Promise<IngressLog> {
     const db = await Engine.open(dir, {
       ...ENGINE_OPTIONS,
       ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
+      ...(walSyncMode === undefined ? {} : { walSyncMode }),
       ...(fileSystem === undefined ? {} : { fileSystem }),
     });
     const bounds = { gte: messageKey(0), lt: new Uint8Array([MESSAGE + 1]) };

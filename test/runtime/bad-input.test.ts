@@ -86,6 +86,14 @@ describe('Runtime.start: bad options', () => {
     await expectRejection(startWith(options({ statefun: { bind() {} } })), InvalidArgumentError, message);
   });
 
+  it('refuses a walSyncMode other than inline or async', async () => {
+    await expectRejection(
+      startWith(options({ walSyncMode: 'sometimes' })),
+      InvalidArgumentError,
+      "Runtime.start: walSyncMode must be 'inline' or 'async', got a string ('sometimes')",
+    );
+  });
+
   it('refuses a mode other than exactly-once or at-least-once', async () => {
     await expectRejection(
       startWith(options({ mode: 'exactly_once' })),

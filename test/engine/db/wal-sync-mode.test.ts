@@ -8,9 +8,10 @@ import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine, InvalidArgumentError, MemoryFileSystem } from '../../../engine/index.js';
-import type { FileSystem, WritableFile } from '../../../engine/index.js';
 import { text } from '../../support/engine-model.js';
 import { useTempDirs } from '../../support/temp-dirs.js';
+import { walRecordingFileSystem } from '../../support/wal-recording-fs.js';
+import type { WalEvent } from '../../support/wal-recording-fs.js';
 
 const tempDir = useTempDirs('statefn-walsync');
 
@@ -19,63 +20,12 @@ afterEach(() => {
   syncBuiltinESMExports();
 });
 
-/** What happened to the WAL files, in order: 'append', 'sync' (async) or 'syncNow'. */
-type WalEvent = 'append' | 'sync' | 'syncNow';
-
-/**
- * A MemoryFileSystem whose WAL files log their appends and syncs, and whose syncs fail
- * while `failSyncs` is set.
- */
-function recordingFileSystem(): { fs: FileSystem; events: WalEvent[]; control: { failSyncs: boolean } } {
-  const memory = new MemoryFileSystem();
-  const events: WalEvent[] = [];
-  const control = { failSyncs: false };
-  const fs = new Proxy(memory, {
-    get(target, prop) {
-      const member = Reflect.get(target, prop) as unknown;
-      // Methods run on the file system itself (its private fields are not on the proxy).
-      if (prop !== 'openWritable') {
-        return typeof member === 'function'
-          ? ((member as (...a: unknown[]) => unknown).bind(target) as unknown)
-          : member;
-      }
-      return (path: string, ...rest: unknown[]): WritableFile => {
-        const file = (target.openWritable as (...args: unknown[]) => WritableFile).call(
-          target,
-          path,
-          ...rest,
-        );
-        if (!path.endsWith('.log')) return file;
-        return new Proxy(file, {
-          get(f, name) {
-            const member = Reflect.get(f, name) as unknown;
-            if (typeof member !== 'function') return member;
-            return (...args: unknown[]): unknown => {
-              if (name === 'append') events.push('append');
-              if (name === 'sync' || name === 'syncNow') {
-                events.push(name);
-                if (control.failSyncs) {
-                  const error = new Error(`injected ${name} failure`);
-                  if (name === 'sync') return Promise.reject(error);
-                  throw error;
-                }
-              }
-              return (member as (...a: unknown[]) => unknown).apply(f, args);
-            };
-          },
-        });
-      };
-    },
-  });
-  return { fs, events, control };
-}
-
 describe('walSyncMode', () => {
   for (const mode of ['inline', 'async'] as const) {
     const expected: WalEvent = mode === 'inline' ? 'syncNow' : 'sync';
 
     it(`'${mode}': a sync write resolves after its group's ${expected}, and a plain write syncs nothing`, async () => {
-      const { fs, events } = recordingFileSystem();
+      const { fs, events } = walRecordingFileSystem();
       const db = await Engine.open('/db', { fileSystem: fs, walSyncMode: mode });
       try {
         events.length = 0;
@@ -92,7 +42,7 @@ describe('walSyncMode', () => {
     });
 
     it(`'${mode}': a failed ${expected} rejects the sync write and stops writes`, async () => {
-      const { fs, control } = recordingFileSystem();
+      const { fs, control } = walRecordingFileSystem();
       const db = await Engine.open('/db', { fileSystem: fs, walSyncMode: mode });
       control.failSyncs = true;
       await expect(db.put('k', 'v', { sync: true })).rejects.toThrow(`injected ${expected} failure`);
@@ -102,7 +52,7 @@ describe('walSyncMode', () => {
   }
 
   it("defaults to 'async' with a custom file system", async () => {
-    const { fs, events } = recordingFileSystem();
+    const { fs, events } = walRecordingFileSystem();
     const db = await Engine.open('/db', { fileSystem: fs });
     try {
       events.length = 0;
