@@ -62,9 +62,10 @@ export interface EngineOptions {
    * How a sync write's fsync of the WAL runs (one per commit group):
    * - `'inline'`: called synchronously on the thread that runs the engine. It blocks that
    *   thread's event loop for the fsync, as the engine's reads and WAL appends already do
-   *   for theirs, and saves two thread hand-offs per group: on a 2-vCPU VM, where waking a
-   *   thread took a quarter of a millisecond, it doubled one writer's sync writes per second
-   *   and raised 64 concurrent writers' by about a third.
+   *   for theirs, and saves two thread hand-offs per group (the pool thread's wake-up, then
+   *   the event loop's). On the 2-vCPU VMs this was measured on, a wake-up took about as
+   *   long as the fsync itself, and inline sync writes were much faster, for one writer and
+   *   for 64 concurrent ones (BENCHMARKS.md: fillsync, fillsync64).
    * - `'async'`: through the file system's asynchronous sync (libuv's thread pool on the real
    *   file system), so the event loop keeps running during the fsync: for applications
    *   where a stall of one fsync (milliseconds, more on a busy disk) matters more than
