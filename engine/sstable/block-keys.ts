@@ -197,8 +197,11 @@ export class BlockKeys {
         const trailerAt = ends[3 * i]! - TRAILER_BYTES;
         if (readTrailerSequence(keys, trailerAt) <= sequence) return i;
         if (++i === n) return n;
-        const next = ends[3 * (i - 1)]!;
-        if (compareRanges(keys, next, ends[3 * i]! - TRAILER_BYTES, userKey, 0, userLength) !== 0) return n;
+        if (
+          compareRanges(keys, keyStartIn(ends, i), ends[3 * i]! - TRAILER_BYTES, userKey, 0, userLength) !== 0
+        ) {
+          return n;
+        }
       }
     }
   }

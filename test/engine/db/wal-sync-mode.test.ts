@@ -33,7 +33,7 @@ describe('walSyncMode', () => {
         expect(events).toEqual(['append']);
         events.length = 0;
         await Promise.all([db.put('a', '1', { sync: true }), db.put('b', '2', { sync: true })]);
-        // One group, one fsync of the other kind never.
+        // One group: one append and one fsync, of this mode's kind (never the other).
         expect(events).toEqual(['append', expected]);
         expect(text(db.get('b'))).toBe('2');
       } finally {
