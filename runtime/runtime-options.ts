@@ -71,8 +71,10 @@ export interface RuntimeOptions {
    * messages than they receive (fan-out, growing cycles). A shard's mailbox keeps its
    * messages in memory up to three quarters of its share and spills the rest, in order, to
    * files under `dir/spill/` that it reads back as it catches up (no fsync: after a crash
-   * the checkpoint and the ingress log bring them back). The last quarter bounds messages
-   * taken from the mailbox that wait behind a running async invocation of their address.
+   * the checkpoint and the ingress log bring them back). Of the last quarter, half bounds the
+   * messages taken from the mailbox that wait behind a running async invocation of their
+   * address, and half the messages a checkpoint records in flight that wait for their write
+   * to the state engine (the shard takes no more messages while either is full).
    */
   mailboxMemoryBytes?: number;
   /**

@@ -16,10 +16,11 @@
  * the ingress log will replay.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CheckpointStore, Engine, NodeFileSystem } from '../engine/index.js';
+import { CheckpointStore, CorruptionError, Engine, NodeFileSystem } from '../engine/index.js';
 import type { FileSystem } from '../engine/index.js';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.js';
 import type { CommittedCheckpoint } from './checkpoint/checkpoint-coordinator.js';
+import { InFlightRecorder, readInFlight } from './checkpoint/in-flight-store.js';
 import { decodeRuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
 import type { EgressRecordData, RuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
 import type { Clock, Scheduler } from './clock.js';
@@ -214,7 +215,11 @@ export class Runtime {
     this.#timerNumber = parts.meta.nextTimerNumber;
     this.#dispatched = parts.meta.ingressOffset;
     this.#invoker = new FunctionInvoker(parts.o.statefun, this.#clock, parts.o.invocationTimeoutMs);
-    this.#coordinator = new CheckpointCoordinator(this.#coordinatorHost(), new Map(parts.meta.egressNext));
+    this.#coordinator = new CheckpointCoordinator(
+      this.#coordinatorHost(),
+      new Map(parts.meta.egressNext),
+      parts.meta.barrier,
+    );
     this.#egressLog.subscribe(() => this.#egressPublishes++);
     const host = this.#shardHost();
     const hotCacheBytes = Math.floor(hotCacheShare(parts.o.stateCacheBytes) / parts.o.shards);
@@ -229,10 +234,23 @@ export class Runtime {
       timers.load(groups);
       this.#timerNumber = Math.max(this.#timerNumber, timers.maxNumber() + 1);
       const mailbox = new Mailbox(parts.fs, spillDir, `shard-${s}`, Math.floor((mailboxShare * 3) / 4));
-      this.#shards.push(new Shard(s, host, store, timers, mailbox, Math.floor(mailboxShare / 4)));
+      // The last quarter of the share: half for messages waiting behind busy addresses, half
+      // for a checkpoint's in-flight records waiting for their write.
+      const recorder = new InFlightRecorder(this.#db, s, Math.floor(mailboxShare / 8), (err) =>
+        this.#fail(err),
+      );
+      this.#shards.push(new Shard(s, host, store, timers, mailbox, Math.floor(mailboxShare / 8), recorder));
     }
     const recoveryChannel = this.#shards.length + 1;
     for (const e of parts.meta.inFlight) this.#route(e, recoveryChannel);
+    const stored = readInFlight(this.#db, parts.meta.barrier, (e) => this.#route(e, recoveryChannel));
+    if (stored !== parts.meta.storedInFlight) {
+      throw new CorruptionError(
+        `checkpoint of barrier ${parts.meta.barrier}`,
+        undefined,
+        `the state engine holds ${stored} in-flight messages, the metadata counts ${parts.meta.storedInFlight}`,
+      );
+    }
     for (const shard of this.#shards) shard.armTimers();
     this.#ingress.onDurable((record) => this.#onDurable(record));
     this.#pumpIngress();
@@ -299,6 +317,8 @@ export class Runtime {
         nextTimerNumber: 0,
         egressNext: new Map(),
         egress: [],
+        barrier: 0,
+        storedInFlight: 0,
         inFlight: [],
       };
       if (latest !== undefined) {
@@ -739,7 +759,8 @@ export class Runtime {
       schedule: (task) => this.#scheduler.schedule(task),
       setTimer: (delayMs, task) => this.#clock.setTimer(delayMs, task),
       onSnapshot: (shard, id, egress) => this.#coordinator.onSnapshot(shard, id, egress),
-      onComplete: (shard, id, inFlight) => this.#coordinator.onComplete(shard, id, inFlight),
+      onComplete: (shard, id, inFlight, written) =>
+        this.#coordinator.onComplete(shard, id, inFlight, written),
       onProcessed: (fromIngress) => {
         if (!fromIngress) return;
         this.#ingressBacklog--;

@@ -149,7 +149,7 @@ function describe(r: CheckpointRecord, metadataBytes: number): CheckpointInfo {
         ingressOffset: cp.ingressOffset,
         egressRecords: cp.egress.length,
         egressNext: Object.fromEntries(cp.egressNext),
-        inFlightMessages: cp.inFlight.length,
+        inFlightMessages: cp.inFlight.length + cp.storedInFlight,
       };
     } catch (err) {
       // Bytes, but not a runtime's metadata: an engine user's own.

@@ -7,20 +7,23 @@
  * Order of one checkpoint n (DESIGN.md, "Exactly-once"):
  *   1. barrier n enters every shard's mailbox from the ingress, at ingress offset o;
  *   2. every shard snapshots (its writes so far are submitted, later ones held);
- *   3. every shard's part completes (its in-flight messages are known);
+ *   3. every shard's part completes (its in-flight messages are written to the state
+ *      engine, in-flight-store.ts);
  *   4. the engine checkpoint is called — its sequence is fixed at the call, so it holds
- *      exactly the shards' snapshots — and the held writes are released;
- *   5. when the engine checkpoint has committed (with o, the egress records and the
- *      in-flight messages in its metadata), its egress records are published and older
- *      checkpoints beyond the retention are deleted.
+ *      exactly the shards' snapshots and the in-flight messages — and the held writes are
+ *      released;
+ *   5. when the engine checkpoint has committed (with o, the egress records and the count
+ *      of in-flight messages in its metadata), its egress records are published, older
+ *      checkpoints beyond the retention are deleted, and so are the live engine's copies of
+ *      the in-flight messages (the checkpoint has its own).
  * One checkpoint runs at a time. If one fails, its egress records are carried into the
  * next, with the offsets they were given.
  */
 import type { Checkpoint, CheckpointStore, Engine } from '../../engine/index.js';
-import type { Envelope } from '../envelope.js';
 import type { EgressLog } from '../egress/egress-log.js';
 import type { EgressDraft, Shard } from '../shard/shard.js';
 import type { EgressRecordData, RuntimeCheckpoint } from './runtime-checkpoint.js';
+import { deleteInFlight } from './in-flight-store.js';
 import { encodeRuntimeCheckpoint } from './runtime-checkpoint.js';
 
 /** What the coordinator needs from the runtime. */
@@ -67,7 +70,9 @@ interface Pending {
   snapshots: number;
   completes: number;
   egress: EgressDraft[][];
-  inFlight: Envelope[];
+  inFlight: number;
+  /** What the capture waits for: the shards' in-flight writes, and beforeCapture. */
+  inFlightWritten: Promise<void>[];
   resolve: (c: CommittedCheckpoint) => void;
   reject: (err: unknown) => void;
 }
@@ -76,16 +81,28 @@ export class CheckpointCoordinator {
   readonly #host: CoordinatorHost;
   readonly #egressNext: Map<string, number>;
   #carried: EgressRecordData[] = [];
-  #lastBarrier = 0;
+  #lastBarrier: number;
+  /** In-flight records of checkpoints below this number are gone from the live engine. */
+  #inFlightDeletedBelow = 0;
+  /**
+   * Whether the live engine may hold in-flight records below the next capture: those the
+   * restored checkpoint brought, or written since the last deletion.
+   */
+  #inFlightToDelete = true;
   #pending: Pending | undefined;
   #running: Promise<CommittedCheckpoint> | undefined;
   #queued: Promise<CommittedCheckpoint> | undefined;
   /** Set by abort: no checkpoint starts any more, and every one asked for rejects with it. */
   #aborted: Error | undefined;
 
-  constructor(host: CoordinatorHost, egressNext: Map<string, number>) {
+  /**
+   * @param lastBarrier the number of the checkpoint restored from (0 for none): numbers go
+   *   on from it, so in-flight records of different checkpoints never share keys
+   */
+  constructor(host: CoordinatorHost, egressNext: Map<string, number>, lastBarrier: number) {
     this.#host = host;
     this.#egressNext = egressNext;
+    this.#lastBarrier = lastBarrier;
   }
 
   /** Whether a checkpoint is under way. */
@@ -144,7 +161,8 @@ export class CheckpointCoordinator {
         snapshots: 0,
         completes: 0,
         egress: this.#host.shards.map(() => []),
-        inFlight: [],
+        inFlight: 0,
+        inFlightWritten: [],
         resolve,
         reject,
       };
@@ -164,19 +182,29 @@ export class CheckpointCoordinator {
     p.snapshots++;
   }
 
-  onComplete(shard: Shard, id: number, inFlight: Envelope[]): void {
+  /**
+   * `written` resolves once the shard's `inFlight` messages are in the state engine
+   * (undefined if it recorded none).
+   */
+  onComplete(shard: Shard, id: number, inFlight: number, written: Promise<void> | undefined): void {
+    // A failed write was reported to the runtime already (InFlightRecorder): observed here
+    // so that a checkpoint given up meanwhile leaves no unhandled rejection.
+    written?.catch(() => undefined);
     const p = this.#pending;
     if (p === undefined || p.id !== id) return;
-    for (const e of inFlight) p.inFlight.push(e);
+    p.inFlight += inFlight;
+    if (inFlight > 0) this.#inFlightToDelete = true;
+    if (written !== undefined) p.inFlightWritten.push(written);
     p.completes++;
     if (p.completes !== this.#host.shards.length) return;
-    const waiting = this.#host.beforeCapture();
-    if (waiting === undefined) {
+    const before = this.#host.beforeCapture();
+    if (before !== undefined) p.inFlightWritten.push(before);
+    if (p.inFlightWritten.length === 0) {
       this.#capture(p);
       return;
     }
     // Shards hold their later writes until the capture, so waiting here is safe.
-    waiting.then(
+    Promise.all(p.inFlightWritten).then(
       () => this.#capture(p),
       (err: unknown) => {
         this.#pending = undefined;
@@ -199,7 +227,9 @@ export class CheckpointCoordinator {
       nextTimerNumber: this.#host.nextTimerNumber(),
       egressNext: new Map(this.#egressNext),
       egress,
-      inFlight: p.inFlight,
+      barrier: p.id,
+      storedInFlight: p.inFlight,
+      inFlight: [],
     };
     let taking: Promise<Checkpoint>;
     try {
@@ -222,8 +252,9 @@ export class CheckpointCoordinator {
           totalBytes: cp.files.reduce((sum, f) => sum + f.bytes, 0) + metadataBytes,
           metadataBytes,
           egressRecords: egress.length,
-          inFlightMessages: p.inFlight.length,
+          inFlightMessages: p.inFlight,
         };
+        await this.#deleteInFlight(p.id);
         await this.#host.onCommitted(info);
         p.resolve(info);
       })
@@ -232,5 +263,13 @@ export class CheckpointCoordinator {
         this.#carried = egress.concat(this.#carried);
         p.reject(err);
       });
+  }
+
+  /** Deletes the live engine's in-flight records up to checkpoint `barrier`'s. */
+  async #deleteInFlight(barrier: number): Promise<void> {
+    if (!this.#inFlightToDelete) return;
+    this.#inFlightToDelete = false;
+    await deleteInFlight(this.#host.db, this.#inFlightDeletedBelow, barrier + 1);
+    this.#inFlightDeletedBelow = barrier + 1;
   }
 }

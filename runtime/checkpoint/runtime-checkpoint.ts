@@ -3,7 +3,7 @@
  * both commit together (runtime/FORMAT.md, "Checkpoint metadata"):
  *
  *   4 bytes  magic "SFRT"
- *   u8       format version (2; 1 is still read)
+ *   u8       format version (3; 1 and 2 are still read)
  *   varint   maxParallelism
  *   u64      ingress offset: every ingress message before it is reflected in the state
  *   u64      next timer number
@@ -13,24 +13,30 @@
  *               varint count, count x bytes value), grouped by typename — consecutive
  *               records of one typename and value typename share a run
  *     format 1: varint n, then n x (str typename, u64 offset, str value typename, bytes value)
- *   varint   n, then n x envelope: messages in flight on the channels at the cut
+ *   format 3: u64 barrier (the checkpoint's number), u64 n: the messages in flight on the
+ *             channels at the cut, stored in the state engine (in-flight-store.ts)
+ *   formats 1 and 2: varint n, then n x envelope: the messages in flight, here
  *
  * Format 2 exists for size: a checkpoint commits every egress record of its interval, and
  * format 1 repeated both typenames and a full offset in each (38 of the 47 bytes of the
  * counter benchmark's record; 9 remain). The engine keeps the metadata inside its checkpoint file as base64 JSON, writes
  * and fsyncs it, and reads it back at the next checkpoint and retain, so every byte here was
- * paid several times per interval.
+ * paid several times per interval. Format 3 exists for memory: a checkpoint taken over a
+ * large backlog between functions records millions of messages in flight, which formats 1
+ * and 2 kept in memory to write them here.
  */
 import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import type { Envelope } from '../envelope.js';
-import { readEnvelope, writeEnvelope } from '../envelope.js';
+import { readEnvelope } from '../envelope.js';
 import type { ByteString } from '../util/byte-string.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
 
 const MAGIC = [0x53, 0x46, 0x52, 0x54]; // "SFRT"
-export const RUNTIME_CHECKPOINT_FORMAT = 2;
+export const RUNTIME_CHECKPOINT_FORMAT = 3;
 /** Egress records one by one, each with its typenames and offset. */
 const FORMAT_RECORDS = 1;
+/** The in-flight messages inside the metadata. */
+const FORMAT_INLINE_IN_FLIGHT = 2;
 
 /** An egress record with its committed offset. */
 export interface EgressRecordData {
@@ -47,6 +53,14 @@ export interface RuntimeCheckpoint {
   nextTimerNumber: number;
   egressNext: Map<string, number>;
   egress: EgressRecordData[];
+  /**
+   * The checkpoint's number (its barrier); numbers rise across restarts. 0 in formats 1
+   * and 2, which did not store it.
+   */
+  barrier: number;
+  /** In-flight messages stored in the state engine under `barrier` (in-flight-store.ts). */
+  storedInFlight: number;
+  /** In-flight messages inside the metadata (formats 1 and 2 only; empty when encoding). */
   inFlight: Envelope[];
 }
 
@@ -67,8 +81,8 @@ export function encodeRuntimeCheckpoint(cp: RuntimeCheckpoint): Uint8Array {
     w.string(first.typename).u64(first.offset).string(first.valueTypename).varint(run.length);
     for (const r of run) w.byteString(r.value);
   }
-  w.varint(cp.inFlight.length);
-  for (const e of cp.inFlight) writeEnvelope(w, e);
+  if (cp.inFlight.length > 0) throw new RangeError('in-flight messages belong in the state engine');
+  w.u64(cp.barrier).u64(cp.storedInFlight);
   return w.finish();
 }
 
@@ -118,9 +132,25 @@ export function decodeRuntimeCheckpoint(bytes: Uint8Array, id: string): RuntimeC
     for (let n = r.varint(); n > 0; n--) egressNext.set(r.string(), r.u64());
     const egress = format <= FORMAT_RECORDS ? readRecords(r) : readRuns(r);
     const inFlight: Envelope[] = [];
-    for (let n = r.varint(); n > 0; n--) inFlight.push(readEnvelope(r));
+    let barrier = 0;
+    let storedInFlight = 0;
+    if (format <= FORMAT_INLINE_IN_FLIGHT) {
+      for (let n = r.varint(); n > 0; n--) inFlight.push(readEnvelope(r));
+    } else {
+      barrier = r.u64();
+      storedInFlight = r.u64();
+    }
     r.end();
-    return { maxParallelism, ingressOffset, nextTimerNumber, egressNext, egress, inFlight };
+    return {
+      maxParallelism,
+      ingressOffset,
+      nextTimerNumber,
+      egressNext,
+      egress,
+      barrier,
+      storedInFlight,
+      inFlight,
+    };
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     throw new CorruptionError(where, undefined, `bad runtime checkpoint metadata: ${err.message}`);

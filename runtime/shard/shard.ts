@@ -18,8 +18,10 @@
  *      last checkpoint are handed over; then barrier n is sent on every output channel.
  *   3. Until barrier n has arrived on every other input channel, each message taken from
  *      such a channel is recorded as in flight (it was sent before its sender's snapshot
- *      and received after ours) and is processed as usual. When the last barrier arrives,
- *      the recorded messages are handed over and the shard's part is complete.
+ *      and received after ours) and is processed as usual. The records go to the state
+ *      engine as they are made (in-flight-store.ts); while too many bytes of them wait for
+ *      their write, the shard takes no more messages. When the last barrier arrives, the
+ *      shard's part is complete once its records are written.
  * Restoring re-delivers the recorded messages, so a message is processed exactly once with
  * respect to the state of the checkpoint.
  *
@@ -27,6 +29,7 @@
  * a shard waiting for a barrier from a channel that waits on it stalls; Flink's iterations
  * and StateFun's feedback loop have the same problem and log the feedback channel instead.
  */
+import type { InFlightRecorder } from '../checkpoint/in-flight-store.js';
 import type { AddressRef, Envelope } from '../envelope.js';
 import { addressKey, envelopeBytes } from '../envelope.js';
 import type { StateStore } from '../state/state-store.js';
@@ -98,8 +101,11 @@ export interface ShardHost {
   setTimer(delayMs: number, task: () => void): { cancel(): void };
   /** Step 2 done: the shard's state for checkpoint `id` is in the store (held). */
   onSnapshot(shard: Shard, id: number, egress: EgressDraft[]): void;
-  /** Step 3 done. */
-  onComplete(shard: Shard, id: number, inFlight: Envelope[]): void;
+  /**
+   * Step 3 done: `inFlight` messages recorded, in the state engine once `written` resolves
+   * (undefined when none were).
+   */
+  onComplete(shard: Shard, id: number, inFlight: number, written: Promise<void> | undefined): void;
   /** An ingress message (or one it caused) finished; for the idle and backlog counters. */
   onProcessed(fromIngress: boolean): void;
 }
@@ -115,7 +121,8 @@ interface PendingCheckpoint {
   id: number;
   /** Channels whose barrier has not arrived yet. */
   awaiting: Set<number>;
-  inFlight: Envelope[];
+  /** Messages recorded as in flight. */
+  inFlight: number;
   snapshotted: boolean;
 }
 
@@ -128,6 +135,9 @@ export class Shard {
   readonly timers: TimerService;
   readonly #host: ShardHost;
   readonly #mailbox: Mailbox;
+  readonly #recorder: InFlightRecorder;
+  /** The last turn stopped because the recorder's writes fell behind. */
+  #recorderFull = false;
   /**
    * Addresses whose invocation is still running after the call that started it returned
    * (an async function, or a retry waiting for its backoff), and the messages waiting
@@ -151,6 +161,7 @@ export class Shard {
   /**
    * @param waitingLimit bytes of messages that may wait behind busy addresses (#busy) before
    *   the shard stops taking messages from its mailbox (which then spills if it must)
+   * @param recorder where the shard's in-flight records of a checkpoint go
    */
   constructor(
     index: number,
@@ -159,6 +170,7 @@ export class Shard {
     timers: TimerService,
     mailbox: Mailbox,
     waitingLimit: number,
+    recorder: InFlightRecorder,
   ) {
     this.index = index;
     this.#host = host;
@@ -166,6 +178,7 @@ export class Shard {
     this.timers = timers;
     this.#mailbox = mailbox;
     this.#waitingLimit = waitingLimit;
+    this.#recorder = recorder;
   }
 
   /** Messages queued and invocations running. */
@@ -256,6 +269,10 @@ export class Shard {
         this.#waitingFull = true;
         break;
       }
+      if (this.#checkpoint !== undefined && this.#recorder.full) {
+        this.#waitForRecorder();
+        break;
+      }
       let item: MailItem;
       try {
         item = this.#mailbox.shift()!;
@@ -268,12 +285,27 @@ export class Shard {
       else this.#accept(item.envelope, item.channel, item.keyGroup);
     }
     this.store.submit();
-    if (!this.#draining() && !this.#waitingFull && this.#mailbox.length > 0) this.#wake();
+    if (!this.#draining() && !this.#waitingFull && !this.#recorderFull && this.#mailbox.length > 0) {
+      this.#wake();
+    }
+  }
+
+  /** Takes no more messages until the recorder's writes have caught up. */
+  #waitForRecorder(): void {
+    if (this.#recorderFull) return;
+    this.#recorderFull = true;
+    this.#recorder.onDrained(() => {
+      this.#recorderFull = false;
+      this.#wake();
+    });
   }
 
   #accept(envelope: Envelope, channel: number, keyGroup: number): void {
     const cp = this.#checkpoint;
-    if (cp !== undefined && cp.awaiting.has(channel)) cp.inFlight.push(envelope);
+    if (cp !== undefined && cp.awaiting.has(channel)) {
+      this.#recorder.record(cp.id, envelope);
+      cp.inFlight++;
+    }
     if (this.#busy.size > 0) {
       const key = addressKey(envelope.target);
       const queue = this.#busy.get(key);
@@ -428,7 +460,7 @@ export class Shard {
     if (cp === undefined || cp.id !== id) {
       const awaiting = new Set<number>();
       for (let c = 0; c <= this.#host.ingressChannel; c++) awaiting.add(c);
-      cp = { id, awaiting, inFlight: [], snapshotted: false };
+      cp = { id, awaiting, inFlight: 0, snapshotted: false };
       this.#checkpoint = cp;
       cp.awaiting.delete(channel);
       if (this.#active === 0) this.#snapshot();
@@ -452,6 +484,6 @@ export class Shard {
 
   #complete(cp: PendingCheckpoint): void {
     this.#checkpoint = undefined;
-    this.#host.onComplete(this, cp.id, cp.inFlight);
+    this.#host.onComplete(this, cp.id, cp.inFlight, cp.inFlight > 0 ? this.#recorder.finish() : undefined);
   }
 }

@@ -7,67 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { ImmediateScheduler, SeededScheduler } from '../../runtime/clock.js';
 import { StateFun } from '../../runtime/index.js';
 import type { PersistedList } from '../../runtime/index.js';
-import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
+import { egressMessageBuilder } from '../../runtime/sdk/message-builder.js';
+import { SINK, SOURCE, bySink, expectedLines, fanOutApp } from './fan-out-app.js';
+import type { FanOut } from './fan-out-app.js';
 import { OUT, TestRuntime, turns, until } from './runtime-harness.js';
 
-const SOURCE = 'test/source';
-const SINK = 'test/sink';
-const SINKS = 5;
-/** Messages each source message fans out to. */
-const FAN_OUT = 400;
+const SIZES: FanOut = { fanOut: 400, sinks: 5 };
+const FAN_OUT = SIZES.fanOut;
 
 function out(value: string) {
   return egressMessageBuilder({ typename: OUT, value, valueType: StateFun.stringType() });
-}
-
-/**
- * A source sends FAN_OUT numbered messages over SINKS sinks. A sink appends each to its list
- * state and emits `<sink> <message> #<list length>`: a message processed twice, or lost,
- * shows as a wrong length.
- */
-function fanOutApp(): StateFun {
-  const statefun = new StateFun();
-  statefun.bind({
-    typename: SOURCE,
-    fn(context, message) {
-      const round = message.asString();
-      for (let n = 0; n < FAN_OUT; n++) {
-        context.send(messageBuilder({ typename: SINK, id: `s${n % SINKS}`, value: `${round}:${n}` }));
-      }
-    },
-  });
-  statefun.bind({
-    typename: SINK,
-    specs: [{ name: 'got', type: StateFun.stringType(), kind: 'list' }],
-    fn(context, message) {
-      const got = context.storage.got as PersistedList<string>;
-      got.append(message.asString());
-      context.send(out(`${context.self.id} ${message.asString()} #${got.values().length}`));
-    },
-  });
-  return statefun;
-}
-
-/** The egress lines for `rounds` sent in this order and processed one round after the other. */
-function expectedLines(rounds: string[]): string[] {
-  const lines: string[] = [];
-  const lengths = new Map<string, number>();
-  for (const round of rounds) {
-    for (let n = 0; n < FAN_OUT; n++) {
-      const sink = `s${n % SINKS}`;
-      const length = (lengths.get(sink) ?? 0) + 1;
-      lengths.set(sink, length);
-      lines.push(`${sink} ${round}:${n} #${length}`);
-    }
-  }
-  return lines;
-}
-
-/** `lines` grouped by sink, each group in egress order. */
-function bySink(lines: string[]): Record<string, string[]> {
-  const groups: Record<string, string[]> = {};
-  for (const line of lines) (groups[line.split(' ')[0]!] ??= []).push(line);
-  return groups;
 }
 
 function spillFiles(h: TestRuntime): string[] {
@@ -76,11 +25,11 @@ function spillFiles(h: TestRuntime): string[] {
 
 describe('mailbox spilling', () => {
   it('messages past the memory budget spill to files and are processed once each, in order', async () => {
-    const h = await TestRuntime.start(fanOutApp(), { shards: 2, mailboxMemoryBytes: 1024 });
+    const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 2, mailboxMemoryBytes: 1024 });
     await h.send(SOURCE, 'x', 'r0');
-    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0'])));
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(SIZES, ['r0'])));
     await h.send(SOURCE, 'x', 'r1');
-    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0', 'r1']).slice(FAN_OUT)));
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(SIZES, ['r0', 'r1']).slice(FAN_OUT)));
     const stats = h.rt.stats();
     expect(stats.spilledTotal).toBeGreaterThan(FAN_OUT);
     expect(stats.spilledMessages).toBe(0);
@@ -90,7 +39,7 @@ describe('mailbox spilling', () => {
 
   it('a crash while messages are spilled loses none and repeats none', async () => {
     const scheduler = new SeededScheduler(7);
-    const h = await TestRuntime.start(fanOutApp(), { shards: 2, mailboxMemoryBytes: 1024, scheduler });
+    const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 2, mailboxMemoryBytes: 1024, scheduler });
     /** Steps the shards until `done` (or, without it, until the runtime is quiescent). */
     const run = async (done: () => boolean): Promise<void> => {
       for (let i = 0; i < 1_000_000 && !done(); i++) {
@@ -109,7 +58,7 @@ describe('mailbox spilling', () => {
     expect(h.rt.stats().spilledMessages).toBeGreaterThan(0);
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
     expect(spillFiles(h)).toEqual([]);
-    expect(bySink(await h.output())).toEqual(bySink(expectedLines(['r0', 'r1'])));
+    expect(bySink(await h.output())).toEqual(bySink(expectedLines(SIZES, ['r0', 'r1'])));
     await h.stop();
   });
 
@@ -171,7 +120,7 @@ describe('mailbox spilling', () => {
   });
 
   it('start removes spill files a crashed run left behind', async () => {
-    const h = await TestRuntime.start(fanOutApp(), { shards: 1 });
+    const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 1 });
     await h.rt.stop();
     h.fs.mkdirp('/app/spill');
     const file = h.fs.openWritable('/app/spill/shard-0-000003.mbox', 'create');

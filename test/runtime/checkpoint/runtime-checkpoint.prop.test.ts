@@ -1,7 +1,9 @@
 /**
- * The runtime's checkpoint metadata (runtime/FORMAT.md, "Checkpoint metadata"): format 2
- * keeps every egress record (grouped by egress typename, in order within each), format 1
- * written by earlier versions still decodes, and a newer format is refused.
+ * The runtime's checkpoint metadata (runtime/FORMAT.md, "Checkpoint metadata"): format 3
+ * keeps every egress record (grouped by egress typename, in order within each) and the
+ * checkpoint's number and count of in-flight messages (which are in the state engine);
+ * formats 1 and 2 written by earlier versions, with their in-flight messages inside, still
+ * decode; a newer format is refused.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -44,12 +46,30 @@ function checkpoint(egress: EgressRecordData[]): RuntimeCheckpoint {
       ['b/é', 3],
     ]),
     egress,
+    barrier: 2 ** 40 + 3,
+    storedInFlight: 17,
+    inFlight: [],
+  };
+}
+
+/** A checkpoint as formats 1 and 2 held it: its in-flight messages inside, no number. */
+function legacy(egress: EgressRecordData[]): RuntimeCheckpoint {
+  return {
+    ...checkpoint(egress),
+    barrier: 0,
+    storedInFlight: 0,
     inFlight: [
       {
         target: { typename: 'f/g', id: 'i' },
         caller: undefined,
         valueTypename: 't/v',
         value: new Uint8Array([9]),
+      },
+      {
+        target: { typename: 'f/g', id: 'j' },
+        caller: { typename: 'f/h', id: 'k' },
+        valueTypename: 't/w',
+        value: new Uint8Array([1, 2]),
       },
     ],
   };
@@ -61,16 +81,22 @@ function groupedByTypename(records: EgressRecordData[]): EgressRecordData[] {
   return typenames.flatMap((t) => records.filter((r) => r.typename === t));
 }
 
-/** Format 1's bytes, as statefn wrote them before format 2. */
-function encodeFormat1(cp: RuntimeCheckpoint): Uint8Array {
+/**
+ * Bytes as statefn wrote them before format 3: format 1 with each egress record on its own,
+ * format 2 in runs (here one per record, a valid layout whatever the offsets); both with
+ * the in-flight messages inside.
+ */
+function encodeLegacy(cp: RuntimeCheckpoint, format: 1 | 2): Uint8Array {
   const w = new ByteWriter();
   for (const b of [0x53, 0x46, 0x52, 0x54]) w.byte(b);
-  w.byte(1).varint(cp.maxParallelism).u64(cp.ingressOffset).u64(cp.nextTimerNumber);
+  w.byte(format).varint(cp.maxParallelism).u64(cp.ingressOffset).u64(cp.nextTimerNumber);
   w.varint(cp.egressNext.size);
   for (const [typename, next] of cp.egressNext) w.string(typename).u64(next);
   w.varint(cp.egress.length);
   for (const r of cp.egress) {
-    w.string(r.typename).u64(r.offset).string(r.valueTypename).bytes(fromByteString(r.value));
+    w.string(r.typename).u64(r.offset).string(r.valueTypename);
+    if (format === 2) w.varint(1);
+    w.bytes(fromByteString(r.value));
   }
   w.varint(cp.inFlight.length);
   for (const e of cp.inFlight) writeEnvelope(w, e);
@@ -106,13 +132,18 @@ describe('runtime checkpoint metadata', () => {
     expect(decoded.egress).toEqual([egress[0], egress[2], egress[3], egress[1], egress[4]]);
   });
 
-  it('decodes format 1 as it was written', () => {
+  it('decodes formats 1 and 2 as they were written, in-flight messages included', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 20 }), (egress) => {
-        const cp = checkpoint(egress);
-        expect(decodeRuntimeCheckpoint(encodeFormat1(cp), 'cp-1')).toEqual(cp);
+        const cp = legacy(egress);
+        expect(decodeRuntimeCheckpoint(encodeLegacy(cp, 1), 'cp-1')).toEqual(cp);
+        expect(decodeRuntimeCheckpoint(encodeLegacy(cp, 2), 'cp-1')).toEqual(cp);
       }),
     );
+  });
+
+  it('refuses to write in-flight messages into the metadata', () => {
+    expect(() => encodeRuntimeCheckpoint(legacy([]))).toThrow(RangeError);
   });
 
   it('takes the value bytes and a few bytes per run for a run of records', () => {
@@ -124,13 +155,13 @@ describe('runtime checkpoint metadata', () => {
     }));
     const bytes = encodeRuntimeCheckpoint(checkpoint(egress)).length;
     expect(bytes).toBeLessThan(1000 * 9 + 200);
-    expect(encodeFormat1(checkpoint(egress)).length).toBeGreaterThan(1000 * 47);
+    expect(encodeLegacy(checkpoint(egress), 1).length).toBeGreaterThan(1000 * 47);
   });
 
   it('refuses a newer format and reports an empty run as damage', () => {
     const bytes = encodeRuntimeCheckpoint(checkpoint([]));
     const newer = bytes.slice();
-    newer[4] = 3;
+    newer[4] = 4;
     expect(() => decodeRuntimeCheckpoint(newer, 'cp-9')).toThrow(IncompatibleFormatError);
     const w = new ByteWriter();
     for (const b of [0x53, 0x46, 0x52, 0x54]) w.byte(b);
