@@ -54,7 +54,10 @@ export interface RuntimeOptions {
    * since the last flush lives there, and a checkpoint carries it as the WAL's new bytes
    * instead of flushing it: a larger memtable means fewer flushes and compactions (whose
    * outputs the next checkpoint copies) and more to replay when a checkpoint is restored.
-   * Up to three are in memory at once (the active one and two being flushed).
+   * Up to three are in memory at once (the active one and two being flushed). It also
+   * bounds, split evenly among the shards, the state and egress records written while a
+   * checkpoint is under way, which wait in memory until the checkpoint is captured: a shard
+   * at its share sets the messages it takes aside (spilling them like its mailbox) until then.
    */
   stateWriteBufferBytes?: number;
   /**
@@ -69,12 +72,13 @@ export interface RuntimeOptions {
    * Memory for queued messages, bytes, split evenly among the shards (default 64 MiB; 1 KiB
    * to 64 GiB). Ingress is bounded by `maxIngressBacklog`, but functions may send more
    * messages than they receive (fan-out, growing cycles). A shard's mailbox keeps its
-   * messages in memory up to three quarters of its share and spills the rest, in order, to
+   * messages in memory up to five eighths of its share and spills the rest, in order, to
    * files under `dir/spill/` that it reads back as it catches up (no fsync: after a crash
-   * the checkpoint and the ingress log bring them back). Of the last quarter, half bounds the
-   * messages taken from the mailbox that wait behind a running async invocation of their
-   * address, and half the messages a checkpoint records in flight that wait for their write
-   * to the state engine (the shard takes no more messages while either is full).
+   * the checkpoint and the ingress log bring them back). One eighth each bounds the messages a shard sets aside while a checkpoint is
+   * under way (see `stateWriteBufferBytes`), the messages taken from the mailbox that wait
+   * behind a running async invocation of their address, and the messages a checkpoint
+   * records in flight that wait for their write to the state engine (the shard takes no
+   * more messages while either of the last two is full).
    */
   mailboxMemoryBytes?: number;
   /**

@@ -97,6 +97,11 @@ export interface RuntimeStats {
   spilledMessages: number;
   /** Messages spilled to files since start. */
   spilledTotal: number;
+  /**
+   * Messages set aside since start because the state written during a checkpoint reached
+   * its bound (see `stateWriteBufferBytes`); they run once the checkpoint is captured.
+   */
+  setAsideTotal: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /** Completed invocations per function typename. */
@@ -233,13 +238,21 @@ export class Runtime {
       for (let kg = start; kg < end; kg++) groups.push(kg);
       timers.load(groups);
       this.#timerNumber = Math.max(this.#timerNumber, timers.maxNumber() + 1);
-      const mailbox = new Mailbox(parts.fs, spillDir, `shard-${s}`, Math.floor((mailboxShare * 3) / 4));
-      // The last quarter of the share: half for messages waiting behind busy addresses, half
-      // for a checkpoint's in-flight records waiting for their write.
-      const recorder = new InFlightRecorder(this.#db, s, Math.floor(mailboxShare / 8), (err) =>
-        this.#fail(err),
+      // The share in eighths: five for the mailbox, one each for messages set aside during a
+      // checkpoint, messages waiting behind busy addresses, and in-flight records waiting for
+      // their write.
+      const eighth = Math.floor(mailboxShare / 8);
+      this.#shards.push(
+        new Shard(s, host, {
+          store,
+          timers,
+          mailbox: new Mailbox(parts.fs, spillDir, `shard-${s}`, 5 * eighth),
+          setAside: new Mailbox(parts.fs, spillDir, `shard-${s}-aside`, eighth),
+          recorder: new InFlightRecorder(this.#db, s, eighth, (err) => this.#fail(err)),
+          waitingLimit: eighth,
+          heldLimit: Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards),
+        }),
       );
-      this.#shards.push(new Shard(s, host, store, timers, mailbox, Math.floor(mailboxShare / 8), recorder));
     }
     const recoveryChannel = this.#shards.length + 1;
     for (const e of parts.meta.inFlight) this.#route(e, recoveryChannel);
@@ -555,6 +568,7 @@ export class Runtime {
       inFlight: this.#shards.reduce((n, s) => n + s.backlog, 0),
       spilledMessages: this.#shards.reduce((n, s) => n + s.mailbox.spilledItems, 0),
       spilledTotal: this.#shards.reduce((n, s) => n + s.mailbox.spilledTotal, 0),
+      setAsideTotal: this.#shards.reduce((n, s) => n + s.setAsideTotal, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,

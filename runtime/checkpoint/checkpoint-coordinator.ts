@@ -209,7 +209,7 @@ export class CheckpointCoordinator {
       (err: unknown) => {
         this.#pending = undefined;
         for (const drafts of p.egress) for (const r of this.assignOffsets(drafts)) this.#carried.push(r);
-        for (const s of this.#host.shards) s.store.release();
+        for (const s of this.#host.shards) s.release();
         p.reject(err);
       },
     );
@@ -236,7 +236,7 @@ export class CheckpointCoordinator {
       taking = this.#host.db.checkpoint(this.#host.store, { metadata: encodeRuntimeCheckpoint(metadata) });
     } finally {
       // The engine fixed the checkpoint's sequence inside the call: later writes may go.
-      for (const s of this.#host.shards) s.store.release();
+      for (const s of this.#host.shards) s.release();
     }
     taking
       .then(async (cp) => {

@@ -25,6 +25,14 @@
  * Restoring re-delivers the recorded messages, so a message is processed exactly once with
  * respect to the state of the checkpoint.
  *
+ * Between its snapshot and the capture the store holds the shard's writes in memory, and
+ * the egress records it stages wait for the next checkpoint. A barrier queues behind the
+ * mailbox's backlog, so that can last long; once the two reach `heldLimit`, the shard sets aside the messages it takes (recording them as above)
+ * in a second, spilling mailbox instead of running them, so it still reaches its barriers
+ * while its memory stays bounded. After the capture it runs the set-aside messages first,
+ * in the order taken. Stopping instead would deadlock: the barriers the checkpoint waits
+ * for are behind the messages not taken.
+ *
  * Rejected: aligned barriers (blocking a channel once its barrier arrived). In a cycle,
  * a shard waiting for a barrier from a channel that waits on it stalls; Flink's iterations
  * and StateFun's feedback loop have the same problem and log the feedback channel instead.
@@ -126,6 +134,30 @@ interface PendingCheckpoint {
   snapshotted: boolean;
 }
 
+/** What a shard is made of, and its bounds. */
+export interface ShardParts {
+  readonly store: StateStore;
+  readonly timers: TimerService;
+  readonly mailbox: Mailbox;
+  /** Where messages go while the held writes are at `heldLimit` (see the header). */
+  readonly setAside: Mailbox;
+  /** Where the shard's in-flight records of a checkpoint go. */
+  readonly recorder: InFlightRecorder;
+  /**
+   * Bytes of messages that may wait behind busy addresses (#busy) before the shard stops
+   * taking messages from its mailbox (which then spills if it must).
+   */
+  readonly waitingLimit: number;
+  /**
+   * Bytes of writes the store may hold for a checkpoint, and of egress records staged
+   * meanwhile, before messages are set aside.
+   */
+  readonly heldLimit: number;
+}
+
+/** What a staged egress record costs besides its value's bytes (object, typenames), about. */
+const STAGED_OVERHEAD_BYTES = 96;
+
 /** Messages taken from the mailbox per scheduled turn, so timers and I/O get their turn. */
 const TURN_ITEMS = 512;
 
@@ -135,6 +167,9 @@ export class Shard {
   readonly timers: TimerService;
   readonly #host: ShardHost;
   readonly #mailbox: Mailbox;
+  /** Messages taken while the held writes were at their limit, to run after the capture. */
+  readonly #setAside: Mailbox;
+  readonly #heldLimit: number;
   readonly #recorder: InFlightRecorder;
   /** The last turn stopped because the recorder's writes fell behind. */
   #recorderFull = false;
@@ -154,36 +189,29 @@ export class Shard {
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
   #staged: EgressDraft[] = [];
+  /** Bytes of `#staged`, counted against `heldLimit` while the store holds. */
+  #stagedBytes = 0;
   #timer: { at: number; handle: { cancel(): void } } | undefined;
   #stopped = false;
   processed = 0;
+  /** Messages set aside since start (see the header). */
+  setAsideTotal = 0;
 
-  /**
-   * @param waitingLimit bytes of messages that may wait behind busy addresses (#busy) before
-   *   the shard stops taking messages from its mailbox (which then spills if it must)
-   * @param recorder where the shard's in-flight records of a checkpoint go
-   */
-  constructor(
-    index: number,
-    host: ShardHost,
-    store: StateStore,
-    timers: TimerService,
-    mailbox: Mailbox,
-    waitingLimit: number,
-    recorder: InFlightRecorder,
-  ) {
+  constructor(index: number, host: ShardHost, parts: ShardParts) {
     this.index = index;
     this.#host = host;
-    this.store = store;
-    this.timers = timers;
-    this.#mailbox = mailbox;
-    this.#waitingLimit = waitingLimit;
-    this.#recorder = recorder;
+    this.store = parts.store;
+    this.timers = parts.timers;
+    this.#mailbox = parts.mailbox;
+    this.#setAside = parts.setAside;
+    this.#waitingLimit = parts.waitingLimit;
+    this.#heldLimit = parts.heldLimit;
+    this.#recorder = parts.recorder;
   }
 
-  /** Messages queued and invocations running. */
+  /** Messages queued (set aside included) and invocations running. */
   get backlog(): number {
-    return this.#mailbox.length + this.#active;
+    return this.#mailbox.length + this.#setAside.length + this.#active;
   }
 
   /** The mailbox: its length, memory and spilled items (stats and tests). */
@@ -234,16 +262,21 @@ export class Shard {
     this.#stopped = true;
     this.#timer?.handle.cancel();
     this.#timer = undefined;
-    try {
-      this.#mailbox.close();
-    } catch {
-      // Spill files left behind are removed at the next start.
+    for (const mailbox of [this.#mailbox, this.#setAside]) {
+      try {
+        mailbox.close();
+      } catch {
+        // Spill files left behind are removed at the next start.
+      }
     }
   }
 
   /** Records staged for the next checkpoint (exactly-once mode). */
   stage(records: readonly EgressDraft[]): void {
-    for (const r of records) this.#staged.push(r);
+    for (const r of records) {
+      this.#staged.push(r);
+      this.#stagedBytes += STAGED_OVERHEAD_BYTES + r.value.length;
+    }
   }
 
   #wake(): void {
@@ -259,12 +292,20 @@ export class Shard {
     return this.#checkpoint !== undefined && !this.#checkpoint.snapshotted;
   }
 
+  /** Whether messages taken now are set aside (see the header). */
+  #settingAside(): boolean {
+    return this.store.held && this.store.bufferedBytes + this.#stagedBytes >= this.#heldLimit;
+  }
+
   #turn(): void {
     if (this.#stopped) return;
-    this.#fireDueTimers();
+    if (!this.#settingAside()) this.#fireDueTimers();
     this.#waitingFull = false;
     let n = 0;
-    while (n < TURN_ITEMS && !this.#draining() && this.#mailbox.length > 0) {
+    while (n < TURN_ITEMS && !this.#draining()) {
+      const settingAside = this.#settingAside();
+      const fromSetAside = !settingAside && this.#setAside.length > 0;
+      if (!fromSetAside && this.#mailbox.length === 0) break;
       if (this.#waitingAtLimit) {
         this.#waitingFull = true;
         break;
@@ -275,19 +316,44 @@ export class Shard {
       }
       let item: MailItem;
       try {
-        item = this.#mailbox.shift()!;
+        item = (fromSetAside ? this.#setAside : this.#mailbox).shift()!;
       } catch (error) {
         this.#host.fail(error);
         return;
       }
       n++;
-      if (item.barrier !== undefined) this.#onBarrier(item.barrier, item.channel);
-      else this.#accept(item.envelope, item.channel, item.keyGroup);
+      if (fromSetAside) {
+        // Recorded, if it had to be, when it was taken from the mailbox.
+        this.#start(item.envelope!, item.channel, item.keyGroup!);
+      } else if (item.barrier !== undefined) {
+        this.#onBarrier(item.barrier, item.channel);
+      } else {
+        this.#record(item.envelope, item.channel);
+        if (!settingAside) this.#start(item.envelope, item.channel, item.keyGroup);
+        else if (!this.#putAside(item)) return;
+      }
     }
     this.store.submit();
-    if (!this.#draining() && !this.#waitingFull && !this.#recorderFull && this.#mailbox.length > 0) {
-      this.#wake();
+    if (this.#draining() || this.#waitingFull || this.#recorderFull) return;
+    if (this.#mailbox.length > 0 || (this.#setAside.length > 0 && !this.#settingAside())) this.#wake();
+  }
+
+  /** Sets `item` aside; false if it could not be (the runtime failed). */
+  #putAside(item: MailItem): boolean {
+    try {
+      this.#setAside.push(item);
+      this.setAsideTotal++;
+      return true;
+    } catch (error) {
+      this.#host.fail(error);
+      return false;
     }
+  }
+
+  /** The store let its held writes through: the set-aside messages may run. */
+  release(): void {
+    this.store.release();
+    if (this.#setAside.length > 0) this.#wake();
   }
 
   /** Takes no more messages until the recorder's writes have caught up. */
@@ -300,12 +366,17 @@ export class Shard {
     });
   }
 
-  #accept(envelope: Envelope, channel: number, keyGroup: number): void {
+  /** Records `envelope` as in flight if its channel's barrier has not arrived yet. */
+  #record(envelope: Envelope, channel: number): void {
     const cp = this.#checkpoint;
     if (cp !== undefined && cp.awaiting.has(channel)) {
       this.#recorder.record(cp.id, envelope);
       cp.inFlight++;
     }
+  }
+
+  /** Runs `envelope`, or queues it behind the running invocation of its address. */
+  #start(envelope: Envelope, channel: number, keyGroup: number): void {
     if (this.#busy.size > 0) {
       const key = addressKey(envelope.target);
       const queue = this.#busy.get(key);
@@ -476,6 +547,7 @@ export class Shard {
     this.store.hold();
     const staged = this.#staged;
     this.#staged = [];
+    this.#stagedBytes = 0;
     this.#host.onSnapshot(this, cp.id, staged);
     this.#host.broadcastBarrier(cp.id, this.index);
     if (cp.awaiting.size === 0) this.#complete(cp);
