@@ -299,11 +299,12 @@ export class Runtime {
     const fileSystem = o.fileSystem;
     // The ingress engine's LOCK is the runtime's lock: open it first.
     const logFiles = Math.floor(o.maxOpenFiles / 4);
-    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), fileSystem, logFiles, o.walSyncMode);
+    const logOptions = { fileSystem, maxOpenFiles: logFiles, walSyncMode: o.walSyncMode };
+    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), logOptions);
     const opened: { close(): Promise<void> }[] = [ingress];
     try {
       if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
-      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), fileSystem, logFiles, o.walSyncMode);
+      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), logOptions);
       opened.push(egressLog);
       const store = await CheckpointStore.open(
         joinPath(o.dir, 'checkpoints'),

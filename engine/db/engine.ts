@@ -289,8 +289,10 @@ export class Engine {
       parts.wal,
       parts.lastSequence,
       (err) => this.#setBackgroundError(err),
-      this.#realFileSystem,
-      (parts.options.walSyncMode ?? (this.#realFileSystem ? 'inline' : 'async')) === 'inline',
+      {
+        gatherSyncGroups: this.#realFileSystem,
+        inlineSync: (parts.options.walSyncMode ?? (this.#realFileSystem ? 'inline' : 'async')) === 'inline',
+      },
     );
     // Recovery may leave a shape that calls for compaction (e.g. level 0 over its trigger).
     this.#scheduleWork();

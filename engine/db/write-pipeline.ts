@@ -25,6 +25,22 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** How a WritePipeline forms and syncs its groups; both default to false. */
+export interface WritePipelineOptions {
+  /**
+   * After a synced group is acknowledged, wait one event-loop turn before forming the next
+   * group (see #loop). The engine sets it on the real file system only: in-memory file
+   * systems of deterministic simulations complete without the event loop, and a turn there
+   * would change their interleaving.
+   */
+  readonly gatherSyncGroups?: boolean;
+  /**
+   * Fsync a synced group with `LogWriter.syncNow` instead of awaiting `LogWriter.sync`
+   * (EngineOptions.walSyncMode 'inline').
+   */
+  readonly inlineSync?: boolean;
+}
+
 export class WritePipeline {
   #wal: LogWriter | undefined;
   #queue: Waiter[] = [];
@@ -43,26 +59,17 @@ export class WritePipeline {
   /** Whether a group's fsync runs synchronously on this thread (EngineOptions.walSyncMode). */
   readonly #inlineSync: boolean;
 
-  /**
-   * @param gatherSyncGroups after a synced group is acknowledged, wait one event-loop turn
-   *   before forming the next group (see #loop). The engine sets it on the real file system
-   *   only: in-memory file systems of deterministic simulations complete without the event
-   *   loop, and a turn there would change their interleaving.
-   * @param inlineSync fsync a synced group with `LogWriter.syncNow` instead of awaiting
-   *   `LogWriter.sync` (EngineOptions.walSyncMode 'inline').
-   */
   constructor(
     wal: LogWriter | undefined,
     visibleSequence: number,
     onError: (err: Error) => void,
-    gatherSyncGroups = false,
-    inlineSync = false,
+    options: WritePipelineOptions = {},
   ) {
     this.#wal = wal;
     this.visibleSequence = visibleSequence;
     this.#onError = onError;
-    this.#gatherSyncGroups = gatherSyncGroups;
-    this.#inlineSync = inlineSync;
+    this.#gatherSyncGroups = options.gatherSyncGroups ?? false;
+    this.#inlineSync = options.inlineSync ?? false;
   }
 
   get wal(): LogWriter | undefined {

@@ -22,8 +22,9 @@
  * in the counter benchmark.
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
-import type { FileSystem } from '../../engine/index.js';
 import { bytesEqual } from '../../engine/util/bytes.js';
+import { logEngineOptions } from '../log-engine-options.js';
+import type { LogEngineOptions } from '../log-engine-options.js';
 import { CorruptionError } from '../errors.js';
 import type { EgressRecordData } from '../checkpoint/runtime-checkpoint.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
@@ -73,24 +74,12 @@ export class EgressLog {
     this.#db = db;
   }
 
-  /**
-   * @param maxOpenFiles the engine's (default: the engine's default)
-   * @param walSyncMode the engine's (default: the engine's default)
-   */
-  static async open(
-    dir: string,
-    fileSystem: FileSystem | undefined,
-    maxOpenFiles?: number,
-    walSyncMode?: 'inline' | 'async',
-  ): Promise<EgressLog> {
+  /** Opens (creating if needed) the log in `dir`. */
+  static async open(dir: string, options: LogEngineOptions = {}): Promise<EgressLog> {
     // Readers scan records in order, once: a small block cache does.
-    const options = {
-      blockCacheBytes: 8 * 1024 * 1024,
-      ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
-      ...(walSyncMode === undefined ? {} : { walSyncMode }),
-      ...(fileSystem === undefined ? {} : { fileSystem }),
-    };
-    return new EgressLog(await Engine.open(dir, options));
+    return new EgressLog(
+      await Engine.open(dir, { blockCacheBytes: 8 * 1024 * 1024, ...logEngineOptions(options) }),
+    );
   }
 
   /** Writes records durably, then tells the readers waiting for more. */

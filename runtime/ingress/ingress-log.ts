@@ -23,8 +23,9 @@
  * the same key share one record.
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
-import type { FileSystem } from '../../engine/index.js';
 import { CorruptionError, InvalidArgumentError, MAX_VALUE_BYTES } from '../../engine/index.js';
+import { logEngineOptions } from '../log-engine-options.js';
+import type { LogEngineOptions } from '../log-engine-options.js';
 import type { Envelope } from '../envelope.js';
 import { readEnvelope, writeEnvelope } from '../envelope.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
@@ -158,22 +159,9 @@ export class IngressLog {
     this.#delivered = nextOffset;
   }
 
-  /**
-   * @param maxOpenFiles the engine's (default: the engine's default)
-   * @param walSyncMode the engine's (default: the engine's default)
-   */
-  static async open(
-    dir: string,
-    fileSystem: FileSystem | undefined,
-    maxOpenFiles?: number,
-    walSyncMode?: 'inline' | 'async',
-  ): Promise<IngressLog> {
-    const db = await Engine.open(dir, {
-      ...ENGINE_OPTIONS,
-      ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }),
-      ...(walSyncMode === undefined ? {} : { walSyncMode }),
-      ...(fileSystem === undefined ? {} : { fileSystem }),
-    });
+  /** Opens (creating if needed) the log in `dir`. */
+  static async open(dir: string, options: LogEngineOptions = {}): Promise<IngressLog> {
+    const db = await Engine.open(dir, { ...ENGINE_OPTIONS, ...logEngineOptions(options) });
     const bounds = { gte: messageKey(0), lt: new Uint8Array([MESSAGE + 1]) };
     const floorBytes = db.get(FLOOR_KEY);
     const floor = floorBytes === undefined ? 0 : new ByteReader(floorBytes).u64();

@@ -37,7 +37,7 @@ function expected(from: number, to: number, tagOf: (offset: number) => string = 
 describe('EgressLog', () => {
   it('a read from any offset returns the records from there on, across publishes and a reopen', async () => {
     const fs = new MemoryFileSystem();
-    let log = await EgressLog.open('/egress', fs);
+    let log = await EgressLog.open('/egress', { fileSystem: fs });
     // Typenames interleaved within a publish, as shards' records are.
     for (const [from, to] of [
       [0, 4],
@@ -57,21 +57,21 @@ describe('EgressLog', () => {
         expect(read(log, Y, 2 * from)).toEqual(expected(2 * from, 24));
       }
       await log.close();
-      log = await EgressLog.open('/egress', fs);
+      log = await EgressLog.open('/egress', { fileSystem: fs });
     }
     await log.close();
   });
 
   it('publishing records again that are not the end of the log (as recovery does) hides none after them', async () => {
     const fs = new MemoryFileSystem();
-    let log = await EgressLog.open('/egress', fs);
+    let log = await EgressLog.open('/egress', { fileSystem: fs });
     await log.publish(records(X, 0, 10), true);
     await log.publish(records(X, 3, 6), true);
     expect(read(log, X, 0)).toEqual(expected(0, 10));
     expect(read(log, X, 4)).toEqual(expected(4, 10));
     // After a reopen, the first publish does not know where the log ends until it asks.
     await log.close();
-    log = await EgressLog.open('/egress', fs);
+    log = await EgressLog.open('/egress', { fileSystem: fs });
     await log.publish(records(X, 2, 5, 'new'), true);
     expect(read(log, X, 0)).toEqual(expected(0, 10, (o) => (o >= 2 && o < 5 ? 'new' : '')));
     expect(read(log, X, 3)).toEqual(expected(3, 10, (o) => (o < 5 ? 'new' : '')));
@@ -81,7 +81,7 @@ describe('EgressLog', () => {
   });
 
   it('a publish whose offsets are not consecutive is read back in offset order', async () => {
-    const log = await EgressLog.open('/egress', new MemoryFileSystem());
+    const log = await EgressLog.open('/egress', { fileSystem: new MemoryFileSystem() });
     const [a, b, c, d] = records(X, 0, 4);
     await log.publish([a!, c!, b!, d!], true);
     for (let from = 0; from <= 4; from++) expect(read(log, X, from)).toEqual(expected(from, 4));
@@ -90,7 +90,7 @@ describe('EgressLog', () => {
 
   it("trim deletes a typename's records below an offset for good: reads start at the floor, across a reopen and a publish of trimmed records again", async () => {
     const fs = new MemoryFileSystem();
-    let log = await EgressLog.open('/egress', fs);
+    let log = await EgressLog.open('/egress', { fileSystem: fs });
     await log.publish([...records(X, 0, 10), ...records(Y, 0, 5)], true);
     expect(await log.trim(X, 4)).toBe(4);
     // Trimming below the floor changes nothing; past the published end trims up to it.
@@ -98,7 +98,7 @@ describe('EgressLog', () => {
     for (const from of [0, 3, 4, 7]) expect(read(log, X, from)).toEqual(expected(Math.max(from, 4), 10));
     expect(read(log, Y, 0)).toEqual(expected(0, 5));
     await log.close();
-    log = await EgressLog.open('/egress', fs);
+    log = await EgressLog.open('/egress', { fileSystem: fs });
     expect(log.floor(X)).toBe(4);
     expect(log.floor(Y)).toBe(0);
     // Recovery publishes its checkpoint's records again: the trimmed ones stay gone.
