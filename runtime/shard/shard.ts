@@ -350,10 +350,13 @@ export class Shard {
     }
   }
 
-  /** The store let its held writes through: the set-aside messages may run. */
+  /**
+   * The store let its held writes through: the set-aside messages may run, and delayed
+   * messages that fell due while they were being set aside may fire.
+   */
   release(): void {
     this.store.release();
-    if (this.#setAside.length > 0) this.#wake();
+    this.#wake();
   }
 
   /** Takes no more messages until the recorder's writes have caught up. */

@@ -6,12 +6,13 @@
  * crash at any point too.
  */
 import { describe, expect, it } from 'vitest';
-import { ImmediateScheduler, SeededScheduler } from '../../../runtime/clock.js';
+import { ImmediateScheduler, ManualClock, SeededScheduler } from '../../../runtime/clock.js';
 import { StateFun } from '../../../runtime/index.js';
+import { keyGroupOf, shardOfKeyGroup } from '../../../runtime/keys/key-group.js';
 import { egressMessageBuilder, messageBuilder } from '../../../runtime/sdk/message-builder.js';
 import { SINK, SOURCE, bySink, expectedLines, fanOutApp } from '../fan-out-app.js';
 import type { FanOut } from '../fan-out-app.js';
-import { OUT, TestRuntime, turns } from '../runtime-harness.js';
+import { OUT, TestRuntime, turns, until } from '../runtime-harness.js';
 
 const SIZES: FanOut = { fanOut: 300, sinks: 6 };
 /** About 4 KiB per message, so a few hundred of them pass a shard's half of 1 MiB. */
@@ -89,6 +90,59 @@ describe('messages set aside while a checkpoint holds the state written', () => 
     const out = await h.output();
     expect(out).toHaveLength(SIZES.fanOut);
     expect(new Set(out)).toEqual(new Set([ROUND]));
+    await h.stop();
+  });
+
+  it('leave due delayed messages to fire after the capture, even when none was set aside', async () => {
+    const T0 = 1_700_000_000_000;
+    const clock = new ManualClock(T0);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let slowStarted = false;
+    const statefun = new StateFun();
+    // Holds the other shard's drain, so the checkpoint stays open while time passes.
+    statefun.bind({
+      typename: 'test/slow',
+      async fn() {
+        slowStarted = true;
+        await gate;
+      },
+    });
+    statefun.bind({
+      typename: 'test/big',
+      specs: [{ name: 'blob', type: StateFun.stringType() }],
+      fn(context, message) {
+        const op = message.asString();
+        if (op === 'arm') {
+          context.sendAfter(
+            1000,
+            messageBuilder({ typename: 'test/big', id: context.self.id, value: 'fire' }),
+          );
+        } else if (op === 'big') {
+          // Past the shard's half of 1 MiB at once: the shard sets aside from here on.
+          context.storage.blob = 'x'.repeat(600 * 1024);
+        } else {
+          context.send(egressMessageBuilder({ typename: OUT, value: op, valueType: StateFun.stringType() }));
+        }
+      },
+    });
+    const h = await TestRuntime.start(statefun, { ...OPTIONS, clock });
+    const shardOf = (id: string) => shardOfKeyGroup(keyGroupOf(id, 128), 128, OPTIONS.shards);
+    const slowId = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => shardOf(id) !== shardOf('big'))!;
+    await h.send('test/big', 'big', 'arm');
+    await h.settle();
+    await h.send('test/slow', slowId, 'wait');
+    await until(() => slowStarted, 'the slow invocation starts');
+    const checkpoint = h.rt.checkpoint();
+    await h.send('test/big', 'big', 'big');
+    await until(() => h.rt.stats().perFunction['test/big'] === 2, 'the big write is made');
+    // The delayed message falls due while the shard holds more than its bound.
+    clock.advance(1000);
+    await turns(5);
+    open();
+    await checkpoint;
+    await until(() => h.rt.stats().perFunction['test/big'] === 3, 'the delayed message fires');
+    expect(await h.output()).toEqual(['fire']);
     await h.stop();
   });
 
