@@ -83,7 +83,7 @@ export async function runFanOut(env: WorkloadEnv, options: FanOutOptions): Promi
   });
   try {
     const settings = settingsOf(rt);
-    const { seconds, checkpoints } = await sendRootsUntilIdle(rt, env, {
+    const { seconds, checkpoints, largestInFlight } = await sendRootsUntilIdle(rt, env, {
       label: 'fan-out',
       roots: options.trees,
       senders: ROOT_SENDERS,
@@ -103,6 +103,7 @@ export async function runFanOut(env: WorkloadEnv, options: FanOutOptions): Promi
       seconds,
       invocationsPerSec: perSecond(counted, seconds),
       checkpoints,
+      largestInFlight,
     };
   } finally {
     await stopRuntime(rt);

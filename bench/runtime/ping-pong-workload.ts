@@ -101,7 +101,7 @@ export async function runPingPong(env: WorkloadEnv, options: PingPongOptions): P
   });
   try {
     const settings = settingsOf(rt);
-    const { seconds, checkpoints } = await sendRootsUntilIdle(rt, env, {
+    const { seconds, checkpoints, largestInFlight } = await sendRootsUntilIdle(rt, env, {
       label: 'ping-pong',
       roots: options.pairs,
       senders: SERVE_SENDERS,
@@ -131,6 +131,7 @@ export async function runPingPong(env: WorkloadEnv, options: PingPongOptions): P
       seconds,
       invocationsPerSec: perSecond(counted, seconds),
       checkpoints,
+      largestInFlight,
     };
   } finally {
     await stopRuntime(rt);

@@ -42,6 +42,14 @@ export type CounterResult = {
   readonly checkpoints: number;
 };
 
+/** The checkpoint of a run that recorded the most messages in flight between functions. */
+export interface LargestInFlight {
+  /** Messages it recorded in flight (0 if none did). */
+  readonly messages: number;
+  /** Bytes of its metadata file, which holds a count of them rather than the messages. */
+  readonly metadataBytes: number;
+}
+
 /** Fan-out: each invocation sends to two children, down trees of `depth`. */
 export type FanOutResult = {
   readonly kind: 'fan-out';
@@ -53,6 +61,8 @@ export type FanOutResult = {
   readonly seconds: number;
   readonly invocationsPerSec: number;
   readonly checkpoints: number;
+  /** Absent in results stored before it was measured. */
+  readonly largestInFlight?: LargestInFlight | undefined;
 };
 
 /** Ping-pong: pairs passing one message back and forth, a cycle between two instances. */
@@ -66,6 +76,8 @@ export type PingPongResult = {
   readonly seconds: number;
   readonly invocationsPerSec: number;
   readonly checkpoints: number;
+  /** Absent in results stored before it was measured. */
+  readonly largestInFlight?: LargestInFlight | undefined;
 };
 
 /** Durable ingress: concurrent senders awaiting `rt.send` (resolved once fsynced). */

@@ -9,6 +9,7 @@ import { runConcurrentSenders } from './concurrent-senders.js';
 import { VerificationError } from './verification.js';
 import { PROGRESS_INTERVAL_MS, n } from './workload-env.js';
 import type { WorkloadEnv } from './workload-env.js';
+import type { LargestInFlight } from './runtime-results.js';
 
 /** A wait fails after its progress has not moved for this long. */
 export const DEFAULT_STALL_MS = 60_000;
@@ -75,6 +76,7 @@ export class CheckpointTally {
   readonly #before: ReadonlySet<string>;
   readonly #ids = new Set<string>();
   readonly #rt: Runtime;
+  #largestInFlight: LargestInFlight = { messages: 0, metadataBytes: 0 };
 
   constructor(rt: Runtime) {
     this.#rt = rt;
@@ -83,12 +85,23 @@ export class CheckpointTally {
 
   /** Records the checkpoints committed since the last call. */
   sample(): void {
-    for (const { id } of this.#rt.stats().checkpoints) if (!this.#before.has(id)) this.#ids.add(id);
+    for (const cp of this.#rt.stats().checkpoints) {
+      if (this.#before.has(cp.id)) continue;
+      this.#ids.add(cp.id);
+      if (cp.inFlightMessages > this.#largestInFlight.messages) {
+        this.#largestInFlight = { messages: cp.inFlightMessages, metadataBytes: cp.metadataBytes };
+      }
+    }
   }
 
   /** Checkpoints committed since this tally was made (the last sample's view). */
   get count(): number {
     return this.#ids.size;
+  }
+
+  /** Of those, the one that recorded the most messages in flight. */
+  get largestInFlight(): LargestInFlight {
+    return this.#largestInFlight;
   }
 }
 
@@ -98,6 +111,7 @@ export interface RootsRun {
   seconds: number;
   /** Checkpoints committed meanwhile. */
   checkpoints: number;
+  largestInFlight: LargestInFlight;
 }
 
 /**
@@ -133,7 +147,7 @@ export async function sendRootsUntilIdle(
   }
   const seconds = (performance.now() - startMs) / 1000;
   checkpoints.sample();
-  return { seconds, checkpoints: checkpoints.count };
+  return { seconds, checkpoints: checkpoints.count, largestInFlight: checkpoints.largestInFlight };
 }
 
 /** How long `stopRuntime` lets `rt.stop()` take. */

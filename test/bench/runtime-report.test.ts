@@ -100,6 +100,7 @@ const measured = runtimeRun([
     seconds: 4,
     invocationsPerSec: (128 * 8191) / 4,
     checkpoints: 4,
+    largestInFlight: { messages: 123_456, metadataBytes: 2_048 },
   },
   {
     kind: 'ingress',
@@ -248,6 +249,15 @@ describe('renderRuntimeSection', () => {
     expect(markdown).toContain('| 1,000,000 | 84.9 MiB | 10,000 | 1.20 s | 2.50 s | 1,000 |');
     expect(markdown).toContain('| durable ingress, 64 senders: p99 ≤ 10 ms | p99 12.50 ms | **not met** |');
     expect(markdown).toContain('| 64 | 2,400,000 | 20.00 s | 120,000 | 500.0 µs | 12.5 ms | 30.0 ms |');
+  });
+
+  it('shows the checkpoint with the most messages in flight, and nothing for results stored without it', () => {
+    expect(markdown).toContain(
+      '| fan-out | 128 trees of depth 12 (8,191 invocations each); stateless | 1,048,448 | 4.00 s | 262,112 | 4 | 123,456 messages, metadata 2,048 bytes |',
+    );
+    const fanOut = measured.results.find((r) => r.kind === 'fan-out')!;
+    const older = renderRuntimeSection(runtimeRun([{ ...fanOut, largestInFlight: undefined }]));
+    expect(older).toContain('| 262,112 | 4 |  |');
   });
 
   it('says which workloads failed and why Restate has no figures', () => {

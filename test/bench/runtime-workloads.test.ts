@@ -73,6 +73,8 @@ describe('fan-out workload', () => {
     const result = await runFanOut(env(), { depth: 4, trees: 3, checkpointIntervalMs: INTERVAL_MS });
     expect(treeInvocations(4)).toBe(31);
     expect(result.invocations).toBe(93);
+    // No checkpoint records more than every message of the run.
+    expect(result.largestInFlight!.messages).toBeLessThanOrEqual(93);
   });
 
   it('fails when the function or the runtime counted one invocation too few', async () => {
