@@ -6,17 +6,23 @@
  * exactly once, and the live engine's copies are deleted once the checkpoint is captured.
  */
 import { describe, expect, it } from 'vitest';
-import { Engine, MemoryFileSystem } from '../../../engine/index.js';
+import { CheckpointStore, CorruptionError, Engine, MemoryFileSystem } from '../../../engine/index.js';
 import {
   InFlightRecorder,
   deleteInFlight,
   inFlightKey,
   readInFlight,
 } from '../../../runtime/checkpoint/in-flight-store.js';
+import {
+  decodeRuntimeCheckpoint,
+  encodeRuntimeCheckpoint,
+} from '../../../runtime/checkpoint/runtime-checkpoint.js';
 import { ImmediateScheduler, SeededScheduler } from '../../../runtime/clock.js';
 import type { Envelope } from '../../../runtime/envelope.js';
+import { Runtime } from '../../../runtime/index.js';
 import { keyBytes } from '../../../runtime/keys/state-keys.js';
 import { MAX_KEY_GROUPS } from '../../../runtime/keys/key-group.js';
+import { abandonRuntime } from '../../../runtime/runtime.js';
 import { SOURCE, bySink, expectedLines, fanOutApp } from '../fan-out-app.js';
 import type { FanOut } from '../fan-out-app.js';
 import { TestRuntime, turns } from '../runtime-harness.js';
@@ -112,25 +118,30 @@ async function inFlightKeys(fs: MemoryFileSystem): Promise<number> {
   return count;
 }
 
+/**
+ * A runtime whose committed checkpoint recorded messages in flight: the fan-out's barrier
+ * enters the shards' mailboxes before the source has run, so the source's shard snapshots
+ * after sending, the other before receiving, and what that one receives from the source
+ * before the source's barrier is in flight.
+ */
+async function checkpointedWithInFlight(): Promise<TestRuntime> {
+  const scheduler = new SeededScheduler(3);
+  // A small mailbox share: the recorders' budget is a few messages, so shards wait for
+  // their in-flight writes again and again.
+  const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 2, mailboxMemoryBytes: 4096, scheduler });
+  await h.send(SOURCE, 'x', 'r0');
+  let checkpointed = false;
+  void h.rt.checkpoint().then(() => (checkpointed = true));
+  for (let i = 0; i < 1_000_000 && !checkpointed; i++) {
+    if (!scheduler.step()) await turns(1);
+  }
+  expect(checkpointed).toBe(true);
+  return h;
+}
+
 describe('in-flight messages of a runtime checkpoint', () => {
   it('are stored in the state engine, re-delivered once after a crash, and deleted once captured', async () => {
-    const scheduler = new SeededScheduler(3);
-    // A small mailbox share: the recorders' budget is a few messages, so shards wait for
-    // their in-flight writes again and again.
-    const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 2, mailboxMemoryBytes: 4096, scheduler });
-    const run = async (done: () => boolean): Promise<void> => {
-      for (let i = 0; i < 1_000_000 && !done(); i++) {
-        if (!scheduler.step()) await turns(1);
-      }
-      expect(done()).toBe(true);
-    };
-    await h.send(SOURCE, 'x', 'r0');
-    // The barrier enters the shards' mailboxes before the source has run: the source's
-    // shard snapshots after sending, the other before receiving, so what it receives from
-    // the source before the source's barrier is in flight.
-    let checkpointed = false;
-    void h.rt.checkpoint().then(() => (checkpointed = true));
-    await run(() => checkpointed);
+    const h = await checkpointedWithInFlight();
     const cp = h.rt.stats().checkpoints.at(-1)!;
     expect(cp.inFlightMessages).toBeGreaterThan(SIZES.fanOut / 4);
     // Formats 1 and 2 wrote each message into the metadata (over 40 bytes each here).
@@ -141,5 +152,29 @@ describe('in-flight messages of a runtime checkpoint', () => {
     expect(bySink(await h.output())).toEqual(bySink(expectedLines(SIZES, ['r0'])));
     await h.stop();
     expect(await inFlightKeys(h.fs)).toBe(0);
+  });
+
+  it('that the restored state engine lacks stop the start with a CorruptionError', async () => {
+    const h = await checkpointedWithInFlight();
+    abandonRuntime(h.rt);
+    const fs = h.fs.crash();
+    // The same checkpoint again, but one of its in-flight records gone from the engine.
+    const store = await CheckpointStore.open('/app/checkpoints', { fileSystem: fs });
+    const latest = (await store.list()).at(-1)!;
+    const meta = decodeRuntimeCheckpoint(latest.metadata as Uint8Array, latest.id);
+    expect(meta.storedInFlight).toBeGreaterThan(0);
+    const db = await Engine.open('/restored', { fileSystem: fs, restoreFrom: { store, id: latest.id } });
+    const [first] = [...db.iterator({ gte: inFlightKey(meta.barrier, 0, 0), limit: 1 })];
+    expect(first).toBeDefined();
+    await db.delete(first![0]);
+    await db.checkpoint(store, { metadata: encodeRuntimeCheckpoint(meta) });
+    await db.close();
+    await store.close();
+
+    const start = Runtime.start({ dir: '/app', statefun: h.statefun, fileSystem: fs, shards: 2 });
+    await expect(start).rejects.toThrow(CorruptionError);
+    await expect(start).rejects.toThrow(
+      `the state engine holds ${meta.storedInFlight - 1} in-flight messages, the metadata counts ${meta.storedInFlight}`,
+    );
   });
 });
