@@ -32,6 +32,45 @@ async function run(scheduler: SeededScheduler, done: () => boolean, maxSteps = 1
   }
 }
 
+/** An id whose shard is not big's, for the slow function. */
+function slowId(): string {
+  const shardOf = (id: string) => shardOfKeyGroup(keyGroupOf(id, 128), 128, OPTIONS.shards);
+  return ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => shardOf(id) !== shardOf('big'))!;
+}
+
+/**
+ * test/slow awaits a gate, holding its shard's drain so a checkpoint stays open until
+ * `open()`. test/big: 'big' writes past the shard's half of 1 MiB at once (the shard sets
+ * aside from then on), 'arm' sends itself 'fire' in 1 s, anything else is emitted to OUT.
+ */
+function gatedApp(): { statefun: StateFun; open: () => void; started: () => boolean } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let started = false;
+  const statefun = new StateFun();
+  statefun.bind({
+    typename: 'test/slow',
+    async fn() {
+      started = true;
+      await gate;
+    },
+  });
+  statefun.bind({
+    typename: 'test/big',
+    specs: [{ name: 'blob', type: StateFun.stringType() }],
+    fn(context, message) {
+      const op = message.asString();
+      if (op === 'big') context.storage.blob = 'x'.repeat(600 * 1024);
+      else if (op === 'arm') {
+        context.sendAfter(1000, messageBuilder({ typename: 'test/big', id: context.self.id, value: 'fire' }));
+      } else {
+        context.send(egressMessageBuilder({ typename: OUT, value: op, valueType: StateFun.stringType() }));
+      }
+    },
+  });
+  return { statefun, open, started: () => started };
+}
+
 describe('messages set aside while a checkpoint holds the state written', () => {
   it('are set aside once the held writes reach their bound, and run after the capture, in order', async () => {
     const { h, scheduler } = await startStepped(3);
@@ -96,54 +135,54 @@ describe('messages set aside while a checkpoint holds the state written', () => 
   it('leave due delayed messages to fire after the capture, even when none was set aside', async () => {
     const T0 = 1_700_000_000_000;
     const clock = new ManualClock(T0);
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let slowStarted = false;
-    const statefun = new StateFun();
-    // Holds the other shard's drain, so the checkpoint stays open while time passes.
-    statefun.bind({
-      typename: 'test/slow',
-      async fn() {
-        slowStarted = true;
-        await gate;
-      },
-    });
-    statefun.bind({
-      typename: 'test/big',
-      specs: [{ name: 'blob', type: StateFun.stringType() }],
-      fn(context, message) {
-        const op = message.asString();
-        if (op === 'arm') {
-          context.sendAfter(
-            1000,
-            messageBuilder({ typename: 'test/big', id: context.self.id, value: 'fire' }),
-          );
-        } else if (op === 'big') {
-          // Past the shard's half of 1 MiB at once: the shard sets aside from here on.
-          context.storage.blob = 'x'.repeat(600 * 1024);
-        } else {
-          context.send(egressMessageBuilder({ typename: OUT, value: op, valueType: StateFun.stringType() }));
-        }
-      },
-    });
-    const h = await TestRuntime.start(statefun, { ...OPTIONS, clock });
-    const shardOf = (id: string) => shardOfKeyGroup(keyGroupOf(id, 128), 128, OPTIONS.shards);
-    const slowId = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => shardOf(id) !== shardOf('big'))!;
+    const app = gatedApp();
+    const h = await TestRuntime.start(app.statefun, { ...OPTIONS, clock });
     await h.send('test/big', 'big', 'arm');
     await h.settle();
-    await h.send('test/slow', slowId, 'wait');
-    await until(() => slowStarted, 'the slow invocation starts');
+    await h.send('test/slow', slowId(), 'wait');
+    await until(() => app.started(), 'the slow invocation starts');
     const checkpoint = h.rt.checkpoint();
     await h.send('test/big', 'big', 'big');
     await until(() => h.rt.stats().perFunction['test/big'] === 2, 'the big write is made');
     // The delayed message falls due while the shard holds more than its bound.
     clock.advance(1000);
     await turns(5);
-    open();
+    app.open();
     await checkpoint;
     await until(() => h.rt.stats().perFunction['test/big'] === 3, 'the delayed message fires');
     expect(await h.output()).toEqual(['fire']);
     await h.stop();
+  });
+
+  it('run after the capture before any message taken later', async () => {
+    // A message sent at each point of the checkpoint's end, under several seeds: some land
+    // in the big shard's mailbox after its last turn before the capture.
+    for (let seed = 1; seed <= 4; seed++) {
+      for (let steps = 0; steps <= 3; steps++) {
+        const app = gatedApp();
+        const scheduler = new SeededScheduler(seed);
+        const h = await TestRuntime.start(app.statefun, { ...OPTIONS, scheduler });
+        await h.send('test/slow', slowId(), 'wait');
+        await run(scheduler, () => app.started());
+        const checkpoint = h.rt.checkpoint();
+        for (const op of ['big', 'm1', 'm2', 'm3']) await h.send('test/big', 'big', op);
+        await run(scheduler, () => h.rt.stats().setAsideTotal === 3);
+        expect(h.rt.stats().setAsideTotal).toBe(3);
+        app.open();
+        await turns(5);
+        await run(scheduler, () => false, steps);
+        await h.send('test/big', 'big', 'm4');
+        await run(scheduler, () => h.rt.quiescent);
+        await checkpoint;
+        // Committed by this runtime (a crash would replay them from the ingress log, in order).
+        let committed = false;
+        void h.rt.checkpoint().then(() => (committed = true));
+        await run(scheduler, () => committed);
+        expect(await h.read(), `seed ${seed}, m4 after ${steps} steps`).toEqual(['m1', 'm2', 'm3', 'm4']);
+        await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
+        await h.stop();
+      }
+    }
   });
 
   it('are processed once each whatever point a crash comes at', async () => {
