@@ -27,11 +27,12 @@
  *
  * Between its snapshot and the capture the store holds the shard's writes in memory, and
  * the egress records it stages wait for the next checkpoint. A barrier queues behind the
- * mailbox's backlog, so that can last long; once the two reach `heldLimit`, the shard sets aside the messages it takes (recording them as above)
- * in a second, spilling mailbox instead of running them, so it still reaches its barriers
- * while its memory stays bounded. After the capture it runs the set-aside messages first,
- * in the order taken. Stopping instead would deadlock: the barriers the checkpoint waits
- * for are behind the messages not taken.
+ * mailbox's backlog, so that can last long; once the two reach `heldLimit`, the shard sets
+ * the messages it takes aside (recording them as above) in a second, spilling mailbox
+ * instead of running them, so it still reaches its barriers while its memory stays
+ * bounded. After the capture it runs the set-aside messages first, in the order taken.
+ * Stopping instead would deadlock: the barriers the checkpoint waits for are behind the
+ * messages not taken.
  *
  * Rejected: aligned barriers (blocking a channel once its barrier arrived). In a cycle,
  * a shard waiting for a barrier from a channel that waits on it stalls; Flink's iterations
