@@ -63,6 +63,8 @@ let crashesAfterTrim = 0;
 /** Coverage: messages spilled by mailboxes, and crashes while some were spilled, over all runs. */
 let spilled = 0;
 let crashesWhileSpilled = 0;
+/** Coverage: messages set aside during checkpoints, over all runs. */
+let setAside = 0;
 /** Coverage: 'fault' steps, and crashes after a write had failed, over all runs. */
 let faultsArmed = 0;
 let crashesAfterFault = 0;
@@ -146,6 +148,10 @@ async function start(
     // A third of the runs give the mailboxes the least memory allowed: beyond a message or
     // two per shard, messages spill to files and are read back, across crashes and rescaling.
     ...(seed % 3 === 0 ? { mailboxMemoryBytes: 1024 } : {}),
+    // Half the runs give the state engine its smallest memtable, so the state a shard may
+    // hold during a checkpoint is at most 1 MiB over the shards: a `bulk` command during a
+    // checkpoint makes the shard set the messages it takes aside until the capture.
+    ...(seed % 2 === 1 ? { stateWriteBufferBytes: 1 << 20 } : {}),
   });
   return { fs, faulty, rt, clock, scheduler, crashes: 0, checkpoints: 0, inFlightCheckpoints: 0 };
 }
@@ -253,6 +259,7 @@ async function checkExactlyOnce(
     const stats = run.rt.stats();
     for (const cp of stats.checkpoints) inFlightRecorded += cp.inFlightMessages;
     spilled += stats.spilledTotal;
+    setAside += stats.setAsideTotal;
     if (stats.spilledMessages > 0) crashesWhileSpilled++;
     abandonRuntime(run.rt);
     const fs = run.fs.crash(torn ? { random: nextRandom } : {});
@@ -305,6 +312,7 @@ async function checkExactlyOnce(
   await quiesce(run);
   expect(lostAcks, 'acknowledged messages sent again and not recognized').toEqual([]);
   spilled += run.rt.stats().spilledTotal;
+  setAside += run.rt.stats().setAsideTotal;
   // Quiescent: every spilled message was read back, and its segment file removed.
   expect(run.rt.stats().spilledMessages).toBe(0);
   expect(run.fs.exists('/app/spill') ? run.fs.list('/app/spill') : []).toEqual([]);
@@ -351,7 +359,11 @@ describe('exactly-once processing under crashes', () => {
       await fc.assert(
         fc.asyncProperty(
           fc.integer({ min: 1, max: 2 ** 30 }),
-          fc.array(commandsArbitrary(IDS, { failures: true }), { minLength: 5, maxLength: 30, size: 'max' }),
+          fc.array(commandsArbitrary(IDS, { failures: true, bulk: true }), {
+            minLength: 5,
+            maxLength: 30,
+            size: 'max',
+          }),
           fc.array(stepArbitrary, { minLength: 5, maxLength: 60, size: 'max' }),
           // A small backlog makes the runtime read the ingress log back instead of
           // dispatching appends as they become durable.
@@ -378,6 +390,7 @@ describe('exactly-once processing under crashes', () => {
       expect(crashesAfterTrim).toBeGreaterThan(0);
       expect(spilled).toBeGreaterThan(0);
       expect(crashesWhileSpilled).toBeGreaterThan(0);
+      expect(setAside).toBeGreaterThan(0);
       expect(faultsArmed).toBeGreaterThan(0);
       expect(crashesAfterFault).toBeGreaterThan(0);
     },

@@ -26,11 +26,18 @@ export type Command =
   | { op: 'delayCancel'; ms: number; to: string; cmds: Command[] }
   | { op: 'egress'; tag: string }
   | { op: 'throw'; times: number; key: string }
-  | { op: 'poison'; key: string };
+  | { op: 'poison'; key: string }
+  | { op: 'bulk' };
 
 export const SMOKE_FN = 'smoke/fn';
 export const SMOKE_OUT = 'smoke/out';
 export const SMOKE_VERIFY = 'smoke/verify';
+/**
+ * Bytes `bulk` writes: past a shard's share of the least `stateWriteBufferBytes` (1 MiB)
+ * whatever the shard count, so a bulk write during a checkpoint makes the shard set
+ * messages aside.
+ */
+export const SMOKE_BULK_BYTES = 1100 * 1024;
 /** The runtime's maxAttempts the tests use: above every `throw`'s `times` (1 or 2). */
 export const SMOKE_MAX_ATTEMPTS = 3;
 const COMMANDS = StateFun.jsonType<{ cmds: Command[] } | { verify: true }>('smoke/commands');
@@ -55,6 +62,7 @@ export function smokeApp(hooks: SmokeHooks = {}): StateFun {
     specs: [
       { name: 'counter', type: StateFun.intType() },
       { name: 'tokens', type: StateFun.intType() },
+      { name: 'ballast', type: StateFun.stringType() },
     ],
     fn(context: Context, message: Message) {
       const body = message.as(COMMANDS);
@@ -129,6 +137,10 @@ export function smokeApp(hooks: SmokeHooks = {}): StateFun {
           case 'poison':
             hooks.onThrow?.('poison', cmd.key);
             throw new Error(`poison ${cmd.key}`);
+          case 'bulk':
+            // State the model does not track: only its size matters (see SMOKE_BULK_BYTES).
+            context.storage.ballast = 'b'.repeat(SMOKE_BULK_BYTES);
+            break;
         }
       }
     },
@@ -209,6 +221,8 @@ export interface CommandsArbitraryOptions {
   failures?: boolean;
   /** Longest delay of `delay` and `delayCancel` (default 500). */
   maxDelayMs?: number;
+  /** Include `bulk` commands (default false, for the same reason as `failures`). */
+  bulk?: boolean;
 }
 
 /** Command trees over `ids`; egress tags and failure keys are made unique afterwards by `tagTree`. */
@@ -216,7 +230,7 @@ export function commandsArbitrary(
   ids: readonly string[],
   options: CommandsArbitraryOptions = {},
 ): fc.Arbitrary<Command[]> {
-  const { failures = false, maxDelayMs = 500 } = options;
+  const { failures = false, maxDelayMs = 500, bulk = false } = options;
   const id = fc.constantFrom(...ids);
   const ms = fc.integer({ min: 1, max: maxDelayMs });
   const { tree } = fc.letrec<{ tree: Command[]; cmd: Command }>((tie) => {
@@ -240,6 +254,7 @@ export function commandsArbitrary(
             weight: 3,
           },
           { arbitrary: fc.constant<Command>({ op: 'poison', key: '' }), weight: 1 },
+          ...(bulk ? [{ arbitrary: fc.constant<Command>({ op: 'bulk' }), weight: 2 }] : []),
         )
       : fc.oneof({ depthSize: 'small', withCrossShrink: true }, ...plain);
     return { tree: fc.array(tie('cmd'), { minLength: 1, maxLength: 4 }), cmd };
@@ -252,7 +267,7 @@ export function tagTree(cmds: Command[], prefix: string, counter = { n: 0 }): Co
   return cmds.map((c) => {
     if (c.op === 'egress') return { op: 'egress', tag: `${prefix}.${counter.n++}` };
     if (c.op === 'throw' || c.op === 'poison') return { ...c, key: `${prefix}.${counter.n++}` };
-    if (c.op === 'inc') return c;
+    if (c.op === 'inc' || c.op === 'bulk') return c;
     return { ...c, cmds: tagTree(c.cmds, prefix, counter) };
   });
 }
