@@ -173,7 +173,7 @@ export class StateStore {
     this.#onFailure = onFailure;
   }
 
-  /** Bytes buffered in the current layer (not yet submitted). */
+  /** Key and value bytes of the current layer (not yet submitted): one value per key. */
   get bufferedBytes(): number {
     return this.#currentBytes;
   }
@@ -214,15 +214,22 @@ export class StateStore {
    * caller must hand over bytes that nothing changes later (not a buffer it reuses).
    */
   put(key: KeyString, value: Uint8Array): void {
-    this.#current.set(key, value);
-    this.#currentBytes += key.length + value.length;
+    this.#replace(key, value);
     this.#cache.set(key, toByteString(value));
   }
 
   delete(key: KeyString): void {
-    this.#current.set(key, null);
-    this.#currentBytes += key.length;
+    this.#replace(key, null);
     this.#cache.set(key, null);
+  }
+
+  /** Sets `key` in the current layer, counting only its newest value's bytes. */
+  #replace(key: KeyString, value: Uint8Array | null): void {
+    const layer = this.#current;
+    const old = layer.get(key);
+    if (old !== undefined) this.#currentBytes -= key.length + (old === null ? 0 : old.length);
+    layer.set(key, value);
+    this.#currentBytes += key.length + (value === null ? 0 : value.length);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * StateStore against a model map: whatever the hot cache holds or has evicted, whatever
  * layers are buffered, submitted, held or written, and whether the engine's writes have
- * resolved yet, `get` and `range` give the newest value of every key.
+ * resolved yet, `get` and `range` give the newest value of every key; and `bufferedBytes`
+ * counts each buffered key once, with its newest value.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,8 @@ describe('StateStore', () => {
           throw err;
         });
         const model = new Map<string, Uint8Array>();
+        /** Bytes of each key written since the store last submitted: what bufferedBytes counts. */
+        const buffered = new Map<string, number>();
         const value = (v: number): Uint8Array => new Uint8Array(1 + (v % 50)).fill(v % 256);
         try {
           for (const step of script) {
@@ -56,11 +59,13 @@ describe('StateStore', () => {
                 const v = value(step.value);
                 store.put(keyOf(step.key), v);
                 model.set(keyOf(step.key), v.slice());
+                buffered.set(keyOf(step.key), keyOf(step.key).length + v.length);
                 break;
               }
               case 'delete':
                 store.delete(keyOf(step.key));
                 model.delete(keyOf(step.key));
+                buffered.set(keyOf(step.key), keyOf(step.key).length);
                 break;
               case 'get': {
                 const before = store.cacheStats();
@@ -89,17 +94,26 @@ describe('StateStore', () => {
               }
               case 'submit':
                 store.submit();
+                if (!store.held) buffered.clear();
                 break;
               case 'hold':
-                if (!store.held) store.hold();
+                if (!store.held) {
+                  store.hold();
+                  buffered.clear();
+                }
                 break;
               case 'release':
-                if (store.held) store.release();
+                if (store.held) {
+                  store.release();
+                  buffered.clear();
+                }
                 break;
               case 'settle':
                 await store.settled();
                 break;
             }
+            // Rewriting a key replaces its bytes: what a held checkpoint bounds is memory.
+            expect(store.bufferedBytes).toBe([...buffered.values()].reduce((a, b) => a + b, 0));
             const stats = store.cacheStats();
             expect(stats.bytes).toBeLessThanOrEqual(cacheBytes);
             if (stats.entries < model.size) seen.evictions++;
