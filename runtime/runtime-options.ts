@@ -74,11 +74,12 @@ export interface RuntimeOptions {
    * messages than they receive (fan-out, growing cycles). A shard's mailbox keeps its
    * messages in memory up to five eighths of its share and spills the rest, in order, to
    * files under `dir/spill/` that it reads back as it catches up (no fsync: after a crash
-   * the checkpoint and the ingress log bring them back). One eighth each bounds the messages a shard sets aside while a checkpoint is
-   * under way (see `stateWriteBufferBytes`), the messages taken from the mailbox that wait
-   * behind a running async invocation of their address, and the messages a checkpoint
-   * records in flight that wait for their write to the state engine (the shard takes no
-   * more messages while either of the last two is full).
+   * the checkpoint and the ingress log bring them back). One eighth each bounds the
+   * messages a shard sets aside while a checkpoint is under way (see
+   * `stateWriteBufferBytes`), the messages taken from the mailbox that wait behind a running
+   * async invocation of their address, and the messages a checkpoint records in flight that
+   * wait for their write to the state engine (the shard takes no more messages while either
+   * of the last two is full).
    */
   mailboxMemoryBytes?: number;
   /**

@@ -26,6 +26,7 @@ import type { EgressRecordData, RuntimeCheckpoint } from './checkpoint/runtime-c
 import type { Clock, Scheduler } from './clock.js';
 import { ImmediateScheduler, SystemClock } from './clock.js';
 import { EgressLog } from './egress/egress-log.js';
+import { passedEngineOptions } from './engine-options.js';
 import { engineShape } from './engine-shape.js';
 import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
@@ -320,10 +321,12 @@ export class Runtime {
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
         writeBufferSizeBytes: o.stateWriteBufferBytes,
-        maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
         compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
-        ...(o.walSyncMode === undefined ? {} : { walSyncMode: o.walSyncMode }),
-        ...(fileSystem === undefined ? {} : { fileSystem }),
+        ...passedEngineOptions({
+          fileSystem,
+          maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
+          walSyncMode: o.walSyncMode,
+        }),
       };
       let meta: RuntimeCheckpoint = {
         maxParallelism,

@@ -72,7 +72,7 @@ interface Pending {
   egress: EgressDraft[][];
   inFlight: number;
   /** What the capture waits for: the shards' in-flight writes, and beforeCapture. */
-  inFlightWritten: Promise<void>[];
+  awaited: Promise<void>[];
   resolve: (c: CommittedCheckpoint) => void;
   reject: (err: unknown) => void;
 }
@@ -162,7 +162,7 @@ export class CheckpointCoordinator {
         completes: 0,
         egress: this.#host.shards.map(() => []),
         inFlight: 0,
-        inFlightWritten: [],
+        awaited: [],
         resolve,
         reject,
       };
@@ -194,17 +194,17 @@ export class CheckpointCoordinator {
     if (p === undefined || p.id !== id) return;
     p.inFlight += inFlight;
     if (inFlight > 0) this.#inFlightToDelete = true;
-    if (written !== undefined) p.inFlightWritten.push(written);
+    if (written !== undefined) p.awaited.push(written);
     p.completes++;
     if (p.completes !== this.#host.shards.length) return;
     const before = this.#host.beforeCapture();
-    if (before !== undefined) p.inFlightWritten.push(before);
-    if (p.inFlightWritten.length === 0) {
+    if (before !== undefined) p.awaited.push(before);
+    if (p.awaited.length === 0) {
       this.#capture(p);
       return;
     }
     // Shards hold their later writes until the capture, so waiting here is safe.
-    Promise.all(p.inFlightWritten).then(
+    Promise.all(p.awaited).then(
       () => this.#capture(p),
       (err: unknown) => {
         this.#pending = undefined;

@@ -23,8 +23,8 @@
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
 import { bytesEqual } from '../../engine/util/bytes.js';
-import { logEngineOptions } from '../log-engine-options.js';
-import type { LogEngineOptions } from '../log-engine-options.js';
+import { passedEngineOptions } from '../engine-options.js';
+import type { PassedEngineOptions } from '../engine-options.js';
 import { CorruptionError } from '../errors.js';
 import type { EgressRecordData } from '../checkpoint/runtime-checkpoint.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
@@ -75,10 +75,10 @@ export class EgressLog {
   }
 
   /** Opens (creating if needed) the log in `dir`. */
-  static async open(dir: string, options: LogEngineOptions = {}): Promise<EgressLog> {
+  static async open(dir: string, options: PassedEngineOptions = {}): Promise<EgressLog> {
     // Readers scan records in order, once: a small block cache does.
     return new EgressLog(
-      await Engine.open(dir, { blockCacheBytes: 8 * 1024 * 1024, ...logEngineOptions(options) }),
+      await Engine.open(dir, { blockCacheBytes: 8 * 1024 * 1024, ...passedEngineOptions(options) }),
     );
   }
 

@@ -24,8 +24,8 @@
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
 import { CorruptionError, InvalidArgumentError, MAX_VALUE_BYTES } from '../../engine/index.js';
-import { logEngineOptions } from '../log-engine-options.js';
-import type { LogEngineOptions } from '../log-engine-options.js';
+import { passedEngineOptions } from '../engine-options.js';
+import type { PassedEngineOptions } from '../engine-options.js';
 import type { Envelope } from '../envelope.js';
 import { readEnvelope, writeEnvelope } from '../envelope.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/codec.js';
@@ -160,8 +160,8 @@ export class IngressLog {
   }
 
   /** Opens (creating if needed) the log in `dir`. */
-  static async open(dir: string, options: LogEngineOptions = {}): Promise<IngressLog> {
-    const db = await Engine.open(dir, { ...ENGINE_OPTIONS, ...logEngineOptions(options) });
+  static async open(dir: string, options: PassedEngineOptions = {}): Promise<IngressLog> {
+    const db = await Engine.open(dir, { ...ENGINE_OPTIONS, ...passedEngineOptions(options) });
     const bounds = { gte: messageKey(0), lt: new Uint8Array([MESSAGE + 1]) };
     const floorBytes = db.get(FLOOR_KEY);
     const floor = floorBytes === undefined ? 0 : new ByteReader(floorBytes).u64();
