@@ -20,7 +20,10 @@ export interface RuntimeOptions {
   shards?: number;
   /** Key groups, fixed for the life of the data (default 128, at most 32768). */
   maxParallelism?: number;
-  /** Time between periodic checkpoints, ms (default 1000; 0 turns them off). */
+  /**
+   * Time between the starts of periodic checkpoints, ms (default 1000; 0 turns them off).
+   * One that falls due while another runs starts when that one ends.
+   */
   checkpointIntervalMs?: number;
   /** Complete checkpoints kept (default 3). */
   retainedCheckpoints?: number;

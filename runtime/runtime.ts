@@ -709,20 +709,26 @@ export class Runtime {
     this.#behind = false;
   }
 
+  /**
+   * Periodic checkpoints start `checkpointIntervalMs` apart, start to start, as Flink's
+   * checkpoint interval does: the next timer is armed when one fires, so the time a
+   * checkpoint takes does not stretch the period (and the wait of exactly-once egress). One
+   * that falls due while another runs starts as soon as it ends; more that fall due
+   * meanwhile share that one (CheckpointCoordinator.trigger).
+   */
   #armPeriodic(): void {
     const interval = this.#o.checkpointIntervalMs;
     if (interval === 0 || this.#stopped) return;
     this.#periodic = this.#clock.setTimer(interval, () => {
       this.#periodic = undefined;
       if (this.#stopped || this.#stopping !== undefined || this.#failure !== undefined) return;
+      this.#armPeriodic();
       this.#coordinator.trigger().then(
         () => {
           this.#lastCheckpointError = undefined;
-          this.#armPeriodic();
         },
         (err: unknown) => {
           this.#lastCheckpointError = err instanceof Error ? err.message : String(err);
-          this.#armPeriodic();
         },
       );
     });

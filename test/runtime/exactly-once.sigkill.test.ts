@@ -93,8 +93,8 @@ const seen = {
   /** Killed after Runtime.start was called, before it resolved. */
   killsRecovering: 0,
   /**
-   * Killed more than an interval after the last commit (or the start): the periodic
-   * checkpoint, armed when the last one committed, had started and not committed.
+   * Killed past the time the next periodic checkpoint was due (an interval after the last
+   * one started, or the start), with no commit since: it had started and not committed.
    */
   killsMidCheckpoint: 0,
   /** Killed with an uncommitted checkpoint directory (checkpoints/tmp-*) on disk. */
@@ -231,6 +231,8 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
   let ready = false;
   let killed = false;
   let lastCommitAt = 0;
+  /** When, after lastCommitAt, the next periodic checkpoint starts, ms. */
+  let nextStartIn = CHECKPOINT_INTERVAL_MS;
   let killedBy: Error | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let fallback: NodeJS.Timeout | undefined;
@@ -240,7 +242,7 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
     seen.kills++;
     for (let i = 0; i < p.sent; i++) if (!p.acked.has(i)) seen.unackedAtKill++;
     if (!ready) seen.killsRecovering++;
-    else if (performance.now() - lastCommitAt > CHECKPOINT_INTERVAL_MS + 2) seen.killsMidCheckpoint++;
+    else if (performance.now() - lastCommitAt > nextStartIn + 2) seen.killsMidCheckpoint++;
     w.child.kill('SIGKILL');
   };
   const killIn = (ms: number): void => {
@@ -273,9 +275,11 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
       else fallback = setTimeout(kill, 1000);
     } else if (m.type === 'checkpoint') {
       lastCommitAt = performance.now();
-      // The next periodic checkpoint starts an interval after this one committed.
+      // Periodic checkpoints start an interval apart, start to start: the next one starts
+      // an interval after this one started, or at once if that time has passed.
+      nextStartIn = Math.max(0, CHECKPOINT_INTERVAL_MS - m.durationMs);
       if (life.kill.from === 'checkpoint') {
-        killIn(CHECKPOINT_INTERVAL_MS + (life.kill.percent / 100) * m.durationMs);
+        killIn(nextStartIn + (life.kill.percent / 100) * m.durationMs);
       }
     }
   });
