@@ -61,6 +61,8 @@ export interface RuntimeOptions {
    * bounds, split evenly among the shards, the state and egress records written while a
    * checkpoint is under way, which wait in memory until the checkpoint is captured: a shard
    * at its share sets the messages it takes aside (spilling them like its mailbox) until then.
+   * And it bounds, per shard likewise, the state writes handed to the engine and not yet
+   * written: a shard at its share takes no more messages until the engine writes them.
    */
   stateWriteBufferBytes?: number;
   /**

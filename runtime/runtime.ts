@@ -103,6 +103,12 @@ export interface RuntimeStats {
    * its bound (see `stateWriteBufferBytes`); they run once the checkpoint is captured.
    */
   setAsideTotal: number;
+  /**
+   * Times since start that a shard stopped taking messages because the state engine had
+   * not yet written its share of `stateWriteBufferBytes` of its writes (the engine stalls
+   * writers while its flushes or compactions are behind).
+   */
+  writeWaitsTotal: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /** Completed invocations per function typename. */
@@ -252,6 +258,7 @@ export class Runtime {
           recorder: new InFlightRecorder(this.#db, s, eighth, (err) => this.#fail(err)),
           waitingLimit: eighth,
           heldLimit: Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards),
+          writeLimit: Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards),
         }),
       );
     }
@@ -573,6 +580,7 @@ export class Runtime {
       spilledMessages: this.#shards.reduce((n, s) => n + s.mailbox.spilledItems, 0),
       spilledTotal: this.#shards.reduce((n, s) => n + s.mailbox.spilledTotal, 0),
       setAsideTotal: this.#shards.reduce((n, s) => n + s.setAsideTotal, 0),
+      writeWaitsTotal: this.#shards.reduce((n, s) => n + s.writeWaitsTotal, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,

@@ -7,7 +7,9 @@
  * address run one at a time in arrival order; different addresses may run concurrently
  * (a function may be async). The mailbox spills to files past its memory budget
  * (mailbox.ts), and the messages taken from it to wait behind a running invocation of
- * their address are bounded too: past `waitingLimit` the shard leaves the rest queued.
+ * their address are bounded too: past `waitingLimit` the shard leaves the rest queued. So
+ * are its state writes handed to the engine and not yet written: past `writeLimit` the
+ * shard takes no more messages until the engine has written one.
  *
  * Checkpoint n, seen from one shard (unaligned barriers, as Chandy and Lamport describe):
  *   1. The first barrier n to arrive, on any channel, starts the snapshot. The shard stops
@@ -154,6 +156,12 @@ export interface ShardParts {
    * meanwhile, before messages are set aside.
    */
   readonly heldLimit: number;
+  /**
+   * Bytes of state writes submitted to the engine and not yet written (StateStore
+   * `submittedBytes`) at which the shard takes no more messages until one is written: an
+   * engine that stalls its writers (flushes or compactions behind) holds them in memory.
+   */
+  readonly writeLimit: number;
 }
 
 /** What a staged egress record costs besides its value's bytes (object, typenames), about. */
@@ -174,6 +182,9 @@ export class Shard {
   readonly #recorder: InFlightRecorder;
   /** The last turn stopped because the recorder's writes fell behind. */
   #recorderFull = false;
+  readonly #writeLimit: number;
+  /** The last turn stopped because the store's submitted writes reached #writeLimit. */
+  #writesFull = false;
   /**
    * Addresses whose invocation is still running after the call that started it returned
    * (an async function, or a retry waiting for its backoff), and the messages waiting
@@ -197,6 +208,8 @@ export class Shard {
   processed = 0;
   /** Messages set aside since start (see the header). */
   setAsideTotal = 0;
+  /** Times the shard stopped taking messages until the state engine wrote its writes. */
+  writeWaitsTotal = 0;
 
   constructor(index: number, host: ShardHost, parts: ShardParts) {
     this.index = index;
@@ -207,6 +220,7 @@ export class Shard {
     this.#setAside = parts.setAside;
     this.#waitingLimit = parts.waitingLimit;
     this.#heldLimit = parts.heldLimit;
+    this.#writeLimit = parts.writeLimit;
     this.#recorder = parts.recorder;
   }
 
@@ -311,6 +325,10 @@ export class Shard {
         this.#waitingFull = true;
         break;
       }
+      if (this.#writesAtLimit) {
+        this.#waitForWrites();
+        break;
+      }
       if (this.#checkpoint !== undefined && this.#recorder.full) {
         this.#waitForRecorder();
         break;
@@ -335,7 +353,7 @@ export class Shard {
       }
     }
     this.store.submit();
-    if (this.#draining() || this.#waitingFull || this.#recorderFull) return;
+    if (this.#draining() || this.#waitingFull || this.#recorderFull || this.#writesFull) return;
     if (this.#mailbox.length > 0 || (this.#setAside.length > 0 && !this.#settingAside())) this.#wake();
   }
 
@@ -358,6 +376,26 @@ export class Shard {
   release(): void {
     this.store.release();
     this.#wake();
+  }
+
+  /**
+   * Whether the store's submitted writes fill their bound. None submitted is never full, or
+   * a limit below one turn's writes would stop the shard for good.
+   */
+  get #writesAtLimit(): boolean {
+    const bytes = this.store.submittedBytes;
+    return bytes > 0 && bytes >= this.#writeLimit;
+  }
+
+  /** Takes no more messages until the state engine has written one of the store's writes. */
+  #waitForWrites(): void {
+    if (this.#writesFull) return;
+    this.#writesFull = true;
+    this.writeWaitsTotal++;
+    this.store.onWritten(() => {
+      this.#writesFull = false;
+      this.#wake();
+    });
   }
 
   /** Takes no more messages until the recorder's writes have caught up. */

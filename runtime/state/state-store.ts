@@ -162,6 +162,10 @@ export class StateStore {
   #currentBytes = 0;
   /** Submitted layers whose writes have not resolved yet, newest first. */
   readonly #submitted: Layer[] = [];
+  /** Key and value bytes of the submitted layers. */
+  #submittedBytes = 0;
+  /** Called once when the next submitted write resolves (see `onWritten`). */
+  #writtenWaiters: (() => void)[] = [];
   #held = false;
   #writes = new Set<Promise<void>>();
   #onFailure: (err: unknown) => void;
@@ -176,6 +180,20 @@ export class StateStore {
   /** Key and value bytes of the current layer (not yet submitted): one value per key. */
   get bufferedBytes(): number {
     return this.#currentBytes;
+  }
+
+  /**
+   * Key and value bytes of the layers submitted to the engine whose writes have not
+   * resolved: they stay in memory until then, so a shard takes no more messages while they
+   * reach its bound (an engine that stalls its writers would let them grow without one).
+   */
+  get submittedBytes(): number {
+    return this.#submittedBytes;
+  }
+
+  /** Calls `callback` once, when the next submitted write resolves. */
+  onWritten(callback: () => void): void {
+    this.#writtenWaiters.push(callback);
   }
 
   get held(): boolean {
@@ -294,6 +312,7 @@ export class StateStore {
   submit(): void {
     if (this.#held || this.#current.size === 0) return;
     const layer = this.#current;
+    const bytes = this.#currentBytes;
     this.#current = new Map();
     this.#currentBytes = 0;
     const batch = new WriteBatch();
@@ -302,10 +321,15 @@ export class StateStore {
       else batch.put(keyBytes(k), v);
     }
     this.#submitted.unshift(layer);
+    this.#submittedBytes += bytes;
     const write = this.#db.write(batch).then(
       () => {
         const i = this.#submitted.lastIndexOf(layer);
         if (i >= 0) this.#submitted.splice(i, 1);
+        this.#submittedBytes -= bytes;
+        const waiters = this.#writtenWaiters;
+        this.#writtenWaiters = [];
+        for (const w of waiters) w();
       },
       (err: unknown) => this.#onFailure(err),
     );
