@@ -27,7 +27,12 @@ import { USAGE, parseBenchOptions } from './cli/bench-options.js';
 import type { BenchOptions } from './cli/bench-options.js';
 import { ROOT_PACKAGE_NAME, findProjectRoot } from './project-root.js';
 import { formatBytes, formatInteger } from './report/format.js';
-import { collectMachineInfo, isMemoryFileSystem, packageVersion } from './report/machine-info.js';
+import {
+  collectMachineInfo,
+  contenderVersion,
+  isMemoryFileSystem,
+  packageVersion,
+} from './report/machine-info.js';
 import { renderBenchmarksDocument } from './report/markdown.js';
 import type {
   BenchReport,
@@ -46,7 +51,7 @@ import { checkRuntimeTargets } from './runtime/runtime-targets.js';
 import { isRunnerMessage } from './runner-messages.js';
 import type { StartMessage } from './runner-messages.js';
 import { BLOCK_CACHE_BYTES, WRITE_BUFFER_BYTES } from './store-settings.js';
-import { STORE_PACKAGES, SUBJECT_STORE } from './stores/store-registry.js';
+import { STORE_PACKAGES, SUBJECT_STORE, workloadsOfStore } from './stores/store-registry.js';
 import type { StoreName } from './stores/store-registry.js';
 import { WORKLOADS } from './workloads/workload-registry.js';
 
@@ -130,7 +135,13 @@ async function main(): Promise<number> {
   const runnerPath = join(here, 'store-runner.js');
   const runs: StoreRun[] = [];
   for (const store of stores) {
-    const run = await runStore(runnerPath, store, options, dataDir, root);
+    // A reference runs only the workloads it explains; with none of them chosen it is left out.
+    const workloads = workloadsOfStore(store, options.workloads);
+    if (workloads.length === 0) {
+      console.log(`\n== ${store} ==\nskipped: it runs none of the chosen workloads`);
+      continue;
+    }
+    const run = await runStore(runnerPath, store, workloads, options, dataDir, root);
     runs.push(run);
     if (run.results.length > 0) console.log(`\n${storeSummary(run)}\n`);
   }
@@ -236,10 +247,11 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Benchmarks one store in a child process and collects what it reports. */
+/** Benchmarks one store through `workloads` in a child process and collects what it reports. */
 async function runStore(
   runnerPath: string,
   store: StoreName,
+  workloads: readonly string[],
   options: BenchOptions,
   dataDir: string,
   root: string,
@@ -296,7 +308,7 @@ async function runStore(
   const start: StartMessage = {
     type: 'start',
     store,
-    workloads: options.workloads,
+    workloads,
     sizes: options.sizes,
     seed: options.seed,
     dir,
@@ -314,7 +326,7 @@ async function runStore(
   return {
     store,
     packageName,
-    version: packageVersion(root, packageName, ROOT_PACKAGE_NAME),
+    version: contenderVersion(root, packageName, ROOT_PACKAGE_NAME),
     apiSummary,
     results,
     failures,

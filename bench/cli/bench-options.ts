@@ -5,7 +5,7 @@
  * part's sizes are in bench/runtime/runtime-plan.ts.
  */
 import { parseArgs } from 'node:util';
-import { STORE_NAMES, SUBJECT_STORE, isStoreName } from '../stores/store-registry.js';
+import { REFERENCE_STORES, STORE_NAMES, SUBJECT_STORE, isStoreName } from '../stores/store-registry.js';
 import type { StoreName } from '../stores/store-registry.js';
 import { WORKLOADS, findWorkload } from '../workloads/workload-registry.js';
 import type { WorkloadSizes } from '../workloads/workload.js';
@@ -76,6 +76,11 @@ const RUNTIME_QUICK = runtimePlan('quick');
 /** Default seed: any fixed number; changing it changes every key sequence. */
 export const DEFAULT_SEED = 301;
 
+/** `; js-map, a reference, runs only readrandom, multireadrandom` for each reference. */
+const REFERENCES_USAGE = Object.entries(REFERENCE_STORES)
+  .map(([name, reference]) => `; ${name}, a reference, runs only ${reference.workloads.join(', ')}`)
+  .join('');
+
 /** Usage text for --help. */
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -86,7 +91,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --seeks N             seeks for seekrandom (default min(num, ${MAX_DEFAULT_SEEKS.toLocaleString('en-US')}))
   --sync-ops N          acknowledged writes for fillsync (default ${PRESET_SYNC_OPS.default.toLocaleString('en-US')})
   --sync64-ops N        acknowledged writes for fillsync64 (default ${PRESET_SYNC64_OPS.default.toLocaleString('en-US')})
-  --stores a,b          of: ${STORE_NAMES.join(', ')} (default: all)
+  --stores a,b          of: ${STORE_NAMES.join(', ')} (default: all${REFERENCES_USAGE})
   --workloads a,b       of: ${WORKLOADS.map((workload) => workload.name).join(', ')} (default: all)
   --checkpoint-keys N   keys loaded by the checkpoint benchmark (default ${PRESET_CHECKPOINT_KEYS.default.toLocaleString('en-US')}; --quick ${PRESET_CHECKPOINT_KEYS.quick.toLocaleString('en-US')})
   --checkpoint-only     run only the checkpoint benchmark

@@ -1,8 +1,10 @@
 /**
- * Ratios against the best peer. A peer is any contender other than the subject (statefn);
+ * Ratios against the best peer. A peer is any contender other than the subject (statefn) and
+ * the references (store-registry.ts, REFERENCE_STORES: js-map, a store no user would pick);
  * the best peer of a workload is the one with the most ops/s in it, so a ratio of 1.50× means
  * 1.5 times the fastest alternative measured in the same run.
  */
+import { referenceStore } from '../stores/store-registry.js';
 import type { StoreRun, WorkloadResult } from './results.js';
 
 /** The fastest peer's result for `workload`, or undefined when no peer measured it. */
@@ -13,7 +15,7 @@ export function bestPeerResult(
 ): WorkloadResult | undefined {
   let best: WorkloadResult | undefined;
   for (const run of runs) {
-    if (run.store === subject) continue;
+    if (run.store === subject || referenceStore(run.store) !== undefined) continue;
     for (const result of run.results) {
       if (result.workload !== workload) continue;
       if (best === undefined || result.opsPerSec > best.opsPerSec) best = result;

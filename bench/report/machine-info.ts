@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
+import { NODE_JS_PACKAGE } from '../stores/store.js';
 import type { MachineInfo } from './results.js';
 
 /** statfs magic numbers of the file systems a data directory is likely to sit on. */
@@ -45,6 +46,17 @@ export async function collectMachineInfo(
     dataDir,
     dataDirFileSystem: await fileSystemName(dataDir),
   };
+}
+
+/**
+ * The version the report prints for a contender's package: Node.js's own for a contender
+ * built into the runtime (the store runners are forked from this process's node binary, so
+ * this is the runtime that ran it), else the installed package's.
+ */
+export function contenderVersion(root: string, packageName: string, rootPackageName: string): string {
+  return packageName === NODE_JS_PACKAGE
+    ? process.version
+    : packageVersion(root, packageName, rootPackageName);
 }
 
 /** The version in `<root>/node_modules/<name>/package.json`, or of the root package itself. */

@@ -2,6 +2,7 @@
  * The report's store-workload section (db_bench workloads against statefn and its peers),
  * rendered from one stored part. Pure: every figure it prints comes from the data passed in.
  */
+import { referenceStore } from '../stores/store-registry.js';
 import { bestPeerResult, ratioToBestPeer } from './compare.js';
 import {
   formatBytes,
@@ -36,7 +37,7 @@ const METHOD_NOTES = [
   'Latency: process.hrtime.bigint() around each store call, stored in a buffer allocated before the loop (every k-th call past 2^20 samples); percentiles are nearest-rank. What one sample covers is stated per workload: batched workloads report per-batch latency.',
   "Peak RSS per workload: process.memoryUsage.rss() sampled every 1024 operations, on a 100 ms timer, and at the end of the workload. The contenders table gives the kernel's peak (getrusage maxRSS) for the whole child. LMDB maps its file, so its RSS includes cached pages of the database.",
   'On disk: blocks allocated under the store directory right after the workload (like du), so preallocated space counts: RocksDB preallocates its WAL (1.1× the write buffer) and its MANIFEST (4 MiB).',
-  '"vs best peer" divides a store\'s ops/s by the highest ops/s among the stores other than statefn in the same workload.',
+  '"vs best peer" divides a store\'s ops/s by the highest ops/s among the peers (the stores other than statefn and the references) in the same workload.',
 ];
 
 /**
@@ -62,7 +63,7 @@ export function renderStoresSection(
     nestHeadings(analysis.trim()),
     results(data, workloads, subject),
     failures(data),
-    method(),
+    method(data),
   ];
   return sections.filter((section) => section.length > 0).join('\n\n');
 }
@@ -85,9 +86,15 @@ function machine(m: MachineInfo): string {
   return `### Machine\n\n${markdownTable(['', ''], rows)}`;
 }
 
+/** `runs` with the references last, each group in run order: a yardstick goes under what it measures. */
+function inReportOrder(runs: readonly StoreRun[]): StoreRun[] {
+  const isReference = (run: StoreRun): boolean => referenceStore(run.store) !== undefined;
+  return [...runs.filter((run) => !isReference(run)), ...runs.filter(isReference)];
+}
+
 function contenders(data: StoresData): string {
-  const rows = data.runs.map((run) => [
-    run.store,
+  const rows = inReportOrder(data.runs).map((run) => [
+    referenceStore(run.store) !== undefined ? `${run.store} (reference, not a peer)` : run.store,
     `${run.packageName} ${run.version}`,
     run.apiSummary,
     run.peakRssBytes > 0 ? formatBytes(run.peakRssBytes) : '—',
@@ -124,10 +131,13 @@ function results(data: StoresData, workloads: readonly WorkloadDescription[], su
     if (!data.workloads.includes(workload.name)) continue;
     const best = bestPeerResult(data.runs, workload.name, subject);
     const rows: string[][] = [];
-    for (const run of data.runs) {
+    for (const run of inReportOrder(data.runs)) {
+      const reference = referenceStore(run.store);
+      // A reference has a row only where it explains something; elsewhere it was never meant to run.
+      if (reference !== undefined && !reference.workloads.includes(workload.name)) continue;
       const result = run.results.find((r) => r.workload === workload.name);
       const failure = run.failures.find((f) => f.workload === workload.name);
-      if (result !== undefined) rows.push(resultRow(result, best));
+      if (result !== undefined) rows.push(resultRow(result, best, reference?.note));
       else
         rows.push([
           run.store,
@@ -138,7 +148,7 @@ function results(data: StoresData, workloads: readonly WorkloadDescription[], su
           '',
           '',
           '',
-          '',
+          reference?.note ?? '',
         ]);
     }
     parts.push(
@@ -158,8 +168,18 @@ function results(data: StoresData, workloads: readonly WorkloadDescription[], su
   return parts.join('\n\n');
 }
 
-function resultRow(result: WorkloadResult, best: WorkloadResult | undefined): string[] {
+/**
+ * A reference's row keeps its ratio to the best peer, though it is no peer: how far a bare
+ * JavaScript hash table stands above the best store is what it is measured for, and the note
+ * in the same row says what it is, so the figure cannot pass for a contender's.
+ */
+function resultRow(
+  result: WorkloadResult,
+  best: WorkloadResult | undefined,
+  referenceNote?: string,
+): string[] {
   const ratio = ratioToBestPeer(result, best);
+  const notes = referenceNote !== undefined ? [referenceNote, ...result.notes] : result.notes;
   return [
     result.store,
     formatInteger(result.opsPerSec),
@@ -169,7 +189,7 @@ function resultRow(result: WorkloadResult, best: WorkloadResult | undefined): st
     ratio === undefined ? '—' : formatRatio(ratio),
     formatBytes(result.peakRssBytes),
     formatBytes(result.diskBytes),
-    result.notes.join('; '),
+    notes.join('; '),
   ];
 }
 
@@ -183,8 +203,10 @@ function failures(data: StoresData): string {
   return lines.length === 0 ? '' : `### Failures\n\n${lines.join('\n')}`;
 }
 
-function method(): string {
-  return `### Method\n\n${METHOD_NOTES.map((note) => `- ${note}`).join('\n')}`;
+/** The method notes, with what each reference measured in `data` is for. */
+function method(data: StoresData): string {
+  const references = inReportOrder(data.runs).flatMap((run) => referenceStore(run.store)?.method ?? []);
+  return `### Method\n\n${[...METHOD_NOTES, ...references].map((note) => `- ${note}`).join('\n')}`;
 }
 
 /** A short console table of one store run, printed as the run goes. */

@@ -3,15 +3,17 @@
  * process that benchmarks it, so no contender's native module sits in another's address space
  * (and RSS) during its run.
  */
+import { MULTI_READ_RANDOM, READ_RANDOM } from '../workloads/point-reads.js';
+import { NODE_JS_PACKAGE } from './store.js';
 import type { BenchStore, StoreFactory } from './store.js';
 
-/** Every contender, in the order a default run measures them. */
-export const STORE_NAMES = ['statefn', 'classic-level', 'rocksdb', 'lmdb'] as const;
+/** Every contender, in the order a default run measures them; the references come last. */
+export const STORE_NAMES = ['statefn', 'classic-level', 'rocksdb', 'lmdb', 'js-map'] as const;
 
 /** A contender's command-line name. */
 export type StoreName = (typeof STORE_NAMES)[number];
 
-/** The store whose targets the report checks; every other store is a peer. */
+/** The store whose targets the report checks; every other store is a peer or a reference. */
 export const SUBJECT_STORE: StoreName = 'statefn';
 
 /** npm package of each contender, for the versions in the report header. */
@@ -20,11 +22,47 @@ export const STORE_PACKAGES: Readonly<Record<StoreName, string>> = {
   'classic-level': 'classic-level',
   rocksdb: '@nxtedition/rocksdb',
   lmdb: 'lmdb',
+  'js-map': NODE_JS_PACKAGE,
+};
+
+/**
+ * A contender measured as a yardstick for the others, not as a store anyone would pick: it is
+ * never a peer (no "best peer" is ever a reference) and runs only the workloads it explains.
+ */
+export type ReferenceStore = {
+  /** The only workloads it runs and has a row in. */
+  readonly workloads: readonly string[];
+  /** What it is, for the Notes column of its rows. */
+  readonly note: string;
+  /** What it is for, one paragraph of the report's method notes when it was measured. */
+  readonly method: string;
+};
+
+/** The references among the contenders. */
+export const REFERENCE_STORES: Readonly<Partial<Record<StoreName, ReferenceStore>>> = {
+  // Loaded untimed by the runner's fillrandom prepare (putBatch), as every store is for reads.
+  'js-map': {
+    workloads: [READ_RANDOM.name, MULTI_READ_RANDOM.name],
+    note: 'reference: an in-memory JavaScript Map of every key, no persistence; not a peer',
+    method:
+      'js-map is a reference, not a peer: a JavaScript `Map` holding every key (its latin1 string) with a copy of its value, loaded untimed by fillrandom like the others and read by the same readrandom and multireadrandom loops, nothing persisted. It measures the cost of the read loop plus one hash lookup in JavaScript: the ceiling for any store read from JavaScript through this loop. It runs no other workload and is never the best peer; its "vs best peer" cell gives its ratio to the best peer.',
+  },
 };
 
 /** Whether `name` is a known contender. */
 export function isStoreName(name: string): name is StoreName {
   return (STORE_NAMES as readonly string[]).includes(name);
+}
+
+/** The reference called `store`, or undefined for the subject, a peer or an unknown name. */
+export function referenceStore(store: string): ReferenceStore | undefined {
+  return isStoreName(store) ? REFERENCE_STORES[store] : undefined;
+}
+
+/** The workloads of `chosen` (in their order) that `store` runs: all of them, unless a reference. */
+export function workloadsOfStore(store: StoreName, chosen: readonly string[]): string[] {
+  const reference = REFERENCE_STORES[store];
+  return reference === undefined ? [...chosen] : chosen.filter((name) => reference.workloads.includes(name));
 }
 
 /** Imports the module of `name` and returns its factory. */
@@ -43,6 +81,10 @@ export async function loadStore(name: StoreName): Promise<StoreFactory> {
     case 'lmdb': {
       const { LmdbStore } = await import('./lmdb-store.js');
       return () => new LmdbStore();
+    }
+    case 'js-map': {
+      const { JsMapStore } = await import('./js-map-store.js');
+      return () => new JsMapStore();
     }
   }
 }

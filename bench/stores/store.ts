@@ -45,11 +45,17 @@ export interface BenchCursor {
   close(): MaybePromise<void>;
 }
 
+/**
+ * The `packageName` of a contender built into Node.js itself (the js-map reference): the
+ * report prints the runtime's version for it.
+ */
+export const NODE_JS_PACKAGE = 'Node.js';
+
 /** A key-value store under benchmark. */
 export interface BenchStore {
   /** Short name used on the command line and in the report, e.g. `classic-level`. */
   readonly name: string;
-  /** npm package whose version the report prints. */
+  /** npm package whose version the report prints, or {@link NODE_JS_PACKAGE}. */
   readonly packageName: string;
   /** One line on the API paths used, printed in the report so the method is visible. */
   readonly apiSummary: string;
