@@ -58,15 +58,23 @@ import { WORKLOADS } from './workloads/workload-registry.js';
 /** A child that prints nothing for this long is taken to hang and is killed. */
 const WATCHDOG_MS = 5 * 60_000;
 
-/** What every rendering of the report takes besides the results: bench/ANALYSIS.md among them. */
+/**
+ * What every rendering of the report takes besides the results: the engineers' analyses
+ * (bench/ANALYSIS.md for the stores, bench/runtime/ANALYSIS.md for the runtime) among them.
+ */
 function documentOptions(root: string): {
   workloads: typeof WORKLOADS;
   subject: StoreName;
   analysis: string;
+  runtimeAnalysis: string;
 } {
-  const analysisPath = join(root, 'bench', 'ANALYSIS.md');
-  const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
-  return { workloads: WORKLOADS, subject: SUBJECT_STORE, analysis };
+  const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  return {
+    workloads: WORKLOADS,
+    subject: SUBJECT_STORE,
+    analysis: read(join(root, 'bench', 'ANALYSIS.md')),
+    runtimeAnalysis: read(join(root, 'bench', 'runtime', 'ANALYSIS.md')),
+  };
 }
 
 /** Where each part's latest default-size results are kept. */

@@ -48,3 +48,8 @@ export function markdownTable(
   const rule = headers.map((_, i) => (align[i] === 'right' ? '---:' : '---'));
   return [line(headers), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
+
+/** `text` with every markdown heading one level deeper (an included file under a section). */
+export function nestHeadings(text: string): string {
+  return text.replace(/^(#{1,5}) /gm, '#$1 ');
+}

@@ -26,6 +26,8 @@ export type DocumentOptions = {
   readonly subject: string;
   /** bench/ANALYSIS.md, included in the store-workload section. */
   readonly analysis?: string | undefined;
+  /** bench/runtime/ANALYSIS.md, included in the runtime section after its targets. */
+  readonly runtimeAnalysis?: string | undefined;
 };
 
 const PART_TITLES: Readonly<Record<PartName, string>> = {
@@ -129,7 +131,7 @@ function partSection(name: PartName, parts: StoredParts, options: DocumentOption
     case 'runtime': {
       const part = parts.runtime;
       if (part === undefined) return missing(name, origin);
-      return renderRuntimeSection(part.data, provenanceLine(part, origin));
+      return renderRuntimeSection(part.data, provenanceLine(part, origin), options.runtimeAnalysis ?? '');
     }
   }
 }

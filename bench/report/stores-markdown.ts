@@ -10,6 +10,7 @@ import {
   formatLatency,
   formatMbPerSec,
   formatRatio,
+  nestHeadings,
   markdownTable,
 } from './format.js';
 import type { MachineInfo, StoreRun, WorkloadResult } from './results.js';
@@ -66,11 +67,6 @@ export function renderStoresSection(
     method(data),
   ];
   return sections.filter((section) => section.length > 0).join('\n\n');
-}
-
-/** `text` with every markdown heading one level deeper. */
-function nestHeadings(text: string): string {
-  return text.replace(/^(#{1,5}) /gm, '#$1 ');
 }
 
 function machine(m: MachineInfo): string {

@@ -2,7 +2,7 @@
  * The report's "Stateful functions runtime" section, rendered from one {@link RuntimeRun}.
  * Pure: every figure it prints comes from the run passed in.
  */
-import { formatBytes, formatInteger, formatLatency, markdownTable } from '../report/format.js';
+import { formatBytes, formatInteger, formatLatency, markdownTable, nestHeadings } from '../report/format.js';
 import type { Align } from '../report/format.js';
 import type { TargetCheck } from '../report/targets.js';
 import { treeInvocations } from './fan-out-workload.js';
@@ -30,12 +30,13 @@ const seconds = (value: number): string =>
  * The whole section; `preamble` (the provenance line of a stored part) goes under the title.
  * Empty when the benchmark was not run.
  */
-export function renderRuntimeSection(run: RuntimeRun | undefined, preamble = ''): string {
+export function renderRuntimeSection(run: RuntimeRun | undefined, preamble = '', analysis = ''): string {
   if (run === undefined) return '';
   const parts = [RUNTIME_SECTION_TITLE];
   if (preamble.length > 0) parts.push(preamble);
   if (run.error !== undefined) parts.push(`**The runtime benchmark did not finish:** ${run.error}.`);
   parts.push(`### Targets\n\n${targetsTable(checkRuntimeTargets(run))}`);
+  if (analysis.trim().length > 0) parts.push(nestHeadings(analysis.trim()));
   parts.push(counterSection(run));
   parts.push(messagingSection(run));
   parts.push(ingressSection(run));

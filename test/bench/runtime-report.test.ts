@@ -260,6 +260,18 @@ describe('renderRuntimeSection', () => {
     expect(older).toContain('| 262,112 | 4 |  |');
   });
 
+  it("includes the engineers' analysis after the targets, its headings nested", () => {
+    const analysis = '## Where the runtime stands\n\nWords only.\n\n### A part\n\nMore words.\n';
+    const withAnalysis = renderRuntimeSection(measured, '_provenance_', analysis);
+    const targets = withAnalysis.indexOf('### Targets');
+    const stands = withAnalysis.indexOf('### Where the runtime stands\n\nWords only.\n\n#### A part');
+    const counterTable = withAnalysis.indexOf('### Counter, side by side with Restate');
+    expect(targets).toBeGreaterThan(0);
+    expect(stands).toBeGreaterThan(targets);
+    expect(counterTable).toBeGreaterThan(stands);
+    expect(markdown).not.toContain('Where the runtime stands');
+  });
+
   it('says which workloads failed and why Restate has no figures', () => {
     const failed = renderRuntimeSection(
       runtimeRun([counter('at-least-once', 1_000)], {
