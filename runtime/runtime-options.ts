@@ -62,7 +62,9 @@ export interface RuntimeOptions {
    * checkpoint is under way, which wait in memory until the checkpoint is captured: a shard
    * at its share sets the messages it takes aside (spilling them like its mailbox) until then.
    * And it bounds, per shard likewise, the state writes handed to the engine and not yet
-   * written: a shard at its share takes no more messages until the engine writes them.
+   * written: a shard at its share takes no more messages until the engine writes them; and
+   * the egress records waiting for the next checkpoint: a shard at its share starts that
+   * checkpoint early.
    */
   stateWriteBufferBytes?: number;
   /**

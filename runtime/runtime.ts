@@ -116,7 +116,10 @@ export interface RuntimeStats {
   deadLetters: number;
   /** Newest last (at most 20). */
   checkpoints: CommittedCheckpoint[];
-  /** The last periodic checkpoint's failure, if the latest attempt failed. */
+  /**
+   * The failure of the last checkpoint the runtime started on its own (periodic, or early
+   * for staged egress), if that attempt failed.
+   */
   lastCheckpointError: string | undefined;
   /**
    * The shape of the runtime's engines now: files and bytes per LSM level, memtables,
@@ -731,15 +734,25 @@ export class Runtime {
       this.#periodic = undefined;
       if (this.#stopped || this.#stopping !== undefined || this.#failure !== undefined) return;
       this.#armPeriodic();
-      this.#coordinator.trigger().then(
-        () => {
-          this.#lastCheckpointError = undefined;
-        },
-        (err: unknown) => {
-          this.#lastCheckpointError = err instanceof Error ? err.message : String(err);
-        },
-      );
+      this.#triggerCheckpoint();
     });
+  }
+
+  /**
+   * A checkpoint the runtime starts on its own (periodic, or asked for by a shard whose
+   * staged egress reached its bound): now, or the one queued after the running one (shared
+   * with every other caller). Its failure is kept for `stats().lastCheckpointError`.
+   */
+  #triggerCheckpoint(): void {
+    if (this.#stopped || this.#stopping !== undefined || this.#failure !== undefined) return;
+    this.#coordinator.trigger().then(
+      () => {
+        this.#lastCheckpointError = undefined;
+      },
+      (err: unknown) => {
+        this.#lastCheckpointError = err instanceof Error ? err.message : String(err);
+      },
+    );
   }
 
   #emitEgress(shard: Shard, drafts: readonly EgressDraft[]): void {
@@ -793,6 +806,7 @@ export class Runtime {
       onSnapshot: (shard, id, egress) => this.#coordinator.onSnapshot(shard, id, egress),
       onComplete: (shard, id, inFlight, written) =>
         this.#coordinator.onComplete(shard, id, inFlight, written),
+      requestCheckpoint: () => this.#triggerCheckpoint(),
       onProcessed: (fromIngress) => {
         if (!fromIngress) return;
         this.#ingressBacklog--;

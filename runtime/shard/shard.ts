@@ -27,6 +27,10 @@
  * Restoring re-delivers the recorded messages, so a message is processed exactly once with
  * respect to the state of the checkpoint.
  *
+ * The egress records a shard stages (exactly-once mode) wait in memory for the checkpoint
+ * that commits them; once they reach `heldLimit`, the shard asks for a checkpoint at once
+ * instead of waiting for the periodic one.
+ *
  * Between its snapshot and the capture the store holds the shard's writes in memory, and
  * the egress records it stages wait for the next checkpoint. A barrier queues behind the
  * mailbox's backlog, so that can last long; once the two reach `heldLimit`, the shard sets
@@ -99,6 +103,11 @@ export interface ShardHost {
   nextTimerNumber(): number;
   /** Egress of an invocation: staged (exactly-once) or published at once (at-least-once). */
   emitEgress(shard: Shard, records: readonly EgressDraft[]): void;
+  /**
+   * The shard's staged egress records reached its bound (`heldLimit`): a checkpoint should
+   * take them soon (the next one, started now unless one is under way or queued).
+   */
+  requestCheckpoint(): void;
   /** The message failed for good: to the dead-letter egress. */
   deadLetter(shard: Shard, envelope: Envelope, error: unknown, attempts: number): void;
   /** Effects of a committed invocation could not be applied: the runtime cannot go on. */
@@ -201,8 +210,12 @@ export class Shard {
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
   #staged: EgressDraft[] = [];
-  /** Bytes of `#staged`, counted against `heldLimit` while the store holds. */
+  /**
+   * Bytes of `#staged`: counted against `heldLimit` while the store holds; at `heldLimit`
+   * otherwise, the shard asks for a checkpoint to take them (once until its next snapshot).
+   */
   #stagedBytes = 0;
+  #checkpointRequested = false;
   #timer: { at: number; handle: { cancel(): void } } | undefined;
   #stopped = false;
   processed = 0;
@@ -291,6 +304,10 @@ export class Shard {
     for (const r of records) {
       this.#staged.push(r);
       this.#stagedBytes += STAGED_OVERHEAD_BYTES + r.value.length;
+    }
+    if (this.#stagedBytes >= this.#heldLimit && !this.#checkpointRequested) {
+      this.#checkpointRequested = true;
+      this.#host.requestCheckpoint();
     }
   }
 
@@ -590,6 +607,7 @@ export class Shard {
     const staged = this.#staged;
     this.#staged = [];
     this.#stagedBytes = 0;
+    this.#checkpointRequested = false;
     this.#host.onSnapshot(this, cp.id, staged);
     this.#host.broadcastBarrier(cp.id, this.index);
     if (cp.awaiting.size === 0) this.#complete(cp);
