@@ -109,6 +109,12 @@ export interface RuntimeStats {
    * writers while its flushes or compactions are behind).
    */
   writeWaitsTotal: number;
+  /**
+   * Bytes of the exactly-once egress records the shards staged since their last snapshot,
+   * about: they wait in memory for the checkpoint that takes them (a shard starts one early
+   * at its share of `stateWriteBufferBytes`).
+   */
+  stagedEgressBytes: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /** Completed invocations per function typename. */
@@ -584,6 +590,7 @@ export class Runtime {
       spilledTotal: this.#shards.reduce((n, s) => n + s.mailbox.spilledTotal, 0),
       setAsideTotal: this.#shards.reduce((n, s) => n + s.setAsideTotal, 0),
       writeWaitsTotal: this.#shards.reduce((n, s) => n + s.writeWaitsTotal, 0),
+      stagedEgressBytes: this.#shards.reduce((n, s) => n + s.stagedBytes, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,

@@ -299,6 +299,11 @@ export class Shard {
     }
   }
 
+  /** Bytes of the egress records staged since the last snapshot, about. */
+  get stagedBytes(): number {
+    return this.#stagedBytes;
+  }
+
   /** Records staged for the next checkpoint (exactly-once mode). */
   stage(records: readonly EgressDraft[]): void {
     for (const r of records) {

@@ -40,11 +40,16 @@ describe('staged egress at its bound', () => {
       stateWriteBufferBytes: 1 << 20,
     });
     try {
+      let most = 0;
       for (let i = 0; i < MESSAGES; i++) {
         await h.send(LOUD, 'a', String(i));
         // One message per turn, as a steady stream would come.
         await turns(1);
+        most = Math.max(most, h.rt.stats().stagedEgressBytes);
       }
+      // The share, plus the record that reached it and those staged before its barrier came.
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThan((1 << 20) + 4 * RECORD_CHARS);
       await h.settle();
       await turns(50);
       const early = h.rt.stats().checkpoints.length;
