@@ -154,7 +154,7 @@ export interface ResolvedOptions {
 }
 
 /** Renders a rejected option value for an error message. */
-function show(v: unknown): string {
+export function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   return typeof v;
@@ -181,7 +181,7 @@ function int(
   const unit = bytes ? describeBytes : String;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new InvalidArgumentError(
-      `Engine.open: ${name} must be an integer between ${unit(min)} and ${unit(max)}, got ${show(v)}`,
+      `Engine.open: ${name} must be an integer between ${unit(min)} and ${unit(max)}, got ${showValue(v)}`,
     );
   }
   return v;
@@ -205,7 +205,7 @@ function oneOf<T extends string>(
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
     throw new InvalidArgumentError(
-      `Engine.open: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(v)}`,
+      `Engine.open: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${showValue(v)}`,
     );
   }
   return v as T;

@@ -24,6 +24,7 @@
 import type { FileSystem } from '../env/file-system.js';
 import { joinPath, writeSyncedFile } from '../env/file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
+import { showValue } from '../options.js';
 import { bytesEqual } from '../util/bytes.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import { tableFileName, walFileName } from '../version/file-names.js';
@@ -53,6 +54,16 @@ import {
 export interface CheckpointOptions {
   /** Kept with the checkpoint and returned by `list()`: bytes, or any JSON value. */
   metadata?: CheckpointMetadata;
+  /**
+   * What a checkpoint does with memtables sealed but not yet flushed. `'flush'` (the
+   * default) waits for their flushes, which are queued anyway, so it holds their writes as
+   * SSTs. `'carry'` takes their WALs as they are instead, so it never waits for a flush (a
+   * restore replays them): for callers that checkpoint often and wait for each, at the cost
+   * of storing those writes twice, once in the WAL now and once in the SST the next
+   * checkpoint gets. It waits as `'flush'` does when a sealed memtable's WAL was not closed
+   * by this engine (memtables replayed at open).
+   */
+  sealedMemtables?: 'flush' | 'carry';
 }
 
 /** @internal A WAL a checkpoint carries: its first `bytes` bytes hold the writes it needs. */
@@ -80,6 +91,7 @@ export interface PinnedState {
 export interface CheckpointRequest {
   store: StoreInternals;
   metadata: CheckpointMetadata | undefined;
+  sealedMemtables: 'flush' | 'carry';
 }
 
 /** Validates Engine.checkpoint's arguments (synchronously, before anything is flushed). */
@@ -96,16 +108,25 @@ export function checkCheckpointArgs(
   }
   internals.checkOpen(api);
   internals.checkWritable(api);
-  if (options === undefined) return { store: internals, metadata: undefined };
+  if (options === undefined) return { store: internals, metadata: undefined, sealedMemtables: 'flush' };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${api}: options must be an object`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'metadata') throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
+    if (key !== 'metadata' && key !== 'sealedMemtables') {
+      throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
+    }
   }
+  const sealed: unknown = options.sealedMemtables ?? 'flush';
+  if (sealed !== 'flush' && sealed !== 'carry') {
+    throw new InvalidArgumentError(
+      `${api}: options.sealedMemtables must be 'flush' or 'carry', got ${showValue(sealed)}`,
+    );
+  }
+  const sealedMemtables: 'flush' | 'carry' = sealed;
   const m: unknown = options.metadata;
-  if (m === undefined) return { store: internals, metadata: undefined };
-  if (m instanceof Uint8Array) return { store: internals, metadata: m.slice() };
+  if (m === undefined) return { store: internals, metadata: undefined, sealedMemtables };
+  if (m instanceof Uint8Array) return { store: internals, metadata: m.slice(), sealedMemtables };
   let text: string | undefined;
   try {
     text = JSON.stringify(m);
@@ -119,7 +140,7 @@ export function checkCheckpointArgs(
     throw new InvalidArgumentError(`${api}: options.metadata must be a Uint8Array or a JSON value`);
   }
   // Stored as JSON: the copy is what a restore will read back.
-  return { store: internals, metadata: JSON.parse(text) as JsonValue };
+  return { store: internals, metadata: JSON.parse(text) as JsonValue, sealedMemtables };
 }
 
 /** Copies the pinned version into the store and commits the checkpoint. */

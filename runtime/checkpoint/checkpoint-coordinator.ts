@@ -233,7 +233,11 @@ export class CheckpointCoordinator {
     };
     let taking: Promise<Checkpoint>;
     try {
-      taking = this.#host.db.checkpoint(this.#host.store, { metadata: encodeRuntimeCheckpoint(metadata) });
+      // Carries sealed memtables' WALs: a flush under way must not hold up the egress.
+      taking = this.#host.db.checkpoint(this.#host.store, {
+        metadata: encodeRuntimeCheckpoint(metadata),
+        sealedMemtables: 'carry',
+      });
     } finally {
       // The engine fixed the checkpoint's sequence inside the call: later writes may go.
       for (const s of this.#host.shards) s.release();

@@ -38,14 +38,15 @@ afterEach(async () => {
 async function rejects(
   p: Promise<unknown>,
   cls: new (...args: never[]) => Error,
-  message: RegExp,
+  message: RegExp | string,
 ): Promise<void> {
   const err: unknown = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(cls);
-  expect((err as Error).message).toMatch(message);
+  if (typeof message === 'string') expect((err as Error).message).toBe(message);
+  else expect((err as Error).message).toMatch(message);
 }
 
 /** Rewrites a checkpoint's metadata with `change` applied to its JSON, checksum fixed up. */
@@ -83,6 +84,16 @@ describe('Engine.checkpoint', () => {
       /^Engine\.checkpoint: options must be an object/,
     );
     await rejects(db.checkpoint(store, { meta: 1 } as never), InvalidArgumentError, /unknown option 'meta'/);
+    for (const [sealed, shown] of [
+      ['wait', '"wait"'],
+      [true, 'true'],
+    ] as const) {
+      await rejects(
+        db.checkpoint(store, { sealedMemtables: sealed as never }),
+        InvalidArgumentError,
+        `Engine.checkpoint: options.sealedMemtables must be 'flush' or 'carry', got ${shown}`,
+      );
+    }
     for (const metadata of [() => 1, 10n, Symbol('x')]) {
       await rejects(
         db.checkpoint(store, { metadata: metadata as never }),

@@ -18,7 +18,7 @@ type Op =
   | { kind: 'batch'; ops: Array<[string, string | null]> }
   | { kind: 'flush' }
   | { kind: 'compact' }
-  | { kind: 'checkpoint'; racing: Array<[string, string]> }
+  | { kind: 'checkpoint'; racing: Array<[string, string]>; sealed: 'flush' | 'carry' }
   | { kind: 'retain'; count: number }
   | { kind: 'deleteCheckpoint'; pick: number }
   | { kind: 'reopenStore' }
@@ -45,6 +45,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('checkpoint' as const),
       racing: fc.array(fc.tuple(keyArb, valueArb), { maxLength: 4 }),
+      sealed: fc.constantFrom('flush' as const, 'carry' as const),
     }),
   },
   {
@@ -56,7 +57,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'reopenEngine' as const }) },
 );
 
-const coverage = { checkpoints: 0, restores: 0, reusedFiles: 0, copiedFiles: 0, deleted: 0, racingWrites: 0 };
+const coverage = {
+  checkpoints: 0,
+  restores: 0,
+  reusedFiles: 0,
+  copiedFiles: 0,
+  deleted: 0,
+  racingWrites: 0,
+  /** 'carry' checkpoints called while a sealed memtable waited for its flush. */
+  carriedSealed: 0,
+};
 
 async function run(ops: Op[], sameFileSystem: boolean): Promise<void> {
   const engineFs = new MemoryFileSystem();
@@ -100,7 +110,8 @@ async function run(ops: Op[], sameFileSystem: boolean): Promise<void> {
         case 'checkpoint': {
           const data = new Map(model.data);
           const metadata = taken.length + coverage.checkpoints;
-          const pending = db.checkpoint(store, { metadata: { n: metadata } });
+          if (op.sealed === 'carry' && db.stats().immutableMemtables > 0) coverage.carriedSealed++;
+          const pending = db.checkpoint(store, { metadata: { n: metadata }, sealedMemtables: op.sealed });
           // Writes issued after the call must not be in the checkpoint.
           const racing = op.racing.map(([k, v]) => db.put(k, v));
           for (const [k, v] of op.racing) model.put(k, v);
@@ -169,6 +180,7 @@ describe('checkpoints against a model', () => {
     expect(coverage.copiedFiles).toBeGreaterThan(300);
     expect(coverage.deleted).toBeGreaterThan(100);
     expect(coverage.racingWrites).toBeGreaterThan(300);
+    expect(coverage.carriedSealed).toBeGreaterThan(20);
   });
 
   it('every retained checkpoint restores to the model as of the moment it was taken', async () => {

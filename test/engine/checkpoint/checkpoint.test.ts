@@ -7,7 +7,8 @@ import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint } from '../../../engine/index.js';
+import type { Checkpoint, FileSystem, WritableFile } from '../../../engine/index.js';
+import type { WritableFileOptions } from '../../../engine/env/file-system.js';
 import { CheckpointStore, Engine, MemoryFileSystem, NodeFileSystem } from '../../../engine/index.js';
 import { text } from '../../support/engine-model.js';
 import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
@@ -296,6 +297,84 @@ describe('WAL segments of copied directories', () => {
     expect(entries(await restoredContents(fs, store, cpA.id, NO_COMPACTION))).toEqual(entries(contents(dbA)));
     expect(entries(await restoredContents(fs, store, cpB.id, NO_COMPACTION))).toEqual(entries(contents(dbB)));
     await Promise.all([dbA.close(), dbB.close(), store.close()]);
+  });
+});
+
+/**
+ * `fs` with the MANIFEST's syncs held while `hold()` is in force: a flush (whose version
+ * edit syncs the MANIFEST) cannot finish, while writes, memtable switches and checkpoints
+ * into a store elsewhere go on.
+ */
+function manifestGate(fs: MemoryFileSystem): { fs: FileSystem; hold: () => void; release: () => void } {
+  let held = false;
+  const waiting: (() => void)[] = [];
+  const gatedFile = (file: WritableFile): WritableFile =>
+    new Proxy(file, {
+      get(target, prop) {
+        if (prop === 'sync') {
+          return async (): Promise<void> => {
+            if (held) await new Promise<void>((resolve) => waiting.push(resolve));
+            return target.sync();
+          };
+        }
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const gated = new Proxy(fs, {
+    get(target, prop) {
+      if (prop === 'openWritable') {
+        return (p: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile => {
+          const file = target.openWritable(p, mode, options);
+          return p.includes('MANIFEST') ? gatedFile(file) : file;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return {
+    fs: gated,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+}
+
+describe('sealed memtables', () => {
+  it("'carry' takes their WALs instead of waiting for their flush; 'flush' waits", async () => {
+    const mem = new MemoryFileSystem();
+    const gate = manifestGate(mem);
+    const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: gate.fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: mem });
+    await fill(db, 0, 100);
+    gate.hold();
+    // Writes until a memtable is sealed and its flush is stuck at the MANIFEST (no more:
+    // the next seal would wait for that flush).
+    let i = 100;
+    while (db.stats().immutableMemtables === 0) await fill(db, i, ++i);
+    const expected = contents(db);
+    const waiting = db.checkpoint(store, { sealedMemtables: 'flush' });
+    let waited = false;
+    void waiting.then(() => (waited = true));
+    const carrying = db.checkpoint(store, { sealedMemtables: 'carry' });
+    let carriedDone = false;
+    void carrying.then(() => (carriedDone = true));
+    for (let turn = 0; turn < 5000 && !carriedDone; turn++) await new Promise((r) => setImmediate(r));
+    // Done while the flush is stuck, which holds the other one.
+    expect(carriedDone).toBe(true);
+    const carried = await carrying;
+    expect(waited).toBe(false);
+    expect(db.stats().immutableMemtables).toBeGreaterThan(0);
+    gate.release();
+    const flushed = await waiting;
+    expect(entries(await restoredContents(mem, store, carried.id, NO_COMPACTION))).toEqual(entries(expected));
+    expect(entries(await restoredContents(mem, store, flushed.id, NO_COMPACTION))).toEqual(entries(expected));
+    await Promise.all([db.close(), store.close()]);
   });
 });
 
