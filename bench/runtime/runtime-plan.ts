@@ -25,6 +25,11 @@ export type RuntimeBenchPlan = {
   readonly preset: RuntimePreset;
   /** Periodic checkpoint interval of the counter, fan-out, ping-pong and ingress runtimes. */
   readonly checkpointIntervalMs: number;
+  /**
+   * The interval of one more exactly-once counter run, to show its latency against the
+   * interval (absent in results stored before it existed).
+   */
+  readonly shortCheckpointIntervalMs?: number | undefined;
   /** Time during which the counter's senders keep sending (each mode). */
   readonly counterSeconds: number;
   /** Concurrent senders (= sends in flight) of the counter. */
@@ -73,6 +78,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
   // for Restate (~400-1,000 calls/s; its runner also reads every counter back, one call each).
   default: {
     checkpointIntervalMs: 1000,
+    shortCheckpointIntervalMs: 100,
     counterSeconds: 30,
     counterConcurrency: 256,
     counterIds: 100_000,
@@ -90,6 +96,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
   // Under a minute for the whole runtime part on a quiet machine, Restate's start-up included.
   quick: {
     checkpointIntervalMs: 1000,
+    shortCheckpointIntervalMs: 100,
     counterSeconds: 3,
     counterConcurrency: 256,
     counterIds: 100_000,

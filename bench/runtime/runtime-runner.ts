@@ -16,7 +16,7 @@ import { runPingPong } from './ping-pong-workload.js';
 import { runRecovery } from './recovery-workload.js';
 import { isRuntimeRunnerInput } from './runtime-messages.js';
 import type { RuntimeRecoverMessage, RuntimeRunnerMessage, RuntimeStartMessage } from './runtime-messages.js';
-import type { RuntimeWorkloadResult } from './runtime-results.js';
+import type { RuntimeMode, RuntimeWorkloadResult } from './runtime-results.js';
 import { runStateSize } from './state-size-workload.js';
 import type { CrashInfo } from './state-size-workload.js';
 import { resultLine } from './result-line.js';
@@ -75,17 +75,23 @@ async function runAll(start: RuntimeStartMessage): Promise<void> {
   const { plan, seed } = start;
   const dir = (name: string): string => join(start.dir, name);
   const interval = plan.checkpointIntervalMs;
-  for (const mode of ['exactly-once', 'at-least-once'] as const) {
+  const counters: [string, RuntimeMode, number][] = [
+    ['exactly-once', 'exactly-once', interval],
+    ['at-least-once', 'at-least-once', interval],
+  ];
+  const short = plan.shortCheckpointIntervalMs;
+  if (short !== undefined) counters.push([`exactly-once, ${short} ms`, 'exactly-once', short]);
+  for (const [name, mode, checkpointIntervalMs] of counters) {
     await step(
-      `counter (${mode})`,
-      dir(`counter-${mode}`),
+      `counter (${name})`,
+      dir(`counter-${mode}-${checkpointIntervalMs}`),
       (env) =>
         runCounter(env, {
           mode,
           seconds: plan.counterSeconds,
           concurrency: plan.counterConcurrency,
           ids: plan.counterIds,
-          checkpointIntervalMs: interval,
+          checkpointIntervalMs,
         }),
       seed,
     );

@@ -33,7 +33,13 @@ export const INCREMENTAL_SHARE_FACTOR = 10;
 
 /** The exactly-once counter's result, if measured. */
 export function exactlyOnceCounter(run: RuntimeRun | undefined): CounterResult | undefined {
-  return run?.results.find((r): r is CounterResult => r.kind === 'counter' && r.mode === 'exactly-once');
+  // The one at the plan's interval: the target is "checkpoints every second".
+  return run?.results.find(
+    (r): r is CounterResult =>
+      r.kind === 'counter' &&
+      r.mode === 'exactly-once' &&
+      r.checkpointIntervalMs === run.plan.checkpointIntervalMs,
+  );
 }
 
 function ingressOf(run: RuntimeRun | undefined): IngressResult | undefined {

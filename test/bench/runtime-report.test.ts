@@ -260,6 +260,40 @@ describe('renderRuntimeSection', () => {
     expect(older).toContain('| 262,112 | 4 |  |');
   });
 
+  it('adds the exactly-once counter at the short interval, and checks the target on the plan interval only', () => {
+    const short: CounterResult = {
+      ...counter('exactly-once', 600_000),
+      checkpointIntervalMs: 100,
+      latency: { p50Ms: 120, p99Ms: 250, maxMs: 400, samples: 600_000 * 30 },
+    };
+    // Listed first, and fast enough for the target: the target must still use the 1 s run.
+    const run = runtimeRun([short, counter('exactly-once', 40_000), counter('at-least-once', 45_000)]);
+    const md = renderRuntimeSection(run);
+    expect(md).toContain(
+      '| statefn 0.1.0 | exactly-once, checkpoints every 100 ms | 18,000,000 | 256 | 600,000 | 120.0 ms |',
+    );
+    expect(md.indexOf('| exactly-once, checkpoints every 100 ms')).toBeGreaterThan(
+      md.indexOf('| at-least-once, checkpoints every 1000 ms'),
+    );
+    expect(md).toContain('and once more in exactly-once mode with checkpoints every 100 ms');
+    const target = checkRuntimeTargets(run).find((c) => c.target.startsWith('counter'))!;
+    expect(target.measured).toBe('40,000 invocations/s');
+    expect(target.status).toBe('not met');
+    // A run without it says which failed; results stored before it existed have no row.
+    const failed = renderRuntimeSection(
+      runtimeRun([counter('exactly-once', 40_000)], {
+        failures: [{ workload: 'counter (exactly-once, 100 ms)', error: 'boom' }],
+      }),
+    );
+    expect(failed).toContain('| statefn 0.1.0 | exactly-once, 100 ms | failed: boom |');
+    const older = renderRuntimeSection(
+      runtimeRun([counter('exactly-once', 40_000)], {
+        plan: { ...runtimePlan('default'), shortCheckpointIntervalMs: undefined },
+      }),
+    );
+    expect(older).not.toContain('100 ms');
+  });
+
   it("includes the engineers' analysis after the targets, its headings nested", () => {
     const analysis = '## Where the runtime stands\n\nWords only.\n\n### A part\n\nMore words.\n';
     const withAnalysis = renderRuntimeSection(measured, '_provenance_', analysis);
