@@ -14,10 +14,10 @@ import type {
   LatencyMs,
   PingPongResult,
   RecoveryResult,
-  RuntimeMode,
   RuntimeRun,
   RuntimeSettings,
 } from './runtime-results.js';
+import { counterRuns } from './runtime-plan.js';
 import { checkRuntimeTargets, incrementalShare, stateSizesOf } from './runtime-targets.js';
 
 /** The section's title. */
@@ -81,13 +81,7 @@ function settingsText(settings: RuntimeSettings): string {
 function counterSection(run: RuntimeRun): string {
   const { plan } = run;
   const rows: string[][] = [];
-  const counters: [string, RuntimeMode, number][] = [
-    ['exactly-once', 'exactly-once', plan.checkpointIntervalMs],
-    ['at-least-once', 'at-least-once', plan.checkpointIntervalMs],
-  ];
-  const short = plan.shortCheckpointIntervalMs;
-  if (short !== undefined) counters.push([`exactly-once, ${short} ms`, 'exactly-once', short]);
-  for (const [name, mode, interval] of counters) {
+  for (const { name, mode, checkpointIntervalMs: interval } of counterRuns(plan)) {
     const label = `statefn ${run.statefnVersion}`;
     const r = run.results.find(
       (x): x is CounterResult =>

@@ -68,6 +68,28 @@ export type RuntimePlanOverrides = {
   readonly restate?: boolean | undefined;
 };
 
+/** One run of the counter: its workload name's tail, guarantee and checkpoint interval. */
+export type CounterRun = {
+  /** `counter (<name>)` names the workload (its failure, its log lines). */
+  readonly name: string;
+  readonly mode: 'exactly-once' | 'at-least-once';
+  readonly checkpointIntervalMs: number;
+};
+
+/** The counter runs of `plan`, in the order they run and are reported. */
+export function counterRuns(plan: RuntimeBenchPlan): CounterRun[] {
+  const interval = plan.checkpointIntervalMs;
+  const runs: CounterRun[] = [
+    { name: 'exactly-once', mode: 'exactly-once', checkpointIntervalMs: interval },
+    { name: 'at-least-once', mode: 'at-least-once', checkpointIntervalMs: interval },
+  ];
+  const short = plan.shortCheckpointIntervalMs;
+  if (short !== undefined) {
+    runs.push({ name: `exactly-once, ${short} ms`, mode: 'exactly-once', checkpointIntervalMs: short });
+  }
+  return runs;
+}
+
 /** The checkpoint-size sweep starts here. */
 export const MIN_STATE_INSTANCES = 1_000;
 

@@ -16,7 +16,8 @@ import { runPingPong } from './ping-pong-workload.js';
 import { runRecovery } from './recovery-workload.js';
 import { isRuntimeRunnerInput } from './runtime-messages.js';
 import type { RuntimeRecoverMessage, RuntimeRunnerMessage, RuntimeStartMessage } from './runtime-messages.js';
-import type { RuntimeMode, RuntimeWorkloadResult } from './runtime-results.js';
+import { counterRuns } from './runtime-plan.js';
+import type { RuntimeWorkloadResult } from './runtime-results.js';
 import { runStateSize } from './state-size-workload.js';
 import type { CrashInfo } from './state-size-workload.js';
 import { resultLine } from './result-line.js';
@@ -75,13 +76,7 @@ async function runAll(start: RuntimeStartMessage): Promise<void> {
   const { plan, seed } = start;
   const dir = (name: string): string => join(start.dir, name);
   const interval = plan.checkpointIntervalMs;
-  const counters: [string, RuntimeMode, number][] = [
-    ['exactly-once', 'exactly-once', interval],
-    ['at-least-once', 'at-least-once', interval],
-  ];
-  const short = plan.shortCheckpointIntervalMs;
-  if (short !== undefined) counters.push([`exactly-once, ${short} ms`, 'exactly-once', short]);
-  for (const [name, mode, checkpointIntervalMs] of counters) {
+  for (const { name, mode, checkpointIntervalMs } of counterRuns(plan)) {
     await step(
       `counter (${name})`,
       dir(`counter-${mode}-${checkpointIntervalMs}`),
