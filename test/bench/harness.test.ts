@@ -9,8 +9,9 @@ import { LatencyRecorder } from '../../bench/measure/latency-recorder.js';
 import { percentile } from '../../bench/measure/percentile.js';
 import { formatLatency, markdownTable } from '../../bench/report/format.js';
 import { renderMarkdown } from '../../bench/report/markdown.js';
-import type { BenchReport, StoreRun, WorkloadResult } from '../../bench/report/results.js';
+import type { StoreRun, WorkloadResult } from '../../bench/report/results.js';
 import { checkTargets } from '../../bench/report/targets.js';
+import { storeReport } from './store-report-fixture.js';
 import { WORKLOADS } from '../../bench/workloads/workload-registry.js';
 
 function keysOf(generator: KeyGenerator, indices: ArrayLike<number>): string[] {
@@ -176,29 +177,6 @@ function run(store: string, results: WorkloadResult[]): StoreRun {
   };
 }
 
-function report(runs: StoreRun[], workloads: string[]): BenchReport {
-  return {
-    machine: {
-      cpuModel: 'Test CPU',
-      cores: 2,
-      memoryBytes: 8 * (1 << 30),
-      os: 'TestOS',
-      node: 'v20.0.0',
-      date: '2030-01-02T03:04:05.000Z',
-      commit: 'abc1234',
-      dataDir: '/tmp/x',
-      dataDirFileSystem: 'ext4',
-    },
-    size: 'quick',
-    sizes: { num: 1_000, reads: 1_000, seeks: 100, syncOps: 10, sync64Ops: 50 },
-    seed: 1,
-    blockCacheBytes: 1 << 20,
-    writeBufferBytes: 1 << 20,
-    workloads,
-    runs,
-  };
-}
-
 describe('markdownTable', () => {
   it('writes a header, an alignment rule and one row per input row, escaping pipes', () => {
     const table = markdownTable(['a', 'b'], [['1', 'x|y']], ['left', 'right']);
@@ -207,7 +185,7 @@ describe('markdownTable', () => {
 });
 
 describe('renderMarkdown', () => {
-  const measured = report(
+  const measured = storeReport(
     [
       run('statefn', [
         result('statefn', 'readrandom', 612_345, { notes: ['a note'] }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/cli/bench-options.js';
 import { bestPeerResult } from '../../bench/report/compare.js';
 import { renderBenchmarksDocument, renderMarkdown } from '../../bench/report/markdown.js';
-import type { BenchReport, StoreRun, WorkloadResult } from '../../bench/report/results.js';
+import type { StoreRun, WorkloadResult } from '../../bench/report/results.js';
 import { partsOfReport, readStoredParts } from '../../bench/report/stored-parts.js';
 import { checkTargets } from '../../bench/report/targets.js';
 import {
@@ -14,6 +14,7 @@ import {
   referenceStore,
   workloadsOfStore,
 } from '../../bench/stores/store-registry.js';
+import { storeReport } from './store-report-fixture.js';
 import { WORKLOADS, findWorkload } from '../../bench/workloads/workload-registry.js';
 
 const ALL_WORKLOADS = WORKLOADS.map((workload) => workload.name);
@@ -48,29 +49,6 @@ function run(store: string, results: WorkloadResult[], failures: StoreRun['failu
   };
 }
 
-function report(runs: StoreRun[], workloads: string[]): BenchReport {
-  return {
-    machine: {
-      cpuModel: 'Test CPU',
-      cores: 2,
-      memoryBytes: 1 << 30,
-      os: 'TestOS',
-      node: 'v20.0.0',
-      date: '2030-01-02T03:04:05.000Z',
-      commit: 'abc1234',
-      dataDir: '/tmp/x',
-      dataDirFileSystem: 'ext4',
-    },
-    size: 'quick',
-    sizes: { num: 1_000, reads: 1_000, seeks: 100, syncOps: 10, sync64Ops: 50 },
-    seed: 1,
-    blockCacheBytes: 1 << 20,
-    writeBufferBytes: 1 << 20,
-    workloads,
-    runs,
-  };
-}
-
 /** The table rows under `#### <workload>`, header and rule excluded. */
 function tableRows(markdown: string, workload: string): string[] {
   const start = markdown.indexOf(`#### ${workload}\n`);
@@ -96,7 +74,7 @@ const runs = [
     result('lmdb', 'multireadrandom', 1_100_000),
   ]),
 ];
-const measured = report(runs, ['fillrandom', 'readrandom', 'multireadrandom']);
+const measured = storeReport(runs, ['fillrandom', 'readrandom', 'multireadrandom']);
 const markdown = renderMarkdown(measured, WORKLOADS, 'statefn');
 
 describe('workloadsOfStore', () => {
@@ -193,7 +171,7 @@ describe('the report with js-map', () => {
   });
 
   it('keeps the note on a reference row whose workload failed', () => {
-    const failed = report(
+    const failed = storeReport(
       [
         run('statefn', [result('statefn', 'readrandom', 500_000)]),
         run('js-map', [], [{ store: 'js-map', workload: 'readrandom', error: 'boom' }]),
@@ -208,7 +186,7 @@ describe('the report with js-map', () => {
 
 describe('results stored before js-map existed', () => {
   it('render with no js-map row, note or method line', () => {
-    const old = report(runs.slice(1), ['fillrandom', 'readrandom', 'multireadrandom']);
+    const old = storeReport(runs.slice(1), ['fillrandom', 'readrandom', 'multireadrandom']);
     const rendered = renderBenchmarksDocument(partsOfReport(old), {
       origin: 'stored',
       workloads: WORKLOADS,
