@@ -7,8 +7,8 @@ import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint, FileSystem, WritableFile } from '../../../engine/index.js';
-import type { WritableFileOptions } from '../../../engine/env/file-system.js';
+import type { Checkpoint } from '../../../engine/index.js';
+import { gateSyncs } from '../../support/gated-file-system.js';
 import { CheckpointStore, Engine, MemoryFileSystem, NodeFileSystem } from '../../../engine/index.js';
 import { text } from '../../support/engine-model.js';
 import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
@@ -300,55 +300,11 @@ describe('WAL segments of copied directories', () => {
   });
 });
 
-/**
- * `fs` with the MANIFEST's syncs held while `hold()` is in force: a flush (whose version
- * edit syncs the MANIFEST) cannot finish, while writes, memtable switches and checkpoints
- * into a store elsewhere go on.
- */
-function manifestGate(fs: MemoryFileSystem): { fs: FileSystem; hold: () => void; release: () => void } {
-  let held = false;
-  const waiting: (() => void)[] = [];
-  const gatedFile = (file: WritableFile): WritableFile =>
-    new Proxy(file, {
-      get(target, prop) {
-        if (prop === 'sync') {
-          return async (): Promise<void> => {
-            if (held) await new Promise<void>((resolve) => waiting.push(resolve));
-            return target.sync();
-          };
-        }
-        const v: unknown = Reflect.get(target, prop);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  const gated = new Proxy(fs, {
-    get(target, prop) {
-      if (prop === 'openWritable') {
-        return (p: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile => {
-          const file = target.openWritable(p, mode, options);
-          return p.includes('MANIFEST') ? gatedFile(file) : file;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-  return {
-    fs: gated,
-    hold: () => {
-      held = true;
-    },
-    release: () => {
-      held = false;
-      for (const w of waiting.splice(0)) w();
-    },
-  };
-}
-
 describe('sealed memtables', () => {
   it("'carry' takes their WALs instead of waiting for their flush; 'flush' waits", async () => {
     const mem = new MemoryFileSystem();
-    const gate = manifestGate(mem);
+    // A flush's version edit syncs the MANIFEST: held, the flush cannot finish.
+    const gate = gateSyncs(mem, { file: (path) => path.includes('MANIFEST') });
     const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: gate.fs });
     const store = await CheckpointStore.open('/store', { fileSystem: mem });
     await fill(db, 0, 100);

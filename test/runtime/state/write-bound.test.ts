@@ -7,49 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryFileSystem } from '../../../engine/index.js';
-import type { FileSystem } from '../../../engine/index.js';
 import { ManualClock, Runtime, StateFun, messageBuilder } from '../../../runtime/index.js';
+import { gateSyncs } from '../../support/gated-file-system.js';
 import { turns } from '../runtime-harness.js';
 
 const BIG = 'test/big';
 const VALUE_BYTES = 64 * 1024;
 const MESSAGES = 200;
-
-/** `fs` whose directory syncs under `prefix` wait between `close` and `open`. */
-function gatedSyncs(
-  fs: MemoryFileSystem,
-  prefix: string,
-): { fs: FileSystem; close: () => void; open: () => void; held: () => number } {
-  let opened = true;
-  let held = 0;
-  const waiting: (() => void)[] = [];
-  const gated = new Proxy(fs, {
-    get(target, prop, receiver) {
-      if (prop === 'syncDir') {
-        return async (dir: string): Promise<void> => {
-          if (!opened && dir.startsWith(prefix)) {
-            held++;
-            await new Promise<void>((resolve) => waiting.push(resolve));
-          }
-          return target.syncDir(dir);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return {
-    fs: gated,
-    close: () => {
-      opened = false;
-    },
-    open: () => {
-      opened = true;
-      for (const w of waiting.splice(0)) w();
-    },
-    held: () => held,
-  };
-}
 
 describe('state writes not yet written by the engine', () => {
   it('stop the shard at its share, and everything runs once the engine catches up', async () => {
@@ -63,7 +27,7 @@ describe('state writes not yet written by the engine', () => {
         processed++;
       },
     });
-    const gate = gatedSyncs(new MemoryFileSystem(), '/app/state');
+    const gate = gateSyncs(new MemoryFileSystem(), { dir: (dir) => dir.startsWith('/app/state') });
     const rt = await Runtime.start({
       dir: '/app',
       statefun,
@@ -74,7 +38,7 @@ describe('state writes not yet written by the engine', () => {
       stateWriteBufferBytes: 1024 * 1024,
     });
     try {
-      gate.close();
+      gate.hold();
       // One message per shard turn: each turn hands the engine one write.
       for (let i = 0; i < MESSAGES; i++) {
         await rt.send(messageBuilder({ typename: BIG, id: `i${i}`, value: 'go' }));
@@ -82,16 +46,16 @@ describe('state writes not yet written by the engine', () => {
       }
       // Enough turns for every message, had the shard gone on.
       await turns(500);
-      expect(gate.held()).toBeGreaterThan(0);
+      expect(gate.heldSyncs).toBeGreaterThan(0);
       // The engine holds three memtables of 1 MiB; the shard's share is 1 MiB more.
       expect(processed).toBeLessThan(MESSAGES / 2);
       expect(rt.stats().writeWaitsTotal).toBeGreaterThan(0);
-      gate.open();
+      gate.release();
       await rt.idle();
       expect(processed).toBe(MESSAGES);
       expect(rt.stats().messagesProcessed).toBe(MESSAGES);
     } finally {
-      gate.open();
+      gate.release();
       await rt.stop();
     }
   });
