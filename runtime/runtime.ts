@@ -246,6 +246,8 @@ export class Runtime {
     const hotCacheBytes = Math.floor(hotCacheShare(parts.o.stateCacheBytes) / parts.o.shards);
     const mailboxShare = Math.floor(parts.o.mailboxMemoryBytes / parts.o.shards);
     const spillDir = joinPath(parts.o.dir, SPILL_DIR);
+    // Each shard's share of the state write buffer bounds both its held and its unwritten writes.
+    const writeShare = Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards);
     for (let s = 0; s < parts.o.shards; s++) {
       const store = new StateStore(this.#db, hotCacheBytes, (err) => this.#fail(err));
       const timers = new TimerService(store, Math.ceil(parts.o.maxTimersInMemory / parts.o.shards));
@@ -266,8 +268,8 @@ export class Runtime {
           setAside: new Mailbox(parts.fs, spillDir, `shard-${s}-aside`, eighth),
           recorder: new InFlightRecorder(this.#db, s, eighth, (err) => this.#fail(err)),
           waitingLimit: eighth,
-          heldLimit: Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards),
-          writeLimit: Math.floor(parts.o.stateWriteBufferBytes / parts.o.shards),
+          heldLimit: writeShare,
+          writeLimit: writeShare,
         }),
       );
     }

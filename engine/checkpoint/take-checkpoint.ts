@@ -91,7 +91,7 @@ export interface PinnedState {
 export interface CheckpointRequest {
   store: StoreInternals;
   metadata: CheckpointMetadata | undefined;
-  sealedMemtables: 'flush' | 'carry';
+  sealedMemtables: NonNullable<CheckpointOptions['sealedMemtables']>;
 }
 
 /** Validates Engine.checkpoint's arguments (synchronously, before anything is flushed). */
@@ -123,7 +123,7 @@ export function checkCheckpointArgs(
       `${api}: options.sealedMemtables must be 'flush' or 'carry', got ${showValue(sealed)}`,
     );
   }
-  const sealedMemtables: 'flush' | 'carry' = sealed;
+  const sealedMemtables: CheckpointRequest['sealedMemtables'] = sealed;
   const m: unknown = options.metadata;
   if (m === undefined) return { store: internals, metadata: undefined, sealedMemtables };
   if (m instanceof Uint8Array) return { store: internals, metadata: m.slice(), sealedMemtables };

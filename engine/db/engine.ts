@@ -31,7 +31,12 @@ import { applyBatch, openBatch } from '../batch/batch-reader.js';
 import type { Checkpoint } from '../checkpoint/checkpoint-format.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import { checkCheckpointArgs, takeCheckpoint } from '../checkpoint/take-checkpoint.js';
-import type { CheckpointOptions, PinnedLog, PinnedState } from '../checkpoint/take-checkpoint.js';
+import type {
+  CheckpointOptions,
+  CheckpointRequest,
+  PinnedLog,
+  PinnedState,
+} from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
 import type { CompactionPlan } from '../compaction/picker.js';
@@ -147,10 +152,10 @@ interface Memtables {
   mem: MemTable;
   /** WAL holding the active memtable's writes. */
   memLog: number;
-  /** Sealed memtables, oldest first, each with the (oldest) WAL that holds it. */
   /**
-   * Sealed memtables, oldest first, with their WAL; `closed` when this engine sealed it and
-   * closed its WAL (not one replayed at open), so the WAL holds exactly its writes.
+   * Sealed memtables, oldest first, each with the (oldest) WAL that holds it; `closed` when
+   * this engine sealed it and closed its WAL (not one replayed at open, which may hold
+   * several), so the WAL holds exactly its writes.
    */
   imms: Array<{ mem: MemTable; log: number; closed?: boolean }>;
 }
@@ -1040,7 +1045,7 @@ export class Engine {
    * checkpoint then added a small L0 file and the compactions it brings, on the core the
    * writers share: writers beside back-to-back checkpoints slowed by about a fifth.
    */
-  async #pinForCheckpoint(sealed: 'flush' | 'carry'): Promise<PinnedState> {
+  async #pinForCheckpoint(sealed: CheckpointRequest['sealedMemtables']): Promise<PinnedState> {
     const leave = await this.#enterGate();
     const t = this.#tables;
     let sequence: number;
@@ -1067,14 +1072,13 @@ export class Engine {
       // An empty memtable's WAL holds no write: an idle engine's checkpoint is SSTs only.
       logs = t.mem.entryCount > 0 ? [{ number: activeLog, bytes: wal.fileSize }] : [];
       const carried = sealed === 'carry' ? this.#sealedLogs() : undefined;
+      if (carried !== undefined) logs = [...carried, ...logs];
+      this.#pinLogs(logs, +1);
       if (carried !== undefined) {
-        logs = [...carried, ...logs];
-        this.#pinLogs(logs, +1);
         const current = this.#versions.current;
         current.ref();
         return this.#pinnedState(current, logs, sequence);
       }
-      this.#pinLogs(logs, +1);
     } finally {
       leave();
     }
