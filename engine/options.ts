@@ -79,7 +79,12 @@ export interface EngineOptions {
   maxImmutableMemtables?: number;
   /** Uncompressed size of a data block. Default 4 KiB; a power of two from 1 KiB to 1 MiB. */
   blockSizeBytes?: number;
-  /** Keys between restart points in a block. Default 16; 1 to 1024. */
+  /**
+   * Keys between restart points in a data block. Default 1; 1 to 1024. At 1 every key is
+   * stored whole and data blocks carry a hash index, so a point read finds its entry with one
+   * probe; larger intervals store keys prefix-compressed (smaller blocks, LevelDB's 16) and
+   * point reads search the block instead.
+   */
   blockRestartInterval?: number;
   /** Bloom filter bits per key; 0 disables filters. Default 10; 0 to 64. */
   bloomBitsPerKey?: number;
@@ -307,7 +312,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     ),
     maxImmutableMemtables: int(o, 'maxImmutableMemtables', 2, 1, 16),
     blockSizeBytes,
-    blockRestartInterval: int(o, 'blockRestartInterval', 16, 1, 1024),
+    blockRestartInterval: int(o, 'blockRestartInterval', 1, 1, 1024),
     bloomBitsPerKey: int(o, 'bloomBitsPerKey', 10, 0, 64),
     compression: oneOf(o, 'compression', ['lz4', 'none'] as const) ?? 'lz4',
     blockCacheBytes: int(o, 'blockCacheBytes', 64 * MiB, 0, 64 * GiB, true),

@@ -20,6 +20,13 @@ import { getVarint, readU32 } from '../util/bytes.js';
 import { invariant } from '../util/invariant.js';
 import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
 import type { BlockKeys } from './block-keys.js';
+import { HASH_INDEX_FLAG, hashSlotWidth, MAX_HASH_SLOT_BITS, MAX_HASHED_RESTARTS } from './format.js';
+
+// Shared by all iterators and findHashed: varint decoding is synchronous and never re-entrant.
+const cursor = { at: 0 };
+
+/** Where Block.findHashed leaves the entry it found (synchronous, never re-entrant). */
+export const hashHit = { trailerAt: 0, valueStart: 0, valueEnd: 0 };
 
 /** A block's uncompressed contents with a checked restart array; immutable, shareable. */
 export class Block {
@@ -34,16 +41,31 @@ export class Block {
   readonly fileOffset: number;
   #pointKeys: BlockKeys | undefined = undefined;
   #pointReadBefore = false;
+  /** Hash index (FORMAT.md, "Block hash index"): where its slots start, slots - 1, slot bytes (0: none). */
+  #hashSlotsOffset = 0;
+  #hashSlotMask = 0;
+  #hashSlotWidth = 0;
 
-  /** Parses and checks the restart array; throws CorruptionError if it is inconsistent. */
-  constructor(data: Uint8Array, file: string, fileOffset: number) {
+  /**
+   * Parses and checks the restart array, and the hash index if `hashIndexAllowed` (data
+   * blocks of tables of format version 2 or later) and the block has one; throws
+   * CorruptionError if they are inconsistent.
+   */
+  constructor(data: Uint8Array, file: string, fileOffset: number, hashIndexAllowed = false) {
     this.data = data;
     this.file = file;
     this.fileOffset = fileOffset;
     if (data.length < 4) throw this.corruption('block is shorter than its restart count');
-    const count = readU32(data, data.length - 4);
-    if (count > (data.length - 4) / 4) throw this.corruption(`restart count ${count} exceeds the block`);
-    const restartsOffset = data.length - 4 - count * 4;
+    const packed = readU32(data, data.length - 4);
+    let tail = data.length - 4;
+    let count = packed;
+    if (packed >= HASH_INDEX_FLAG) {
+      if (!hashIndexAllowed) throw this.corruption('hash index flag in a block that may not have one');
+      count = packed - HASH_INDEX_FLAG;
+      tail = this.#parseHashIndex(count);
+    }
+    if (count > tail / 4) throw this.corruption(`restart count ${count} exceeds the block`);
+    const restartsOffset = tail - count * 4;
     this.restartsOffset = restartsOffset;
     this.restartCount = count;
     if (restartsOffset > 0 && (count === 0 || readU32(data, restartsOffset) !== 0)) {
@@ -58,6 +80,86 @@ export class Block {
       }
       previous = r;
     }
+  }
+
+  /**
+   * Locates and checks the hash index that ends before the restart count (FORMAT.md, "Block
+   * hash index"); returns where it starts (the end of the restart array).
+   */
+  #parseHashIndex(restartCount: number): number {
+    const data = this.data;
+    if (restartCount === 0 || restartCount > MAX_HASHED_RESTARTS) {
+      throw this.corruption(`hash index over ${restartCount} restarts`);
+    }
+    if (data.length < 5) throw this.corruption('block is shorter than its hash index');
+    const bits = data[data.length - 5]!;
+    if (bits > MAX_HASH_SLOT_BITS) throw this.corruption(`hash index of 2^${bits} slots`);
+    const width = hashSlotWidth(restartCount);
+    const slotCount = 1 << bits;
+    const slotsOffset = data.length - 5 - slotCount * width;
+    if (slotsOffset < 0) throw this.corruption(`hash index of ${slotCount} slots exceeds the block`);
+    // Every slot names an entry that exists (1 + its index) or is empty (0).
+    for (let s = 0; s < slotCount; s++) {
+      const slot =
+        width === 1
+          ? data[slotsOffset + s]!
+          : data[slotsOffset + 2 * s]! | (data[slotsOffset + 2 * s + 1]! << 8);
+      if (slot > restartCount)
+        throw this.corruption(`hash slot ${s} names entry ${slot - 1} of ${restartCount}`);
+    }
+    this.#hashSlotsOffset = slotsOffset;
+    this.#hashSlotMask = slotCount - 1;
+    this.#hashSlotWidth = width;
+    return slotsOffset;
+  }
+
+  /** Whether the block has a hash index (findHashed may be used). */
+  get hashed(): boolean {
+    return this.#hashSlotWidth !== 0;
+  }
+
+  /**
+   * With a hash index: finds the first entry of user key userKey[0, userLength) in this
+   * block, `hash` being its bloomHash. Returns false when the block has none; otherwise
+   * returns true and leaves the entry's trailer offset and value range in `hashHit`.
+   */
+  findHashed(userKey: Uint8Array, userLength: number, hash: number): boolean {
+    const data = this.data;
+    const slotsOffset = this.#hashSlotsOffset;
+    const mask = this.#hashSlotMask;
+    const wide = this.#hashSlotWidth === 2;
+    const entriesEnd = this.restartsOffset;
+    for (let probe = 0, s = hash & mask; probe <= mask; probe++, s = (s + 1) & mask) {
+      const slot = wide
+        ? data[slotsOffset + 2 * s]! | (data[slotsOffset + 2 * s + 1]! << 8)
+        : data[slotsOffset + s]!;
+      if (slot === 0) return false;
+      const at = readU32(data, entriesEnd + 4 * (slot - 1));
+      // A restart entry: shared (0), nonShared and valueLength varints, the key, the value.
+      cursor.at = at;
+      const shared = getVarint(data, cursor, entriesEnd);
+      const nonShared = getVarint(data, cursor, entriesEnd);
+      const valueLength = getVarint(data, cursor, entriesEnd);
+      const keyStart = cursor.at;
+      if (
+        shared !== 0 ||
+        nonShared < TRAILER_BYTES ||
+        valueLength < 0 ||
+        keyStart + nonShared + valueLength > entriesEnd
+      ) {
+        throw this.corruption(`bad entry at offset ${at} named by the hash index`);
+      }
+      const trailerAt = keyStart + nonShared - TRAILER_BYTES;
+      if (trailerAt - keyStart !== userLength) continue;
+      let i = 0;
+      while (i < userLength && data[keyStart + i] === userKey[i]) i++;
+      if (i !== userLength) continue;
+      hashHit.trailerAt = trailerAt;
+      hashHit.valueStart = trailerAt + TRAILER_BYTES;
+      hashHit.valueEnd = trailerAt + TRAILER_BYTES + valueLength;
+      return true;
+    }
+    return false;
   }
 
   /** Bytes the block holds in memory (its point keys included), for cache charging. */
@@ -112,8 +214,6 @@ const EMPTY_BLOCK_DATA = new Uint8Array([0, 0, 0, 0]);
 const EMPTY_BLOCK = new Block(EMPTY_BLOCK_DATA, '(empty)', 0);
 const NO_INTS = new Int32Array(0);
 const NO_BYTES = new Uint8Array(0);
-// Shared by all iterators: varint decoding is synchronous and never re-entrant.
-const cursor = { at: 0 };
 
 /**
  * Iterator over one block. Reusable: `reset(block)` points it at another block without

@@ -10,8 +10,35 @@ import { CorruptionError, IncompatibleFormatError } from '../errors.js';
 import { getVarint, putVarint, readU32, readU64, writeU32, writeU64 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
 
-/** Format version written in every footer. A reader refuses anything newer. */
-export const TABLE_FORMAT_VERSION = 1;
+/**
+ * Format version written in every footer. A reader refuses anything newer. Version 2 added
+ * the data block hash index; this build reads versions 1 and 2.
+ */
+export const TABLE_FORMAT_VERSION = 2;
+/** The first format version whose data blocks may carry a hash index. */
+export const HASH_INDEX_SINCE_VERSION = 2;
+
+/** Top bit of a block's restart count: a hash index follows the restart array. */
+export const HASH_INDEX_FLAG = 0x8000_0000;
+/** Most restarts of a block with a hash index (a slot holds 1 + an entry index in 16 bits). */
+export const MAX_HASHED_RESTARTS = 0xffff;
+/** Most log2(slots) of a hash index: slots for MAX_HASHED_RESTARTS keys at most half full. */
+export const MAX_HASH_SLOT_BITS = 17;
+
+/** log2 of the slots of a hash index over `keys` user keys: the least power of two >= 2 · keys. */
+export function hashSlotBits(keys: number): number {
+  return 32 - Math.clz32(2 * keys - 1);
+}
+
+/** Bytes per slot of a block with `restartCount` restarts: 1 while 1 + an entry index fits a byte. */
+export function hashSlotWidth(restartCount: number): 1 | 2 {
+  return restartCount <= 0xff ? 1 : 2;
+}
+
+/** Bytes a hash index over `keys` user keys adds to a block of `restartCount` restarts. */
+export function hashIndexBytes(restartCount: number, keys: number): number {
+  return keys === 0 ? 0 : (1 << hashSlotBits(keys)) * hashSlotWidth(restartCount) + 1;
+}
 
 /** The last 8 bytes of every table: ASCII "sfnTABLE". */
 export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x73, 0x66, 0x6e, 0x54, 0x41, 0x42, 0x4c, 0x45]);
@@ -101,6 +128,11 @@ export interface Footer {
   properties: BlockHandle;
 }
 
+/** A footer as read: its handles and the table's format version. */
+export interface DecodedFooter extends Footer {
+  version: number;
+}
+
 /** Encodes the footer (engine/FORMAT.md, "Footer"). */
 export function encodeFooter(footer: Footer): Uint8Array {
   const buf = new Uint8Array(FOOTER_BYTES);
@@ -118,7 +150,7 @@ export function encodeFooter(footer: Footer): Uint8Array {
  * version are checked before the checksum: a newer version may lay out the rest differently.
  * Every handle must lie before the footer.
  */
-export function decodeFooter(buf: Uint8Array, path: string, footerOffset: number): Footer {
+export function decodeFooter(buf: Uint8Array, path: string, footerOffset: number): DecodedFooter {
   if (!hasTableMagic(buf, FOOTER_MAGIC)) {
     throw new IncompatibleFormatError(`${path} is not a statefn table (bad magic number)`);
   }
@@ -142,7 +174,7 @@ export function decodeFooter(buf: Uint8Array, path: string, footerOffset: number
     }
     handles.push(handle);
   }
-  return { index: handles[0]!, filter: handles[1]!, properties: handles[2]! };
+  return { index: handles[0]!, filter: handles[1]!, properties: handles[2]!, version };
 }
 
 /** Whether buf[at, at + 8) holds the table magic. */

@@ -71,6 +71,7 @@ export class TableBuilder {
   readonly #blockSizeBytes: number;
   readonly #compress: boolean;
   readonly #data: BlockBuilder;
+  readonly #hashIndex: boolean;
   readonly #index = new BlockBuilder(1);
   readonly #filter: BloomFilterBuilder | undefined;
   /** Scratch for one on-disk block (payload + trailer), reused. */
@@ -99,7 +100,9 @@ export class TableBuilder {
     this.#file = file;
     this.#blockSizeBytes = options.blockSizeBytes;
     this.#compress = options.compression === 'lz4';
-    this.#data = new BlockBuilder(options.restartInterval);
+    // Data blocks get a hash index whenever every entry is a restart (FORMAT.md, "Block hash index").
+    this.#hashIndex = options.restartInterval === 1;
+    this.#data = new BlockBuilder(options.restartInterval, this.#hashIndex);
     this.#filter = options.bloomBitsPerKey > 0 ? new BloomFilterBuilder(options.bloomBitsPerKey) : undefined;
   }
 
@@ -141,9 +144,13 @@ export class TableBuilder {
       );
       this.#pendingHandle = undefined;
     }
-    if (newUserKey && this.#filter !== undefined) {
-      this.#filter.addHash(bloomHash(internalKey.subarray(0, userLength)));
+    // The filter takes each user key once per table, the hash index once per block.
+    const startsBlockKey = this.#hashIndex && (newUserKey || this.#data.empty);
+    let hash = 0;
+    if (startsBlockKey || (newUserKey && this.#filter !== undefined)) {
+      hash = bloomHash(internalKey.subarray(0, userLength));
     }
+    if (newUserKey && this.#filter !== undefined) this.#filter.addHash(hash);
 
     const sequence = readTrailerSequence(internalKey, userLength);
     if (sequence < this.#minSequence) this.#minSequence = sequence;
@@ -155,7 +162,7 @@ export class TableBuilder {
     this.#rawKeyBytes += keyLength;
     this.#rawValueBytes += value.length;
 
-    this.#data.add(internalKey, value);
+    this.#data.add(internalKey, value, startsBlockKey ? hash : undefined);
     this.#rememberKey(internalKey);
     if (this.#data.estimatedSizeBytes >= this.#blockSizeBytes) this.#flushDataBlock();
   }

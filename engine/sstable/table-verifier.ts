@@ -3,7 +3,8 @@
  * read from the file and its checksum checked, and the decoded table must be consistent:
  * data blocks tile [0, dataEndOffset) in index order, keys strictly increase across the
  * table, each block lies between its neighbours' index keys, every user key passes the bloom
- * filter, and the counts and key range match the properties block.
+ * filter and is found by its block's hash index (when the block has one) at its first entry
+ * there, and the counts and key range match the properties block.
  */
 import { CorruptionError } from '../errors.js';
 import { bytesEqual, compareRanges } from '../util/bytes.js';
@@ -16,7 +17,7 @@ import {
   TRAILER_BYTES,
 } from '../version/internal-key.js';
 import type { Block } from './block.js';
-import { BlockIterator } from './block.js';
+import { BlockIterator, hashHit } from './block.js';
 import { BLOCK_TRAILER_BYTES } from './format.js';
 import type { BlockHandle } from './format.js';
 import type { Table } from './table.js';
@@ -72,7 +73,7 @@ export function verifyTable(
     ) {
       throw fail(offset, 'first key of a block is not above the previous index key');
     }
-    for (; data.valid(); data.next()) {
+    for (let first = true; data.valid(); data.next(), first = false) {
       const key = data.keyBuffer;
       const keyLength = data.keyLength;
       const userLength = keyLength - TRAILER_BYTES;
@@ -93,6 +94,14 @@ export function verifyTable(
         entries === 0 || compareRanges(key, 0, userLength, previous, 0, previousLength - TRAILER_BYTES) !== 0;
       if (newUserKey && !table.mayContain(bloomHash(key.subarray(0, userLength)))) {
         throw fail(offset, 'the bloom filter rejects a key the table holds');
+      }
+      if (
+        block.hashed &&
+        (newUserKey || first) &&
+        (!block.findHashed(key, userLength, bloomHash(key.subarray(0, userLength))) ||
+          hashHit.valueStart !== data.valueStart)
+      ) {
+        throw fail(offset, 'the block hash index does not lead to a key the block holds');
       }
       if (keyLength > previous.length) previous = new Uint8Array(keyLength * 2);
       previous.set(key.subarray(0, keyLength));

@@ -21,8 +21,14 @@ import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
 import { lz4Decompress } from '../util/compression.js';
 import { invariant } from '../util/invariant.js';
-import { EntryKind, readTrailerKind, TRAILER_BYTES, writeTrailer } from '../version/internal-key.js';
-import { Block, BlockIterator } from './block.js';
+import {
+  EntryKind,
+  readTrailerKind,
+  readTrailerSequence,
+  TRAILER_BYTES,
+  writeTrailer,
+} from '../version/internal-key.js';
+import { Block, BlockIterator, hashHit } from './block.js';
 import { BloomFilter } from './bloom-filter.js';
 import { BlockKeys } from './block-keys.js';
 import { decodeIndexHandle, PointIndex } from './point-index.js';
@@ -32,6 +38,7 @@ import {
   COMPRESSION_NONE,
   decodeFooter,
   FOOTER_BYTES,
+  HASH_INDEX_SINCE_VERSION,
   MAX_BLOCK_BYTES,
 } from './format.js';
 import type { BlockHandle } from './format.js';
@@ -54,6 +61,10 @@ export class Table {
   readonly dataEndOffset: number;
   /** The index block: one entry per data block, key = separator, value = handle. */
   readonly indexBlock: Block;
+  /** The format version in the table's footer. */
+  readonly formatVersion: number;
+  /** Whether data blocks may carry a hash index (format version 2 and later). */
+  readonly #hashIndexAllowed: boolean;
   readonly #file: RandomAccessFile;
   readonly #cache: BlockCache | undefined;
   readonly #filter: BloomFilter;
@@ -74,7 +85,13 @@ export class Table {
     file: RandomAccessFile,
     fileNumber: number,
     cache: BlockCache | undefined,
-    parts: { index: Block; filter: BloomFilter; properties: TableProperties; dataEndOffset: number },
+    parts: {
+      index: Block;
+      filter: BloomFilter;
+      properties: TableProperties;
+      dataEndOffset: number;
+      formatVersion: number;
+    },
   ) {
     this.#file = file;
     this.fileNumber = fileNumber;
@@ -84,6 +101,8 @@ export class Table {
     this.#filter = parts.filter;
     this.properties = parts.properties;
     this.dataEndOffset = parts.dataEndOffset;
+    this.formatVersion = parts.formatVersion;
+    this.#hashIndexAllowed = parts.formatVersion >= HASH_INDEX_SINCE_VERSION;
   }
 
   /**
@@ -112,6 +131,7 @@ export class Table {
       filter,
       properties,
       dataEndOffset: footer.filter.offset,
+      formatVersion: footer.version,
     });
   }
 
@@ -157,7 +177,10 @@ export class Table {
     // its second point read (Block.notePointRead): decoding all of a block costs more than
     // the block's own search.
     if (cache === undefined) {
-      return this.#getFromBlock(this.#readDataBlock(handle, undefined), lookup, lookupLength, userKey);
+      const block = this.#readDataBlock(handle, undefined);
+      return block.hashed
+        ? this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence)
+        : this.#getFromBlock(block, lookup, lookupLength, userKey);
     }
     const shelf = this.#shelfIn(cache);
     if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
@@ -166,6 +189,7 @@ export class Table {
       block = this.#readDataBlock(handle, undefined);
       cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
+    if (block.hashed) return this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence);
     let keys = block.pointKeys;
     if (keys === undefined) {
       if (!block.notePointRead()) return this.#getFromBlock(block, lookup, lookupLength, userKey);
@@ -188,6 +212,28 @@ export class Table {
       return undefined;
     }
     return entryValue(block, readTrailerKind(keyBytes, trailerAt), keys.valueStart(i), keys.valueEnd(i));
+  }
+
+  /**
+   * get() in a block with a hash index: its slot names userKey's first (newest) entry in the
+   * block, read in place. When that entry is newer than `sequence` (a snapshot's read), the
+   * block's own search finds the visible one.
+   */
+  #getHashed(
+    block: Block,
+    lookup: Uint8Array,
+    lookupLength: number,
+    userKey: Uint8Array,
+    hash: number,
+    sequence: number,
+  ): Uint8Array | null | undefined {
+    if (!block.findHashed(userKey, userKey.length, hash)) return undefined;
+    const data = block.data;
+    const trailerAt = hashHit.trailerAt;
+    if (readTrailerSequence(data, trailerAt) > sequence) {
+      return this.#getFromBlock(block, lookup, lookupLength, userKey);
+    }
+    return entryValue(block, readTrailerKind(data, trailerAt), hashHit.valueStart, hashHit.valueEnd);
   }
 
   /** get() in `block` through the block's own search (no decoded keys). */
@@ -357,7 +403,12 @@ export class Table {
 
   #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined): Block {
     invariant(!this.#closed, 'read from a closed table');
-    return new Block(readBlock(readahead ?? this.#file, handle, 'data'), this.#file.path, handle.offset);
+    return new Block(
+      readBlock(readahead ?? this.#file, handle, 'data'),
+      this.#file.path,
+      handle.offset,
+      this.#hashIndexAllowed,
+    );
   }
 }
 

@@ -13,7 +13,7 @@ import type { EngineOptions } from '../../engine/index.js';
 export const TINY_ENGINE: EngineOptions = {
   writeBufferSizeBytes: 4096,
   blockSizeBytes: 1024,
-  blockRestartInterval: 4,
+  blockRestartInterval: 1,
   targetFileSizeBytes: 4096,
   maxBytesForLevelBase: 16 * 1024,
   levelSizeMultiplier: 2,

@@ -26,6 +26,7 @@ import {
   WriteBatch,
 } from '../../../engine/index.js';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
+import { TABLE_FORMAT_VERSION } from '../../../engine/sstable/format.js';
 import { initHashing } from '../../../engine/util/checksum.js';
 import type { PhysicalRecord } from '../../support/damaged-engine.js';
 import {
@@ -263,12 +264,13 @@ describe('SST corruption', () => {
   it('a table whose footer claims a newer format version is refused with IncompatibleFormatError naming the version', async () => {
     const fs = copyDir(image.fs, DIR);
     const path = image.tables[0]!;
-    fs.corruptByte(path, fs.fileSize(path) - FOOTER_BYTES + FOOTER_VERSION, 1 ^ 2);
+    const newer = TABLE_FORMAT_VERSION + 1;
+    fs.corruptByte(path, fs.fileSize(path) - FOOTER_BYTES + FOOTER_VERSION, TABLE_FORMAT_VERSION ^ newer);
     const db = await Engine.open(DIR, { ...TINY, fileSystem: fs });
     try {
       expect(() => contents(db)).toThrow(IncompatibleFormatError);
       expect(() => contents(db)).toThrow(
-        `${path} has table format version 2; this build reads up to version 1`,
+        `${path} has table format version ${newer}; this build reads up to version ${TABLE_FORMAT_VERSION}`,
       );
     } finally {
       await db.close();

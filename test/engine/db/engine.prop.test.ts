@@ -424,12 +424,12 @@ describe('Engine against a sorted-map model', () => {
     expect(coverage.deepestLevel).toBeGreaterThanOrEqual(2);
   });
 
-  it('the same holds without compression or bloom filters, with a single restart per block, and with inline WAL fsyncs', async () => {
+  it('the same holds without compression or bloom filters, with four entries per restart (data blocks without a hash index), and with inline WAL fsyncs', async () => {
     const options: EngineOptions = {
       ...TINY,
       compression: 'none',
       bloomBitsPerKey: 0,
-      blockRestartInterval: 1,
+      blockRestartInterval: 4,
       // The in-memory file system defaults to 'async'; sync writes here (some pipelined)
       // take the synchronous path instead.
       walSyncMode: 'inline',
