@@ -2,7 +2,9 @@
  * The keys of one block decoded for point reads: every key back to back in one buffer, its
  * value's range in the block, and a dense array for the search. Nothing on disk changes;
  * Table.get builds one for the table's index block (point-index.ts) and one for each data
- * block it reads (kept with the block in the block cache, and charged to it).
+ * block without a hash index it reads (kept with the block in the block cache, and charged
+ * to it): blocks of format 1 tables and of tables with a restart interval above 1. Data
+ * blocks with a hash index (block.ts, findHashed) need none.
  *
  * Why: a block's own search (block.ts) binary-searches the restart points, then decodes up
  * to a restart interval of entries one by one, each at a different place in the block.

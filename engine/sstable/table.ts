@@ -173,9 +173,9 @@ export class Table {
     handle.offset = index.offsetOf(blockNumber);
     handle.size = index.sizeOf(blockNumber);
     const cache = this.#cache;
-    // Without a cache the block is read for this get alone, and a cached block is decoded on
-    // its second point read (Block.notePointRead): decoding all of a block costs more than
-    // the block's own search.
+    // A block with a hash index is read in place. Otherwise: without a cache the block is
+    // read for this get alone, and a cached block is decoded on its second point read
+    // (Block.notePointRead): decoding all of a block costs more than the block's own search.
     if (cache === undefined) {
       const block = this.#readDataBlock(handle, undefined);
       return block.hashed
