@@ -79,6 +79,18 @@ async function syncFile(fs: FileSystem, path: string): Promise<void> {
 }
 
 /**
+ * Fsyncs the existing files `paths` of `fs`, up to `concurrency` at a time (libuv's thread
+ * pool runs four by default).
+ */
+export async function syncFiles(fs: FileSystem, paths: readonly string[], concurrency = 4): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) await syncFile(fs, paths[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+}
+
+/**
  * Copies `from` (on `fromFs`) to `to` (on `toFs`, created or truncated) and fsyncs the copy.
  * Hard-links instead when `link` allows it and both are the same storage: the same bytes,
  * already durable (SSTs are fsynced when written and never change), so only the new
@@ -91,6 +103,11 @@ async function syncFile(fs: FileSystem, path: string): Promise<void> {
  * it was written fails that copy (CorruptionError) instead of being stored. Without it, the
  * checksum is computed from the bytes read. A copy made here yields to the event loop
  * between chunks, so a large file does not hold up the writers sharing the thread.
+ *
+ * With `syncLater`, a copy the kernel made is not fsynced here: its path goes to
+ * `syncLater`, and the caller must fsync it (syncFiles) before it relies on the copy. A
+ * checkpoint copies all its files first and then fsyncs them together: one fsync after
+ * each copy left the disk idle between a file's flush and the next file's writes.
  */
 export async function copyFileWithChecksum(
   fromFs: FileSystem,
@@ -99,14 +116,19 @@ export async function copyFileWithChecksum(
   to: string,
   link = true,
   knownChecksum?: string,
+  syncLater?: (path: string) => void,
 ): Promise<StreamedFile> {
+  const sync = async (): Promise<void> => {
+    if (syncLater === undefined) await syncFile(toFs, to);
+    else syncLater(to);
+  };
   if (link && sameStorage(fromFs, toFs)) {
     toFs.remove(to);
     // A link's bytes are already durable (SSTs are fsynced when written): the caller's
     // directory fsync makes the new name durable. A copy (another device) needs its fsync.
     // Rejected: fsyncing links too — each is a journal commit, and a checkpoint links
     // hundreds of files while writers share the disk.
-    if (toFs.linkOrCopy(from, to) !== true) await syncFile(toFs, to);
+    if (toFs.linkOrCopy(from, to) !== true) await sync();
     if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
     return streamFile(toFs, to);
   }
@@ -116,7 +138,7 @@ export async function copyFileWithChecksum(
     // recorded checksum: a source damaged since it was written is found by verify and
     // refused by restore, not here.
     await copyFile(from, to);
-    await syncFile(toFs, to);
+    await sync();
     return { bytes: toFs.fileSize(to), checksum: knownChecksum };
   }
   const bytes = fromFs.fileSize(from);

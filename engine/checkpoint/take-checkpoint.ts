@@ -40,7 +40,7 @@ import type {
 } from './checkpoint-format.js';
 import { removeTree, storeInternals } from './checkpoint-store.js';
 import type { CheckpointStore, StoreInternals } from './checkpoint-store.js';
-import { copyFileWithChecksum, copyRangeWithChecksum } from './file-checksum.js';
+import { copyFileWithChecksum, copyRangeWithChecksum, syncFiles } from './file-checksum.js';
 import {
   idNumber,
   makeCheckpointId,
@@ -216,6 +216,8 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     fs.mkdirp(tmpDir);
     const files: StoredFile[] = [];
     let newFileBytes = 0;
+    // Copies the kernel made, fsynced together before anything names them (syncFiles).
+    const unsynced: string[] = [];
     for (let level = 0; level < pinned.files.length; level++) {
       for (const meta of pinned.files[level]!) {
         const reuse = stored.get(meta.number)?.find((f) => sameFile(f.meta, meta));
@@ -232,6 +234,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
           layout.sharedFile(name),
           linkFiles,
           meta.checksum,
+          (path) => unsynced.push(path),
         );
         if (bytes !== meta.sizeBytes) {
           throw new CorruptionError(
@@ -269,6 +272,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
       }
       logs.push({ number: log.number, session: pinned.session, bytes: log.bytes, segments });
     }
+    await syncFiles(fs, unsynced);
     if (created.length > 0) await fs.syncDir(layout.shared);
     const record: CheckpointRecord = {
       id,

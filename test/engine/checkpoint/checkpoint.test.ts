@@ -495,6 +495,56 @@ describe('on the real file system', () => {
     }
   });
 
+  it('a copy store fsyncs every copied SST before the checkpoint is renamed into place', async () => {
+    // What the store's file system did, in order: fsyncs of shared files, then renames.
+    const events: string[] = [];
+    class RecordingFileSystem extends NodeFileSystem {
+      override openWritable(
+        ...args: Parameters<NodeFileSystem['openWritable']>
+      ): ReturnType<NodeFileSystem['openWritable']> {
+        const file = super.openWritable(...args);
+        const sync = file.sync.bind(file);
+        file.sync = async () => {
+          await sync();
+          events.push(`sync ${path.basename(args[0])}`);
+        };
+        return file;
+      }
+      override rename(from: string, to: string): void {
+        super.rename(from, to);
+        events.push(`rename ${path.basename(to)}`);
+      }
+    }
+    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
+    try {
+      const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
+      await fill(db, 0, 300);
+      await db.flush();
+      const store = await CheckpointStore.open(path.join(root, 'store'), {
+        fileSystem: new RecordingFileSystem(),
+        linkFiles: false,
+      });
+      const cp = await db.checkpoint(store);
+      const copied = cp.files.filter((f) => f.name.endsWith('.sst')).map((f) => f.name);
+      expect(copied.length).toBeGreaterThan(3);
+      const renamed = events.indexOf(`rename ${cp.id}`);
+      expect(renamed).toBeGreaterThan(0);
+      for (const name of copied) {
+        const synced = events.indexOf(`sync ${name}`);
+        expect(synced, `${name} fsynced before the rename`).toBeGreaterThanOrEqual(0);
+        expect(synced).toBeLessThan(renamed);
+      }
+      const restored = await Engine.open(path.join(root, 'restored'), {
+        ...NO_COMPACTION,
+        restoreFrom: { store, id: cp.id },
+      });
+      expect(entries(contents(restored))).toEqual(entries(contents(db)));
+      await Promise.all([db.close(), restored.close(), store.close()]);
+    } finally {
+      nodeFs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('a store beside the engine hard-links its SSTs, and restores from them', async () => {
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
     try {
