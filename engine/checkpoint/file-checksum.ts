@@ -79,10 +79,11 @@ async function syncFile(fs: FileSystem, path: string): Promise<void> {
 }
 
 /**
- * Fsyncs the existing files `paths` of `fs`, up to `concurrency` at a time (libuv's thread
- * pool runs four by default).
+ * Fsyncs the existing files `paths` of `fs`, up to `concurrency` at a time. One by default:
+ * each fsync holds a thread of libuv's pool (four by default), which the engine's own file
+ * operations share (bench/ANALYSIS.md, "Checkpoints", on concurrent copies).
  */
-export async function syncFiles(fs: FileSystem, paths: readonly string[], concurrency = 4): Promise<void> {
+export async function syncFiles(fs: FileSystem, paths: readonly string[], concurrency = 1): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < paths.length) await syncFile(fs, paths[next++]!);

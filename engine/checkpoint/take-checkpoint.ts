@@ -216,7 +216,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     fs.mkdirp(tmpDir);
     const files: StoredFile[] = [];
     let newFileBytes = 0;
-    // Copies the kernel made, fsynced together before anything names them (syncFiles).
+    // Copies the kernel made, fsynced after the last copy and before anything names them.
     const unsynced: string[] = [];
     for (let level = 0; level < pinned.files.length; level++) {
       for (const meta of pinned.files[level]!) {
