@@ -9,9 +9,8 @@ import { LatencyRecorder } from '../../bench/measure/latency-recorder.js';
 import { percentile } from '../../bench/measure/percentile.js';
 import { formatLatency, markdownTable } from '../../bench/report/format.js';
 import { renderMarkdown } from '../../bench/report/markdown.js';
-import type { StoreRun, WorkloadResult } from '../../bench/report/results.js';
 import { checkTargets } from '../../bench/report/targets.js';
-import { storeReport } from './store-report-fixture.js';
+import { result, run, storeReport } from './store-report-fixture.js';
 import { WORKLOADS } from '../../bench/workloads/workload-registry.js';
 
 function keysOf(generator: KeyGenerator, indices: ArrayLike<number>): string[] {
@@ -141,41 +140,6 @@ describe('parseBenchOptions', () => {
     expect(() => parseBenchOptions(['--num', '-3'])).toThrow(/--num/);
   });
 });
-
-function result(
-  store: string,
-  workload: string,
-  opsPerSec: number,
-  extra: Partial<WorkloadResult> = {},
-): WorkloadResult {
-  return {
-    store,
-    workload,
-    ops: 1_000,
-    seconds: 1_000 / opsPerSec,
-    opsPerSec,
-    mbPerSec: (opsPerSec * 116) / (1 << 20),
-    latency: { p50Ns: 1_500, p99Ns: 4_250_000, maxNs: 9_000_000, samples: 1_000 },
-    latencyUnit: 'one get',
-    peakRssBytes: 150 * (1 << 20),
-    diskBytes: 12 * (1 << 20),
-    notes: [],
-    ...extra,
-  };
-}
-
-function run(store: string, results: WorkloadResult[]): StoreRun {
-  return {
-    store,
-    packageName: store,
-    version: '1.2.3',
-    apiSummary: `${store} api`,
-    results,
-    failures: [],
-    peakRssBytes: 200 * (1 << 20),
-    error: undefined,
-  };
-}
 
 describe('markdownTable', () => {
   it('writes a header, an alignment rule and one row per input row, escaping pipes', () => {

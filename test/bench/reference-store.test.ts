@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/cli/bench-options.js';
 import { bestPeerResult } from '../../bench/report/compare.js';
 import { renderBenchmarksDocument, renderMarkdown } from '../../bench/report/markdown.js';
-import type { StoreRun, WorkloadResult } from '../../bench/report/results.js';
 import { partsOfReport, readStoredParts } from '../../bench/report/stored-parts.js';
 import { checkTargets } from '../../bench/report/targets.js';
 import {
@@ -14,40 +13,11 @@ import {
   referenceStore,
   workloadsOfStore,
 } from '../../bench/stores/store-registry.js';
-import { storeReport } from './store-report-fixture.js';
+import { result, run, storeReport } from './store-report-fixture.js';
 import { WORKLOADS, findWorkload } from '../../bench/workloads/workload-registry.js';
 
 const ALL_WORKLOADS = WORKLOADS.map((workload) => workload.name);
 const JS_MAP_NOTE = 'reference: an in-memory JavaScript Map of every key, no persistence; not a peer';
-
-function result(store: string, workload: string, opsPerSec: number, notes: string[] = []): WorkloadResult {
-  return {
-    store,
-    workload,
-    ops: 1_000,
-    seconds: 1_000 / opsPerSec,
-    opsPerSec,
-    mbPerSec: 1,
-    latency: { p50Ns: 1_000, p99Ns: 2_000, maxNs: 3_000, samples: 1_000 },
-    latencyUnit: 'one get',
-    peakRssBytes: 1 << 20,
-    diskBytes: 0,
-    notes,
-  };
-}
-
-function run(store: string, results: WorkloadResult[], failures: StoreRun['failures'] = []): StoreRun {
-  return {
-    store,
-    packageName: store === 'js-map' ? 'Node.js' : store,
-    version: store === 'js-map' ? 'v20.0.0' : '1.2.3',
-    apiSummary: `${store} api`,
-    results,
-    failures,
-    peakRssBytes: 1 << 20,
-    error: undefined,
-  };
-}
 
 /** The table rows under `#### <workload>`, header and rule excluded. */
 function tableRows(markdown: string, workload: string): string[] {
@@ -62,7 +32,10 @@ function tableRows(markdown: string, workload: string): string[] {
 
 // js-map listed first: the report must still put it last.
 const runs = [
-  run('js-map', [result('js-map', 'readrandom', 3_000_000), result('js-map', 'multireadrandom', 3_500_000)]),
+  run('js-map', [result('js-map', 'readrandom', 3_000_000), result('js-map', 'multireadrandom', 3_500_000)], {
+    packageName: 'Node.js',
+    version: 'v20.0.0',
+  }),
   run('statefn', [
     result('statefn', 'fillrandom', 300_000),
     result('statefn', 'readrandom', 500_000),
@@ -174,7 +147,7 @@ describe('the report with js-map', () => {
     const failed = storeReport(
       [
         run('statefn', [result('statefn', 'readrandom', 500_000)]),
-        run('js-map', [], [{ store: 'js-map', workload: 'readrandom', error: 'boom' }]),
+        run('js-map', [], { failures: [{ store: 'js-map', workload: 'readrandom', error: 'boom' }] }),
       ],
       ['readrandom'],
     );
