@@ -16,7 +16,7 @@
  */
 import { CorruptionError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { getVarint, readU32 } from '../util/bytes.js';
+import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { invariant } from '../util/invariant.js';
 import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
 import type { BlockKeys } from './block-keys.js';
@@ -27,6 +27,13 @@ const cursor = { at: 0 };
 
 /** Where Block.findHashed leaves the entry it found (synchronous, never re-entrant). */
 export const hashHit = { trailerAt: 0, valueStart: 0, valueEnd: 0 };
+
+/** Slot `s` of a hash index whose `width`-byte slots start at `slotsOffset` (little-endian). */
+function readSlot(data: Uint8Array, slotsOffset: number, width: number, s: number): number {
+  return width === 1
+    ? data[slotsOffset + s]!
+    : data[slotsOffset + 2 * s]! | (data[slotsOffset + 2 * s + 1]! << 8);
+}
 
 /** A block's uncompressed contents with a checked restart array; immutable, shareable. */
 export class Block {
@@ -100,10 +107,7 @@ export class Block {
     if (slotsOffset < 0) throw this.corruption(`hash index of ${slotCount} slots exceeds the block`);
     // Every slot names an entry that exists (1 + its index) or is empty (0).
     for (let s = 0; s < slotCount; s++) {
-      const slot =
-        width === 1
-          ? data[slotsOffset + s]!
-          : data[slotsOffset + 2 * s]! | (data[slotsOffset + 2 * s + 1]! << 8);
+      const slot = readSlot(data, slotsOffset, width, s);
       if (slot > restartCount)
         throw this.corruption(`hash slot ${s} names entry ${slot - 1} of ${restartCount}`);
     }
@@ -127,12 +131,10 @@ export class Block {
     const data = this.data;
     const slotsOffset = this.#hashSlotsOffset;
     const mask = this.#hashSlotMask;
-    const wide = this.#hashSlotWidth === 2;
+    const width = this.#hashSlotWidth;
     const entriesEnd = this.restartsOffset;
     for (let probe = 0, s = hash & mask; probe <= mask; probe++, s = (s + 1) & mask) {
-      const slot = wide
-        ? data[slotsOffset + 2 * s]! | (data[slotsOffset + 2 * s + 1]! << 8)
-        : data[slotsOffset + s]!;
+      const slot = readSlot(data, slotsOffset, width, s);
       if (slot === 0) return false;
       const at = readU32(data, entriesEnd + 4 * (slot - 1));
       // A restart entry: shared (0), nonShared and valueLength varints, the key, the value.
@@ -150,10 +152,7 @@ export class Block {
         throw this.corruption(`bad entry at offset ${at} named by the hash index`);
       }
       const trailerAt = keyStart + nonShared - TRAILER_BYTES;
-      if (trailerAt - keyStart !== userLength) continue;
-      let i = 0;
-      while (i < userLength && data[keyStart + i] === userKey[i]) i++;
-      if (i !== userLength) continue;
+      if (compareRanges(data, keyStart, trailerAt, userKey, 0, userLength) !== 0) continue;
       hashHit.trailerAt = trailerAt;
       hashHit.valueStart = trailerAt + TRAILER_BYTES;
       hashHit.valueEnd = trailerAt + TRAILER_BYTES + valueLength;

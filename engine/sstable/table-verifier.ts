@@ -92,14 +92,15 @@ export function verifyTable(
       if (sequence > maxSequence) maxSequence = sequence;
       const newUserKey =
         entries === 0 || compareRanges(key, 0, userLength, previous, 0, previousLength - TRAILER_BYTES) !== 0;
-      if (newUserKey && !table.mayContain(bloomHash(key.subarray(0, userLength)))) {
+      // The filter holds each user key of the table; a hash index, each of its block.
+      const hash = newUserKey || first ? bloomHash(key.subarray(0, userLength)) : 0;
+      if (newUserKey && !table.mayContain(hash)) {
         throw fail(offset, 'the bloom filter rejects a key the table holds');
       }
       if (
         block.hashed &&
         (newUserKey || first) &&
-        (!block.findHashed(key, userLength, bloomHash(key.subarray(0, userLength))) ||
-          hashHit.valueStart !== data.valueStart)
+        (!block.findHashed(key, userLength, hash) || hashHit.valueStart !== data.valueStart)
       ) {
         throw fail(offset, 'the block hash index does not lead to a key the block holds');
       }

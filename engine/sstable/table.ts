@@ -63,8 +63,6 @@ export class Table {
   readonly indexBlock: Block;
   /** The format version in the table's footer. */
   readonly formatVersion: number;
-  /** Whether data blocks may carry a hash index (format version 2 and later). */
-  readonly #hashIndexAllowed: boolean;
   readonly #file: RandomAccessFile;
   readonly #cache: BlockCache | undefined;
   readonly #filter: BloomFilter;
@@ -102,7 +100,6 @@ export class Table {
     this.properties = parts.properties;
     this.dataEndOffset = parts.dataEndOffset;
     this.formatVersion = parts.formatVersion;
-    this.#hashIndexAllowed = parts.formatVersion >= HASH_INDEX_SINCE_VERSION;
   }
 
   /**
@@ -407,7 +404,7 @@ export class Table {
       readBlock(readahead ?? this.#file, handle, 'data'),
       this.#file.path,
       handle.offset,
-      this.#hashIndexAllowed,
+      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
     );
   }
 }
