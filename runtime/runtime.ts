@@ -111,10 +111,22 @@ export interface RuntimeStats {
   writeWaitsTotal: number;
   /**
    * Bytes of the exactly-once egress records the shards staged since their last snapshot,
-   * about: they wait in memory for the checkpoint that takes them (a shard starts one early
-   * at its share of `stateWriteBufferBytes`).
+   * about: they wait in memory for the checkpoint that takes them. At its share of
+   * `stateWriteBufferBytes` a shard asks for a checkpoint at once and snapshots as soon as
+   * its barrier is delivered; at twice its share it takes no messages until then.
    */
   stagedEgressBytes: number;
+  /**
+   * Checkpoints since start that a shard snapshotted as soon as their barrier was
+   * delivered, ahead of the messages queued before it (which it recorded as in flight),
+   * because its staged egress had reached its share of `stateWriteBufferBytes`.
+   */
+  barriersOvertaken: number;
+  /**
+   * Times since start that a shard stopped taking messages because its staged egress had
+   * reached twice its share of `stateWriteBufferBytes` before a checkpoint's barrier came.
+   */
+  egressWaitsTotal: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /** Completed invocations per function typename. */
@@ -593,6 +605,8 @@ export class Runtime {
       setAsideTotal: this.#shards.reduce((n, s) => n + s.setAsideTotal, 0),
       writeWaitsTotal: this.#shards.reduce((n, s) => n + s.writeWaitsTotal, 0),
       stagedEgressBytes: this.#shards.reduce((n, s) => n + s.stagedBytes, 0),
+      barriersOvertaken: this.#shards.reduce((n, s) => n + s.barriersOvertaken, 0),
+      egressWaitsTotal: this.#shards.reduce((n, s) => n + s.egressWaitsTotal, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,

@@ -29,7 +29,18 @@
  *
  * The egress records a shard stages (exactly-once mode) wait in memory for the checkpoint
  * that commits them; once they reach `heldLimit`, the shard asks for a checkpoint at once
- * instead of waiting for the periodic one.
+ * instead of waiting for the periodic one. That checkpoint's barrier is delivered behind
+ * the mailbox's backlog, and the messages ahead of it would stage more records, so the
+ * shard does not wait for it to come up: with its staged records at `heldLimit`, a
+ * barrier's delivery starts step 1 at once (the shard overtakes it; Chandy and Lamport let
+ * a process take its snapshot at any time before its first marker). Every channel then
+ * counts as one whose barrier has not arrived, so the messages overtaken are recorded as
+ * in flight when they are taken, as in step 3. So are two kinds of messages queued before
+ * any barrier: those of the recovery channel, which has none, and those still set aside
+ * from the checkpoint before, which the shard records first of all, moving each to the back
+ * of their queue. While no barrier has been delivered (the checkpoint asked for waits for
+ * the one before it to commit), the shard takes no messages once its staged records reach
+ * twice `heldLimit`.
  *
  * Between its snapshot and the capture the store holds the shard's writes in memory, and
  * the egress records it stages wait for the next checkpoint. A barrier queues behind the
@@ -209,6 +220,15 @@ export class Shard {
   #active = 0;
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
+  /** A barrier delivered for a checkpoint this shard has not started (see the header). */
+  #barrierDelivered: number | undefined;
+  /** The last turn stopped because the staged egress reached twice heldLimit. */
+  #egressFull = false;
+  /**
+   * Set-aside messages still to record for the pending checkpoint: those a snapshot that
+   * overtook its barrier left unprocessed (see the header).
+   */
+  #owed = 0;
   #staged: EgressDraft[] = [];
   /**
    * Bytes of `#staged`: counted against `heldLimit` while the store holds; at `heldLimit`
@@ -223,6 +243,10 @@ export class Shard {
   setAsideTotal = 0;
   /** Times the shard stopped taking messages until the state engine wrote its writes. */
   writeWaitsTotal = 0;
+  /** Checkpoints the shard snapshotted on a barrier's delivery, ahead of the mailbox. */
+  barriersOvertaken = 0;
+  /** Times the shard stopped taking messages until a barrier came for its staged egress. */
+  egressWaitsTotal = 0;
 
   constructor(index: number, host: ShardHost, parts: ShardParts) {
     this.index = index;
@@ -256,9 +280,16 @@ export class Shard {
     this.#enqueue({ channel, envelope, keyGroup });
   }
 
-  /** Queues barrier `id` from `channel`. */
+  /**
+   * Queues barrier `id` from `channel`. If it is the first of a checkpoint and the staged
+   * egress fills its bound, the snapshot starts now (see the header).
+   */
   deliverBarrier(id: number, channel: number): void {
     this.#enqueue({ channel, barrier: id });
+    if (this.#checkpoint !== undefined || this.#stopped) return;
+    // With no checkpoint pending, any barrier delivered belongs to the next one.
+    this.#barrierDelivered = id;
+    if (this.#stagedBytes >= this.#heldLimit) this.#overtake(id);
   }
 
   /**
@@ -310,10 +341,22 @@ export class Shard {
       this.#staged.push(r);
       this.#stagedBytes += STAGED_OVERHEAD_BYTES + r.value.length;
     }
-    if (this.#stagedBytes >= this.#heldLimit && !this.#checkpointRequested) {
+    if (this.#stagedBytes < this.#heldLimit) return;
+    if (this.#checkpoint === undefined && this.#barrierDelivered !== undefined) {
+      this.#overtake(this.#barrierDelivered);
+    } else if (!this.#checkpointRequested) {
+      // Its barrier may be delivered now, from inside this call.
       this.#checkpointRequested = true;
       this.#host.requestCheckpoint();
     }
+  }
+
+  /**
+   * Whether the staged egress is at twice its bound with no checkpoint pending: no barrier
+   * has been delivered yet (one would have been overtaken), so the shard waits for one.
+   */
+  get #egressAtLimit(): boolean {
+    return this.#checkpoint === undefined && this.#stagedBytes >= 2 * this.#heldLimit;
   }
 
   #wake(): void {
@@ -340,11 +383,26 @@ export class Shard {
     this.#waitingFull = false;
     let n = 0;
     while (n < TURN_ITEMS && !this.#draining()) {
+      if (this.#owed > 0) {
+        if (this.#recorder.full) {
+          this.#waitForRecorder();
+          break;
+        }
+        if (!this.#recordSetAside()) return;
+        n++;
+        continue;
+      }
       const settingAside = this.#settingAside();
       const fromSetAside = !settingAside && this.#setAside.length > 0;
       if (!fromSetAside && this.#mailbox.length === 0) break;
       if (this.#waitingAtLimit) {
         this.#waitingFull = true;
+        break;
+      }
+      if (this.#egressAtLimit) {
+        // The barrier's delivery wakes the shard (#enqueue) after overtaking it.
+        if (!this.#egressFull) this.egressWaitsTotal++;
+        this.#egressFull = true;
         break;
       }
       if (this.#writesAtLimit) {
@@ -375,8 +433,32 @@ export class Shard {
       }
     }
     this.store.submit();
-    if (this.#draining() || this.#waitingFull || this.#recorderFull || this.#writesFull) return;
-    if (this.#mailbox.length > 0 || (this.#setAside.length > 0 && !this.#settingAside())) this.#wake();
+    if (this.#draining() || this.#waitingFull || this.#recorderFull || this.#writesFull || this.#egressFull) {
+      return;
+    }
+    if (this.#mailbox.length > 0 || this.#owed > 0 || (this.#setAside.length > 0 && !this.#settingAside())) {
+      this.#wake();
+    }
+  }
+
+  /**
+   * Records the first set-aside message as in flight and moves it to the back: after an
+   * overtaking snapshot, #owed times, before any other message is taken, so the queue's
+   * order is the same afterwards. False if the runtime failed.
+   */
+  #recordSetAside(): boolean {
+    const cp = this.#checkpoint!;
+    try {
+      const item = this.#setAside.shift()!;
+      this.#recorder.record(cp.id, item.envelope!);
+      cp.inFlight++;
+      this.#setAside.push(item);
+    } catch (error) {
+      this.#host.fail(error);
+      return false;
+    }
+    this.#owed--;
+    return true;
   }
 
   /** Sets `item` aside; false if it could not be (the runtime failed). */
@@ -430,10 +512,13 @@ export class Shard {
     });
   }
 
-  /** Records `envelope` as in flight if its channel's barrier has not arrived yet. */
+  /**
+   * Records `envelope` as in flight if its channel's barrier has not arrived yet. A message
+   * of the recovery channel (after the ingress) taken during a checkpoint was overtaken.
+   */
   #record(envelope: Envelope, channel: number): void {
     const cp = this.#checkpoint;
-    if (cp !== undefined && cp.awaiting.has(channel)) {
+    if (cp !== undefined && (cp.awaiting.has(channel) || channel > this.#host.ingressChannel)) {
       this.#recorder.record(cp.id, envelope);
       cp.inFlight++;
     }
@@ -593,16 +678,31 @@ export class Shard {
   #onBarrier(id: number, channel: number): void {
     let cp = this.#checkpoint;
     if (cp === undefined || cp.id !== id) {
-      const awaiting = new Set<number>();
-      for (let c = 0; c <= this.#host.ingressChannel; c++) awaiting.add(c);
-      cp = { id, awaiting, inFlight: 0, snapshotted: false };
-      this.#checkpoint = cp;
+      cp = this.#begin(id);
       cp.awaiting.delete(channel);
       if (this.#active === 0) this.#snapshot();
       return;
     }
     cp.awaiting.delete(channel);
     if (cp.snapshotted && cp.awaiting.size === 0) this.#complete(cp);
+  }
+
+  /** Step 1 of checkpoint `id`, with every channel's barrier still to come. */
+  #begin(id: number): PendingCheckpoint {
+    const awaiting = new Set<number>();
+    for (let c = 0; c <= this.#host.ingressChannel; c++) awaiting.add(c);
+    const cp = { id, awaiting, inFlight: 0, snapshotted: false };
+    this.#checkpoint = cp;
+    this.#barrierDelivered = undefined;
+    return cp;
+  }
+
+  /** Starts checkpoint `id` before any of its barriers came up through the mailbox. */
+  #overtake(id: number): void {
+    this.#begin(id);
+    this.barriersOvertaken++;
+    // Otherwise the last invocation to finish takes the snapshot (#finish).
+    if (this.#active === 0) this.#snapshot();
   }
 
   #snapshot(): void {
@@ -613,6 +713,10 @@ export class Shard {
     this.#staged = [];
     this.#stagedBytes = 0;
     this.#checkpointRequested = false;
+    this.#egressFull = false;
+    // Empty unless the snapshot overtook its barrier: otherwise the mailbox's barrier was
+    // taken only once the set-aside messages had all run.
+    this.#owed = this.#setAside.length;
     this.#host.onSnapshot(this, cp.id, staged);
     this.#host.broadcastBarrier(cp.id, this.index);
     if (cp.awaiting.size === 0) this.#complete(cp);

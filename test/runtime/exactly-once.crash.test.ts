@@ -65,6 +65,12 @@ let spilled = 0;
 let crashesWhileSpilled = 0;
 /** Coverage: messages set aside during checkpoints, over all runs. */
 let setAside = 0;
+/**
+ * Coverage: snapshots that overtook their barrier (a `bulk` egress record past the shard's
+ * share), and crashes that followed one, over all runs.
+ */
+let overtaken = 0;
+let crashesAfterOvertaking = 0;
 /** Coverage: 'fault' steps, and crashes after a write had failed, over all runs. */
 let faultsArmed = 0;
 let crashesAfterFault = 0;
@@ -260,6 +266,8 @@ async function checkExactlyOnce(
     for (const cp of stats.checkpoints) inFlightRecorded += cp.inFlightMessages;
     spilled += stats.spilledTotal;
     setAside += stats.setAsideTotal;
+    overtaken += stats.barriersOvertaken;
+    if (stats.barriersOvertaken > 0) crashesAfterOvertaking++;
     if (stats.spilledMessages > 0) crashesWhileSpilled++;
     abandonRuntime(run.rt);
     const fs = run.fs.crash(torn ? { random: nextRandom } : {});
@@ -313,6 +321,7 @@ async function checkExactlyOnce(
   expect(lostAcks, 'acknowledged messages sent again and not recognized').toEqual([]);
   spilled += run.rt.stats().spilledTotal;
   setAside += run.rt.stats().setAsideTotal;
+  overtaken += run.rt.stats().barriersOvertaken;
   // Quiescent: every spilled message was read back, and its segment file removed.
   expect(run.rt.stats().spilledMessages).toBe(0);
   expect(run.fs.exists('/app/spill') ? run.fs.list('/app/spill') : []).toEqual([]);
@@ -391,6 +400,8 @@ describe('exactly-once processing under crashes', () => {
       expect(spilled).toBeGreaterThan(0);
       expect(crashesWhileSpilled).toBeGreaterThan(0);
       expect(setAside).toBeGreaterThan(0);
+      expect(overtaken).toBeGreaterThan(0);
+      expect(crashesAfterOvertaking).toBeGreaterThan(0);
       expect(faultsArmed).toBeGreaterThan(0);
       expect(crashesAfterFault).toBeGreaterThan(0);
     },

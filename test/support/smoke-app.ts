@@ -33,11 +33,14 @@ export const SMOKE_FN = 'smoke/fn';
 export const SMOKE_OUT = 'smoke/out';
 export const SMOKE_VERIFY = 'smoke/verify';
 /**
- * Bytes `bulk` writes: past a shard's share of the least `stateWriteBufferBytes` (1 MiB)
- * whatever the shard count, so a bulk write during a checkpoint makes the shard set
- * messages aside.
+ * Bytes `bulk` writes, and emits to SMOKE_BALLAST: past a shard's share of the least
+ * `stateWriteBufferBytes` (1 MiB) whatever the shard count, so a bulk write during a
+ * checkpoint makes the shard set messages aside, and its egress record makes the shard
+ * overtake the next checkpoint's barrier.
  */
 export const SMOKE_BULK_BYTES = 1100 * 1024;
+/** The egress of `bulk`'s records, which the model does not track (only their size matters). */
+export const SMOKE_BALLAST = 'smoke/ballast';
 /** The runtime's maxAttempts the tests use: above every `throw`'s `times` (1 or 2). */
 export const SMOKE_MAX_ATTEMPTS = 3;
 const COMMANDS = StateFun.jsonType<{ cmds: Command[] } | { verify: true }>('smoke/commands');
@@ -140,6 +143,13 @@ export function smokeApp(hooks: SmokeHooks = {}): StateFun {
           case 'bulk':
             // State the model does not track: only its size matters (see SMOKE_BULK_BYTES).
             context.storage.ballast = 'b'.repeat(SMOKE_BULK_BYTES);
+            context.send(
+              egressMessageBuilder({
+                typename: SMOKE_BALLAST,
+                value: 'b'.repeat(SMOKE_BULK_BYTES),
+                valueType: StateFun.stringType(),
+              }),
+            );
             break;
         }
       }
