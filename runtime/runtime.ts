@@ -117,14 +117,20 @@ export interface RuntimeStats {
    */
   stagedEgressBytes: number;
   /**
+   * Bytes of the egress records that failed checkpoints carried into the next one, about.
+   * At `stateWriteBufferBytes` the shards take no messages until a checkpoint takes them.
+   */
+  carriedEgressBytes: number;
+  /**
    * Checkpoints since start that a shard snapshotted as soon as their barrier was
    * delivered, ahead of the messages queued before it (which it recorded as in flight),
    * because its staged egress had reached its share of `stateWriteBufferBytes`.
    */
   barriersOvertaken: number;
   /**
-   * Times since start that a shard stopped taking messages because its staged egress had
-   * reached twice its share of `stateWriteBufferBytes` before a checkpoint's barrier came.
+   * Times since start that a shard stopped taking messages until a checkpoint's barrier
+   * came because its staged egress had reached twice its share of `stateWriteBufferBytes`,
+   * or the carried egress (`carriedEgressBytes`) its bound.
    */
   egressWaitsTotal: number;
   /** Ingress messages accepted but not yet processed. */
@@ -605,6 +611,7 @@ export class Runtime {
       setAsideTotal: this.#shards.reduce((n, s) => n + s.setAsideTotal, 0),
       writeWaitsTotal: this.#shards.reduce((n, s) => n + s.writeWaitsTotal, 0),
       stagedEgressBytes: this.#shards.reduce((n, s) => n + s.stagedBytes, 0),
+      carriedEgressBytes: this.#coordinator.carriedBytes,
       barriersOvertaken: this.#shards.reduce((n, s) => n + s.barriersOvertaken, 0),
       egressWaitsTotal: this.#shards.reduce((n, s) => n + s.egressWaitsTotal, 0),
       ingressBacklog: this.#unprocessed(),
@@ -830,6 +837,7 @@ export class Runtime {
       onComplete: (shard, id, inFlight, written) =>
         this.#coordinator.onComplete(shard, id, inFlight, written),
       requestCheckpoint: () => this.#triggerCheckpoint(),
+      egressCarriedFull: () => this.#coordinator.carriedBytes >= this.#o.stateWriteBufferBytes,
       onProcessed: (fromIngress) => {
         if (!fromIngress) return;
         this.#ingressBacklog--;

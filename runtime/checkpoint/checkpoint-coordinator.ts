@@ -17,11 +17,15 @@
  *      checkpoints beyond the retention are deleted, and so are the live engine's copies of
  *      the in-flight messages (the checkpoint has its own).
  * One checkpoint runs at a time. If one fails, its egress records are carried into the
- * next, with the offsets they were given.
+ * next, with the offsets they were given. While checkpoints keep failing, the records
+ * carried would grow without end: `carriedBytes` counts them until a checkpoint has
+ * published them, and at the runtime's bound the shards take no messages meanwhile
+ * (ShardHost `egressCarriedFull`); `resume` wakes them after a publish.
  */
 import type { Checkpoint, CheckpointStore, Engine } from '../../engine/index.js';
 import type { EgressLog } from '../egress/egress-log.js';
 import type { EgressDraft, Shard } from '../shard/shard.js';
+import { egressRecordBytes } from '../shard/shard.js';
 import type { EgressRecordData, RuntimeCheckpoint } from './runtime-checkpoint.js';
 import { deleteInFlight } from './in-flight-store.js';
 import { encodeRuntimeCheckpoint } from './runtime-checkpoint.js';
@@ -81,6 +85,11 @@ export class CheckpointCoordinator {
   readonly #host: CoordinatorHost;
   readonly #egressNext: Map<string, number>;
   #carried: EgressRecordData[] = [];
+  /**
+   * Bytes of the carried records, about (as the shards count staged records): those in
+   * #carried, or taken by the running checkpoint until it has published them.
+   */
+  #carriedBytes = 0;
   #lastBarrier: number;
   /** In-flight records of checkpoints below this number are gone from the live engine. */
   #inFlightDeletedBelow = 0;
@@ -103,6 +112,11 @@ export class CheckpointCoordinator {
     this.#host = host;
     this.#egressNext = egressNext;
     this.#lastBarrier = lastBarrier;
+  }
+
+  /** Bytes of the egress records failed checkpoints carried into the next one, about. */
+  get carriedBytes(): number {
+    return this.#carriedBytes;
   }
 
   /** Whether a checkpoint is under way. */
@@ -208,7 +222,12 @@ export class CheckpointCoordinator {
       () => this.#capture(p),
       (err: unknown) => {
         this.#pending = undefined;
-        for (const drafts of p.egress) for (const r of this.assignOffsets(drafts)) this.#carried.push(r);
+        for (const drafts of p.egress) {
+          for (const r of this.assignOffsets(drafts)) {
+            this.#carried.push(r);
+            this.#carriedBytes += egressRecordBytes(r);
+          }
+        }
         for (const s of this.#host.shards) s.release();
         p.reject(err);
       },
@@ -220,6 +239,7 @@ export class CheckpointCoordinator {
     // Offsets in shard order: deterministic for a given cut.
     const egress = this.#carried;
     for (const drafts of p.egress) for (const r of this.assignOffsets(drafts)) egress.push(r);
+    // Their bytes still count (#carriedBytes) until the checkpoint has published them.
     this.#carried = [];
     const metadata: RuntimeCheckpoint = {
       maxParallelism: this.#host.maxParallelism,
@@ -247,6 +267,9 @@ export class CheckpointCoordinator {
         // The store counts the metadata file among the bytes copied, beside the new files.
         const metadataBytes = cp.bytesCopied - cp.files.reduce((sum, f) => sum + (f.shared ? 0 : f.bytes), 0);
         await this.#host.egressLog.publish(egress, true);
+        this.#carriedBytes = bytesOf(this.#carried);
+        // Shards that stopped for the carried records go on.
+        for (const s of this.#host.shards) s.resume();
         await this.#host.store.retain(this.#host.retainedCheckpoints);
         const info: CommittedCheckpoint = {
           id: cp.id,
@@ -265,6 +288,7 @@ export class CheckpointCoordinator {
       .catch((err: unknown) => {
         // Not committed (or committed but not published: publishing again is harmless).
         this.#carried = egress.concat(this.#carried);
+        this.#carriedBytes = bytesOf(this.#carried);
         p.reject(err);
       });
   }
@@ -276,4 +300,10 @@ export class CheckpointCoordinator {
     await deleteInFlight(this.#host.db, this.#inFlightDeletedBelow, barrier + 1);
     this.#inFlightDeletedBelow = barrier + 1;
   }
+}
+
+function bytesOf(records: readonly EgressRecordData[]): number {
+  let bytes = 0;
+  for (const r of records) bytes += egressRecordBytes(r);
+  return bytes;
 }

@@ -40,7 +40,10 @@
  * from the checkpoint before, which the shard records first of all, moving each to the back
  * of their queue. While no barrier has been delivered (the checkpoint asked for waits for
  * the one before it to commit), the shard takes no messages once its staged records reach
- * twice `heldLimit`.
+ * twice `heldLimit`. The records of checkpoints that failed are carried into the next one;
+ * while they fill their bound (`egressCarriedFull`), the shard runs nothing: it takes no
+ * messages without a checkpoint pending, sets aside what it takes with one pending, and
+ * overtakes any barrier delivered.
  *
  * Between its snapshot and the capture the store holds the shard's writes in memory, and
  * the egress records it stages wait for the next checkpoint. A barrier queues behind the
@@ -119,6 +122,12 @@ export interface ShardHost {
    * take them soon (the next one, started now unless one is under way or queued).
    */
   requestCheckpoint(): void;
+  /**
+   * Whether the egress records that failed checkpoints carried reached their bound: the
+   * shards then take no messages until a checkpoint has taken them (the next periodic one,
+   * or one asked for), and snapshot as soon as its barrier is delivered.
+   */
+  egressCarriedFull(): boolean;
   /** The message failed for good: to the dead-letter egress. */
   deadLetter(shard: Shard, envelope: Envelope, error: unknown, attempts: number): void;
   /** Effects of a committed invocation could not be applied: the runtime cannot go on. */
@@ -186,6 +195,11 @@ export interface ShardParts {
 
 /** What a staged egress record costs besides its value's bytes (object, typenames), about. */
 const STAGED_OVERHEAD_BYTES = 96;
+
+/** The memory an egress record waiting for a checkpoint takes, about. */
+export function egressRecordBytes(record: { readonly value: ByteString }): number {
+  return STAGED_OVERHEAD_BYTES + record.value.length;
+}
 
 /** Messages taken from the mailbox per scheduled turn, so timers and I/O get their turn. */
 const TURN_ITEMS = 512;
@@ -289,7 +303,7 @@ export class Shard {
     if (this.#checkpoint !== undefined || this.#stopped) return;
     // With no checkpoint pending, any barrier delivered belongs to the next one.
     this.#barrierDelivered = id;
-    if (this.#stagedBytes >= this.#heldLimit) this.#overtake(id);
+    if (this.#stagedBytes >= this.#heldLimit || this.#host.egressCarriedFull()) this.#overtake(id);
   }
 
   /**
@@ -339,7 +353,7 @@ export class Shard {
   stage(records: readonly EgressDraft[]): void {
     for (const r of records) {
       this.#staged.push(r);
-      this.#stagedBytes += STAGED_OVERHEAD_BYTES + r.value.length;
+      this.#stagedBytes += egressRecordBytes(r);
     }
     if (this.#stagedBytes < this.#heldLimit) return;
     if (this.#checkpoint === undefined && this.#barrierDelivered !== undefined) {
@@ -352,11 +366,16 @@ export class Shard {
   }
 
   /**
-   * Whether the staged egress is at twice its bound with no checkpoint pending: no barrier
-   * has been delivered yet (one would have been overtaken), so the shard waits for one.
+   * Whether, with no checkpoint pending, the staged egress is at twice its bound or the
+   * carried egress at its own: no barrier has been delivered yet (one would have been
+   * overtaken), so the shard waits for one; the coordinator wakes it once the carried
+   * records are published (`resume`).
    */
   get #egressAtLimit(): boolean {
-    return this.#checkpoint === undefined && this.#stagedBytes >= 2 * this.#heldLimit;
+    return (
+      this.#checkpoint === undefined &&
+      (this.#stagedBytes >= 2 * this.#heldLimit || this.#host.egressCarriedFull())
+    );
   }
 
   #wake(): void {
@@ -372,15 +391,26 @@ export class Shard {
     return this.#checkpoint !== undefined && !this.#checkpoint.snapshotted;
   }
 
-  /** Whether messages taken now are set aside (see the header). */
+  /**
+   * Whether messages taken now are set aside (see the header): while the store holds and
+   * its writes and the staged egress reach heldLimit, or while the egress records failed
+   * checkpoints carried reach their bound (a checkpoint is then pending: without one, the
+   * shard takes no messages at all, #egressAtLimit).
+   */
   #settingAside(): boolean {
-    return this.store.held && this.store.bufferedBytes + this.#stagedBytes >= this.#heldLimit;
+    return (
+      (this.store.held && this.store.bufferedBytes + this.#stagedBytes >= this.#heldLimit) ||
+      this.#host.egressCarriedFull()
+    );
   }
 
   #turn(): void {
     if (this.#stopped) return;
     if (!this.#settingAside()) this.#fireDueTimers();
     this.#waitingFull = false;
+    // Counted once per wait, however many wakes (message arrivals) find it still full.
+    const egressWasFull = this.#egressFull;
+    this.#egressFull = false;
     let n = 0;
     while (n < TURN_ITEMS && !this.#draining()) {
       if (this.#owed > 0) {
@@ -400,8 +430,9 @@ export class Shard {
         break;
       }
       if (this.#egressAtLimit) {
-        // The barrier's delivery wakes the shard (#enqueue) after overtaking it.
-        if (!this.#egressFull) this.egressWaitsTotal++;
+        // The barrier's delivery wakes the shard (#enqueue) after overtaking it, and so
+        // does the coordinator once the carried records are published (resume).
+        if (!egressWasFull) this.egressWaitsTotal++;
         this.#egressFull = true;
         break;
       }
@@ -479,6 +510,11 @@ export class Shard {
    */
   release(): void {
     this.store.release();
+    this.#wake();
+  }
+
+  /** Looks for work again: the egress records that failed checkpoints carried were published. */
+  resume(): void {
     this.#wake();
   }
 
@@ -713,7 +749,6 @@ export class Shard {
     this.#staged = [];
     this.#stagedBytes = 0;
     this.#checkpointRequested = false;
-    this.#egressFull = false;
     // Empty unless the snapshot overtook its barrier: otherwise the mailbox's barrier was
     // taken only once the set-aside messages had all run.
     this.#owed = this.#setAside.length;

@@ -1,16 +1,22 @@
 /**
- * The egress records a shard stages for the next checkpoint stay bounded even when that
- * checkpoint's barrier is queued behind a backlog: a shard whose staged records reach its
- * share of `stateWriteBufferBytes` snapshots as soon as the barrier is delivered, ahead of
- * the messages queued before it (recording them as in flight), and takes no messages past
- * twice its share while no barrier has been delivered (shard.ts). Whatever point a crash
- * comes at, every message is processed once.
+ * The egress records waiting for a checkpoint stay bounded (exactly-once mode).
+ *
+ * - Staged by a shard while the next checkpoint's barrier is queued behind a backlog: a
+ *   shard whose staged records reach its share of `stateWriteBufferBytes` snapshots as
+ *   soon as the barrier is delivered, ahead of the messages queued before it (recording
+ *   them as in flight), and takes no messages past twice its share while no barrier has
+ *   been delivered (shard.ts). Whatever point a crash comes at, every message is processed
+ *   once.
+ * - Carried by checkpoints that failed into the next one: at `stateWriteBufferBytes` the
+ *   shards take no messages until a checkpoint has taken them.
  */
 import { describe, expect, it } from 'vitest';
+import type { WritableFile, WritableFileOptions } from '../../../engine/env/file-system.js';
+import { MemoryFileSystem } from '../../../engine/index.js';
 import { ImmediateScheduler, SeededScheduler } from '../../../runtime/clock.js';
-import { StateFun } from '../../../runtime/index.js';
+import { Runtime, StateFun } from '../../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../../runtime/sdk/message-builder.js';
-import { OUT, TestRuntime, turns } from '../runtime-harness.js';
+import { OUT, TestRuntime, turns, until } from '../runtime-harness.js';
 
 const SOURCE = 'test/source';
 const LOUD = 'test/loud';
@@ -155,5 +161,88 @@ describe('egress staged before a barrier queued behind a backlog', () => {
     // in the first run and in the run after the crash.
     expect(crashedOvertaken).toBeGreaterThan(0);
     expect(recoveredOvertaken).toBeGreaterThan(0);
+  });
+});
+
+/** A disk whose checkpoint directory refuses every new file while `broken` (a full disk). */
+class CheckpointsFailing extends MemoryFileSystem {
+  broken = false;
+
+  #check(path: string): void {
+    if (this.broken && path.startsWith('/app/checkpoints/')) {
+      throw new Error(`injected: no space left for ${path}`);
+    }
+  }
+
+  override openWritable(
+    path: string,
+    mode: 'create' | 'append',
+    options?: WritableFileOptions,
+  ): WritableFile {
+    this.#check(path);
+    return super.openWritable(path, mode, options);
+  }
+
+  override linkOrCopy(existing: string, link: string): boolean {
+    this.#check(link);
+    return super.linkOrCopy(existing, link);
+  }
+}
+
+describe('egress carried by checkpoints that failed', () => {
+  it('stops the shards at its bound until a checkpoint takes it; then every record commits once, in order', async () => {
+    const fs = new CheckpointsFailing();
+    let most = 0;
+    const started: { rt?: Runtime } = {};
+    const app = loudApp(() => {
+      const stats = started.rt?.stats();
+      if (stats !== undefined) most = Math.max(most, stats.stagedEgressBytes + stats.carriedEgressBytes);
+    });
+    const rt = await Runtime.start({
+      dir: '/app',
+      statefun: app,
+      fileSystem: fs,
+      shards: 1,
+      stateWriteBufferBytes: BUFFER,
+      checkpointIntervalMs: 0,
+    });
+    started.rt = rt;
+    fs.broken = true;
+    try {
+      for (let n = 0; n < MESSAGES; n++)
+        await rt.send(messageBuilder({ typename: LOUD, id: 'a', value: String(n) }));
+      // The shard asks for checkpoints as its staged records reach its share; each fails
+      // and carries them, until the carried records reach the bound and the shard stops.
+      await until(() => rt.stats().carriedEgressBytes >= BUFFER, 'the carried records reach their bound');
+      await turns(20);
+      const waiting = rt.stats();
+      expect(waiting.lastCheckpointError).toMatch(/injected: no space left/);
+      expect(waiting.carriedEgressBytes).toBeGreaterThanOrEqual(BUFFER);
+      expect(waiting.messagesProcessed).toBeLessThan(MESSAGES);
+      const processed = waiting.messagesProcessed;
+      // Messages sent now wait in the mailbox: the shard takes none until a checkpoint.
+      for (let n = MESSAGES; n < MESSAGES + 10; n++) {
+        await rt.send(messageBuilder({ typename: LOUD, id: 'a', value: String(n) }));
+      }
+      await turns(20);
+      expect(rt.stats().messagesProcessed).toBe(processed);
+      expect(rt.stats().egressWaitsTotal).toBeGreaterThan(0);
+      // The carried bound, a checkpoint's worth of staged records, and the record past it.
+      expect(most).toBeLessThanOrEqual(BUFFER + bound(1));
+      // The disk has room again: the next checkpoint takes everything, and the shard goes on.
+      fs.broken = false;
+      await rt.checkpoint();
+      await rt.idle();
+      await rt.checkpoint();
+      const out: number[] = [];
+      for await (const r of rt.egress(OUT, { from: 0, follow: false }))
+        out.push(Number(r.value.asString().split(' ')[0]));
+      expect(out).toEqual(Array.from({ length: MESSAGES + 10 }, (_, n) => n));
+      expect(rt.stats().carriedEgressBytes).toBe(0);
+    } finally {
+      // A stop takes a last checkpoint.
+      fs.broken = false;
+      await rt.stop();
+    }
   });
 });
