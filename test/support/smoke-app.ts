@@ -33,8 +33,8 @@ export const SMOKE_FN = 'smoke/fn';
 export const SMOKE_OUT = 'smoke/out';
 export const SMOKE_VERIFY = 'smoke/verify';
 /**
- * Bytes `bulk` writes, and emits to SMOKE_BALLAST: past a shard's share of the least
- * `stateWriteBufferBytes` (1 MiB) whatever the shard count, so a bulk write during a
+ * Bytes `bulk` writes (and emits to SMOKE_BALLAST if asked): past a shard's share of the
+ * least `stateWriteBufferBytes` (1 MiB) whatever the shard count, so a bulk write during a
  * checkpoint makes the shard set messages aside, and its egress record makes the shard
  * overtake the next checkpoint's barrier.
  */
@@ -52,9 +52,14 @@ export const DEAD_LETTER_VALUE = StateFun.jsonType<{
   attempts: number;
 }>(DEAD_LETTER_TYPENAME);
 
-/** Observes the app's failures (coverage counters of the tests). */
+/** Observes the app's failures (coverage counters of the tests), and its options. */
 export interface SmokeHooks {
   onThrow?(op: 'throw' | 'poison', key: string): void;
+  /**
+   * Whether `bulk` also emits its ballast to SMOKE_BALLAST (default false): a megabyte
+   * egress record per `bulk` makes a run several times slower.
+   */
+  ballastEgress?: boolean;
 }
 
 export function smokeApp(hooks: SmokeHooks = {}): StateFun {
@@ -143,6 +148,7 @@ export function smokeApp(hooks: SmokeHooks = {}): StateFun {
           case 'bulk':
             // State the model does not track: only its size matters (see SMOKE_BULK_BYTES).
             context.storage.ballast = 'b'.repeat(SMOKE_BULK_BYTES);
+            if (hooks.ballastEgress !== true) break;
             context.send(
               egressMessageBuilder({
                 typename: SMOKE_BALLAST,
