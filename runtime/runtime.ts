@@ -833,7 +833,7 @@ export class Runtime {
       backoffMs: (attempt) => Math.min(1000, this.#o.retryBackoffMs * 2 ** (attempt - 1)),
       schedule: (task) => this.#scheduler.schedule(task),
       setTimer: (delayMs, task) => this.#clock.setTimer(delayMs, task),
-      onSnapshot: (shard, id, egress) => this.#coordinator.onSnapshot(shard, id, egress),
+      onSnapshot: (shard, id, egress, written) => this.#coordinator.onSnapshot(shard, id, egress, written),
       onComplete: (shard, id, inFlight, written) =>
         this.#coordinator.onComplete(shard, id, inFlight, written),
       requestCheckpoint: () => this.#triggerCheckpoint(),

@@ -6,7 +6,8 @@
  *
  * Order of one checkpoint n (DESIGN.md, "Exactly-once"):
  *   1. barrier n enters every shard's mailbox from the ingress, at ingress offset o;
- *   2. every shard snapshots (its writes so far are submitted, later ones held);
+ *   2. every shard snapshots (its writes so far are submitted, later ones held); the
+ *      capture waits until the submitted ones are written, and fails if one failed;
  *   3. every shard's part completes (its in-flight messages are written to the state
  *      engine, in-flight-store.ts);
  *   4. the engine checkpoint is called — its sequence is fixed at the call, so it holds
@@ -75,7 +76,11 @@ interface Pending {
   completes: number;
   egress: EgressDraft[][];
   inFlight: number;
-  /** What the capture waits for: the shards' in-flight writes, and beforeCapture. */
+  /**
+   * What the capture waits for: the shards' writes up to their snapshots (a checkpoint
+   * captured without one that failed would lack it), their in-flight writes, and
+   * beforeCapture.
+   */
   awaited: Promise<void>[];
   resolve: (c: CommittedCheckpoint) => void;
   reject: (err: unknown) => void;
@@ -189,10 +194,15 @@ export class CheckpointCoordinator {
     return running;
   }
 
-  onSnapshot(shard: Shard, id: number, egress: EgressDraft[]): void {
+  /**
+   * `written` settles once the shard's writes up to its snapshot are in the state engine
+   * (undefined if none were pending); the capture waits for it and fails if it rejects.
+   */
+  onSnapshot(shard: Shard, id: number, egress: EgressDraft[], written: Promise<void> | undefined): void {
     const p = this.#pending;
     if (p === undefined || p.id !== id) return;
     p.egress[shard.index] = egress;
+    if (written !== undefined) p.awaited.push(written);
     p.snapshots++;
   }
 

@@ -139,8 +139,12 @@ export interface ShardHost {
   /** Schedules a task soon (never synchronously). */
   schedule(task: () => void): void;
   setTimer(delayMs: number, task: () => void): { cancel(): void };
-  /** Step 2 done: the shard's state for checkpoint `id` is in the store (held). */
-  onSnapshot(shard: Shard, id: number, egress: EgressDraft[]): void;
+  /**
+   * Step 2 done: the shard's state for checkpoint `id` is in the store (held), written to
+   * the engine once `written` resolves (undefined if nothing was pending); it rejects if a
+   * write failed, and the checkpoint must then not be captured.
+   */
+  onSnapshot(shard: Shard, id: number, egress: EgressDraft[], written: Promise<void> | undefined): void;
   /**
    * Step 3 done: `inFlight` messages recorded, in the state engine once `written` resolves
    * (undefined when none were).
@@ -744,7 +748,7 @@ export class Shard {
   #snapshot(): void {
     const cp = this.#checkpoint!;
     cp.snapshotted = true;
-    this.store.hold();
+    const written = this.store.hold();
     const staged = this.#staged;
     this.#staged = [];
     this.#stagedBytes = 0;
@@ -752,7 +756,7 @@ export class Shard {
     // Empty unless the snapshot overtook its barrier: otherwise the mailbox's barrier was
     // taken only once the set-aside messages had all run.
     this.#owed = this.#setAside.length;
-    this.#host.onSnapshot(this, cp.id, staged);
+    this.#host.onSnapshot(this, cp.id, staged, written);
     this.#host.broadcastBarrier(cp.id, this.index);
     if (cp.awaiting.size === 0) this.#complete(cp);
     this.#wake();

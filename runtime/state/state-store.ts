@@ -168,6 +168,8 @@ export class StateStore {
   #writtenWaiters: (() => void)[] = [];
   #held = false;
   #writes = new Set<Promise<void>>();
+  /** The engine's own promises of the writes in #writes: they reject if a write failed. */
+  #engineWrites = new Set<Promise<void>>();
   #onFailure: (err: unknown) => void;
 
   /** `cacheBytes` bounds the hot cache (0 turns it off). */
@@ -322,7 +324,9 @@ export class StateStore {
     }
     this.#submitted.unshift(layer);
     this.#submittedBytes += bytes;
-    const write = this.#db.write(batch).then(
+    const engineWrite = this.#db.write(batch);
+    this.#engineWrites.add(engineWrite);
+    const write = engineWrite.then(
       () => {
         const i = this.#submitted.lastIndexOf(layer);
         if (i >= 0) this.#submitted.splice(i, 1);
@@ -334,13 +338,27 @@ export class StateStore {
       (err: unknown) => this.#onFailure(err),
     );
     this.#writes.add(write);
-    void write.finally(() => this.#writes.delete(write));
+    void write.finally(() => {
+      this.#writes.delete(write);
+      this.#engineWrites.delete(engineWrite);
+    });
   }
 
-  /** Submits what is buffered, then keeps later writes back until `release`. */
-  hold(): void {
+  /**
+   * Submits what is buffered, then keeps later writes back until `release`. Returns what
+   * settles once every write submitted so far is written, rejecting if one failed
+   * (undefined if none is pending): a checkpoint of the shard's state must not be captured
+   * before then, or it would lack a write that failed (the runtime fails on it too).
+   */
+  hold(): Promise<void> | undefined {
     this.submit();
     this.#held = true;
+    if (this.#engineWrites.size === 0) return undefined;
+    const written = Promise.all([...this.#engineWrites]).then(() => undefined);
+    // Observed here too: the failure is reported through onFailure, and a checkpoint given
+    // up meanwhile may never await this.
+    written.catch(() => undefined);
+    return written;
   }
 
   release(): void {

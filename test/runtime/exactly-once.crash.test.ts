@@ -413,6 +413,52 @@ describe('exactly-once processing under crashes', () => {
   // Seeds fast-check found, pinned. They name their cases in full (no arbitrary is involved),
   // so they replay the same cases whatever the arbitraries draw; quiesce moves the clock
   // exactly as before for a case without failures.
+  it('regression: a checkpoint is not captured before the writes of a snapshot are written', async () => {
+    // Soak seed -1162681706. A recovered in-flight message incremented 'a' before the
+    // shard's snapshot; that write failed (the state engine could not create its next WAL
+    // after a bulk write filled the memtable), which failed the runtime, but the checkpoint
+    // had already been handed to the engine, which captured the state without the write,
+    // and committed: the in-flight message counted as consumed, and the increment was lost.
+    await checkExactlyOnce(
+      776963499,
+      [
+        [{ op: 'throw', times: 1, key: '' }],
+        [
+          {
+            op: 'send',
+            to: 'a',
+            cmds: [{ op: 'send', to: 'a', cmds: [{ op: 'throw', times: 1, key: '' }, { op: 'inc' }] }],
+          },
+          { op: 'inc' },
+        ],
+        [{ op: 'inc' }],
+        [{ op: 'inc' }],
+        [{ op: 'send', to: 'e', cmds: [{ op: 'bulk' }] }, { op: 'inc' }],
+        [{ op: 'inc' }],
+        [{ op: 'inc' }],
+      ],
+      [
+        { kind: 'crash', shards: 1, torn: false },
+        { kind: 'send', count: 5 },
+        { kind: 'run', steps: 2 },
+        { kind: 'checkpoint' },
+        { kind: 'advance', ms: 10 },
+        { kind: 'run', steps: 6 },
+        { kind: 'crash', shards: 1, torn: false },
+        { kind: 'consume', limit: 1 },
+        { kind: 'advance', ms: 10 },
+        { kind: 'fault', after: 0, once: true },
+        { kind: 'run', steps: 4 },
+        { kind: 'fault', after: 0, once: false },
+        { kind: 'consume', limit: 1 },
+        { kind: 'consume', limit: 1 },
+        { kind: 'crash', shards: 1, torn: false },
+        { kind: 'checkpoint' },
+      ],
+      2,
+    );
+  });
+
   it('regression: a send that waited for room is counted until it is appended (quiescence)', async () => {
     const inc: Command[] = [{ op: 'inc' }];
     await checkExactlyOnce(

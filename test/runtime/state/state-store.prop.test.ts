@@ -98,7 +98,8 @@ describe('StateStore', () => {
                 break;
               case 'hold':
                 if (!store.held) {
-                  store.hold();
+                  // What it returns settles with the writes, which settled() awaits below.
+                  void store.hold();
                   buffered.clear();
                 }
                 break;
