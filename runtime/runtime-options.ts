@@ -113,6 +113,17 @@ export interface RuntimeOptions {
    * lasts. With a custom `fileSystem` the default is `'async'`.
    */
   walSyncMode?: 'inline' | 'async';
+  /**
+   * How long a checkpoint's barrier may wait in a shard's mailbox, ms (default 0: as long as
+   * the messages queued ahead of it take to run; 0 to 86400000). Past it, the shard
+   * snapshots without it: the messages queued ahead are recorded as in flight and set aside
+   * without running until the barriers of every channel have arrived, then run. A
+   * checkpoint over a backlog then takes about this long plus the time to record the
+   * backlog, rather than the time to process it, at the cost of writing the recorded
+   * messages to the state engine: Flink's unaligned checkpoints after its aligned-checkpoint
+   * timeout.
+   */
+  barrierTimeoutMs?: number;
   /** Where files live (default: the machine's file system). For tests: a MemoryFileSystem. */
   fileSystem?: FileSystem;
   /** Time source (default: the system clock). For deterministic tests: a ManualClock. */
@@ -141,6 +152,7 @@ export interface ResolvedRuntimeOptions {
   maxOpenFiles: number;
   egressRetainRecords: number | undefined;
   walSyncMode: 'inline' | 'async' | undefined;
+  barrierTimeoutMs: number;
   fileSystem: FileSystem | undefined;
   clock: Clock | undefined;
   scheduler: Scheduler | undefined;
@@ -167,6 +179,7 @@ const KNOWN = new Set([
   'maxOpenFiles',
   'egressRetainRecords',
   'walSyncMode',
+  'barrierTimeoutMs',
   'fileSystem',
   'clock',
   'scheduler',
@@ -271,6 +284,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
         ? undefined
         : int(o, 'egressRetainRecords', 1, 1, Number.MAX_SAFE_INTEGER),
     walSyncMode,
+    barrierTimeoutMs: int(o, 'barrierTimeoutMs', 0, 0, 86_400_000),
     fileSystem: o.fileSystem as FileSystem | undefined,
     clock: o.clock as Clock | undefined,
     scheduler: o.scheduler as Scheduler | undefined,

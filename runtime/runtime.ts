@@ -127,6 +127,8 @@ export interface RuntimeStats {
    * because its staged egress had reached its share of `stateWriteBufferBytes`.
    */
   barriersOvertaken: number;
+  /** Of `barriersOvertaken`, those whose barrier had waited `barrierTimeoutMs`. */
+  barrierTimeouts: number;
   /**
    * Times since start that a shard stopped taking messages until a checkpoint's barrier
    * came because its staged egress had reached twice its share of `stateWriteBufferBytes`,
@@ -288,6 +290,7 @@ export class Runtime {
           waitingLimit: eighth,
           heldLimit: writeShare,
           writeLimit: writeShare,
+          barrierTimeoutMs: parts.o.barrierTimeoutMs,
         }),
       );
     }
@@ -613,6 +616,7 @@ export class Runtime {
       stagedEgressBytes: this.#shards.reduce((n, s) => n + s.stagedBytes, 0),
       carriedEgressBytes: this.#coordinator.carriedBytes,
       barriersOvertaken: this.#shards.reduce((n, s) => n + s.barriersOvertaken, 0),
+      barrierTimeouts: this.#shards.reduce((n, s) => n + s.barrierTimeouts, 0),
       egressWaitsTotal: this.#shards.reduce((n, s) => n + s.egressWaitsTotal, 0),
       ingressBacklog: this.#unprocessed(),
       perFunction: Object.fromEntries(this.#perFunction),

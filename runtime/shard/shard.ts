@@ -43,7 +43,9 @@
  * twice `heldLimit`. The records of checkpoints that failed are carried into the next one;
  * while they fill their bound (`egressCarriedFull`), the shard runs nothing: it takes no
  * messages without a checkpoint pending, sets aside what it takes with one pending, and
- * overtakes any barrier delivered.
+ * overtakes any barrier delivered. With `barrierTimeoutMs`, a barrier that waited that long
+ * in the mailbox is overtaken too, and every message taken until the last barrier arrives
+ * is set aside (recorded as above), so the checkpoint does not wait for the backlog to run.
  *
  * Between its snapshot and the capture the store holds the shard's writes in memory, and
  * the egress records it stages wait for the next checkpoint. A barrier queues behind the
@@ -168,6 +170,11 @@ interface PendingCheckpoint {
   /** Messages recorded as in flight. */
   inFlight: number;
   snapshotted: boolean;
+  /**
+   * The barrier timed out (`barrierTimeoutMs`): every message taken until the last barrier
+   * arrives is set aside, not run.
+   */
+  setAsideAll: boolean;
 }
 
 /** What a shard is made of, and its bounds. */
@@ -195,6 +202,8 @@ export interface ShardParts {
    * engine that stalls its writers (flushes or compactions behind) holds them in memory.
    */
   readonly writeLimit: number;
+  /** How long a delivered barrier may wait before the shard overtakes it; 0: no limit. */
+  readonly barrierTimeoutMs: number;
 }
 
 /** What a staged egress record costs besides its value's bytes (object, typenames), about. */
@@ -240,6 +249,9 @@ export class Shard {
   #checkpoint: PendingCheckpoint | undefined;
   /** A barrier delivered for a checkpoint this shard has not started (see the header). */
   #barrierDelivered: number | undefined;
+  readonly #barrierTimeoutMs: number;
+  /** Armed when a barrier is delivered, with barrierTimeoutMs; cancelled when step 1 begins. */
+  #barrierTimer: { cancel(): void } | undefined;
   /** The last turn stopped because the staged egress reached twice heldLimit. */
   #egressFull = false;
   /**
@@ -263,6 +275,8 @@ export class Shard {
   writeWaitsTotal = 0;
   /** Checkpoints the shard snapshotted on a barrier's delivery, ahead of the mailbox. */
   barriersOvertaken = 0;
+  /** Of those, the ones whose barrier had waited `barrierTimeoutMs`. */
+  barrierTimeouts = 0;
   /** Times the shard stopped taking messages until a barrier came for its staged egress. */
   egressWaitsTotal = 0;
 
@@ -277,6 +291,7 @@ export class Shard {
     this.#heldLimit = parts.heldLimit;
     this.#writeLimit = parts.writeLimit;
     this.#recorder = parts.recorder;
+    this.#barrierTimeoutMs = parts.barrierTimeoutMs;
   }
 
   /** Messages queued (set aside included) and invocations running. */
@@ -307,7 +322,17 @@ export class Shard {
     if (this.#checkpoint !== undefined || this.#stopped) return;
     // With no checkpoint pending, any barrier delivered belongs to the next one.
     this.#barrierDelivered = id;
-    if (this.#stagedBytes >= this.#heldLimit || this.#host.egressCarriedFull()) this.#overtake(id);
+    if (this.#stagedBytes >= this.#heldLimit || this.#host.egressCarriedFull()) {
+      this.#overtake(id, false);
+    } else if (this.#barrierTimeoutMs > 0 && this.#barrierTimer === undefined) {
+      this.#barrierTimer = this.#host.setTimer(this.#barrierTimeoutMs, () => {
+        this.#barrierTimer = undefined;
+        // Still not taken from the mailbox: overtaken, and what is ahead of it set aside.
+        if (!this.#stopped && this.#checkpoint === undefined && this.#barrierDelivered === id) {
+          this.#overtake(id, true);
+        }
+      });
+    }
   }
 
   /**
@@ -339,6 +364,8 @@ export class Shard {
     this.#stopped = true;
     this.#timer?.handle.cancel();
     this.#timer = undefined;
+    this.#barrierTimer?.cancel();
+    this.#barrierTimer = undefined;
     for (const mailbox of [this.#mailbox, this.#setAside]) {
       try {
         mailbox.close();
@@ -361,7 +388,7 @@ export class Shard {
     }
     if (this.#stagedBytes < this.#heldLimit) return;
     if (this.#checkpoint === undefined && this.#barrierDelivered !== undefined) {
-      this.#overtake(this.#barrierDelivered);
+      this.#overtake(this.#barrierDelivered, false);
     } else if (!this.#checkpointRequested) {
       // Its barrier may be delivered now, from inside this call.
       this.#checkpointRequested = true;
@@ -404,7 +431,8 @@ export class Shard {
   #settingAside(): boolean {
     return (
       (this.store.held && this.store.bufferedBytes + this.#stagedBytes >= this.#heldLimit) ||
-      this.#host.egressCarriedFull()
+      this.#host.egressCarriedFull() ||
+      this.#checkpoint?.setAsideAll === true
     );
   }
 
@@ -731,15 +759,21 @@ export class Shard {
   #begin(id: number): PendingCheckpoint {
     const awaiting = new Set<number>();
     for (let c = 0; c <= this.#host.ingressChannel; c++) awaiting.add(c);
-    const cp = { id, awaiting, inFlight: 0, snapshotted: false };
+    const cp = { id, awaiting, inFlight: 0, snapshotted: false, setAsideAll: false };
     this.#checkpoint = cp;
     this.#barrierDelivered = undefined;
+    this.#barrierTimer?.cancel();
+    this.#barrierTimer = undefined;
     return cp;
   }
 
-  /** Starts checkpoint `id` before any of its barriers came up through the mailbox. */
-  #overtake(id: number): void {
-    this.#begin(id);
+  /**
+   * Starts checkpoint `id` before any of its barriers came up through the mailbox;
+   * `setAsideAll` when its barrier timed out (see PendingCheckpoint).
+   */
+  #overtake(id: number, setAsideAll: boolean): void {
+    this.#begin(id).setAsideAll = setAsideAll;
+    if (setAsideAll) this.barrierTimeouts++;
     this.barriersOvertaken++;
     // Otherwise the last invocation to finish takes the snapshot (#finish).
     if (this.#active === 0) this.#snapshot();

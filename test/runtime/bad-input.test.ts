@@ -126,6 +126,7 @@ describe('Runtime.start: bad options', () => {
     ['mailboxMemoryBytes', 1024, 64 * 1024 ** 3],
     ['maxOpenFiles', 64, 1_000_000],
     ['egressRetainRecords', 1, Number.MAX_SAFE_INTEGER],
+    ['barrierTimeoutMs', 0, 86_400_000],
   ];
 
   it.each(ranges)('refuses %s outside %d..%d or not an integer', async (name, min, max) => {

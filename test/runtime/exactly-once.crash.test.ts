@@ -71,6 +71,8 @@ let setAside = 0;
  */
 let overtaken = 0;
 let crashesAfterOvertaking = 0;
+/** Coverage: of those, barriers overtaken after waiting `barrierTimeoutMs`, over all runs. */
+let timedOut = 0;
 /** Coverage: 'fault' steps, and crashes after a write had failed, over all runs. */
 let faultsArmed = 0;
 let crashesAfterFault = 0;
@@ -160,6 +162,9 @@ async function start(
     // hold during a checkpoint is at most 1 MiB over the shards: a `bulk` command during a
     // checkpoint makes the shard set the messages it takes aside until the capture.
     ...(seed % 2 === 1 ? { stateWriteBufferBytes: 1 << 20 } : {}),
+    // A fifth of the runs overtake barriers that waited 5 ms (the clock moves in `advance`
+    // steps), recording and setting aside the messages queued ahead of them.
+    ...(seed % 5 === 2 ? { barrierTimeoutMs: 5 } : {}),
   });
   return { fs, faulty, rt, clock, scheduler, crashes: 0, checkpoints: 0, inFlightCheckpoints: 0 };
 }
@@ -269,6 +274,7 @@ async function checkExactlyOnce(
     spilled += stats.spilledTotal;
     setAside += stats.setAsideTotal;
     overtaken += stats.barriersOvertaken;
+    timedOut += stats.barrierTimeouts;
     if (stats.barriersOvertaken > 0) crashesAfterOvertaking++;
     if (stats.spilledMessages > 0) crashesWhileSpilled++;
     abandonRuntime(run.rt);
@@ -324,6 +330,7 @@ async function checkExactlyOnce(
   spilled += run.rt.stats().spilledTotal;
   setAside += run.rt.stats().setAsideTotal;
   overtaken += run.rt.stats().barriersOvertaken;
+  timedOut += run.rt.stats().barrierTimeouts;
   // Quiescent: every spilled message was read back, and its segment file removed.
   expect(run.rt.stats().spilledMessages).toBe(0);
   expect(run.fs.exists('/app/spill') ? run.fs.list('/app/spill') : []).toEqual([]);
@@ -404,6 +411,7 @@ describe('exactly-once processing under crashes', () => {
       expect(setAside).toBeGreaterThan(0);
       expect(overtaken).toBeGreaterThan(0);
       expect(crashesAfterOvertaking).toBeGreaterThan(0);
+      expect(timedOut).toBeGreaterThan(0);
       expect(faultsArmed).toBeGreaterThan(0);
       expect(crashesAfterFault).toBeGreaterThan(0);
     },
