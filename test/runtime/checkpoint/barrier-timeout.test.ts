@@ -9,31 +9,18 @@ import { describe, expect, it } from 'vitest';
 import { ImmediateScheduler, ManualClock, SeededScheduler } from '../../../runtime/clock.js';
 import type { CommittedCheckpoint } from '../../../runtime/index.js';
 import { StateFun } from '../../../runtime/index.js';
-import { egressMessageBuilder } from '../../../runtime/sdk/message-builder.js';
-import { OUT, TestRuntime, turns } from '../runtime-harness.js';
+import { TestRuntime, scripted, turns } from '../runtime-harness.js';
 
 const COUNTER = 'test/counter';
 const IDS = 10;
 /** Several turns' worth (a turn takes at most 512 messages). */
 const MESSAGES = 3000;
 
-/** Counts its messages in value state and emits `<id> <count>`. */
+/** `inc` counts the messages in value state and emits `<id> inc <count>`. */
 function counterApp(): StateFun {
   const statefun = new StateFun();
-  statefun.bind({
-    typename: COUNTER,
-    specs: [{ name: 'n', type: StateFun.intType() }],
-    fn(context) {
-      const n = ((context.storage.n as number | null) ?? 0) + 1;
-      context.storage.n = n;
-      context.send(
-        egressMessageBuilder({
-          typename: OUT,
-          value: `${context.self.id} ${n}`,
-          valueType: StateFun.stringType(),
-        }),
-      );
-    },
+  scripted(statefun, COUNTER, [{ name: 'n', type: StateFun.intType() }], {
+    inc: (context) => (context.storage.n = ((context.storage.n as number | null) ?? 0) + 1),
   });
   return statefun;
 }
@@ -49,7 +36,7 @@ async function run(scheduler: SeededScheduler, done: () => boolean, maxSteps = 1
 function countsById(lines: readonly string[]): Map<string, number[]> {
   const byId = new Map<string, number[]>();
   for (const line of lines) {
-    const [id, n] = line.split(' ') as [string, string];
+    const [id, , n] = line.split(' ') as [string, string, string];
     byId.set(id, [...(byId.get(id) ?? []), Number(n)]);
   }
   return byId;
@@ -72,7 +59,7 @@ async function checkpointBehindBacklog(
   const clock = new ManualClock();
   const scheduler = new SeededScheduler(1);
   const h = await TestRuntime.start(counterApp(), { shards: 1, barrierTimeoutMs, clock, scheduler });
-  for (let n = 0; n < MESSAGES; n++) await h.send(COUNTER, `c${n % IDS}`, String(n));
+  for (let n = 0; n < MESSAGES; n++) await h.send(COUNTER, `c${n % IDS}`, 'inc');
   let info: CommittedCheckpoint | undefined;
   void h.rt.checkpoint().then((i) => (info = i));
   // One turn runs, then the barrier has waited its time.
