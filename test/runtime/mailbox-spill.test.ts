@@ -10,7 +10,7 @@ import type { PersistedList } from '../../runtime/index.js';
 import { egressMessageBuilder } from '../../runtime/sdk/message-builder.js';
 import { SINK, SOURCE, bySink, expectedLines, fanOutApp } from './fan-out-app.js';
 import type { FanOut } from './fan-out-app.js';
-import { OUT, TestRuntime, turns, until } from './runtime-harness.js';
+import { OUT, TestRuntime, stepUntil, turns, until } from './runtime-harness.js';
 
 const SIZES: FanOut = { fanOut: 400, sinks: 5 };
 const FAN_OUT = SIZES.fanOut;
@@ -42,9 +42,7 @@ describe('mailbox spilling', () => {
     const h = await TestRuntime.start(fanOutApp(SIZES), { shards: 2, mailboxMemoryBytes: 1024, scheduler });
     /** Steps the shards until `done` (or, without it, until the runtime is quiescent). */
     const run = async (done: () => boolean): Promise<void> => {
-      for (let i = 0; i < 1_000_000 && !done(); i++) {
-        if (!scheduler.step()) await turns(1);
-      }
+      await stepUntil(scheduler, done);
       expect(done()).toBe(true);
     };
     await h.send(SOURCE, 'x', 'r0');

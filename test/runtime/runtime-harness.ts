@@ -17,6 +17,7 @@ import {
   StateFun,
 } from '../../runtime/index.js';
 import type { Context, RuntimeOptions, SendOptions, SendResult, ValueSpecOpts } from '../../runtime/index.js';
+import type { SeededScheduler } from '../../runtime/clock.js';
 import { abandonRuntime } from '../../runtime/runtime.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
 
@@ -82,6 +83,20 @@ export async function until(condition: () => boolean, what: string, maxTurns = 1
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`timed out waiting until ${what}`);
+}
+
+/**
+ * Steps a SeededScheduler's tasks (shard turns, the ingress pump) until `done`, or
+ * `maxSteps` steps; when none is ready, lets I/O and timers run for a turn.
+ */
+export async function stepUntil(
+  scheduler: SeededScheduler,
+  done: () => boolean,
+  maxSteps = 1_000_000,
+): Promise<void> {
+  for (let i = 0; i < maxSteps && !done(); i++) {
+    if (!scheduler.step()) await turns(1);
+  }
 }
 
 /** Asserts that `promise` rejects with an instance of `errorClass` and exactly `message`. */

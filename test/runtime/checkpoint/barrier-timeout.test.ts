@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ImmediateScheduler, ManualClock, SeededScheduler } from '../../../runtime/clock.js';
 import type { CommittedCheckpoint } from '../../../runtime/index.js';
 import { StateFun } from '../../../runtime/index.js';
-import { TestRuntime, scripted, turns } from '../runtime-harness.js';
+import { TestRuntime, scripted, stepUntil } from '../runtime-harness.js';
 
 const COUNTER = 'test/counter';
 const IDS = 10;
@@ -23,13 +23,6 @@ function counterApp(): StateFun {
     inc: (context) => (context.storage.n = ((context.storage.n as number | null) ?? 0) + 1),
   });
   return statefun;
-}
-
-/** Steps the shards until `done`, or `maxSteps` steps. */
-async function run(scheduler: SeededScheduler, done: () => boolean, maxSteps = 100_000): Promise<void> {
-  for (let i = 0; i < maxSteps && !done(); i++) {
-    if (!scheduler.step()) await turns(1);
-  }
 }
 
 /** Each id's counts, in the order read: every message once means 1..MESSAGES/IDS each. */
@@ -63,9 +56,9 @@ async function checkpointBehindBacklog(
   let info: CommittedCheckpoint | undefined;
   void h.rt.checkpoint().then((i) => (info = i));
   // One turn runs, then the barrier has waited its time.
-  await run(scheduler, () => h.rt.stats().messagesProcessed > 0);
+  await stepUntil(scheduler, () => h.rt.stats().messagesProcessed > 0);
   clock.advance(100);
-  await run(scheduler, () => info !== undefined);
+  await stepUntil(scheduler, () => info !== undefined);
   expect(info).toBeDefined();
   return { h, scheduler, info: info! };
 }
@@ -79,7 +72,7 @@ describe('barrierTimeoutMs', () => {
     expect(info.inFlightMessages).toBeGreaterThan(MESSAGES / 2);
     expect(info.inFlightMessages).toBeLessThan(MESSAGES);
     expect(h.rt.stats().setAsideTotal).toBe(info.inFlightMessages);
-    await run(scheduler, () => h.rt.quiescent);
+    await stepUntil(scheduler, () => h.rt.quiescent);
     expect(h.rt.stats().messagesProcessed).toBe(MESSAGES);
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
     expectEachOnce(await h.output());

@@ -25,7 +25,7 @@ import { MAX_KEY_GROUPS } from '../../../runtime/keys/key-group.js';
 import { abandonRuntime } from '../../../runtime/runtime.js';
 import { SOURCE, bySink, expectedLines, fanOutApp } from '../fan-out-app.js';
 import type { FanOut } from '../fan-out-app.js';
-import { TestRuntime, turns } from '../runtime-harness.js';
+import { TestRuntime, stepUntil } from '../runtime-harness.js';
 
 function envelope(n: number): Envelope {
   return {
@@ -132,9 +132,7 @@ async function checkpointedWithInFlight(): Promise<TestRuntime> {
   await h.send(SOURCE, 'x', 'r0');
   let checkpointed = false;
   void h.rt.checkpoint().then(() => (checkpointed = true));
-  for (let i = 0; i < 1_000_000 && !checkpointed; i++) {
-    if (!scheduler.step()) await turns(1);
-  }
+  await stepUntil(scheduler, () => checkpointed);
   expect(checkpointed).toBe(true);
   return h;
 }

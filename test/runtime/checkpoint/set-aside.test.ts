@@ -12,7 +12,7 @@ import { keyGroupOf, shardOfKeyGroup } from '../../../runtime/keys/key-group.js'
 import { egressMessageBuilder, messageBuilder } from '../../../runtime/sdk/message-builder.js';
 import { SINK, SOURCE, bySink, expectedLines, fanOutApp } from '../fan-out-app.js';
 import type { FanOut } from '../fan-out-app.js';
-import { OUT, TestRuntime, turns, until } from '../runtime-harness.js';
+import { OUT, TestRuntime, stepUntil, turns, until } from '../runtime-harness.js';
 
 const SIZES: FanOut = { fanOut: 300, sinks: 6 };
 /** About 4 KiB per message, so a few hundred of them pass a shard's half of 1 MiB. */
@@ -23,13 +23,6 @@ async function startStepped(seed: number): Promise<{ h: TestRuntime; scheduler: 
   const scheduler = new SeededScheduler(seed);
   const h = await TestRuntime.start(fanOutApp(SIZES), { ...OPTIONS, scheduler });
   return { h, scheduler };
-}
-
-/** Steps the shards until `done`, or `maxSteps` steps. */
-async function run(scheduler: SeededScheduler, done: () => boolean, maxSteps = 1_000_000): Promise<void> {
-  for (let i = 0; i < maxSteps && !done(); i++) {
-    if (!scheduler.step()) await turns(1);
-  }
 }
 
 /** An id whose shard is not big's, for the slow function. */
@@ -83,10 +76,10 @@ describe('messages set aside while a checkpoint holds the state written', () => 
     // message of the first round before any of the second.
     const next = `r1${'.'.repeat(4000)}`;
     await h.send(SOURCE, 'x', next);
-    await run(scheduler, () => checkpointed);
+    await stepUntil(scheduler, () => checkpointed);
     expect(checkpointed).toBe(true);
     expect(h.rt.stats().setAsideTotal).toBeGreaterThan(0);
-    await run(scheduler, () => h.rt.quiescent);
+    await stepUntil(scheduler, () => h.rt.quiescent);
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
     expect(bySink(await h.output())).toEqual(bySink(expectedLines(SIZES, [ROUND, next])));
     await h.stop();
@@ -122,9 +115,9 @@ describe('messages set aside while a checkpoint holds the state written', () => 
     await h.send(SOURCE, 'x', ROUND);
     let checkpointed = false;
     void h.rt.checkpoint().then(() => (checkpointed = true));
-    await run(scheduler, () => checkpointed);
+    await stepUntil(scheduler, () => checkpointed);
     expect(h.rt.stats().setAsideTotal).toBeGreaterThan(0);
-    await run(scheduler, () => h.rt.quiescent);
+    await stepUntil(scheduler, () => h.rt.quiescent);
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
     const out = await h.output();
     expect(out).toHaveLength(SIZES.fanOut);
@@ -163,21 +156,21 @@ describe('messages set aside while a checkpoint holds the state written', () => 
         const scheduler = new SeededScheduler(seed);
         const h = await TestRuntime.start(app.statefun, { ...OPTIONS, scheduler });
         await h.send('test/slow', slowId(), 'wait');
-        await run(scheduler, () => app.started());
+        await stepUntil(scheduler, () => app.started());
         const checkpoint = h.rt.checkpoint();
         for (const op of ['big', 'm1', 'm2', 'm3']) await h.send('test/big', 'big', op);
-        await run(scheduler, () => h.rt.stats().setAsideTotal === 3);
+        await stepUntil(scheduler, () => h.rt.stats().setAsideTotal === 3);
         expect(h.rt.stats().setAsideTotal).toBe(3);
         app.open();
         await turns(5);
-        await run(scheduler, () => false, steps);
+        await stepUntil(scheduler, () => false, steps);
         await h.send('test/big', 'big', 'm4');
-        await run(scheduler, () => h.rt.quiescent);
+        await stepUntil(scheduler, () => h.rt.quiescent);
         await checkpoint;
         // Committed by this runtime (a crash would replay them from the ingress log, in order).
         let committed = false;
         void h.rt.checkpoint().then(() => (committed = true));
-        await run(scheduler, () => committed);
+        await stepUntil(scheduler, () => committed);
         expect(await h.read(), `seed ${seed}, m4 after ${steps} steps`).toEqual(['m1', 'm2', 'm3', 'm4']);
         await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
         await h.stop();
@@ -192,7 +185,7 @@ describe('messages set aside while a checkpoint holds the state written', () => 
       const { h, scheduler } = await startStepped(steps);
       await h.send(SOURCE, 'x', ROUND);
       void h.rt.checkpoint().catch(() => undefined);
-      await run(scheduler, () => false, steps);
+      await stepUntil(scheduler, () => false, steps);
       const stats = h.rt.stats();
       if (stats.setAsideTotal > 0 && stats.messagesProcessed <= SIZES.fanOut) crashedWithSetAside++;
       await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });

@@ -16,7 +16,7 @@ import { MemoryFileSystem } from '../../../engine/index.js';
 import { ImmediateScheduler, SeededScheduler } from '../../../runtime/clock.js';
 import { Runtime, StateFun } from '../../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../../runtime/sdk/message-builder.js';
-import { OUT, TestRuntime, turns, until } from '../runtime-harness.js';
+import { OUT, TestRuntime, stepUntil, turns, until } from '../runtime-harness.js';
 
 const SOURCE = 'test/source';
 const LOUD = 'test/loud';
@@ -58,13 +58,6 @@ function loudApp(probe: () => void = () => undefined): StateFun {
   return statefun;
 }
 
-/** Steps the shards `maxSteps` times at most, or until `done`. */
-async function run(scheduler: SeededScheduler, done: () => boolean, maxSteps = 100_000): Promise<void> {
-  for (let i = 0; i < maxSteps && !done(); i++) {
-    if (!scheduler.step()) await turns(1);
-  }
-}
-
 /** Starts a stepped runtime of loudApp that keeps the most egress staged at any invocation. */
 async function startLoud(
   shards: number,
@@ -101,7 +94,7 @@ describe('egress staged before a barrier queued behind a backlog', () => {
     const { h, scheduler, most } = await startLoud(1, 1);
     // All of them reach the mailbox before the shard runs a turn.
     for (let n = 0; n < MESSAGES; n++) await h.send(LOUD, 'a', String(n));
-    await run(scheduler, drained(h));
+    await stepUntil(scheduler, drained(h));
     expect(most()).toBeGreaterThan(BUFFER);
     expect(most()).toBeLessThanOrEqual(bound(1));
     const stats = h.rt.stats();
@@ -112,7 +105,7 @@ describe('egress staged before a barrier queued behind a backlog', () => {
     // One address, one channel: every record once, in the order sent; a crash adds none.
     let committed = false;
     void h.rt.checkpoint().then(() => (committed = true));
-    await run(scheduler, () => committed);
+    await stepUntil(scheduler, () => committed);
     expect(numbers(await h.read())).toEqual(Array.from({ length: MESSAGES }, (_, n) => n));
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
     expect(await h.output()).toEqual([]);
@@ -122,14 +115,14 @@ describe('egress staged before a barrier queued behind a backlog', () => {
   it('stays bounded with messages between functions queued ahead of the barrier', async () => {
     const { h, scheduler, most } = await startLoud(2, 2);
     await h.send(SOURCE, 'x', 'go');
-    await run(scheduler, drained(h));
+    await stepUntil(scheduler, drained(h));
     expect(most()).toBeGreaterThan(BUFFER / 2);
     expect(most()).toBeLessThanOrEqual(bound(2));
     expect(h.rt.stats().barriersOvertaken).toBeGreaterThan(0);
     expect(h.rt.quiescent).toBe(true);
     let committed = false;
     void h.rt.checkpoint().then(() => (committed = true));
-    await run(scheduler, () => committed);
+    await stepUntil(scheduler, () => committed);
     const out = numbers(await h.read());
     expect([...out].sort((a, b) => a - b)).toEqual(Array.from({ length: MESSAGES }, (_, n) => n));
     await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
@@ -143,13 +136,13 @@ describe('egress staged before a barrier queued behind a backlog', () => {
     for (let steps = 0; steps <= 16; steps++) {
       const { h, scheduler } = await startLoud(1, steps + 1);
       for (let n = 0; n < MESSAGES; n++) await h.send(LOUD, 'a', String(n));
-      await run(scheduler, () => false, steps);
+      await stepUntil(scheduler, () => false, steps);
       if (h.rt.stats().barriersOvertaken > 0 && !h.rt.quiescent) crashedOvertaken++;
       // The second run starts with the recorded messages queued on the recovery channel,
       // and overtakes the barrier of its first checkpoint ahead of them.
       const again = new SeededScheduler(steps + 100);
       await h.crash(h.statefun, { scheduler: again });
-      await run(again, () => false, 1 + (steps % 4));
+      await stepUntil(again, () => false, 1 + (steps % 4));
       if (h.rt.stats().barriersOvertaken > 0 && !h.rt.quiescent) recoveredOvertaken++;
       await h.crash(h.statefun, { scheduler: new ImmediateScheduler() });
       expect(numbers(await h.output()), `crashes after ${steps} steps`).toEqual(
