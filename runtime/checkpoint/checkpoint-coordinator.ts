@@ -232,12 +232,8 @@ export class CheckpointCoordinator {
       () => this.#capture(p),
       (err: unknown) => {
         this.#pending = undefined;
-        for (const drafts of p.egress) {
-          for (const r of this.assignOffsets(drafts)) {
-            this.#carried.push(r);
-            this.#carriedBytes += egressRecordBytes(r);
-          }
-        }
+        for (const drafts of p.egress) for (const r of this.assignOffsets(drafts)) this.#carried.push(r);
+        this.#carriedBytes = bytesOf(this.#carried);
         for (const s of this.#host.shards) s.release();
         p.reject(err);
       },

@@ -252,7 +252,7 @@ export class Shard {
   readonly #barrierTimeoutMs: number;
   /** Armed when a barrier is delivered, with barrierTimeoutMs; cancelled when step 1 begins. */
   #barrierTimer: { cancel(): void } | undefined;
-  /** The last turn stopped because the staged egress reached twice heldLimit. */
+  /** The last turn stopped for a barrier (#egressAtLimit: staged or carried egress full). */
   #egressFull = false;
   /**
    * Set-aside messages still to record for the pending checkpoint: those a snapshot that

@@ -167,9 +167,11 @@ export class StateStore {
   /** Called once when the next submitted write resolves (see `onWritten`). */
   #writtenWaiters: (() => void)[] = [];
   #held = false;
-  #writes = new Set<Promise<void>>();
-  /** The engine's own promises of the writes in #writes: they reject if a write failed. */
-  #engineWrites = new Set<Promise<void>>();
+  /**
+   * Submitted writes not yet settled: the engine's promise of each (it rejects if the write
+   * failed) to the promise that settles once the store has handled its outcome.
+   */
+  readonly #writes = new Map<Promise<void>, Promise<void>>();
   #onFailure: (err: unknown) => void;
 
   /** `cacheBytes` bounds the hot cache (0 turns it off). */
@@ -325,8 +327,7 @@ export class StateStore {
     this.#submitted.unshift(layer);
     this.#submittedBytes += bytes;
     const engineWrite = this.#db.write(batch);
-    this.#engineWrites.add(engineWrite);
-    const write = engineWrite.then(
+    const handled = engineWrite.then(
       () => {
         const i = this.#submitted.lastIndexOf(layer);
         if (i >= 0) this.#submitted.splice(i, 1);
@@ -337,11 +338,8 @@ export class StateStore {
       },
       (err: unknown) => this.#onFailure(err),
     );
-    this.#writes.add(write);
-    void write.finally(() => {
-      this.#writes.delete(write);
-      this.#engineWrites.delete(engineWrite);
-    });
+    this.#writes.set(engineWrite, handled);
+    void handled.finally(() => this.#writes.delete(engineWrite));
   }
 
   /**
@@ -353,8 +351,8 @@ export class StateStore {
   hold(): Promise<void> | undefined {
     this.submit();
     this.#held = true;
-    if (this.#engineWrites.size === 0) return undefined;
-    const written = Promise.all([...this.#engineWrites]).then(() => undefined);
+    if (this.#writes.size === 0) return undefined;
+    const written = Promise.all([...this.#writes.keys()]).then(() => undefined);
     // Observed here too: the failure is reported through onFailure, and a checkpoint given
     // up meanwhile may never await this.
     written.catch(() => undefined);
@@ -368,6 +366,6 @@ export class StateStore {
 
   /** Resolves when every submitted write has resolved. */
   async settled(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+    while (this.#writes.size > 0) await Promise.all([...this.#writes.values()]);
   }
 }
