@@ -21,6 +21,7 @@
  */
 export { Engine } from './db/engine.js';
 export type { EngineStats, ReadOptions, WriteOptions } from './db/engine.js';
+export type { FileDeleterStats } from './db/file-deleter.js';
 export type {
   DescribeOptions,
   EngineDescription,

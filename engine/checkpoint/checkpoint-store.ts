@@ -21,7 +21,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FileLock, FileSystem } from '../env/file-system.js';
-import { isLockLeftover, joinPath, writeSyncedFile } from '../env/file-system.js';
+import { isLockLeftover, joinPath, removeFileAsync, writeSyncedFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import {
   ClosedError,
@@ -476,7 +476,7 @@ export class CheckpointStore {
     for (const id of ids)
       this.#fs.rename(this.#layout.checkpointDir(id), joinPath(checkpoints, DELETING_PREFIX + id));
     await this.#fs.syncDir(checkpoints);
-    for (const id of ids) removeTree(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
+    for (const id of ids) await removeTreeAsync(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
     await this.#fs.syncDir(checkpoints);
     await this.#removeUnreferencedShared();
   }
@@ -499,7 +499,7 @@ export class CheckpointStore {
     let removed = false;
     for (const name of this.#fs.list(this.#layout.shared)) {
       if (referenced.has(name)) continue;
-      this.#fs.remove(this.#layout.sharedFile(name));
+      await removeFileAsync(this.#fs, this.#layout.sharedFile(name));
       removed = true;
     }
     if (removed) await this.#fs.syncDir(this.#layout.shared);
@@ -510,7 +510,7 @@ export class CheckpointStore {
     let removed = false;
     for (const name of this.#fs.list(checkpoints)) {
       if (name.startsWith(TMP_PREFIX) || name.startsWith(DELETING_PREFIX)) {
-        removeTree(this.#fs, joinPath(checkpoints, name));
+        await removeTreeAsync(this.#fs, joinPath(checkpoints, name));
         removed = true;
       }
     }
@@ -522,6 +522,17 @@ export class CheckpointStore {
 /** Removes a directory holding only files (what the store creates), then the directory. */
 export function removeTree(fs: FileSystem, dir: string): void {
   for (const name of fs.list(dir)) fs.remove(joinPath(dir, name));
+  fs.removeDir(dir);
+}
+
+/**
+ * removeTree with each file removed off the main thread (FileSystem.removeAsync): a
+ * checkpoint's WAL segments and the last links of its tables free their blocks when removed.
+ * The store's operations run one at a time (#exclusive), so nothing else changes the tree
+ * meanwhile.
+ */
+async function removeTreeAsync(fs: FileSystem, dir: string): Promise<void> {
+  for (const name of fs.list(dir)) await removeFileAsync(fs, joinPath(dir, name));
   fs.removeDir(dir);
 }
 

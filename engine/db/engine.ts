@@ -70,6 +70,8 @@ import type { VersionSet } from '../version/version-set.js';
 import { LogWriter } from '../wal/log-writer.js';
 import type { DescribeOptions, EngineDescription } from './describe-engine.js';
 import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
+import { FileDeleter } from './file-deleter.js';
+import type { FileDeleterStats } from './file-deleter.js';
 import { pointRead, pointReadMany } from './point-reads.js';
 import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
@@ -146,6 +148,12 @@ export interface EngineStats {
   stalls: { count: number; totalMs: number };
   /** Flush and compaction attempts that failed and were tried again (see backgroundRetryDelayMs). */
   backgroundRetries: number;
+  /**
+   * Removal of files no longer needed, which runs in the background: removals queued or
+   * running, files removed since this open, and removals that failed (such a file is tried
+   * again after the next flush or compaction, and removed by the next open otherwise).
+   */
+  obsoleteFiles: FileDeleterStats;
 }
 
 interface Memtables {
@@ -200,6 +208,8 @@ export interface EngineParts {
 export class Engine {
   readonly #dir: string;
   readonly #fs: FileSystem;
+  /** Removes obsolete files off the main thread (file-deleter.ts). */
+  readonly #deleter: FileDeleter;
   readonly #options: ResolvedOptions;
   readonly #readOnly: boolean;
   readonly #lock: FileLock | undefined;
@@ -269,6 +279,7 @@ export class Engine {
   constructor(parts: EngineParts) {
     this.#dir = parts.dir;
     this.#fs = parts.fs;
+    this.#deleter = new FileDeleter(parts.fs);
     this.#realFileSystem = parts.fs instanceof NodeFileSystem;
     this.#options = parts.options;
     this.#readOnly = parts.readOnly;
@@ -889,7 +900,10 @@ export class Engine {
     };
   }
 
-  /** Deletes files no live version, pending job or needed WAL refers to. */
+  /**
+   * Hands the files no live version, pending job or needed WAL refers to to the deleter,
+   * which removes them in the background; a table leaves the caches now.
+   */
   #deleteObsoleteFiles(): void {
     // A MANIFEST switch may be in flight (its temp file is the next CURRENT): temp files
     // are left to the sweep at open.
@@ -903,7 +917,8 @@ export class Engine {
         this.#tableCache.evict(number);
         this.#blockCache.evictFile(number);
       }
-      this.#fs.remove(joinPath(this.#dir, name));
+      // A file still queued from an earlier call is listed again; add() ignores it.
+      this.#deleter.add(joinPath(this.#dir, name));
     }
   }
 
@@ -1194,12 +1209,13 @@ export class Engine {
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,
+      obsoleteFiles: this.#deleter.stats(),
     };
   }
 
   /**
-   * Makes every write durable (fsyncs the WAL), waits for the running background job, and
-   * releases the directory. Idempotent: later calls return the same promise.
+   * Makes every write durable (fsyncs the WAL), waits for the running background job and
+   * the removal of obsolete files, and releases the directory. Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -1219,6 +1235,8 @@ export class Engine {
     await Promise.all([this.#lanes.flush.tail, this.#lanes.compaction.tail]);
     this.#closed = true;
     this.#wakeProgress();
+    // Before the lock goes: the next opener of the directory sweeps what is left itself.
+    await this.#deleter.drain();
     for (const runner of new Set([this.#runner, this.#compactionRunner])) {
       try {
         await runner?.close();

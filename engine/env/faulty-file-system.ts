@@ -11,6 +11,7 @@ import type {
   WritableFile,
   WritableFileOptions,
 } from './file-system.js';
+import { removeFileAsync } from './file-system.js';
 
 /** The error an armed FaultyFileSystem throws. */
 export class InjectedFault extends Error {
@@ -89,6 +90,13 @@ export class FaultyFileSystem implements FileSystem {
   remove(path: string): void {
     this.step('remove', path);
     this.inner.remove(path);
+  }
+  removeAsync(path: string): Promise<void> {
+    // Counted when called, as remove() is; a fault becomes a rejection.
+    return new Promise<void>((resolve) => {
+      this.step('remove', path);
+      resolve(removeFileAsync(this.inner, path));
+    });
   }
   removeDir(path: string): void {
     this.step('rmdir', path);

@@ -204,6 +204,11 @@ export class MemoryFileSystem implements FileSystem {
     this.#dirs.get(dirnameOf(n))?.entries.delete(basenameOf(n));
   }
 
+  /** Removes the entry a microtask later, so callers meet the removal still in progress. */
+  removeAsync(p: string): Promise<void> {
+    return Promise.resolve().then(() => this.remove(p));
+  }
+
   removeDir(p: string): void {
     const n = MemoryFileSystem.#normalize(p);
     if (!this.#dirs.has(n)) return;

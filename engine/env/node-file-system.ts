@@ -250,6 +250,11 @@ export class NodeFileSystem implements FileSystem {
     fs.rmSync(p, { force: true });
   }
 
+  /** On libuv's thread pool. */
+  removeAsync(p: string): Promise<void> {
+    return fs.promises.rm(p, { force: true });
+  }
+
   removeDir(p: string): void {
     try {
       fs.rmdirSync(p);

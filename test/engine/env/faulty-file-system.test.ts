@@ -138,6 +138,10 @@ describe('FaultyFileSystem', () => {
     await f.sync();
     expect(() => f.append(bytes('lost'))).toThrow(InjectedFault);
     expect(() => faulty.remove(`${DIR}/wal`)).toThrow(InjectedFault);
+    // removeAsync is a mutation too; its fault is a rejection, not a throw.
+    let removal: Promise<void> | undefined;
+    expect(() => (removal = faulty.removeAsync(`${DIR}/wal`))).not.toThrow();
+    await expect(removal).rejects.toBeInstanceOf(InjectedFault);
     expect(faulty.failed).toBe(true);
     expect(faulty.exists(`${DIR}/wal`)).toBe(true);
     expect(faulty.list(DIR)).toEqual(['wal']);

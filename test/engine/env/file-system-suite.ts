@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../../engine/errors.js';
-import { joinPath } from '../../../engine/env/file-system.js';
+import { joinPath, removeFileAsync } from '../../../engine/env/file-system.js';
 import type { FileSystem } from '../../../engine/env/file-system.js';
 
 /** A fresh, empty file system rooted at `root` (an existing directory), and how to dispose of it. */
@@ -335,6 +335,24 @@ export function fileSystemSuite(name: string, makeFixture: () => FileSystemFixtu
         expect(fs.exists(at('f'))).toBe(false);
         expect(() => fs.remove(at('f'))).not.toThrow();
         expect(() => fs.remove(at('missing-dir', 'f'))).not.toThrow();
+      });
+
+      it('removeAsync (or removeFileAsync where a file system lacks it) deletes a file, and a missing file is not an error', async () => {
+        writeFile(fs, at('f'), 'x');
+        const removal = removeFileAsync(fs, at('f'));
+        await removal;
+        expect(fs.exists(at('f'))).toBe(false);
+        await expect(removeFileAsync(fs, at('f'))).resolves.toBeUndefined();
+        await expect(removeFileAsync(fs, at('missing-dir', 'f'))).resolves.toBeUndefined();
+      });
+
+      it('an open random-access file still reads its content after removeAsync', async () => {
+        writeFile(fs, at('f'), 'kept while open');
+        const r = fs.openRandomAccess(at('f'));
+        await removeFileAsync(fs, at('f'));
+        expect(fs.exists(at('f'))).toBe(false);
+        expect(r.read(0, 4)).toEqual(bytes('kept'));
+        r.close();
       });
 
       it('removeDir removes an empty directory and ignores a missing one', () => {
