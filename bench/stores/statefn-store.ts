@@ -2,10 +2,6 @@
  * statefn's own engine, through the public contract of engine/index.ts: `write(WriteBatch)`
  * for batches, `put(k, v, { sync })` for single writes, synchronous `get`/`getMany`, and the
  * synchronous `iterator()` with `seek()` for scans.
- *
- * The engine is written at the same time as this suite. So that the peers can still be
- * benchmarked while engine/ does not build, the store registry loads this file through a
- * computed specifier and bench/tsconfig.peers.json leaves it out.
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
 import { diskUsageBytes } from './disk-usage.js';

@@ -5,7 +5,7 @@
  */
 import { MULTI_READ_RANDOM, READ_RANDOM } from '../workloads/point-reads.js';
 import { NODE_JS_PACKAGE } from './store.js';
-import type { BenchStore, StoreFactory } from './store.js';
+import type { StoreFactory } from './store.js';
 
 /** Every contender, in the order a default run measures them; the references come last. */
 export const STORE_NAMES = ['statefn', 'classic-level', 'rocksdb', 'lmdb', 'js-map'] as const;
@@ -68,8 +68,10 @@ export function workloadsOfStore(store: StoreName, chosen: readonly string[]): s
 /** Imports the module of `name` and returns its factory. */
 export async function loadStore(name: StoreName): Promise<StoreFactory> {
   switch (name) {
-    case 'statefn':
-      return loadStatefnStore();
+    case 'statefn': {
+      const { StatefnStore } = await import('./statefn-store.js');
+      return () => new StatefnStore();
+    }
     case 'classic-level': {
       const { ClassicLevelStore } = await import('./classic-level-store.js');
       return () => new ClassicLevelStore();
@@ -87,24 +89,4 @@ export async function loadStore(name: StoreName): Promise<StoreFactory> {
       return () => new JsMapStore();
     }
   }
-}
-
-/**
- * A computed specifier keeps the type checker from following this import, so a peers-only
- * build (bench/tsconfig.peers.json) compiles while engine/index.ts is still being written;
- * the module's shape is checked here at run time instead.
- */
-async function loadStatefnStore(): Promise<StoreFactory> {
-  const specifier = new URL('./statefn-store.js', import.meta.url).href;
-  const module: unknown = await import(specifier);
-  const StoreClass = isRecord(module) ? module['StatefnStore'] : undefined;
-  if (typeof StoreClass !== 'function') {
-    throw new Error('store registry: statefn-store.js does not export a StatefnStore class');
-  }
-  const Constructor = StoreClass as new () => BenchStore;
-  return () => new Constructor();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
