@@ -55,19 +55,22 @@ export type CounterObservation = {
   readonly maxCountPerId: Uint32Array;
 };
 
-/** Throws a VerificationError unless the egress accounts for every message exactly once. */
-export function verifyCounter(o: CounterObservation): void {
-  verify(o.sent > 0, 'counter: nothing was sent');
-  verify(o.unknown === 0, `counter: ${n(o.unknown)} egress records of messages never sent`);
-  verify(o.duplicates === 0, `counter: ${n(o.duplicates)} messages seen twice on the egress`);
-  verify(o.seen === o.sent, `counter: ${n(o.seen)} egress records for ${n(o.sent)} messages sent`);
+/**
+ * Throws a VerificationError unless the egress accounts for every message exactly once;
+ * `workload` starts its message (other workloads count with ids `c<id>` the same way).
+ */
+export function verifyCounter(o: CounterObservation, workload = 'counter'): void {
+  verify(o.sent > 0, `${workload}: nothing was sent`);
+  verify(o.unknown === 0, `${workload}: ${n(o.unknown)} egress records of messages never sent`);
+  verify(o.duplicates === 0, `${workload}: ${n(o.duplicates)} messages seen twice on the egress`);
+  verify(o.seen === o.sent, `${workload}: ${n(o.seen)} egress records for ${n(o.sent)} messages sent`);
   let wrong = 0;
   let example = '';
   for (let id = 0; id < o.sentPerId.length; id++) {
     if (o.sentPerId[id] === o.maxCountPerId[id]) continue;
     if (wrong++ === 0) example = `c${id} got ${o.sentPerId[id]} messages, counted ${o.maxCountPerId[id]}`;
   }
-  verify(wrong === 0, `counter: ${n(wrong)} ids end with a count other than their messages (${example})`);
+  verify(wrong === 0, `${workload}: ${n(wrong)} ids end with a count other than their messages (${example})`);
 }
 
 function counterApp(): StateFun {

@@ -11,6 +11,10 @@ export function resultLine(result: RuntimeWorkloadResult): string {
     case 'fan-out':
     case 'ping-pong':
       return `${n(result.invocationsPerSec)} invocations/s (${n(result.invocations)} in ${result.seconds.toFixed(1)} s)`;
+    case 'backlog-checkpoint': {
+      const checkpoints = result.checkpointDurations;
+      return `${n(result.sinkMessagesPerSec)} sink messages/s (${n(result.sinkMessages)} in ${result.seconds.toFixed(1)} s), egress p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}; ${checkpoints.samples} checkpoint${checkpoints.samples === 1 ? '' : 's'}, p50 ${ms(checkpoints.p50Ms)}, max ${ms(checkpoints.maxMs)}; ${n(result.barriersOvertaken)} barriers overtaken (${n(result.barrierTimeouts)} timed out), ${n(result.setAside)} set aside, ${n(result.inFlightMessages)} recorded in flight`;
+    }
     case 'ingress':
       return `${n(result.messagesPerSec)} acknowledged messages/s (${n(result.messages)} in ${result.seconds.toFixed(1)} s), p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}`;
     case 'state-size':

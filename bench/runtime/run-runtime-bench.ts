@@ -41,6 +41,9 @@ export async function runRuntimeBench(input: RuntimeBenchInput): Promise<Runtime
   console.log(
     `\n== runtime ==\ncounter ${plan.counterSeconds} s per mode (${plan.counterConcurrency} in flight, ${n(plan.counterIds)} ids); ` +
       `fan-out ${plan.fanOutTrees} trees of depth ${plan.fanOutDepth}; ping-pong ${n(plan.pingPongPairs)} pairs x ${n(plan.pingPongBounces)}; ` +
+      (plan.backlog === undefined
+        ? ''
+        : `checkpoint over a backlog of ${n(plan.backlog.sources * plan.backlog.messagesPerSource)} messages with barrierTimeoutMs ${plan.backlog.barrierTimeoutsMs.join(', ')}; `) +
       `ingress ${plan.ingressSeconds} s with ${plan.ingressSenders} senders; checkpoints at ${plan.stateInstances.map(n).join(', ')} instances; ` +
       `recovery of ${n(plan.stateInstances.at(-1) ?? 0)}; Restate: ${plan.restate === undefined ? 'skipped' : `${n(plan.restate.invocations)} invocations`}`,
   );

@@ -7,6 +7,7 @@ import type { Align } from '../report/format.js';
 import type { TargetCheck } from '../report/targets.js';
 import { treeInvocations } from './fan-out-workload.js';
 import type {
+  BacklogCheckpointResult,
   CounterResult,
   FanOutResult,
   IngressResult,
@@ -17,7 +18,8 @@ import type {
   RuntimeRun,
   RuntimeSettings,
 } from './runtime-results.js';
-import { counterRuns } from './runtime-plan.js';
+import { backlogRuns, counterRuns } from './runtime-plan.js';
+import type { BacklogPlan } from './runtime-plan.js';
 import { checkRuntimeTargets, incrementalShare, stateSizesOf } from './runtime-targets.js';
 
 /** The section's title. */
@@ -40,6 +42,8 @@ export function renderRuntimeSection(run: RuntimeRun | undefined, preamble = '',
   if (analysis.trim().length > 0) parts.push(nestHeadings(analysis.trim()));
   parts.push(counterSection(run));
   parts.push(messagingSection(run));
+  // Absent from results stored before the workload existed.
+  if (run.plan.backlog !== undefined) parts.push(backlogSection(run, run.plan.backlog));
   parts.push(ingressSection(run));
   parts.push(stateSizeSection(run));
   parts.push(recoverySection(run));
@@ -222,6 +226,63 @@ function messagingSection(run: RuntimeRun): string {
   ].join('\n');
 }
 
+function backlogSection(run: RuntimeRun, backlog: BacklogPlan): string {
+  const { plan } = run;
+  const { sources, messagesPerSource, sinkIds } = backlog;
+  const rows = backlogRuns(plan).map(({ name, barrierTimeoutMs }) => {
+    const setting = barrierTimeoutMs === 0 ? '0 (off)' : `${formatInteger(barrierTimeoutMs)} ms`;
+    const r = run.results.find(
+      (x): x is BacklogCheckpointResult =>
+        x.kind === 'backlog-checkpoint' && x.barrierTimeoutMs === barrierTimeoutMs,
+    );
+    if (r === undefined) return [setting, failureOf(run, name), '', '', '', '', '', '', '', '', '', ''];
+    const checkpoints = r.checkpointDurations;
+    const none = checkpoints.samples === 0;
+    return [
+      setting,
+      seconds(r.seconds),
+      formatInteger(r.sinkMessagesPerSec),
+      ms(r.latency.p50Ms),
+      ms(r.latency.p99Ms),
+      formatInteger(checkpoints.samples),
+      none ? '—' : ms(checkpoints.p50Ms),
+      none ? '—' : ms(checkpoints.maxMs),
+      `${formatInteger(r.barriersOvertaken)} (${formatInteger(r.barrierTimeouts)})`,
+      formatInteger(r.setAside),
+      formatInteger(r.inFlightMessages),
+      formatInteger(r.spilled),
+    ];
+  });
+  return [
+    '### Checkpoints over a backlog (statefn)',
+    '',
+    `Messages between functions queued ahead of a checkpoint's barrier: ${formatInteger(sources)} ingress messages, sent at once, each make a source function send ${formatInteger(messagesPerSource)} messages to a sink, round robin over ${formatInteger(sinkIds)} ids (${formatInteger(sources * messagesPerSource)} sink messages, which queue in the shards' mailboxes, spilling to files past their memory); the sink reads its value state, adds one, writes it and emits one egress record. ` +
+      `Exactly-once, checkpoints every ${plan.checkpointIntervalMs} ms, a fresh runtime per \`barrierTimeoutMs\`: with 0 (the default) a barrier waits in its mailbox until the messages ahead of it have run; past the timeout the shard snapshots without it and records those messages as in flight (written to the state engine) instead of running them first. ` +
+      'Time: from the first ingress send until the last egress record was read.',
+    '',
+    markdownTable(
+      [
+        'barrierTimeoutMs',
+        'Time',
+        'Sink messages/s',
+        'Egress p50',
+        'Egress p99',
+        'Checkpoints',
+        'Checkpoint p50',
+        'Checkpoint max',
+        'Barriers overtaken (timed out)',
+        'Set aside',
+        'Recorded in flight',
+        'Spilled',
+      ],
+      rows,
+      ['left', ...new Array<Align>(11).fill('right')],
+    ),
+    '',
+    "Egress p50, p99: per sink message, from its source's `send` call to its egress record reaching the reader. Checkpoints: those that committed from the first send through the one that published the last egress record, and their durations. Barriers overtaken (of which timed out), set aside, spilled: what `rt.stats()`'s `barriersOvertaken` (`barrierTimeouts`), `setAsideTotal` and `spilledTotal` grew by during the run, summed over the shards, so a checkpoint counts once per shard that overtook its barrier (a shard whose staged egress fills its share overtakes barriers without a timeout too). Recorded in flight: the messages those checkpoints recorded (`CommittedCheckpoint.inFlightMessages`). Every sink message's egress record was seen exactly once and every sink id's final count equalled the messages sent to it, or the row would say failed.",
+  ].join('\n');
+}
+
 function ingressSection(run: RuntimeRun): string {
   const r = run.results.find((x): x is IngressResult => x.kind === 'ingress');
   const row =
@@ -344,8 +405,16 @@ function recoverySection(run: RuntimeRun): string {
 function method(run: RuntimeRun): string {
   const notes = [
     'Each workload runs in a fresh runtime directory under the data directory, in one child process (`node --expose-gc`) for every workload and a second one for the recovery; the Restate peer runs afterwards in a child process of its own, alone.',
-    `Runtimes run with their default options (the shard layout each reported is in the counter's notes) on the data directory's file system, except the checkpoint interval: every ${run.plan.checkpointIntervalMs} ms, and none in the checkpoint-size and recovery workloads, which checkpoint on demand.`,
+    `Runtimes run with their default options (the shard layout each reported is in the counter's notes) on the data directory's file system, except the checkpoint interval: every ${run.plan.checkpointIntervalMs} ms, and none in the checkpoint-size and recovery workloads, which checkpoint on demand` +
+      (run.plan.backlog === undefined
+        ? '.'
+        : '; and `barrierTimeoutMs` in the checkpoint-over-a-backlog runs.'),
     "Senders are async loops in the runtime's own process, each awaiting its `rt.send` before the next: the number of senders is the number of sends in flight. Egress is read in that process too, through `rt.egress`.",
+    ...(run.plan.backlog === undefined
+      ? []
+      : [
+          "Checkpoint over a backlog: the benchmark asks for no checkpoint. The checkpoints counted are those the runtime took on its own (periodic, or started early when a shard's staged egress filled its share) that committed from the first send through the one that published the last egress record, taken from `rt.stats().checkpoints` as the run goes. Their duration is the runtime's `CommittedCheckpoint.durationMs`: from the injection of its barriers until it has committed and published its egress records. Timing `rt.checkpoint()` calls instead would add checkpoints to the runtime's own, and a call made while one runs waits for it too. The time and the rate include the wait for the checkpoint that publishes the last records.",
+        ]),
     'A workload whose counts do not match what it sent is reported as failed, with no figure. Percentiles are nearest-rank over every message.',
     `Peak RSS of the main runtime runner (getrusage maxRSS): ${run.peakRssBytes > 0 ? formatBytes(run.peakRssBytes) : 'not reported'}.`,
   ];

@@ -20,6 +20,19 @@ export type RestatePlan = {
   readonly timeoutMs: number;
 };
 
+/**
+ * The checkpoint-over-a-backlog workload: `sources` ingress messages, each making the source
+ * function send `messagesPerSource` messages to the sink, run once per barrier timeout.
+ */
+export type BacklogPlan = {
+  readonly sources: number;
+  readonly messagesPerSource: number;
+  /** Distinct sink ids the messages are spread over (round robin). */
+  readonly sinkIds: number;
+  /** The runs' `barrierTimeoutMs`, in the order they run and are reported; 0 is off (the default). */
+  readonly barrierTimeoutsMs: readonly number[];
+};
+
 /** Sizes of every runtime workload. */
 export type RuntimeBenchPlan = {
   readonly preset: RuntimePreset;
@@ -40,6 +53,8 @@ export type RuntimeBenchPlan = {
   readonly fanOutDepth: number;
   /** Trees started at once, one ingress message each. */
   readonly fanOutTrees: number;
+  /** The checkpoint-over-a-backlog runs (absent in results stored before they existed). */
+  readonly backlog?: BacklogPlan | undefined;
   /** Pairs bouncing one message each at the same time. */
   readonly pingPongPairs: number;
   /** Invocations per pair (the message is passed on until this many have run). */
@@ -90,6 +105,26 @@ export function counterRuns(plan: RuntimeBenchPlan): CounterRun[] {
   return runs;
 }
 
+/** One run of the checkpoint-over-a-backlog workload. */
+export type BacklogRun = {
+  /** Names the workload (its failure, its log lines). */
+  readonly name: string;
+  readonly barrierTimeoutMs: number;
+};
+
+/** The name of the checkpoint-over-a-backlog run with `barrierTimeoutMs`. */
+export function backlogRunName(barrierTimeoutMs: number): string {
+  return `checkpoint over a backlog (barrierTimeoutMs ${barrierTimeoutMs})`;
+}
+
+/** The checkpoint-over-a-backlog runs of `plan`, in the order they run and are reported. */
+export function backlogRuns(plan: RuntimeBenchPlan): BacklogRun[] {
+  return (plan.backlog?.barrierTimeoutsMs ?? []).map((barrierTimeoutMs) => ({
+    name: backlogRunName(barrierTimeoutMs),
+    barrierTimeoutMs,
+  }));
+}
+
 /** The checkpoint-size sweep starts here. */
 export const MIN_STATE_INSTANCES = 1_000;
 
@@ -98,6 +133,8 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
   // chosen (counter ~8k invocations/s, fan-out ~100k/s, ping-pong ~25k/s, ~15-35k instances
   // loaded/s; the timed workloads take 30 + 30 + 20 s whatever the speed), plus 1-3 minutes
   // for Restate (~400-1,000 calls/s; its runner also reads every counter back, one call each).
+  // The backlog's 200,000 sink messages take 3-4 s per run (50-75k sink messages/s when
+  // chosen), several checkpoint intervals.
   default: {
     checkpointIntervalMs: 1000,
     shortCheckpointIntervalMs: 100,
@@ -106,6 +143,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
     counterIds: 100_000,
     fanOutDepth: 12,
     fanOutTrees: 128,
+    backlog: { sources: 100, messagesPerSource: 2_000, sinkIds: 10_000, barrierTimeoutsMs: [0, 50] },
     pingPongPairs: 1_000,
     pingPongBounces: 500,
     ingressSeconds: 20,
@@ -116,6 +154,8 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
     restate: { invocations: 30_000, concurrency: 256, ids: 100_000, warmup: 2_000, timeoutMs: 8 * 60_000 },
   },
   // Under a minute for the whole runtime part on a quiet machine, Restate's start-up included.
+  // The backlog is three quarters of the default's (about 2 s per run): with much less it is
+  // gone before the first periodic checkpoint starts, an interval after Runtime.start.
   quick: {
     checkpointIntervalMs: 1000,
     shortCheckpointIntervalMs: 100,
@@ -124,6 +164,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
     counterIds: 100_000,
     fanOutDepth: 8,
     fanOutTrees: 32,
+    backlog: { sources: 75, messagesPerSource: 2_000, sinkIds: 10_000, barrierTimeoutsMs: [0, 50] },
     pingPongPairs: 100,
     pingPongBounces: 100,
     ingressSeconds: 3,

@@ -80,6 +80,40 @@ export type PingPongResult = {
   readonly largestInFlight?: LargestInFlight | undefined;
 };
 
+/**
+ * Checkpoint over a backlog: per ingress message a source sends `messagesPerSource` messages
+ * to a sink (value state read and written, one egress record each), with one
+ * `barrierTimeoutMs`. From the first send until the last egress record was seen.
+ */
+export type BacklogCheckpointResult = {
+  readonly kind: 'backlog-checkpoint';
+  readonly settings: RuntimeSettings;
+  readonly barrierTimeoutMs: number;
+  readonly checkpointIntervalMs: number;
+  readonly sources: number;
+  readonly messagesPerSource: number;
+  readonly sinkIds: number;
+  /** Sink messages processed, each seen once on the egress (verified). */
+  readonly sinkMessages: number;
+  /** From the first ingress send to the last egress record seen by the reader. */
+  readonly seconds: number;
+  readonly sinkMessagesPerSec: number;
+  /** Per sink message: from its source's `send` call to its egress record reaching the reader. */
+  readonly latency: LatencyMs;
+  /**
+   * The runtime's own durations (CommittedCheckpoint.durationMs) of the checkpoints that
+   * committed meanwhile; `samples` is their count.
+   */
+  readonly checkpointDurations: LatencyMs;
+  /** Messages those checkpoints recorded in flight (written to the state engine). */
+  readonly inFlightMessages: number;
+  /** Growth of the runtime's counters (RuntimeStats, summed over shards) meanwhile. */
+  readonly barriersOvertaken: number;
+  readonly barrierTimeouts: number;
+  readonly setAside: number;
+  readonly spilled: number;
+};
+
 /** Durable ingress: concurrent senders awaiting `rt.send` (resolved once fsynced). */
 export type IngressResult = {
   readonly kind: 'ingress';
@@ -138,7 +172,13 @@ export type RecoveryResult = {
 
 /** Any one workload's result. */
 export type RuntimeWorkloadResult =
-  CounterResult | FanOutResult | PingPongResult | IngressResult | StateSizeResult | RecoveryResult;
+  | CounterResult
+  | FanOutResult
+  | PingPongResult
+  | BacklogCheckpointResult
+  | IngressResult
+  | StateSizeResult
+  | RecoveryResult;
 
 /** A workload that threw or whose verification failed: no figure is reported for it. */
 export type RuntimeFailure = {

@@ -3,12 +3,14 @@
  * (run-runtime-bench.ts). In its own process so its RSS and its runtimes' worker threads are
  * its own and a hang is caught by the coordinator's watchdog. With `runtime-start` it runs,
  * each in a fresh runtime directory removed afterwards: the counter in exactly-once and then
- * at-least-once mode, fan-out, ping-pong, durable ingress, and the checkpoint-size sweep,
- * whose largest run ends in a crash (rt.abandon(), then SIGKILL of this process, so nothing
- * is closed or flushed). With `runtime-recover` it restarts that crashed runtime.
+ * at-least-once mode, fan-out, ping-pong, the checkpoint over a backlog (once per barrier
+ * timeout), durable ingress, and the checkpoint-size sweep, whose largest run ends in a
+ * crash (rt.abandon(), then SIGKILL of this process, so nothing is closed or flushed). With
+ * `runtime-recover` it restarts that crashed runtime.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runBacklogCheckpoint } from './backlog-checkpoint-workload.js';
 import { runCounter } from './counter-workload.js';
 import { runFanOut } from './fan-out-workload.js';
 import { runIngress } from './ingress-workload.js';
@@ -16,7 +18,7 @@ import { runPingPong } from './ping-pong-workload.js';
 import { runRecovery } from './recovery-workload.js';
 import { isRuntimeRunnerInput } from './runtime-messages.js';
 import type { RuntimeRecoverMessage, RuntimeRunnerMessage, RuntimeStartMessage } from './runtime-messages.js';
-import { counterRuns } from './runtime-plan.js';
+import { backlogRuns, counterRuns } from './runtime-plan.js';
 import type { RuntimeWorkloadResult } from './runtime-results.js';
 import { runStateSize } from './state-size-workload.js';
 import type { CrashInfo } from './state-size-workload.js';
@@ -109,6 +111,24 @@ async function runAll(start: RuntimeStartMessage): Promise<void> {
       }),
     seed,
   );
+  const backlog = plan.backlog;
+  if (backlog !== undefined) {
+    for (const { name, barrierTimeoutMs } of backlogRuns(plan)) {
+      await step(
+        name,
+        dir(`backlog-${barrierTimeoutMs}`),
+        (env) =>
+          runBacklogCheckpoint(env, {
+            sources: backlog.sources,
+            messagesPerSource: backlog.messagesPerSource,
+            sinkIds: backlog.sinkIds,
+            barrierTimeoutMs,
+            checkpointIntervalMs: interval,
+          }),
+        seed,
+      );
+    }
+  }
   await step(
     'durable ingress',
     dir('ingress'),

@@ -4,7 +4,7 @@
  * shows up as a failed workload with the counts reached, not as a run killed by the watchdog
  * (whose heartbeats the progress lines keep alive).
  */
-import type { Runtime } from '../../runtime/index.js';
+import type { CommittedCheckpoint, Runtime } from '../../runtime/index.js';
 import { runConcurrentSenders } from './concurrent-senders.js';
 import { VerificationError } from './verification.js';
 import { PROGRESS_INTERVAL_MS, n } from './workload-env.js';
@@ -74,7 +74,7 @@ export function every(intervalMs: number, tick: () => void): () => void {
  */
 export class CheckpointTally {
   readonly #before: ReadonlySet<string>;
-  readonly #ids = new Set<string>();
+  readonly #committed = new Map<string, CommittedCheckpoint>();
   readonly #rt: Runtime;
   #largestInFlight: LargestInFlight = { messages: 0, metadataBytes: 0 };
 
@@ -87,7 +87,7 @@ export class CheckpointTally {
   sample(): void {
     for (const cp of this.#rt.stats().checkpoints) {
       if (this.#before.has(cp.id)) continue;
-      this.#ids.add(cp.id);
+      this.#committed.set(cp.id, cp);
       if (cp.inFlightMessages > this.#largestInFlight.messages) {
         this.#largestInFlight = { messages: cp.inFlightMessages, metadataBytes: cp.metadataBytes };
       }
@@ -96,7 +96,12 @@ export class CheckpointTally {
 
   /** Checkpoints committed since this tally was made (the last sample's view). */
   get count(): number {
-    return this.#ids.size;
+    return this.#committed.size;
+  }
+
+  /** Those checkpoints as the runtime reported them, oldest first. */
+  get committed(): CommittedCheckpoint[] {
+    return [...this.#committed.values()];
   }
 
   /** Of those, the one that recorded the most messages in flight. */

@@ -15,8 +15,14 @@ import {
 } from '../../bench/report/stored-parts.js';
 import type { StoredPart } from '../../bench/report/stored-parts.js';
 import { renderRuntimeSection } from '../../bench/runtime/runtime-markdown.js';
-import { changedInstances, instanceSweep, runtimePlan } from '../../bench/runtime/runtime-plan.js';
+import {
+  backlogRuns,
+  changedInstances,
+  instanceSweep,
+  runtimePlan,
+} from '../../bench/runtime/runtime-plan.js';
 import type {
+  BacklogCheckpointResult,
   CounterResult,
   RuntimeRun,
   RuntimeWorkloadResult,
@@ -40,6 +46,32 @@ function counter(mode: CounterResult['mode'], invocationsPerSec: number): Counte
     invocationsPerSec,
     latency: { p50Ms: 612.5, p99Ms: 1_240, maxMs: 1_500, samples: invocationsPerSec * 30 },
     checkpoints: 30,
+  };
+}
+
+function backlog(
+  barrierTimeoutMs: number,
+  seconds: number,
+  checkpointP50Ms: number,
+): BacklogCheckpointResult {
+  return {
+    kind: 'backlog-checkpoint',
+    settings,
+    barrierTimeoutMs,
+    checkpointIntervalMs: 1000,
+    sources: 100,
+    messagesPerSource: 2_000,
+    sinkIds: 10_000,
+    sinkMessages: 200_000,
+    seconds,
+    sinkMessagesPerSec: 200_000 / seconds,
+    latency: { p50Ms: 1_500, p99Ms: 3_900, maxMs: 4_000, samples: 200_000 },
+    checkpointDurations: { p50Ms: checkpointP50Ms, p99Ms: 3_200, maxMs: 3_200, samples: 3 },
+    inFlightMessages: barrierTimeoutMs === 0 ? 0 : 150_000,
+    barriersOvertaken: barrierTimeoutMs === 0 ? 0 : 12,
+    barrierTimeouts: barrierTimeoutMs === 0 ? 0 : 12,
+    setAside: barrierTimeoutMs === 0 ? 0 : 150_000,
+    spilled: 40_000,
   };
 }
 
@@ -102,6 +134,8 @@ const measured = runtimeRun([
     checkpoints: 4,
     largestInFlight: { messages: 123_456, metadataBytes: 2_048 },
   },
+  backlog(0, 4, 3_100),
+  backlog(50, 5, 80),
   {
     kind: 'ingress',
     settings,
@@ -153,6 +187,25 @@ describe('runtime benchmark options and sizes', () => {
     expect(plan.counterIds).toBe(100_000);
     expect(plan.checkpointIntervalMs).toBe(1000);
     expect(plan.restate).toBeDefined();
+  });
+
+  it('runs the checkpoint over a backlog with the barrier timeout off and on, smaller when quick', () => {
+    const plan = runtimePlan('default');
+    expect(plan.backlog).toEqual({
+      sources: 100,
+      messagesPerSource: 2_000,
+      sinkIds: 10_000,
+      barrierTimeoutsMs: [0, 50],
+    });
+    expect(backlogRuns(plan)).toEqual([
+      { name: 'checkpoint over a backlog (barrierTimeoutMs 0)', barrierTimeoutMs: 0 },
+      { name: 'checkpoint over a backlog (barrierTimeoutMs 50)', barrierTimeoutMs: 50 },
+    ]);
+    const quick = runtimePlan('quick').backlog!;
+    expect(quick.sources * quick.messagesPerSource).toBeLessThan(200_000);
+    expect(quick.barrierTimeoutsMs).toEqual([0, 50]);
+    // Results stored before the workload existed have no runs of it.
+    expect(backlogRuns({ ...plan, backlog: undefined })).toEqual([]);
   });
 
   it('follows --runtime-seconds, --runtime-instances and --no-restate', () => {
@@ -292,6 +345,40 @@ describe('renderRuntimeSection', () => {
       }),
     );
     expect(older).not.toContain('100 ms');
+  });
+
+  it('prints one row per barrier timeout for the checkpoint over a backlog, after fan-out and cycles', () => {
+    expect(markdown).toContain(
+      '100 ingress messages, sent at once, each make a source function send 2,000 messages to a sink, round robin over 10,000 ids (200,000 sink messages',
+    );
+    expect(markdown).toContain(
+      '| 0 (off) | 4.00 s | 50,000 | 1.50 s | 3.90 s | 3 | 3.10 s | 3.20 s | 0 (0) | 0 | 0 | 40,000 |',
+    );
+    expect(markdown).toContain(
+      '| 50 ms | 5.00 s | 40,000 | 1.50 s | 3.90 s | 3 | 80.0 ms | 3.20 s | 12 (12) | 150,000 | 150,000 | 40,000 |',
+    );
+    expect(markdown.indexOf('### Checkpoints over a backlog')).toBeGreaterThan(
+      markdown.indexOf('### Fan-out and cycles'),
+    );
+    expect(markdown).toContain('- Checkpoint over a backlog: the benchmark asks for no checkpoint.');
+    expect(markdown).toContain('and `barrierTimeoutMs` in the checkpoint-over-a-backlog runs.');
+  });
+
+  it('says which backlog run failed, and leaves the workload out of results stored before it', () => {
+    const failed = renderRuntimeSection(
+      runtimeRun([backlog(0, 4, 3_100)], {
+        failures: [{ workload: 'checkpoint over a backlog (barrierTimeoutMs 50)', error: 'boom' }],
+      }),
+    );
+    expect(failed).toContain('| 0 (off) | 4.00 s |');
+    expect(failed).toContain('| 50 ms | failed: boom |');
+    const notRun = renderRuntimeSection(runtimeRun([]));
+    expect(notRun).toContain('| 0 (off) | not run |');
+    const older = renderRuntimeSection(
+      runtimeRun([], { plan: { ...runtimePlan('default'), backlog: undefined } }),
+    );
+    expect(older).not.toContain('backlog');
+    expect(older).not.toContain('barrierTimeoutMs');
   });
 
   it("includes the engineers' analysis after the targets, its headings nested", () => {

@@ -3,6 +3,7 @@
 // when its verification is fed a wrong count. Nothing here measures speed.
 import { describe, expect, it } from 'vitest';
 import { MemoryFileSystem } from '../../engine/index.js';
+import { runBacklogCheckpoint } from '../../bench/runtime/backlog-checkpoint-workload.js';
 import { runCounter, verifyCounter } from '../../bench/runtime/counter-workload.js';
 import type { CounterObservation } from '../../bench/runtime/counter-workload.js';
 import { runFanOut, treeInvocations, verifyFanOut } from '../../bench/runtime/fan-out-workload.js';
@@ -60,7 +61,8 @@ describe('counter workload', () => {
       maxCountPerId: Uint32Array.of(2, 1),
     };
     expect(() => verifyCounter(good)).not.toThrow();
-    expect(() => verifyCounter({ ...good, duplicates: 1 })).toThrow(/seen twice/);
+    expect(() => verifyCounter({ ...good, duplicates: 1 })).toThrow(/^counter: 1 messages seen twice/);
+    expect(() => verifyCounter({ ...good, duplicates: 1 }, 'backlog')).toThrow(/^backlog: 1 messages/);
     expect(() => verifyCounter({ ...good, unknown: 1 })).toThrow(/never sent/);
     expect(() => verifyCounter({ ...good, maxCountPerId: Uint32Array.of(1, 1) })).toThrow(
       /1 ids end with a count other than their messages \(c0 got 2 messages, counted 1\)/,
@@ -105,6 +107,34 @@ describe('ping-pong workload', () => {
     await expect(run).rejects.toThrow(/2 rallies ended, expected 3/);
     expect(() => verifyPingPong({ pairs: 1, bounces: 5 }, [[0, 3, 2]], 5)).not.toThrow();
     expect(() => verifyPingPong({ pairs: 1, bounces: 5 }, [[0, 2, 3]], 5)).toThrow(/counts 2 and 3/);
+  });
+});
+
+describe('checkpoint-over-a-backlog workload', () => {
+  const options = { sources: 4, messagesPerSource: 50, sinkIds: 30, checkpointIntervalMs: INTERVAL_MS };
+
+  it('sees every sink message once on the egress with and without a barrier timeout', async () => {
+    for (const barrierTimeoutMs of [0, 1]) {
+      const result = await runBacklogCheckpoint(env(), { ...options, barrierTimeoutMs });
+      expect(result.barrierTimeoutMs).toBe(barrierTimeoutMs);
+      expect(result.sinkMessages).toBe(200);
+      expect(result.latency.samples).toBe(200);
+      // Exactly-once egress is visible only once a checkpoint has committed it.
+      expect(result.checkpointDurations.samples).toBeGreaterThanOrEqual(1);
+      expect(result.checkpointDurations.maxMs).toBeGreaterThanOrEqual(result.checkpointDurations.p50Ms);
+      expect(result.barrierTimeouts).toBeLessThanOrEqual(result.barriersOvertaken);
+      if (barrierTimeoutMs === 0) expect(result.barrierTimeouts).toBe(0);
+      expect(result.sinkMessagesPerSec).toBeCloseTo(200 / result.seconds, 6);
+    }
+  });
+
+  it('fails instead of reporting a rate when one egress record is missing', async () => {
+    const run = runBacklogCheckpoint(env(), {
+      ...options,
+      barrierTimeoutMs: 0,
+      verify: (observed) => verifyCounter({ ...observed, seen: observed.seen - 1 }, 'backlog'),
+    });
+    await expect(run).rejects.toThrow(/^backlog: 199 egress records for 200 messages sent$/);
   });
 });
 
