@@ -36,6 +36,7 @@ import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
 import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
 import { streamFile } from './file-checksum.js';
+import { BytesFile, FilePrefetch } from './file-prefetch.js';
 import { checkStoredFile, checkStoredSize, readStoredLog } from './stored-file-checks.js';
 import {
   CHECKPOINTS_DIR,
@@ -87,6 +88,12 @@ export interface VerifyOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/**
+ * verify reads this many of the next tables ahead while it checks one (file-prefetch.ts),
+ * each if at most this large: at most 64 MiB in memory, and four reads keep a disk busy.
+ */
+const VERIFY_READ_AHEAD_FILES = 4;
+const VERIFY_READ_AHEAD_FILE_BYTES = 16 * 1024 * 1024;
 
 /** @internal What take-checkpoint.ts and restore-checkpoint.ts use of a store. */
 export interface StoreInternals {
@@ -301,7 +308,8 @@ export class CheckpointStore {
    * Re-reads every byte of a checkpoint: its metadata's checksum, then each SST in one pass
    * (its size, its metadata blocks' checksums, its data blocks' layout, and its whole-file
    * xxHash64, which covers every block with its own checksum; on a mismatch the file is
-   * re-read to name the damaged block). With `deep`, a second pass checks every block's
+   * re-read to name the damaged block). The next few tables are read ahead, off the main
+   * thread, while one is checked (file-prefetch.ts). With `deep`, a second pass checks every block's
    * checksum and decodes it (see VerifyOptions). Each stored WAL prefix is read whole and
    * checked as a restore would replay it: checksum, records, batches, sequences. Throws
    * CorruptionError naming the first damaged file.
@@ -335,10 +343,19 @@ export class CheckpointStore {
       for (const l of record.logs) total += l.bytes;
       let done = 0;
       onProgress?.(0, total);
-      for (const f of record.files) {
+      const prefetch = new FilePrefetch(
+        this.#fs,
+        record.files.map((f) => ({ path: this.#layout.sharedFile(f.name), sizeBytes: f.meta.sizeBytes })),
+        VERIFY_READ_AHEAD_FILES,
+        VERIFY_READ_AHEAD_FILE_BYTES,
+      );
+      for (const [i, f] of record.files.entries()) {
         const path = this.#layout.sharedFile(f.name);
-        if (!this.#fs.exists(path)) throw new CorruptionError(path, undefined, 'checkpoint file is missing');
-        const file = this.#fs.openRandomAccess(path);
+        const bytes = await prefetch.take(i);
+        if (bytes === undefined && !this.#fs.exists(path)) {
+          throw new CorruptionError(path, undefined, 'checkpoint file is missing');
+        }
+        const file = bytes === undefined ? this.#fs.openRandomAccess(path) : new BytesFile(path, bytes);
         try {
           const size = file.size;
           // A file cut short or grown is reported as such, before its contents are parsed.

@@ -11,7 +11,7 @@ import type {
   WritableFile,
   WritableFileOptions,
 } from './file-system.js';
-import { removeFileAsync } from './file-system.js';
+import { readFileAsync, removeFileAsync } from './file-system.js';
 
 /** The error an armed FaultyFileSystem throws. */
 export class InjectedFault extends Error {
@@ -75,6 +75,9 @@ export class FaultyFileSystem implements FileSystem {
   }
   readFile(path: string): Uint8Array {
     return this.inner.readFile(path);
+  }
+  readFileAsync(path: string): Promise<Uint8Array> {
+    return readFileAsync(this.inner, path);
   }
   openWritable(path: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile {
     this.step('open-' + mode, path);

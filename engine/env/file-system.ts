@@ -102,6 +102,12 @@ export interface FileSystem {
   fileSize(path: string): number;
   /** The whole content of a file. */
   readFile(path: string): Uint8Array;
+  /**
+   * The whole content of a file, read without making the caller's thread wait; optional
+   * (where it is missing, {@link readFileAsync} calls `readFile`). Reads of several files
+   * may then overlap, which is how `CheckpointStore.verify` keeps a disk busy.
+   */
+  readFileAsync?(path: string): Promise<Uint8Array>;
   /** Opens for appending; 'create' truncates or creates, 'append' keeps existing content. */
   openWritable(path: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile;
   openRandomAccess(path: string): RandomAccessFile;
@@ -147,6 +153,15 @@ export async function writeSyncedFile(fs: FileSystem, path: string, data: Uint8A
   } finally {
     file.close();
   }
+}
+
+/**
+ * Reads `path` whole through `fs.readFileAsync` where the file system has it, otherwise
+ * through `readFile`; a synchronous failure becomes a rejection either way.
+ */
+export function readFileAsync(fs: FileSystem, path: string): Promise<Uint8Array> {
+  if (fs.readFileAsync !== undefined) return fs.readFileAsync(path);
+  return new Promise((resolve) => resolve(fs.readFile(path)));
 }
 
 /**

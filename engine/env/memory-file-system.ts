@@ -204,6 +204,11 @@ export class MemoryFileSystem implements FileSystem {
     this.#dirs.get(dirnameOf(n))?.entries.delete(basenameOf(n));
   }
 
+  /** Reads the file a microtask later, so callers meet the read still in progress. */
+  readFileAsync(p: string): Promise<Uint8Array> {
+    return Promise.resolve().then(() => this.readFile(p));
+  }
+
   /** Removes the entry a microtask later, so callers meet the removal still in progress. */
   removeAsync(p: string): Promise<void> {
     return Promise.resolve().then(() => this.remove(p));

@@ -229,6 +229,12 @@ export class NodeFileSystem implements FileSystem {
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   }
 
+  /** On libuv's thread pool. */
+  async readFileAsync(p: string): Promise<Uint8Array> {
+    const b = await fs.promises.readFile(p);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+
   openWritable(p: string, mode: 'create' | 'append', options?: WritableFileOptions): WritableFile {
     const fd = fs.openSync(p, mode === 'create' ? 'w' : 'a');
     const size = mode === 'create' ? 0 : fs.fstatSync(fd).size;

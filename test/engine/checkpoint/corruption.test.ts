@@ -17,9 +17,14 @@ interface Setup {
   cp: Checkpoint;
 }
 
-async function setup(): Promise<Setup> {
+/**
+ * With `readAhead` false the store's file system has no readFileAsync, so verify reads each
+ * table through openRandomAccess instead of reading the next ones ahead (file-prefetch.ts).
+ */
+async function setup(readAhead = true): Promise<Setup> {
   const fs = new MemoryFileSystem();
   const storeFs = new MemoryFileSystem();
+  if (!readAhead) Object.defineProperty(storeFs, 'readFileAsync', { value: undefined });
   const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
   const store = await CheckpointStore.open('/store', { fileSystem: storeFs });
   for (let i = 0; i < 300; i++) await db.put(`k${i % 150}`, `value ${i} `.repeat(20));
@@ -75,23 +80,29 @@ async function flippedBytesAreFound(
 }
 
 describe('a damaged checkpoint', () => {
-  it('a flipped byte anywhere in a stored SST fails verify and restore, naming the file', async () => {
-    const setupDone = await setup();
-    const { fs, db, store, cp } = setupDone;
-    await flippedBytesAreFound(
-      setupDone,
-      cp.files.filter((f) => f.kind === 'table'),
-      40,
-    );
-    await store.verify(cp.id);
-    const restored = await Engine.open('/restored-ok', {
-      ...TINY,
-      fileSystem: fs,
-      restoreFrom: { store, id: cp.id },
-    });
-    expect(entries(contents(restored))).toEqual(entries(contents(db)));
-    await Promise.all([restored.close(), db.close(), store.close()]);
-  });
+  it.each([
+    ['', true],
+    [' (verify without read-ahead)', false],
+  ])(
+    'a flipped byte anywhere in a stored SST fails verify and restore, naming the file%s',
+    async (_, readAhead) => {
+      const setupDone = await setup(readAhead);
+      const { fs, db, store, cp } = setupDone;
+      await flippedBytesAreFound(
+        setupDone,
+        cp.files.filter((f) => f.kind === 'table'),
+        40,
+      );
+      await store.verify(cp.id);
+      const restored = await Engine.open('/restored-ok', {
+        ...TINY,
+        fileSystem: fs,
+        restoreFrom: { store, id: cp.id },
+      });
+      expect(entries(contents(restored))).toEqual(entries(contents(db)));
+      await Promise.all([restored.close(), db.close(), store.close()]);
+    },
+  );
 
   it('a flipped byte anywhere in a stored WAL segment fails verify and restore, naming the file', async () => {
     const setupDone = await setup();
@@ -106,21 +117,27 @@ describe('a damaged checkpoint', () => {
     await Promise.all([db.close(), store.close()]);
   });
 
-  it('a truncated or missing stored SST fails verify and restore, naming the file', async () => {
-    const { fs, storeFs, db, store, cp } = await setup();
-    const [first, second] = cp.files.filter((f) => f.kind === 'table');
-    storeFs.truncate(`/store/shared/${first!.name}`, first!.bytes - 1);
-    let err = await corruption(store.verify(cp.id));
-    expect(err.file).toBe(`/store/shared/${first!.name}`);
-    expect(err.message).toMatch(/holds \d+ bytes/);
-    err = await corruption(Engine.open('/r1', { fileSystem: fs, restoreFrom: { store, id: cp.id } }));
-    expect(err.file).toBe(`/store/shared/${first!.name}`);
-    storeFs.remove(`/store/shared/${second!.name}`);
-    storeFs.remove(`/store/shared/${first!.name}`);
-    err = await corruption(store.verify(cp.id));
-    expect(err.message).toContain('missing');
-    await Promise.all([db.close(), store.close()]);
-  });
+  it.each([
+    ['', true],
+    [' (verify without read-ahead)', false],
+  ])(
+    'a truncated or missing stored SST fails verify and restore, naming the file%s',
+    async (_, readAhead) => {
+      const { fs, storeFs, db, store, cp } = await setup(readAhead);
+      const [first, second] = cp.files.filter((f) => f.kind === 'table');
+      storeFs.truncate(`/store/shared/${first!.name}`, first!.bytes - 1);
+      let err = await corruption(store.verify(cp.id));
+      expect(err.file).toBe(`/store/shared/${first!.name}`);
+      expect(err.message).toMatch(/holds \d+ bytes/);
+      err = await corruption(Engine.open('/r1', { fileSystem: fs, restoreFrom: { store, id: cp.id } }));
+      expect(err.file).toBe(`/store/shared/${first!.name}`);
+      storeFs.remove(`/store/shared/${second!.name}`);
+      storeFs.remove(`/store/shared/${first!.name}`);
+      err = await corruption(store.verify(cp.id));
+      expect(err.message).toContain('missing');
+      await Promise.all([db.close(), store.close()]);
+    },
+  );
 
   it('a damaged metadata file is reported by list, verify and restore, and the checkpoint can still be deleted', async () => {
     const { fs, storeFs, db, store, cp } = await setup();

@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../../engine/errors.js';
-import { joinPath, removeFileAsync } from '../../../engine/env/file-system.js';
+import { joinPath, readFileAsync, removeFileAsync } from '../../../engine/env/file-system.js';
 import type { FileSystem } from '../../../engine/env/file-system.js';
 
 /** A fresh, empty file system rooted at `root` (an existing directory), and how to dispose of it. */
@@ -344,6 +344,12 @@ export function fileSystemSuite(name: string, makeFixture: () => FileSystemFixtu
         expect(fs.exists(at('f'))).toBe(false);
         await expect(removeFileAsync(fs, at('f'))).resolves.toBeUndefined();
         await expect(removeFileAsync(fs, at('missing-dir', 'f'))).resolves.toBeUndefined();
+      });
+
+      it('readFileAsync (or readFileAsync() where a file system lacks it) reads a whole file; a missing one rejects', async () => {
+        writeFile(fs, at('f'), 'whole content');
+        await expect(readFileAsync(fs, at('f'))).resolves.toEqual(bytes('whole content'));
+        await expect(readFileAsync(fs, at('missing'))).rejects.toThrow();
       });
 
       it('an open random-access file still reads its content after removeAsync', async () => {
