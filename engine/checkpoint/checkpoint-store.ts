@@ -309,8 +309,8 @@ export class CheckpointStore {
    * (its size, its metadata blocks' checksums, its data blocks' layout, and its whole-file
    * xxHash64, which covers every block with its own checksum; on a mismatch the file is
    * re-read to name the damaged block). The next few tables are read ahead, off the main
-   * thread, while one is checked (file-prefetch.ts). With `deep`, a second pass checks every block's
-   * checksum and decodes it (see VerifyOptions). Each stored WAL prefix is read whole and
+   * thread, while one is checked (file-prefetch.ts). With `deep`, a second pass checks
+   * every block's checksum and decodes it (see VerifyOptions). Each stored WAL prefix is read whole and
    * checked as a restore would replay it: checksum, records, batches, sequences. Throws
    * CorruptionError naming the first damaged file.
    */
@@ -493,7 +493,7 @@ export class CheckpointStore {
     for (const id of ids)
       this.#fs.rename(this.#layout.checkpointDir(id), joinPath(checkpoints, DELETING_PREFIX + id));
     await this.#fs.syncDir(checkpoints);
-    for (const id of ids) await removeTreeAsync(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
+    for (const id of ids) await removeTree(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
     await this.#fs.syncDir(checkpoints);
     await this.#removeUnreferencedShared();
   }
@@ -527,7 +527,7 @@ export class CheckpointStore {
     let removed = false;
     for (const name of this.#fs.list(checkpoints)) {
       if (name.startsWith(TMP_PREFIX) || name.startsWith(DELETING_PREFIX)) {
-        await removeTreeAsync(this.#fs, joinPath(checkpoints, name));
+        await removeTree(this.#fs, joinPath(checkpoints, name));
         removed = true;
       }
     }
@@ -536,19 +536,14 @@ export class CheckpointStore {
   }
 }
 
-/** Removes a directory holding only files (what the store creates), then the directory. */
-export function removeTree(fs: FileSystem, dir: string): void {
-  for (const name of fs.list(dir)) fs.remove(joinPath(dir, name));
-  fs.removeDir(dir);
-}
-
 /**
- * removeTree with each file removed off the main thread (FileSystem.removeAsync): a
- * checkpoint's WAL segments and the last links of its tables free their blocks when removed.
- * The store's operations run one at a time (#exclusive), so nothing else changes the tree
- * meanwhile.
+ * Removes a directory holding only files (what the store creates), then the directory, each
+ * file off the main thread (FileSystem.removeAsync): a checkpoint's WAL segments and the
+ * last links of its tables free their blocks when removed. The store's operations run one
+ * at a time (#exclusive), and a checkpoint's temporary directory is its own, so nothing else
+ * changes the tree meanwhile.
  */
-async function removeTreeAsync(fs: FileSystem, dir: string): Promise<void> {
+export async function removeTree(fs: FileSystem, dir: string): Promise<void> {
   for (const name of fs.list(dir)) await removeFileAsync(fs, joinPath(dir, name));
   fs.removeDir(dir);
 }

@@ -296,7 +296,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     if (!committed) {
       try {
         for (const name of created) fs.remove(layout.sharedFile(name));
-        if (fs.exists(tmpDir)) removeTree(fs, tmpDir);
+        if (fs.exists(tmpDir)) await removeTree(fs, tmpDir);
       } catch {
         // Storage is failing; CheckpointStore.open removes the rest.
       }

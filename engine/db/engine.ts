@@ -1215,7 +1215,8 @@ export class Engine {
 
   /**
    * Makes every write durable (fsyncs the WAL), waits for the running background job and
-   * the removal of obsolete files, and releases the directory. Idempotent: later calls return the same promise.
+   * the removal of obsolete files, and releases the directory. Idempotent: later calls
+   * return the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();

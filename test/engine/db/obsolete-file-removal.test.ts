@@ -63,6 +63,23 @@ const until = async (done: () => boolean): Promise<void> => {
   expect(done()).toBe(true);
 };
 
+/**
+ * An engine on a file system that fails every table removal, after makeGarbage: the tables
+ * whose removal failed are counted and still there.
+ */
+async function failTableRemovals(): Promise<{ fs: RemovalRecorder; db: Engine; failed: string[] }> {
+  const fs = new RemovalRecorder();
+  fs.failing = (p) => p.endsWith('.sst');
+  const db = await Engine.open('/db', options(fs));
+  await makeGarbage(db);
+  await until(() => db.stats().obsoleteFiles.pending === 0);
+  const failed = fs.asyncRemoved.filter((p) => p.endsWith('.sst'));
+  expect(failed.length).toBeGreaterThanOrEqual(3);
+  expect(db.stats().obsoleteFiles.failed).toBe(failed.length);
+  for (const p of failed) expect(fs.exists(p)).toBe(true);
+  return { fs, db, failed };
+}
+
 describe('obsolete file removal', () => {
   it('goes through removeAsync, never remove, and leaves only live files', async () => {
     const fs = new RemovalRecorder();
@@ -115,15 +132,7 @@ describe('obsolete file removal', () => {
   });
 
   it('a failed removal is counted, the engine goes on, and the next open removes the file', async () => {
-    const fs = new RemovalRecorder();
-    fs.failing = (p) => p.endsWith('.sst');
-    const db = await Engine.open('/db', options(fs));
-    await makeGarbage(db);
-    await until(() => db.stats().obsoleteFiles.pending === 0);
-    const failed = fs.asyncRemoved.filter((p) => p.endsWith('.sst'));
-    expect(failed.length).toBeGreaterThanOrEqual(3);
-    expect(db.stats().obsoleteFiles.failed).toBe(failed.length);
-    for (const p of failed) expect(fs.exists(p)).toBe(true);
+    const { fs, db, failed } = await failTableRemovals();
     await db.put('after', 'the failure', { sync: true });
     expect(db.get('after')).toEqual(new TextEncoder().encode('the failure'));
     await db.close();
@@ -135,13 +144,7 @@ describe('obsolete file removal', () => {
   });
 
   it('a file whose removal failed is tried again after the next flush', async () => {
-    const fs = new RemovalRecorder();
-    fs.failing = (p) => p.endsWith('.sst');
-    const db = await Engine.open('/db', options(fs));
-    await makeGarbage(db);
-    await until(() => db.stats().obsoleteFiles.pending === 0);
-    const left = fs.asyncRemoved.filter((p) => p.endsWith('.sst'));
-    expect(left.length).toBeGreaterThanOrEqual(3);
+    const { fs, db, failed: left } = await failTableRemovals();
     fs.failing = () => false;
     await db.put('next', 'flush');
     await db.flush();
