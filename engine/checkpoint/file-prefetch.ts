@@ -3,11 +3,9 @@
  *
  * Verify reads every file of a checkpoint once, usually from a cold page cache, and does
  * little work per byte (one xxHash64 pass), so one synchronous read at a time leaves the disk
- * idle between requests: here a checkpoint of 2 MiB tables verified at about the speed of
- * reading its files one by one, and reading four at a time took about half as long. A
- * FilePrefetch keeps up to `maxFiles` of the next files (each at most `maxFileBytes`, so
- * memory stays bounded) being read through FileSystem.readFileAsync while the current one is
- * checked. A larger file, or one whose read failed, is read the ordinary way by the caller,
+ * idle between requests; several reads in flight keep it busy. A FilePrefetch keeps up to
+ * `maxFiles` of the next files (each at most `maxFileBytes`, so memory stays bounded) being
+ * read through FileSystem.readFileAsync while the current one is checked. A larger file, or one whose read failed, is read the ordinary way by the caller,
  * which then reports what is wrong with it (missing, cut short) as before.
  */
 import type { FileSystem, RandomAccessFile } from '../env/file-system.js';

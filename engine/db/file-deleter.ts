@@ -2,10 +2,10 @@
  * FileDeleter: removes the engine's obsolete files (tables, WALs, old MANIFESTs) one at a
  * time, off the main thread (`FileSystem.removeAsync`).
  *
- * Why: removing a file frees its blocks, which takes time in proportion to its size: about
- * 0.4 ms for a 2 MiB table and 15 ms for a 64 MiB WAL on ext4 here. Done synchronously after
- * each flush and compaction, as before, that time came out of the foreground reads and
- * writes the design promises a flat latency.
+ * Why: removing a file frees its blocks, which takes time in proportion to its size, up to
+ * milliseconds for the WAL of a large memtable. Done synchronously after each flush and
+ * compaction, as before, that time came out of the foreground reads and writes the design
+ * promises a flat latency.
  *
  * Safety does not depend on when a removal happens: a file is handed over only once nothing
  * can use it again (file numbers are never reused; engine.ts decides what is obsolete), and a
