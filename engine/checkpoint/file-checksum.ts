@@ -10,10 +10,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NodeFileSystem } from '../env/node-file-system.js';
 import { copyFile } from 'node:fs/promises';
 import type { FileSystem, RandomAccessFile } from '../env/file-system.js';
+import { readFileAsync } from '../env/file-system.js';
 import { CorruptionError } from '../errors.js';
 import { fileHasher } from '../util/checksum.js';
+import { forEachConcurrently } from '../util/concurrency.js';
 
 const CHUNK_BYTES = 1024 * 1024;
+/** Largest file hashFile reads whole (off this thread where the file system can). */
+export const HASH_WHOLE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** xxHash64 (seed 0) of `data`, as 16 hex digits. */
 export function hashBytes64(data: Uint8Array): string {
@@ -60,6 +64,18 @@ export function streamFile(fs: FileSystem, path: string): StreamedFile {
 }
 
 /**
+ * Reads `path` on `fs` and hashes it, like streamFile, but a file of at most
+ * {@link HASH_WHOLE_MAX_BYTES} is read whole through readFileAsync: on the real file system
+ * the read runs on libuv's thread pool, so several callers keep several reads in flight and
+ * this thread only hashes. A larger file is read in chunks, as streamFile does.
+ */
+export async function hashFile(fs: FileSystem, path: string): Promise<StreamedFile> {
+  if (fs.fileSize(path) > HASH_WHOLE_MAX_BYTES) return streamFile(fs, path);
+  const bytes = await readFileAsync(fs, path);
+  return { bytes: bytes.length, checksum: hashBytes64(bytes) };
+}
+
+/**
  * Whether two FileSystem objects reach the same storage, so a hard link can stand for a
  * copy: the same object, or two instances of the real file system (on which a link across
  * devices falls back to a copy by itself).
@@ -84,11 +100,7 @@ async function syncFile(fs: FileSystem, path: string): Promise<void> {
  * operations share (bench/ANALYSIS.md, "Checkpoints", on concurrent copies).
  */
 export async function syncFiles(fs: FileSystem, paths: readonly string[], concurrency = 1): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) await syncFile(fs, paths[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  await forEachConcurrently(paths, concurrency, (path) => syncFile(fs, path));
 }
 
 /**
@@ -102,8 +114,10 @@ export async function syncFiles(fs: FileSystem, paths: readonly string[], concur
  * link then reads nothing, a copy between two real file systems is made by the kernel off
  * this thread, and any other copy checks what it read against it, so a source damaged since
  * it was written fails that copy (CorruptionError) instead of being stored. Without it, the
- * checksum is computed from the bytes read. A copy made here yields to the event loop
- * between chunks, so a large file does not hold up the writers sharing the thread.
+ * checksum is computed from the bytes that arrived: the link's, or the kernel's copy read
+ * back through hashFile (off this thread), or the bytes a copy made here read. A copy made
+ * here yields to the event loop between chunks, so a large file does not hold up the
+ * writers sharing the thread.
  *
  * With `syncLater`, a copy the kernel made is not fsynced here: its path goes to
  * `syncLater`, and the caller must fsync it (syncFiles) before it relies on the copy. A
@@ -131,16 +145,22 @@ export async function copyFileWithChecksum(
     // hundreds of files while writers share the disk.
     if (toFs.linkOrCopy(from, to) !== true) await sync();
     if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
-    return streamFile(toFs, to);
+    return hashFile(toFs, to);
   }
-  if (knownChecksum !== undefined && fromFs instanceof NodeFileSystem && toFs instanceof NodeFileSystem) {
+  if (fromFs instanceof NodeFileSystem && toFs instanceof NodeFileSystem) {
     // Between real file systems the kernel copies (copy_file_range, on libuv's thread pool),
-    // so a large copy costs the writers on this thread nothing. Like a link, it trusts the
+    // so a large copy costs the writers on this thread nothing. Like a link, it trusts a
     // recorded checksum: a source damaged since it was written is found by verify and
-    // refused by restore, not here.
+    // refused by restore, not here. Without one (a restore), the copy is read back, from
+    // the page cache the copy just filled, and hashed: what the caller checks is what
+    // arrived.
     await copyFile(from, to);
+    const found =
+      knownChecksum !== undefined
+        ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
+        : await hashFile(toFs, to);
     await sync();
-    return { bytes: toFs.fileSize(to), checksum: knownChecksum };
+    return found;
   }
   const bytes = fromFs.fileSize(from);
   const checksum = await copyRangeWithChecksum(fromFs, from, 0, bytes, toFs, to);

@@ -4,7 +4,8 @@
  * concurrent retain cannot delete the files being read):
  *
  *   1. copy (or hard-link, on the same file system) each SST to `NNNNNN.sst`, under its
- *      original number, checking its size and xxHash64 against the checkpoint;
+ *      original number, checking the size and xxHash64 of what arrived against the
+ *      checkpoint, several files at a time, then fsync the copies;
  *   2. write each stored WAL prefix, its segments concatenated, to `NNNNNN.log` under its
  *      original number, after checking it whole (stored-file-checks.ts: each segment's
  *      size and checksum, then the records and their sequences);
@@ -29,8 +30,16 @@ import { storeInternals } from './checkpoint-store.js';
 import { checkStoredFile, readStoredLog } from './stored-file-checks.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { newIdentity, writeIdentity } from './engine-identity.js';
-import { copyFileWithChecksum } from './file-checksum.js';
+import { copyFileWithChecksum, syncFiles } from './file-checksum.js';
+import { forEachConcurrently } from '../util/concurrency.js';
 import { isCheckpointId } from './store-layout.js';
+
+/**
+ * Tables copied (or linked and read back) at once, and copies fsynced at once, by a
+ * restore: each holds a thread of libuv's pool (four by default) and at most
+ * HASH_WHOLE_MAX_BYTES of memory while it is read back.
+ */
+const RESTORE_CONCURRENCY = 4;
 
 /** `Engine.open`'s `restoreFrom` option. */
 export interface RestoreFrom {
@@ -93,9 +102,6 @@ export async function restoreCheckpoint(
         const source = store.layout.sharedFile(f.name);
         if (!store.fs.exists(source))
           throw new CorruptionError(source, undefined, 'checkpoint file is missing');
-        const target = joinPath(dir, tableFileName(f.meta.number));
-        const { bytes, checksum } = await copyFileWithChecksum(store.fs, source, fs, target, store.linkFiles);
-        checkStoredFile(source, f.meta.sizeBytes, f.checksum, bytes, checksum);
         if (f.meta.largestSequence > record.sequence) {
           throw new CorruptionError(
             store.layout.metadataFile(record.id),
@@ -106,6 +112,24 @@ export async function restoreCheckpoint(
         maxNumber = Math.max(maxNumber, f.meta.number);
         edit.addFile(f.level, f.meta);
       }
+      // Several tables at a time, so the disk always has a copy or a read-back queued while
+      // this thread hashes another; copies are fsynced together once all are checked.
+      const unsynced: string[] = [];
+      await forEachConcurrently(record.files, RESTORE_CONCURRENCY, async (f) => {
+        const source = store.layout.sharedFile(f.name);
+        const target = joinPath(dir, tableFileName(f.meta.number));
+        const { bytes, checksum } = await copyFileWithChecksum(
+          store.fs,
+          source,
+          fs,
+          target,
+          store.linkFiles,
+          undefined,
+          (path) => unsynced.push(path),
+        );
+        checkStoredFile(source, f.meta.sizeBytes, f.checksum, bytes, checksum);
+      });
+      await syncFiles(fs, unsynced, RESTORE_CONCURRENCY);
       for (const l of record.logs) {
         const data = readStoredLog(store.fs, (name) => store.layout.sharedFile(name), l, record.sequence);
         await writeSyncedFile(fs, joinPath(dir, walFileName(l.number)), data);

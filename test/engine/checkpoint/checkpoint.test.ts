@@ -466,6 +466,33 @@ describe('verify', () => {
   });
 });
 
+/** The real file system, noting in `events` each fsync and each rename, by base name, in order. */
+class RecordingFileSystem extends NodeFileSystem {
+  readonly #events: string[];
+
+  constructor(events: string[]) {
+    super();
+    this.#events = events;
+  }
+
+  override openWritable(
+    ...args: Parameters<NodeFileSystem['openWritable']>
+  ): ReturnType<NodeFileSystem['openWritable']> {
+    const file = super.openWritable(...args);
+    const sync = file.sync.bind(file);
+    file.sync = async () => {
+      await sync();
+      this.#events.push(`sync ${path.basename(args[0])}`);
+    };
+    return file;
+  }
+
+  override rename(from: string, to: string): void {
+    super.rename(from, to);
+    this.#events.push(`rename ${path.basename(to)}`);
+  }
+}
+
 describe('on the real file system', () => {
   it('with default options (each side its own NodeFileSystem) the store hard-links; linkFiles false copies', async () => {
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
@@ -498,30 +525,13 @@ describe('on the real file system', () => {
   it('a copy store fsyncs every copied SST before the checkpoint is renamed into place', async () => {
     // What the store's file system did, in order: fsyncs of shared files, then renames.
     const events: string[] = [];
-    class RecordingFileSystem extends NodeFileSystem {
-      override openWritable(
-        ...args: Parameters<NodeFileSystem['openWritable']>
-      ): ReturnType<NodeFileSystem['openWritable']> {
-        const file = super.openWritable(...args);
-        const sync = file.sync.bind(file);
-        file.sync = async () => {
-          await sync();
-          events.push(`sync ${path.basename(args[0])}`);
-        };
-        return file;
-      }
-      override rename(from: string, to: string): void {
-        super.rename(from, to);
-        events.push(`rename ${path.basename(to)}`);
-      }
-    }
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
     try {
       const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
       await fill(db, 0, 300);
       await db.flush();
       const store = await CheckpointStore.open(path.join(root, 'store'), {
-        fileSystem: new RecordingFileSystem(),
+        fileSystem: new RecordingFileSystem(events),
         linkFiles: false,
       });
       const cp = await db.checkpoint(store);
@@ -538,6 +548,37 @@ describe('on the real file system', () => {
         ...NO_COMPACTION,
         restoreFrom: { store, id: cp.id },
       });
+      expect(entries(contents(restored))).toEqual(entries(contents(db)));
+      await Promise.all([db.close(), restored.close(), store.close()]);
+    } finally {
+      nodeFs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a restore from a copy store fsyncs every table it copied before it writes CURRENT', async () => {
+    const events: string[] = [];
+    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
+    try {
+      const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
+      await fill(db, 0, 300);
+      await db.flush();
+      const store = await CheckpointStore.open(path.join(root, 'store'), { linkFiles: false });
+      const cp = await db.checkpoint(store);
+      const restoredDir = path.join(root, 'restored');
+      const restored = await Engine.open(restoredDir, {
+        ...NO_COMPACTION,
+        fileSystem: new RecordingFileSystem(events),
+        restoreFrom: { store, id: cp.id },
+      });
+      const tables = nodeFs.readdirSync(restoredDir).filter((n) => n.endsWith('.sst'));
+      expect(tables.length).toBeGreaterThan(3);
+      const current = events.indexOf('rename CURRENT');
+      expect(current).toBeGreaterThan(0);
+      for (const name of tables) {
+        const synced = events.indexOf(`sync ${name}`);
+        expect(synced, `${name} fsynced before CURRENT`).toBeGreaterThanOrEqual(0);
+        expect(synced).toBeLessThan(current);
+      }
       expect(entries(contents(restored))).toEqual(entries(contents(db)));
       await Promise.all([db.close(), restored.close(), store.close()]);
     } finally {

@@ -3,6 +3,9 @@
  * by restore, with CorruptionError naming the file; a damaged metadata file is reported by
  * list and can still be deleted.
  */
+import * as nodeFs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../../engine/index.js';
@@ -170,4 +173,51 @@ describe('a damaged checkpoint', () => {
     await reopened.verify(good.id);
     await Promise.all([db.close(), reopened.close()]);
   });
+});
+
+describe('a damaged checkpoint on the real file system', () => {
+  /** XORs byte `offset` of `file` with `xor` in place. */
+  function flipByte(file: string, offset: number, xor: number): void {
+    const bytes = nodeFs.readFileSync(file);
+    bytes[offset]! ^= xor;
+    nodeFs.writeFileSync(file, bytes);
+  }
+
+  it.each([
+    ['a copy store (the kernel copies, the copy is read back)', false],
+    ['a link store (the link is read back)', true],
+  ])(
+    'restore from %s refuses a flipped byte, naming the stored SST, and leaves nothing behind',
+    async (_, linkFiles) => {
+      const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-corruption-'));
+      try {
+        const db = await Engine.open(path.join(root, 'db'), { ...TINY, backgroundMode: 'inline' });
+        for (let i = 0; i < 1500; i++) await db.put(`k${i}`, `value ${i} `.repeat(20));
+        await db.flush();
+        const store = await CheckpointStore.open(path.join(root, 'store'), { linkFiles });
+        const cp = await db.checkpoint(store);
+        const expected = contents(db);
+        await db.close();
+        const tables = cp.files.filter((f) => f.kind === 'table');
+        // Enough tables that others are being restored beside the damaged one.
+        expect(tables.length).toBeGreaterThan(8);
+        const damaged = tables[Math.floor(tables.length / 2)]!;
+        const file = path.join(root, 'store', 'shared', damaged.name);
+        flipByte(file, Math.floor(damaged.bytes / 2), 0x20);
+        const dir = path.join(root, 'restored');
+        const err = await corruption(Engine.open(dir, { ...TINY, restoreFrom: { store, id: cp.id } }));
+        expect(err.file).toBe(file);
+        expect(err.message).toContain('checksum mismatch');
+        // Nothing still running adds files after the failure was reported.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(nodeFs.readdirSync(dir).filter((n) => n !== 'LOCK')).toEqual([]);
+        flipByte(file, Math.floor(damaged.bytes / 2), 0x20);
+        const restored = await Engine.open(dir, { ...TINY, restoreFrom: { store, id: cp.id } });
+        expect(entries(contents(restored))).toEqual(entries(expected));
+        await Promise.all([restored.close(), store.close()]);
+      } finally {
+        nodeFs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

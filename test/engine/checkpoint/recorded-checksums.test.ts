@@ -9,13 +9,23 @@ import type { RandomAccessFile } from '../../../engine/index.js';
 import { hashBytes64 } from '../../../engine/checkpoint/file-checksum.js';
 import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
 
-/** A MemoryFileSystem that records the paths opened for reading. */
+/** A MemoryFileSystem that records the paths opened or read whole for reading. */
 class CountingFileSystem extends MemoryFileSystem {
   readonly opened: string[] = [];
 
   override openRandomAccess(p: string): RandomAccessFile {
     this.opened.push(p);
     return super.openRandomAccess(p);
+  }
+
+  override readFile(p: string): Uint8Array {
+    this.opened.push(p);
+    return super.readFile(p);
+  }
+
+  override readFileAsync(p: string): Promise<Uint8Array> {
+    this.opened.push(p);
+    return super.readFileAsync(p);
   }
 }
 
