@@ -31,6 +31,7 @@ import {
   InvalidArgumentError,
   LockedError,
 } from '../errors.js';
+import { showValue } from '../options.js';
 import { Table } from '../sstable/table.js';
 import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
@@ -70,6 +71,16 @@ export interface CheckpointStoreOptions {
    * fails, never with wrong data. Default false.
    */
   readOnly?: boolean;
+  /**
+   * Most bytes per second that a checkpoint copies into the store, on average over the
+   * checkpoint; links copy nothing and are not limited. Each copied file is then fsynced
+   * before the next is copied, so its writeback is spread too. A copy at full speed takes
+   * CPU and disk time from the engine's flushes and compactions, which writers wait on; a
+   * limit trades a longer checkpoint for steadier writes (bench/ANALYSIS.md, "Checkpoints").
+   * Restores and verify are not limited. A number of bytes per second ≥ 1; default
+   * unlimited.
+   */
+  maxCopyBytesPerSecond?: number;
 }
 
 /** Options of `CheckpointStore.verify`. */
@@ -100,6 +111,8 @@ export interface StoreInternals {
   readonly fs: FileSystem;
   /** Whether files may be hard-linked (CheckpointStoreOptions.linkFiles). */
   readonly linkFiles: boolean;
+  /** CheckpointStoreOptions.maxCopyBytesPerSecond; Infinity when unlimited. */
+  readonly maxCopyBytesPerSecond: number;
   readonly layout: StoreLayout;
   /** ClosedError naming `api` when the store is closed. */
   checkOpen(api: string): void;
@@ -118,6 +131,15 @@ export interface StoreInternals {
 }
 
 const INTERNALS = new WeakMap<CheckpointStore, StoreInternals>();
+
+/** The options of CheckpointStore.open, checked. */
+interface StoreSettings {
+  readonly linkFiles: boolean;
+  readonly readOnly: boolean;
+  readonly maxCopyBytesPerSecond: number;
+}
+
+const STORE_OPTIONS = new Set(['fileSystem', 'linkFiles', 'readOnly', 'maxCopyBytesPerSecond']);
 
 /** @internal */
 export function storeInternals(store: CheckpointStore): StoreInternals {
@@ -138,20 +160,15 @@ export class CheckpointStore {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    fs: FileSystem,
-    layout: StoreLayout,
-    lock: FileLock,
-    linkFiles: boolean,
-    readOnly: boolean,
-  ) {
+  private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock, settings: StoreSettings) {
     this.#fs = fs;
     this.#layout = layout;
     this.#lock = lock;
-    this.#readOnly = readOnly;
+    this.#readOnly = settings.readOnly;
     INTERNALS.set(this, {
       fs,
-      linkFiles,
+      linkFiles: settings.linkFiles,
+      maxCopyBytesPerSecond: settings.maxCopyBytesPerSecond,
       layout,
       checkOpen: (api) => {
         if (this.#closed) throw new ClosedError(`${api}: the checkpoint store is closed`);
@@ -190,7 +207,7 @@ export class CheckpointStore {
       throw new InvalidArgumentError('CheckpointStore.open: options must be an object');
     }
     for (const key of Object.keys(options ?? {})) {
-      if (key !== 'fileSystem' && key !== 'linkFiles' && key !== 'readOnly')
+      if (!STORE_OPTIONS.has(key))
         throw new InvalidArgumentError(`CheckpointStore.open: unknown option '${key}'`);
     }
     const given = options?.fileSystem;
@@ -208,6 +225,13 @@ export class CheckpointStore {
     if (typeof readOnly !== 'boolean') {
       throw new InvalidArgumentError('CheckpointStore.open: readOnly must be a boolean');
     }
+    const rate: unknown = options?.maxCopyBytesPerSecond ?? Infinity;
+    if (typeof rate !== 'number' || Number.isNaN(rate) || rate < 1) {
+      throw new InvalidArgumentError(
+        `CheckpointStore.open: maxCopyBytesPerSecond must be a number of bytes per second ≥ 1, got ${showValue(rate)}`,
+      );
+    }
+    const settings: StoreSettings = { linkFiles, readOnly, maxCopyBytesPerSecond: rate };
     await initHashing();
     const fs = given ?? new NodeFileSystem();
     const layout = new StoreLayout(dir);
@@ -219,7 +243,7 @@ export class CheckpointStore {
           `CheckpointStore.open: readOnly needs an existing checkpoint store; ${dir} holds none`,
         );
       }
-      return new CheckpointStore(fs, layout, { release: () => undefined }, linkFiles, true);
+      return new CheckpointStore(fs, layout, { release: () => undefined }, settings);
     }
     fs.mkdirp(dir);
     let lock: FileLock;
@@ -235,7 +259,7 @@ export class CheckpointStore {
       if (!fs.exists(joinPath(dir, STORE_FORMAT_FILE))) await writeStoreFormat(fs, dir);
       fs.mkdirp(layout.shared);
       fs.mkdirp(layout.checkpoints);
-      const store = new CheckpointStore(fs, layout, lock, linkFiles, false);
+      const store = new CheckpointStore(fs, layout, lock, settings);
       await store.#collectGarbage();
       return store;
     } catch (err) {

@@ -15,6 +15,8 @@
  *      identity, session and number: the same append-only file, so its stored segments are
  *      its bytes), the longest run of them within the size pinned now, and copy only the
  *      bytes after them into a new segment in `shared/`, hashing them, and fsync it;
+ *   With a store's maxCopyBytesPerSecond, each copy of steps 2 and 3 is fsynced at once
+ *   and followed by the wait that keeps the average within the limit (copy-pacer.ts);
  *   4. fsync `shared/`; write `checkpoints/tmp-<id>/CHECKPOINT`, fsync it and its directory;
  *   5. rename `tmp-<id>` to `<id>` and fsync `checkpoints/` — the commit point;
  *   6. unpin the version and the WALs (the engine may then delete its copies).
@@ -40,7 +42,8 @@ import type {
 } from './checkpoint-format.js';
 import { removeTree, storeInternals } from './checkpoint-store.js';
 import type { CheckpointStore, StoreInternals } from './checkpoint-store.js';
-import { copyFileWithChecksum, copyRangeWithChecksum, syncFiles } from './file-checksum.js';
+import { CopyPacer } from './copy-pacer.js';
+import { copyFileWithChecksum, copyRangeWithChecksum, sameStorage, syncFiles } from './file-checksum.js';
 import {
   idNumber,
   makeCheckpointId,
@@ -217,7 +220,10 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     const files: StoredFile[] = [];
     let newFileBytes = 0;
     // Copies the kernel made, fsynced after the last copy and before anything names them.
+    // Paced copies (maxCopyBytesPerSecond) are fsynced one by one instead, inside the pace.
     const unsynced: string[] = [];
+    const pacer = new CopyPacer(request.store.maxCopyBytesPerSecond);
+    const linked = linkFiles && sameStorage(pinned.fs, fs);
     for (let level = 0; level < pinned.files.length; level++) {
       for (const meta of pinned.files[level]!) {
         const reuse = stored.get(meta.number)?.find((f) => sameFile(f.meta, meta));
@@ -234,7 +240,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
           layout.sharedFile(name),
           linkFiles,
           meta.checksum,
-          (path) => unsynced.push(path),
+          pacer.limited ? undefined : (path) => unsynced.push(path),
         );
         if (bytes !== meta.sizeBytes) {
           throw new CorruptionError(
@@ -245,6 +251,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
         }
         newFileBytes += bytes;
         files.push({ name, level, meta, checksum, shared: false });
+        if (!linked) await pacer.copied(bytes);
       }
     }
     const logs: StoredLog[] = [];
@@ -269,6 +276,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
         );
         newFileBytes += log.bytes - offset;
         segments.push({ name, offset, bytes: log.bytes - offset, checksum, shared: false });
+        await pacer.copied(log.bytes - offset);
       }
       logs.push({ number: log.number, session: pinned.session, bytes: log.bytes, segments });
     }

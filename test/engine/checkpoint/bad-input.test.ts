@@ -137,6 +137,17 @@ describe('CheckpointStore', () => {
       InvalidArgumentError,
       /fileSystem must be a FileSystem/,
     );
+    for (const rate of [0, 0.5, -1, NaN, '100']) {
+      await rejects(
+        CheckpointStore.open('/s', { fileSystem: fs, maxCopyBytesPerSecond: rate as never }),
+        InvalidArgumentError,
+        new RegExp(
+          `^CheckpointStore\\.open: maxCopyBytesPerSecond must be a number of bytes per second ≥ 1, got ${
+            typeof rate === 'string' ? '"100"' : String(rate)
+          }$`,
+        ),
+      );
+    }
     await rejects(
       CheckpointStore.open('/store', { fileSystem: fs }),
       LockedError,

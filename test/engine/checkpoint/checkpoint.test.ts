@@ -334,6 +334,40 @@ describe('sealed memtables', () => {
   });
 });
 
+describe('maxCopyBytesPerSecond', () => {
+  it('spreads the copies of a checkpoint over at least their bytes at the limit; links are not limited', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...NO_COMPACTION, fileSystem: fs });
+    await fill(db, 0, 300);
+    await db.put('unflushed', 'carried as a WAL segment, which is copied too');
+    const copiedBytes = (cp: Checkpoint): number => cp.files.reduce((sum, f) => sum + f.bytes, 0);
+    const unlimited = await CheckpointStore.open('/unlimited', { fileSystem: new MemoryFileSystem() });
+    const bytes = copiedBytes(await db.checkpoint(unlimited));
+    // Paced to take about 300 ms: never less (a sleep never ends early), however slow the machine.
+    const rate = Math.ceil(bytes / 0.3);
+    const paced = await CheckpointStore.open('/paced', {
+      fileSystem: new MemoryFileSystem(),
+      maxCopyBytesPerSecond: rate,
+    });
+    const start = performance.now();
+    const cp = await db.checkpoint(paced);
+    const elapsedMs = performance.now() - start;
+    expect(copiedBytes(cp)).toBe(bytes);
+    expect(new Set(cp.files.map((f) => f.kind))).toEqual(new Set(['table', 'log']));
+    expect(elapsedMs).toBeGreaterThanOrEqual((1000 * bytes) / rate - 5);
+    expect(entries(await restoredContents(fs, paced, cp.id))).toEqual(entries(contents(db)));
+    await Promise.all([unlimited.close(), paced.close()]);
+    // Hard links copy nothing, so one byte per second does not slow them (nothing unflushed
+    // is carried: the WAL after a flush is empty).
+    await db.flush();
+    const linking = await CheckpointStore.open('/linking', { fileSystem: fs, maxCopyBytesPerSecond: 1 });
+    const linked = await db.checkpoint(linking);
+    expect(linked.files.every((f) => f.kind === 'table')).toBe(true);
+    expect(entries(await restoredContents(fs, linking, linked.id))).toEqual(entries(contents(db)));
+    await Promise.all([db.close(), linking.close()]);
+  });
+});
+
 describe('concurrency', () => {
   it('writes issued while a checkpoint runs are not in it, and all of them are in the engine', async () => {
     const fs = new MemoryFileSystem();
@@ -522,38 +556,45 @@ describe('on the real file system', () => {
     }
   });
 
-  it('a copy store fsyncs every copied SST before the checkpoint is renamed into place', async () => {
-    // What the store's file system did, in order: fsyncs of shared files, then renames.
-    const events: string[] = [];
-    const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
-    try {
-      const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
-      await fill(db, 0, 300);
-      await db.flush();
-      const store = await CheckpointStore.open(path.join(root, 'store'), {
-        fileSystem: new RecordingFileSystem(events),
-        linkFiles: false,
-      });
-      const cp = await db.checkpoint(store);
-      const copied = cp.files.filter((f) => f.name.endsWith('.sst')).map((f) => f.name);
-      expect(copied.length).toBeGreaterThan(3);
-      const renamed = events.indexOf(`rename ${cp.id}`);
-      expect(renamed).toBeGreaterThan(0);
-      for (const name of copied) {
-        const synced = events.indexOf(`sync ${name}`);
-        expect(synced, `${name} fsynced before the rename`).toBeGreaterThanOrEqual(0);
-        expect(synced).toBeLessThan(renamed);
+  it.each([
+    ['', undefined],
+    [' (paced: each copy fsynced in turn)', 1e12],
+  ])(
+    'a copy store fsyncs every copied SST before the checkpoint is renamed into place%s',
+    async (_, rate) => {
+      // What the store's file system did, in order: fsyncs of shared files, then renames.
+      const events: string[] = [];
+      const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
+      try {
+        const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
+        await fill(db, 0, 300);
+        await db.flush();
+        const store = await CheckpointStore.open(path.join(root, 'store'), {
+          fileSystem: new RecordingFileSystem(events),
+          linkFiles: false,
+          ...(rate === undefined ? {} : { maxCopyBytesPerSecond: rate }),
+        });
+        const cp = await db.checkpoint(store);
+        const copied = cp.files.filter((f) => f.name.endsWith('.sst')).map((f) => f.name);
+        expect(copied.length).toBeGreaterThan(3);
+        const renamed = events.indexOf(`rename ${cp.id}`);
+        expect(renamed).toBeGreaterThan(0);
+        for (const name of copied) {
+          const synced = events.indexOf(`sync ${name}`);
+          expect(synced, `${name} fsynced before the rename`).toBeGreaterThanOrEqual(0);
+          expect(synced).toBeLessThan(renamed);
+        }
+        const restored = await Engine.open(path.join(root, 'restored'), {
+          ...NO_COMPACTION,
+          restoreFrom: { store, id: cp.id },
+        });
+        expect(entries(contents(restored))).toEqual(entries(contents(db)));
+        await Promise.all([db.close(), restored.close(), store.close()]);
+      } finally {
+        nodeFs.rmSync(root, { recursive: true, force: true });
       }
-      const restored = await Engine.open(path.join(root, 'restored'), {
-        ...NO_COMPACTION,
-        restoreFrom: { store, id: cp.id },
-      });
-      expect(entries(contents(restored))).toEqual(entries(contents(db)));
-      await Promise.all([db.close(), restored.close(), store.close()]);
-    } finally {
-      nodeFs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('a restore from a copy store fsyncs every table it copied before it writes CURRENT', async () => {
     const events: string[] = [];
