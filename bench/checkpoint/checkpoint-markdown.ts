@@ -14,6 +14,7 @@ import type {
 } from './checkpoint-results.js';
 import {
   checkCheckpointTargets,
+  describeLoad,
   foregroundBaseline,
   formatDuration,
   formatRate,
@@ -43,7 +44,7 @@ export function renderCheckpointSection(run: CheckpointRun | undefined): string 
   parts.push(`### Targets\n\n${targetsTable(checkCheckpointTargets(r))}`);
   parts.push(`### Checkpoints taken\n\n${checkpointTable(r)}`);
   parts.push(`### Restore, verify and the disk\n\n${readTable(r)}`);
-  parts.push(`### Foreground writes\n\n${foregroundTable(r.foreground)}`);
+  parts.push(`### Foreground writes\n\n${foregroundTable(r.foreground, r.pacedCopyBytesPerSecond)}`);
   parts.push(
     [
       '### Memory',
@@ -159,17 +160,23 @@ function readTable(r: CheckpointBenchResult): string {
   ]);
 }
 
-function foregroundTable(windows: readonly ForegroundWindow[]): string {
+function foregroundTable(
+  windows: readonly ForegroundWindow[],
+  pacedBytesPerSecond: number | undefined,
+): string {
   const baseline = foregroundBaseline(windows);
   const rows = windows.map((w) => [
     w.label,
-    w.during === 'none' ? 'none' : `${w.during} checkpoints, back to back`,
+    w.during === 'none' ? 'none' : `${describeLoad(w.during, pacedBytesPerSecond)}, back to back`,
     formatInteger(w.opsPerSec),
     baseline === undefined || w.during === 'none' ? '—' : formatRatio(w.opsPerSec / baseline),
     formatLatency(w.latency.p50Ns),
     formatLatency(w.latency.p99Ns),
     formatLatency(w.latency.maxNs),
     w.during === 'none' ? '—' : formatInteger(w.checkpoints),
+    w.checkpointSeconds === undefined || w.checkpointSeconds.length === 0
+      ? '—'
+      : w.checkpointSeconds.map(formatDuration).join(', '),
   ]);
   return markdownTable(
     [
@@ -181,9 +188,10 @@ function foregroundTable(windows: readonly ForegroundWindow[]): string {
       'p99 batch',
       'max batch',
       'Checkpoints completed',
+      'Their times',
     ],
     rows,
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
@@ -200,7 +208,7 @@ function method(r: CheckpointBenchResult): string {
     `Sequential disk speed: a ${formatBytes(r.disk.fileBytes)} file written in ${formatBytes(r.disk.chunkBytes)} writeSync calls and one fdatasync (timed together), then read back with ${formatBytes(r.disk.chunkBytes)} readSync calls, in the data directory, before the engine was opened. ${r.disk.cacheNote}`,
     "Restores go into a missing directory of the same file system and are timed until Engine.open resolves; from the link store the engine hard-links (linkFiles: true), from the copy store it copies (linkFiles: false). Both check every file's xxHash64.",
     "Verify throughput is the full checkpoint's bytes over the wall time of store.verify, which reads every file once (its metadata blocks, then all of it for the whole-file hash), with the next tables read ahead on libuv's thread pool while one is checked; the target compares it with the sequential read speed.",
-    `Foreground writes: one writer overwriting random keys in batches of 1000, each awaited before the next (no fsync) and followed by a yield to the event loop (setImmediate, as an application serving I/O would; without it the writer's awaits resolve as microtasks and starve the checkpoint of event-loop turns), for ${window === undefined ? 'a fixed time' : `${window.toFixed(0)} s`} per window. Windows run in the order listed, in rounds of without checkpoints, during link checkpoints, during copy checkpoints, and one more without at the end; "vs without" divides by all windows without checkpoints pooled, and the targets compare the windows of each kind pooled. During a window, full checkpoints into a fresh store run back to back (each waits for the memtables already sealed to flush and carries the active memtable's WAL; none switches the memtable the writer is filling); latency is per batch.`,
+    `Foreground writes: one writer overwriting random keys in batches of 1000, each awaited before the next (no fsync) and followed by a yield to the event loop (setImmediate, as an application serving I/O would; without it the writer's awaits resolve as microtasks and starve the checkpoint of event-loop turns), for ${window === undefined ? 'a fixed time' : `${window.toFixed(0)} s`} per window. Windows run in the order listed, in rounds of without checkpoints, during link checkpoints, during copy checkpoints${r.pacedCopyBytesPerSecond === undefined ? '' : `, during copy checkpoints into stores opened with maxCopyBytesPerSecond ${formatRate(r.pacedCopyBytesPerSecond)} (each copied file fsynced in turn, then a wait while the average is above the limit)`}, and one more without at the end; "vs without" divides by all windows without checkpoints pooled, and the targets compare the windows of each kind pooled. During a window, full checkpoints into a fresh store run back to back (each waits for the memtables already sealed to flush and carries the active memtable's WAL; none switches the memtable the writer is filling); latency is per batch.`,
   ];
   return notes.map((n) => `- ${n}`).join('\n');
 }

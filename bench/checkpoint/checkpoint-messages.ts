@@ -13,8 +13,10 @@ export type CheckpointPlan = {
   readonly updatedKeys: number;
   /** Length of each foreground-write window. */
   readonly foregroundWindowSeconds: number;
-  /** Rounds of foreground windows (without, link, copy), followed by one more without. */
+  /** Rounds of foreground windows (without, link, copy, paced copy), then one more without. */
   readonly foregroundRounds: number;
+  /** maxCopyBytesPerSecond of the stores of the paced copy windows. */
+  readonly pacedCopyBytesPerSecond: number;
   /** Size of the file that measures the disk's sequential speed. */
   readonly diskTestBytes: number;
   /** Longest wait for compaction to settle before a measured checkpoint. */
@@ -41,6 +43,11 @@ export type CheckpointRunnerMessage =
 const MIB = 1 << 20;
 const MIN_DISK_TEST_BYTES = 256 * MIB;
 const MAX_DISK_TEST_BYTES = 1024 * MIB;
+/**
+ * The paced copy windows' limit: about a fifth of this machine's sequential write speed
+ * (the disk figures of the report), so the copy takes a small share of the disk and CPU.
+ */
+const PACED_COPY_BYTES_PER_SECOND = 100 * MIB;
 
 /**
  * Sizes a run of `keys` keys of `entryBytes` each. The disk test file is as large as the
@@ -54,6 +61,7 @@ export function checkpointPlan(keys: number, entryBytes: number, quick: boolean)
     updatedKeys: Math.max(1, Math.round(keys / 100)),
     foregroundWindowSeconds: quick ? 2 : 10,
     foregroundRounds: quick ? 1 : 2,
+    pacedCopyBytesPerSecond: PACED_COPY_BYTES_PER_SECOND,
     diskTestBytes: Math.min(MAX_DISK_TEST_BYTES, Math.max(MIN_DISK_TEST_BYTES, Math.ceil(raw / MIB) * MIB)),
     maxSettleSeconds: quick ? 30 : 300,
   };

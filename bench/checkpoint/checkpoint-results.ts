@@ -11,6 +11,12 @@ import type { LatencySummary } from '../measure/latency-recorder.js';
  */
 export type TransferMode = 'link' | 'copy';
 
+/**
+ * What runs beside a foreground window: checkpoints into a link or a copy store, or into a
+ * copy store opened with maxCopyBytesPerSecond (the result's pacedCopyBytesPerSecond).
+ */
+export type ForegroundLoad = TransferMode | 'paced copy';
+
 /** Whether a read found its file in the page cache. */
 export type CacheState =
   /** The file's pages were evicted before the read (posix_fadvise DONTNEED, checked). */
@@ -78,7 +84,7 @@ export type DiskSpeed = {
 export type ForegroundWindow = {
   readonly label: string;
   /** Which checkpoints ran back to back during the window, if any. */
-  readonly during: TransferMode | 'none';
+  readonly during: ForegroundLoad | 'none';
   readonly seconds: number;
   /** Keys written (batches of 1000, each awaited before the next). */
   readonly ops: number;
@@ -87,6 +93,8 @@ export type ForegroundWindow = {
   readonly latency: LatencySummary;
   /** Checkpoints that completed inside the window. */
   readonly checkpoints: number;
+  /** Their durations, in order (absent from results stored before it was recorded). */
+  readonly checkpointSeconds?: readonly number[];
 };
 
 /** How long compaction was given to settle before a measured checkpoint. */
@@ -117,6 +125,8 @@ export type CheckpointBenchResult = {
   readonly restores: readonly RestoreMeasure[];
   readonly verify: VerifyMeasure;
   readonly foreground: readonly ForegroundWindow[];
+  /** maxCopyBytesPerSecond of the 'paced copy' windows' stores (absent before they existed). */
+  readonly pacedCopyBytesPerSecond?: number;
   /** The runner's kernel-reported peak RSS (getrusage maxRSS), load included. */
   readonly peakRssBytes: number;
   /** Highest RSS sampled while checkpoints, restores and verify ran (load excluded). */

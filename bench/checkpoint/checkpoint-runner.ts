@@ -28,6 +28,7 @@ import type { CheckpointRunnerMessage, CheckpointStartMessage } from './checkpoi
 import type {
   CheckpointBenchResult,
   CheckpointMeasure,
+  ForegroundLoad,
   ForegroundWindow,
   RestoreMeasure,
   SettleMeasure,
@@ -46,6 +47,8 @@ import { measureForegroundWindow } from './foreground-writes.js';
 import type { BackgroundLoad, WriterInput } from './foreground-writes.js';
 
 const LOAD_BATCH_SIZE = 1000;
+/** The checkpoints run beside the foreground windows of each round, in this order. */
+const FOREGROUND_LOADS: readonly ForegroundLoad[] = ['link', 'copy', 'paced copy'];
 const RSS_TIMER_MS = 100;
 
 function send(message: CheckpointRunnerMessage): Promise<void> {
@@ -184,14 +187,11 @@ async function runBenchmark(start: CheckpointStartMessage): Promise<CheckpointBe
     for (let round = 1; round <= plan.foregroundRounds; round++) {
       windows.push(
         { label: `without checkpoints (${round})`, load: () => undefined },
-        {
-          label: `during link checkpoints (${round})`,
-          load: () => backToBackCheckpoints(db, 'link', foregroundDir, engineFs, log),
-        },
-        {
-          label: `during copy checkpoints (${round})`,
-          load: () => backToBackCheckpoints(db, 'copy', foregroundDir, engineFs, log),
-        },
+        ...FOREGROUND_LOADS.map((load) => ({
+          label: `during ${load} checkpoints (${round})`,
+          load: () =>
+            backToBackCheckpoints(db, load, foregroundDir, engineFs, plan.pacedCopyBytesPerSecond, log),
+        })),
       );
     }
     windows.push({ label: `without checkpoints (${plan.foregroundRounds + 1})`, load: () => undefined });
@@ -224,6 +224,7 @@ async function runBenchmark(start: CheckpointStartMessage): Promise<CheckpointBe
       restores,
       verify,
       foreground,
+      pacedCopyBytesPerSecond: plan.pacedCopyBytesPerSecond,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       checkpointPeakRssBytes: rss.peakBytes,
     };

@@ -9,7 +9,13 @@ import { CheckpointStore, Engine } from '../../engine/index.js';
 import type { Checkpoint, EngineOptions, FileSystem } from '../../engine/index.js';
 import { PROGRESS_INTERVAL_MS } from '../measure/progress-meter.js';
 import { diskUsageBytes } from '../stores/disk-usage.js';
-import type { CheckpointMeasure, RestoreMeasure, TransferMode, VerifyMeasure } from './checkpoint-results.js';
+import type {
+  CheckpointMeasure,
+  ForegroundLoad,
+  RestoreMeasure,
+  TransferMode,
+  VerifyMeasure,
+} from './checkpoint-results.js';
 import type { BackgroundLoad } from './foreground-writes.js';
 import { dropFromPageCache } from './page-cache.js';
 
@@ -172,40 +178,47 @@ export async function measureVerify(
 }
 
 /**
- * Full checkpoints of `db` taken back to back, each into a fresh store of `mode` under
- * `parentDir`, for as long as a foreground window lasts. The stores are deleted after the
- * window, so deleting them does not load the disk during it.
+ * Full checkpoints of `db` taken back to back, each into a fresh store of kind `load` under
+ * `parentDir` (a 'paced copy' store copies at most `pacedBytesPerSecond`), for as long as a
+ * foreground window lasts. The stores are deleted after the window, so deleting them does
+ * not load the disk during it.
  */
 export function backToBackCheckpoints(
   db: Engine,
-  mode: TransferMode,
+  load: ForegroundLoad,
   parentDir: string,
   engineFs: FileSystem,
+  pacedBytesPerSecond: number,
   log: (line: string) => void,
 ): BackgroundLoad {
   let stopped = false;
-  let completed = 0;
+  const seconds: number[] = [];
   let failure: Error | undefined;
   let loop: Promise<void> = Promise.resolve();
   const dirs: string[] = [];
   const run = async (): Promise<void> => {
     while (!stopped) {
-      const dir = join(parentDir, `${mode}-${dirs.length + 1}`);
+      const dir = join(parentDir, `${load.replace(' ', '-')}-${dirs.length + 1}`);
       dirs.push(dir);
-      const target = await openStoreTarget(mode, dir, engineFs);
+      const store = await CheckpointStore.open(dir, {
+        fileSystem: engineFs,
+        linkFiles: load === 'link',
+        ...(load === 'paced copy' ? { maxCopyBytesPerSecond: pacedBytesPerSecond } : {}),
+      });
       try {
-        const checkpoint = await db.checkpoint(target.store);
+        const start = performance.now();
+        const checkpoint = await db.checkpoint(store);
         if (!stopped) {
-          completed++;
-          log(`  background ${mode} checkpoint ${completed}: ${checkpoint.files.length} files`);
+          seconds.push((performance.now() - start) / 1000);
+          log(`  background ${load} checkpoint ${seconds.length}: ${checkpoint.files.length} files`);
         }
       } finally {
-        await target.store.close();
+        await store.close();
       }
     }
   };
   return {
-    mode,
+    load,
     start: () => {
       loop = run().catch((error: unknown) => {
         failure = error instanceof Error ? error : new Error(String(error));
@@ -213,11 +226,11 @@ export function backToBackCheckpoints(
     },
     stop: async () => {
       stopped = true;
-      const count = completed;
+      const completed = [...seconds];
       await loop;
       for (const dir of dirs) await rm(dir, { recursive: true, force: true });
       if (failure !== undefined) throw failure;
-      return count;
+      return completed;
     },
   };
 }

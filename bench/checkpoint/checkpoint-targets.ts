@@ -4,7 +4,12 @@
  */
 import { formatBytes, formatInteger } from '../report/format.js';
 import type { TargetCheck } from '../report/targets.js';
-import type { CheckpointBenchResult, ForegroundWindow, TransferMode } from './checkpoint-results.js';
+import type {
+  CheckpointBenchResult,
+  ForegroundLoad,
+  ForegroundWindow,
+  TransferMode,
+} from './checkpoint-results.js';
 
 /** An incremental checkpoint may write this much beyond its new SSTs (metadata): 1 MB. */
 export const INCREMENTAL_ALLOWANCE_BYTES = 1_000_000;
@@ -51,12 +56,12 @@ export function foregroundBaseline(windows: readonly ForegroundWindow[]): number
   return quiet.reduce((sum, w) => sum + w.ops, 0) / seconds;
 }
 
-/** Writes/s during checkpoints of `mode`, pooled over its windows. */
+/** Writes/s during checkpoints of kind `load`, pooled over its windows. */
 export function foregroundDuring(
   windows: readonly ForegroundWindow[],
-  mode: TransferMode,
+  load: ForegroundLoad,
 ): number | undefined {
-  const busy = windows.filter((w) => w.during === mode);
+  const busy = windows.filter((w) => w.during === load);
   const seconds = busy.reduce((sum, w) => sum + w.seconds, 0);
   if (busy.length === 0 || seconds <= 0) return undefined;
   return busy.reduce((sum, w) => sum + w.ops, 0) / seconds;
@@ -65,6 +70,16 @@ export function foregroundDuring(
 /** The incremental checkpoint's time budget: 50 ms plus its new bytes at `writeBytesPerSec`. */
 export function incrementalTimeLimitSeconds(newSstBytes: number, writeBytesPerSec: number): number {
   return INCREMENTAL_FIXED_MS / 1000 + newSstBytes / writeBytesPerSec;
+}
+
+/**
+ * The checkpoints of kind `load` as the report names them: `copy checkpoints`, or for the
+ * paced ones `copy checkpoints paced at 100.0 MiB/s (maxCopyBytesPerSecond)`.
+ */
+export function describeLoad(load: ForegroundLoad, pacedBytesPerSecond: number | undefined): string {
+  if (load !== 'paced copy') return `${load} checkpoints`;
+  const rate = pacedBytesPerSecond === undefined ? 'a limit' : formatRate(pacedBytesPerSecond);
+  return `copy checkpoints paced at ${rate} (maxCopyBytesPerSecond)`;
 }
 
 /** Checks every checkpoint target against `result` (undefined: the benchmark did not finish). */
@@ -99,9 +114,12 @@ export function checkCheckpointTargets(result: CheckpointBenchResult | undefined
   }
 
   const baseline = result === undefined ? undefined : foregroundBaseline(result.foreground);
-  for (const mode of MODES) {
-    const target = `foreground writes during ${mode} checkpoints: drop < ${MAX_FOREGROUND_DROP * 100}%`;
-    const during = result === undefined ? undefined : foregroundDuring(result.foreground, mode);
+  const loads: ForegroundLoad[] = [...MODES];
+  // Runs stored before the paced windows existed have none: no row rather than "not measured".
+  if (result === undefined || result.pacedCopyBytesPerSecond !== undefined) loads.push('paced copy');
+  for (const load of loads) {
+    const target = `foreground writes during ${describeLoad(load, result?.pacedCopyBytesPerSecond)}: drop < ${MAX_FOREGROUND_DROP * 100}%`;
+    const during = result === undefined ? undefined : foregroundDuring(result.foreground, load);
     if (baseline === undefined || during === undefined || baseline <= 0) {
       checks.push(unmeasured(target));
       continue;

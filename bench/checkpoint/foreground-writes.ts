@@ -17,7 +17,7 @@ import type { ValueGenerator } from '../data/value-generator.js';
 import { now } from '../measure/clock.js';
 import { LatencyRecorder } from '../measure/latency-recorder.js';
 import { PROGRESS_INTERVAL_MS } from '../measure/progress-meter.js';
-import type { ForegroundWindow, TransferMode } from './checkpoint-results.js';
+import type { ForegroundLoad, ForegroundWindow } from './checkpoint-results.js';
 
 /** Puts per batch, as in the fill workloads. */
 export const FOREGROUND_BATCH_SIZE = 1000;
@@ -32,12 +32,12 @@ export type WriterInput = {
 
 /**
  * Something that runs in the background of a window: `start` begins it, `stop` asks it to
- * end and resolves with how many checkpoints completed before `stop` was called.
+ * end and resolves with the durations of the checkpoints completed before `stop` was called.
  */
 export type BackgroundLoad = {
-  readonly mode: TransferMode;
+  readonly load: ForegroundLoad;
   start(): void;
-  stop(): Promise<number>;
+  stop(): Promise<number[]>;
 };
 
 /** Writes for `seconds` and reports the throughput; `load` runs meanwhile if given. */
@@ -59,7 +59,7 @@ export async function measureForegroundWindow(
   const endMs = startMs + seconds * 1000;
   let lastPrint = startMs;
   let nowMs = startMs;
-  let checkpoints = 0;
+  let checkpointSeconds: number[] = [];
   try {
     while (nowMs < endMs) {
       batch.clear();
@@ -80,16 +80,17 @@ export async function measureForegroundWindow(
     }
   } finally {
     // Also on a failed write: no checkpoint may outlive the window.
-    if (load !== undefined) checkpoints = await load.stop();
+    if (load !== undefined) checkpointSeconds = await load.stop();
   }
   const elapsed = (nowMs - startMs) / 1000;
   return {
     label,
-    during: load?.mode ?? 'none',
+    during: load?.load ?? 'none',
     seconds: elapsed,
     ops,
     opsPerSec: ops / elapsed,
     latency: latency.summary(),
-    checkpoints,
+    checkpoints: checkpointSeconds.length,
+    checkpointSeconds,
   };
 }
