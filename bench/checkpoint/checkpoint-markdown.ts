@@ -174,9 +174,7 @@ function foregroundTable(
     formatLatency(w.latency.p99Ns),
     formatLatency(w.latency.maxNs),
     w.during === 'none' ? '—' : formatInteger(w.checkpoints),
-    w.checkpointSeconds === undefined || w.checkpointSeconds.length === 0
-      ? '—'
-      : w.checkpointSeconds.map(formatDuration).join(', '),
+    checkpointTimes(w.checkpointSeconds),
   ]);
   return markdownTable(
     [
@@ -193,6 +191,14 @@ function foregroundTable(
     rows,
     ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
+}
+
+/** A window's checkpoint durations: each of up to three, else their median and maximum. */
+function checkpointTimes(seconds: readonly number[] | undefined): string {
+  if (seconds === undefined || seconds.length === 0) return '—';
+  if (seconds.length <= 3) return seconds.map(formatDuration).join(', ');
+  const sorted = [...seconds].sort((a, b) => a - b);
+  return `median ${formatDuration(sorted[Math.floor((sorted.length - 1) / 2)]!)}, max ${formatDuration(sorted[sorted.length - 1]!)}`;
 }
 
 function method(r: CheckpointBenchResult): string {

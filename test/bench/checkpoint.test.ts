@@ -185,6 +185,20 @@ describe('renderCheckpointSection', () => {
     );
   });
 
+  it("gives a window's checkpoint times one by one up to three, else their median and maximum", () => {
+    const many = {
+      ...window('during link checkpoints', 'link', 280_000),
+      checkpoints: 4,
+      checkpointSeconds: [0.03, 2, 0.05, 0.04],
+    };
+    const markdown = renderCheckpointSection({
+      keys: 10_000_000,
+      result: result({ foreground: [window('without', 'none', 300_000), many] }),
+      error: undefined,
+    });
+    expect(markdown).toContain('| 4 | median 40.0 ms, max 2.00 s |');
+  });
+
   it('says why when the benchmark failed, and nothing when it was not run', () => {
     const failed = renderCheckpointSection({
       keys: 200_000,
