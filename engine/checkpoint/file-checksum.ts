@@ -63,6 +63,12 @@ export function streamFile(fs: FileSystem, path: string): StreamedFile {
   }
 }
 
+/** What copyFileWithChecksum made: the file's size and checksum, and whether it is a link. */
+export interface PlacedFile extends StreamedFile {
+  /** A hard link to the source (nothing was copied). */
+  linked: boolean;
+}
+
 /**
  * Reads `path` on `fs` and hashes it, like streamFile, but a file of at most
  * {@link HASH_WHOLE_MAX_BYTES} is read whole through readFileAsync: on the real file system
@@ -108,7 +114,7 @@ export async function syncFiles(fs: FileSystem, paths: readonly string[], concur
  * Hard-links instead when `link` allows it and both are the same storage: the same bytes,
  * already durable (SSTs are fsynced when written and never change), so only the new
  * directory entry needs the caller's directory fsync. Returns the size and checksum of the
- * file.
+ * file, and whether it was linked.
  *
  * `knownChecksum` is the file's checksum as recorded when it was written (FileMetadata): a
  * link then reads nothing, a copy between two real file systems is made by the kernel off
@@ -132,7 +138,7 @@ export async function copyFileWithChecksum(
   link = true,
   knownChecksum?: string,
   syncLater?: (path: string) => void,
-): Promise<StreamedFile> {
+): Promise<PlacedFile> {
   const sync = async (): Promise<void> => {
     if (syncLater === undefined) await syncFile(toFs, to);
     else syncLater(to);
@@ -143,9 +149,13 @@ export async function copyFileWithChecksum(
     // directory fsync makes the new name durable. A copy (another device) needs its fsync.
     // Rejected: fsyncing links too — each is a journal commit, and a checkpoint links
     // hundreds of files while writers share the disk.
-    if (toFs.linkOrCopy(from, to) !== true) await sync();
-    if (knownChecksum !== undefined) return { bytes: toFs.fileSize(to), checksum: knownChecksum };
-    return hashFile(toFs, to);
+    const linked = toFs.linkOrCopy(from, to) === true;
+    if (!linked) await sync();
+    const found =
+      knownChecksum !== undefined
+        ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
+        : await hashFile(toFs, to);
+    return { ...found, linked };
   }
   if (fromFs instanceof NodeFileSystem && toFs instanceof NodeFileSystem) {
     // Between real file systems the kernel copies (copy_file_range, on libuv's thread pool),
@@ -160,7 +170,7 @@ export async function copyFileWithChecksum(
         ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
         : await hashFile(toFs, to);
     await sync();
-    return found;
+    return { ...found, linked: false };
   }
   const bytes = fromFs.fileSize(from);
   const checksum = await copyRangeWithChecksum(fromFs, from, 0, bytes, toFs, to);
@@ -171,7 +181,7 @@ export async function copyFileWithChecksum(
       `SST checksum mismatch while copying it into a checkpoint: xxh64 ${checksum}, written as ${knownChecksum}`,
     );
   }
-  return { bytes, checksum };
+  return { bytes, checksum, linked: false };
 }
 
 /**

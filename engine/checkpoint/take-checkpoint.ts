@@ -43,7 +43,7 @@ import type {
 import { removeTree, storeInternals } from './checkpoint-store.js';
 import type { CheckpointStore, StoreInternals } from './checkpoint-store.js';
 import { CopyPacer } from './copy-pacer.js';
-import { copyFileWithChecksum, copyRangeWithChecksum, sameStorage, syncFiles } from './file-checksum.js';
+import { copyFileWithChecksum, copyRangeWithChecksum, syncFiles } from './file-checksum.js';
 import {
   idNumber,
   makeCheckpointId,
@@ -223,7 +223,6 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
     // Paced copies (maxCopyBytesPerSecond) are fsynced one by one instead, inside the pace.
     const unsynced: string[] = [];
     const pacer = new CopyPacer(request.store.maxCopyBytesPerSecond);
-    const linked = linkFiles && sameStorage(pinned.fs, fs);
     for (let level = 0; level < pinned.files.length; level++) {
       for (const meta of pinned.files[level]!) {
         const reuse = stored.get(meta.number)?.find((f) => sameFile(f.meta, meta));
@@ -233,7 +232,7 @@ async function commit(request: CheckpointRequest, pinned: PinnedState): Promise<
         }
         const name = claim((collision) => sharedFileName(pinned.identity, meta.number, collision));
         const source = joinPath(pinned.dir, tableFileName(meta.number));
-        const { bytes, checksum } = await copyFileWithChecksum(
+        const { bytes, checksum, linked } = await copyFileWithChecksum(
           pinned.fs,
           source,
           fs,
