@@ -18,6 +18,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore, Engine, MemoryFileSystem } from '../../../engine/index.js';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
 
 interface Outcome {
@@ -25,16 +26,6 @@ interface Outcome {
   used: number;
   /** Where the fault hit, e.g. "append /store/shared/..."; undefined without a fault. */
   hit: string | undefined;
-}
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
 }
 
 async function scenario(sameFs: boolean, failAt: number | undefined, seed: number): Promise<Outcome> {
@@ -89,7 +80,7 @@ async function scenario(sameFs: boolean, failAt: number | undefined, seed: numbe
     failAt === undefined ? undefined : faulty.trace.find((t) => Number.parseInt(t, 10) === start + failAt);
   await db.close().catch(() => undefined);
 
-  const crashed = memory.crash({ random: xorshift(seed) });
+  const crashed = memory.crash({ random: seededRandom(seed) });
   const reopened = await CheckpointStore.open('/store', { fileSystem: crashed });
   try {
     const listed = await reopened.list();

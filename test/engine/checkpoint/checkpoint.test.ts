@@ -500,6 +500,14 @@ describe('verify', () => {
   });
 });
 
+/** An engine in `root`/db on the real file system holding 300 flushed keys, not compacting. */
+async function flushedEngine(root: string): Promise<Engine> {
+  const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
+  await fill(db, 0, 300);
+  await db.flush();
+  return db;
+}
+
 /** The real file system, noting in `events` each fsync and each rename, by base name, in order. */
 class RecordingFileSystem extends NodeFileSystem {
   readonly #events: string[];
@@ -566,9 +574,7 @@ describe('on the real file system', () => {
       const events: string[] = [];
       const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
       try {
-        const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
-        await fill(db, 0, 300);
-        await db.flush();
+        const db = await flushedEngine(root);
         const store = await CheckpointStore.open(path.join(root, 'store'), {
           fileSystem: new RecordingFileSystem(events),
           linkFiles: false,
@@ -600,9 +606,7 @@ describe('on the real file system', () => {
     const events: string[] = [];
     const root = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'statefn-checkpoint-'));
     try {
-      const db = await Engine.open(path.join(root, 'db'), { ...NO_COMPACTION, backgroundMode: 'inline' });
-      await fill(db, 0, 300);
-      await db.flush();
+      const db = await flushedEngine(root);
       const store = await CheckpointStore.open(path.join(root, 'store'), { linkFiles: false });
       const cp = await db.checkpoint(store);
       const restoredDir = path.join(root, 'restored');

@@ -14,17 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointStore, Engine, MemoryFileSystem } from '../../../engine/index.js';
 import type { Checkpoint } from '../../../engine/index.js';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { contents, entries, TINY } from './checkpoint-helpers.js';
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
-}
 
 interface Source {
   /** The file system the restore writes to (and, with links, the store's). */
@@ -73,7 +64,7 @@ async function scenario(
   const used = faulty.mutations - start;
   await store.close().catch(() => undefined);
 
-  const crashed = before.crash({ random: xorshift(seed) });
+  const crashed = before.crash({ random: seededRandom(seed) });
   const committed = crashed.exists('/restored/CURRENT');
   const reopenedStore = await CheckpointStore.open('/store', {
     fileSystem: storeFs === memory ? crashed : storeFs,

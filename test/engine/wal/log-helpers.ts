@@ -76,16 +76,7 @@ export function payloadOf(length: number, seed: number): Uint8Array {
   return out;
 }
 
-/** A deterministic random source in [0, 1) for MemoryFileSystem.crash. */
-export function seededRandom(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
+export { seededRandom } from '../../support/seeded-random.js';
 
 /**
  * Asserts two byte sequence lists are equal. Compares natively first: vitest's deep equality
