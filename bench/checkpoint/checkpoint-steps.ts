@@ -28,17 +28,23 @@ export type StoreTarget = {
 
 /**
  * Opens a store that the engine fills by `mode`: hard links where the store shares the
- * engine's storage (the default), or copies forced by `linkFiles: false`.
+ * engine's storage (the default), or copies forced by `linkFiles: false`, at most
+ * `maxCopyBytesPerSecond` if given.
  */
 export async function openStoreTarget(
   mode: TransferMode,
   dir: string,
   engineFs: FileSystem,
+  maxCopyBytesPerSecond?: number,
 ): Promise<StoreTarget> {
   return {
     mode,
     dir,
-    store: await CheckpointStore.open(dir, { fileSystem: engineFs, linkFiles: mode === 'link' }),
+    store: await CheckpointStore.open(dir, {
+      fileSystem: engineFs,
+      linkFiles: mode === 'link',
+      ...(maxCopyBytesPerSecond === undefined ? {} : { maxCopyBytesPerSecond }),
+    }),
   };
 }
 
@@ -200,11 +206,12 @@ export function backToBackCheckpoints(
     while (!stopped) {
       const dir = join(parentDir, `${load.replace(' ', '-')}-${dirs.length + 1}`);
       dirs.push(dir);
-      const store = await CheckpointStore.open(dir, {
-        fileSystem: engineFs,
-        linkFiles: load === 'link',
-        ...(load === 'paced copy' ? { maxCopyBytesPerSecond: pacedBytesPerSecond } : {}),
-      });
+      const { store } = await openStoreTarget(
+        load === 'link' ? 'link' : 'copy',
+        dir,
+        engineFs,
+        load === 'paced copy' ? pacedBytesPerSecond : undefined,
+      );
       try {
         const start = performance.now();
         const checkpoint = await db.checkpoint(store);

@@ -36,7 +36,7 @@ import { Table } from '../sstable/table.js';
 import { fileHasher, initHashing } from '../util/checksum.js';
 import { decodeCheckpointRecord } from './checkpoint-format.js';
 import type { Checkpoint, CheckpointRecord } from './checkpoint-format.js';
-import { streamFile } from './file-checksum.js';
+import { READ_WHOLE_MAX_BYTES, streamFile } from './file-checksum.js';
 import { BytesFile, FilePrefetch } from './file-prefetch.js';
 import { checkStoredFile, checkStoredSize, readStoredLog } from './stored-file-checks.js';
 import {
@@ -101,10 +101,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /**
  * verify reads this many of the next tables ahead while it checks one (file-prefetch.ts),
- * each if at most this large: at most 64 MiB in memory, and four reads keep a disk busy.
+ * each if at most READ_WHOLE_MAX_BYTES: at most 64 MiB in memory, and four reads keep a
+ * disk busy.
  */
 const VERIFY_READ_AHEAD_FILES = 4;
-const VERIFY_READ_AHEAD_FILE_BYTES = 16 * 1024 * 1024;
 
 /** @internal What take-checkpoint.ts and restore-checkpoint.ts use of a store. */
 export interface StoreInternals {
@@ -371,7 +371,7 @@ export class CheckpointStore {
         this.#fs,
         record.files.map((f) => ({ path: this.#layout.sharedFile(f.name), sizeBytes: f.meta.sizeBytes })),
         VERIFY_READ_AHEAD_FILES,
-        VERIFY_READ_AHEAD_FILE_BYTES,
+        READ_WHOLE_MAX_BYTES,
       );
       for (const [i, f] of record.files.entries()) {
         const path = this.#layout.sharedFile(f.name);

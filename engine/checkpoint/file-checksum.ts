@@ -16,8 +16,11 @@ import { fileHasher } from '../util/checksum.js';
 import { forEachConcurrently } from '../util/concurrency.js';
 
 const CHUNK_BYTES = 1024 * 1024;
-/** Largest file hashFile reads whole (off this thread where the file system can). */
-export const HASH_WHOLE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest checkpoint file read whole into memory (by hashFile, and by verify's read-ahead),
+ * off this thread where the file system can; larger files are read in chunks.
+ */
+export const READ_WHOLE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** xxHash64 (seed 0) of `data`, as 16 hex digits. */
 export function hashBytes64(data: Uint8Array): string {
@@ -71,12 +74,12 @@ export interface PlacedFile extends StreamedFile {
 
 /**
  * Reads `path` on `fs` and hashes it, like streamFile, but a file of at most
- * {@link HASH_WHOLE_MAX_BYTES} is read whole through readFileAsync: on the real file system
+ * {@link READ_WHOLE_MAX_BYTES} is read whole through readFileAsync: on the real file system
  * the read runs on libuv's thread pool, so several callers keep several reads in flight and
  * this thread only hashes. A larger file is read in chunks, as streamFile does.
  */
 export async function hashFile(fs: FileSystem, path: string): Promise<StreamedFile> {
-  if (fs.fileSize(path) > HASH_WHOLE_MAX_BYTES) return streamFile(fs, path);
+  if (fs.fileSize(path) > READ_WHOLE_MAX_BYTES) return streamFile(fs, path);
   const bytes = await readFileAsync(fs, path);
   return { bytes: bytes.length, checksum: hashBytes64(bytes) };
 }
@@ -143,6 +146,11 @@ export async function copyFileWithChecksum(
     if (syncLater === undefined) await syncFile(toFs, to);
     else syncLater(to);
   };
+  // The size of the file placed at `to`, and its recorded checksum or else its bytes' own.
+  const placed = async (): Promise<StreamedFile> =>
+    knownChecksum !== undefined
+      ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
+      : await hashFile(toFs, to);
   if (link && sameStorage(fromFs, toFs)) {
     toFs.remove(to);
     // A link's bytes are already durable (SSTs are fsynced when written): the caller's
@@ -151,11 +159,7 @@ export async function copyFileWithChecksum(
     // hundreds of files while writers share the disk.
     const linked = toFs.linkOrCopy(from, to) === true;
     if (!linked) await sync();
-    const found =
-      knownChecksum !== undefined
-        ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
-        : await hashFile(toFs, to);
-    return { ...found, linked };
+    return { ...(await placed()), linked };
   }
   if (fromFs instanceof NodeFileSystem && toFs instanceof NodeFileSystem) {
     // Between real file systems the kernel copies (copy_file_range, on libuv's thread pool),
@@ -165,10 +169,7 @@ export async function copyFileWithChecksum(
     // the page cache the copy just filled, and hashed: what the caller checks is what
     // arrived.
     await copyFile(from, to);
-    const found =
-      knownChecksum !== undefined
-        ? { bytes: toFs.fileSize(to), checksum: knownChecksum }
-        : await hashFile(toFs, to);
+    const found = await placed();
     await sync();
     return { ...found, linked: false };
   }

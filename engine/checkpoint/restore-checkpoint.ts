@@ -37,7 +37,7 @@ import { isCheckpointId } from './store-layout.js';
 /**
  * Tables copied (or linked and read back) at once, and copies fsynced at once, by a
  * restore: each holds a thread of libuv's pool (four by default) and at most
- * HASH_WHOLE_MAX_BYTES of memory while it is read back.
+ * READ_WHOLE_MAX_BYTES of memory while it is read back.
  */
 const RESTORE_CONCURRENCY = 4;
 
