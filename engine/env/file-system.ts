@@ -67,6 +67,12 @@ export interface RandomAccessFile {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; returns fewer only at end of file. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Reads up to `length` bytes at `offset` into `target` from its start, and returns how many
+   * it read: fewer only at end of file. Optional: it saves a table read that is decoded at once
+   * (a compressed block) allocating a buffer; a file without it is read through read().
+   */
+  readInto?(offset: number, length: number, target: Uint8Array): number;
   close(): void;
 }
 

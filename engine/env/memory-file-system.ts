@@ -378,6 +378,14 @@ class MemoryRandomAccessFile implements RandomAccessFile {
     return this.#inode.data.slice(Math.min(offset, end), end);
   }
 
+  readInto(offset: number, length: number, target: Uint8Array): number {
+    if (this.#closed) throw ebadf('read', this.path);
+    const end = Math.min(this.#inode.length, offset + length);
+    const start = Math.min(offset, end);
+    target.set(this.#inode.data.subarray(start, end));
+    return end - start;
+  }
+
   close(): void {
     this.#closed = true;
   }

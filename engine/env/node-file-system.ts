@@ -125,16 +125,20 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   read(offset: number, length: number): Uint8Array {
-    if (this.#closed) throw closedError('read', this.path);
     const out = Buffer.allocUnsafe(length);
+    const done = this.readInto(offset, length, out);
+    return new Uint8Array(out.buffer, out.byteOffset, done);
+  }
+
+  readInto(offset: number, length: number, target: Uint8Array): number {
+    if (this.#closed) throw closedError('read', this.path);
     let done = 0;
     while (done < length) {
-      const n = fs.readSync(this.#fd, out, done, length - done, offset + done);
+      const n = fs.readSync(this.#fd, target, done, length - done, offset + done);
       if (n === 0) break;
       done += n;
     }
-    const view = new Uint8Array(out.buffer, out.byteOffset, done);
-    return view;
+    return done;
   }
 
   close(): void {

@@ -416,6 +416,11 @@ function entryValue(block: Block, kind: number, start: number, end: number): Uin
   throw block.corruption(`unknown entry kind ${kind}`);
 }
 
+/** The largest block read into {@link readScratch}: data blocks of the default size fit. */
+const SCRATCH_BYTES = 64 * 1024;
+/** Where readBlock reads a block it decodes at once; reads are synchronous, so one serves all. */
+const readScratch = new Uint8Array(SCRATCH_BYTES);
+
 /**
  * Reads a block's contents: checks the trailer's checksum, then decompresses. Throws
  * CorruptionError at the block's offset for any mismatch.
@@ -425,13 +430,25 @@ function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string): U
   const fail = (problem: string): CorruptionError =>
     new CorruptionError(file.path, offset, `${what} block: ${problem}`);
   if (size > MAX_BLOCK_BYTES) throw fail(`size ${size} is implausible`);
-  const raw = file.read(offset, size + BLOCK_TRAILER_BYTES);
-  if (raw.length !== size + BLOCK_TRAILER_BYTES) throw fail('truncated');
+  const length = size + BLOCK_TRAILER_BYTES;
+  // A block up to SCRATCH_BYTES is read into the scratch buffer: most are compressed, and
+  // decompressing copies them anyway, so a buffer per read was only garbage (a read per get
+  // once the data outgrows the block cache). Larger ones (index, filter) are read whole.
+  const scratch = file.readInto !== undefined && length <= SCRATCH_BYTES;
+  let raw: Uint8Array;
+  if (scratch) {
+    raw = readScratch;
+    if (file.readInto!(offset, length, raw) !== length) throw fail('truncated');
+  } else {
+    raw = file.read(offset, length);
+    if (raw.length !== length) throw fail('truncated');
+  }
   if (checksum32(raw, 0, size + 1) !== readU32(raw, size + 1)) throw fail('checksum mismatch');
   const type = raw[size]!;
   if (type === COMPRESSION_NONE) {
-    // Keep a cached block from pinning a larger (pooled) read buffer.
-    const exact = raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
+    // A copy, unless the read made a buffer of exactly this block: a cached block must not
+    // pin a larger (pooled) buffer, nor share the scratch buffer.
+    const exact = !scratch && raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
     return exact ? raw.subarray(0, size) : raw.slice(0, size);
   }
   if (type === COMPRESSION_LZ4) {
