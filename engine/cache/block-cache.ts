@@ -47,6 +47,11 @@ export class FileBlocks {
   readonly byOffset = new Map<number, BlockNode>();
   /** Nodes by block number, for point reads; made by the first of them. */
   byNumber: (BlockNode | undefined)[] | undefined;
+  /**
+   * By block number, 1 + the admission epoch in which a point read last missed the block
+   * and the cache did not take it; 0 for none (BlockCache.admit). Made once the cache is full.
+   */
+  missedIn: Uint32Array | undefined;
   detached = false;
 
   constructor(fileNumber: number) {
@@ -81,6 +86,8 @@ export interface BlockCacheStats {
   capacityBytes: number;
   /** Number of cached blocks. */
   blocks: number;
+  /** Point-read misses whose block the cache did not take (see BlockCache.admit). */
+  notAdmitted: number;
 }
 
 /** Decoded data blocks of every table of one engine, bounded in bytes. */
@@ -89,6 +96,10 @@ export class BlockCache {
   readonly #list: LruList<BlockNode>;
   #hits = 0;
   #misses = 0;
+  #notAdmitted = 0;
+  /** Admission epochs: one passes every time a full cache's worth of blocks were refused. */
+  #epoch = 0;
+  #refusedThisEpoch = 0;
 
   /** @param capacityBytes most total block bytes kept; 0 caches nothing. */
   constructor(capacityBytes: number) {
@@ -151,6 +162,43 @@ export class BlockCache {
     return node.block;
   }
 
+  /**
+   * Whether a point read that missed block `number` (of `blockCount`) of the shelf's table,
+   * stored in `storedBytes`, should read it into the cache; if not, it reads the block for
+   * itself alone (Table.get), which allocates nothing that outlives it.
+   *
+   * While the cache has room it takes every block. Once full, taking a block means evicting
+   * one, and when the data is many times the cache, random point reads would replace nearly
+   * every block before it is read again: each miss paid for a block's memory (a few
+   * microseconds to allocate a buffer, then garbage) to gain no hit. So a full cache takes a
+   * block only on its second miss within about two cache lifetimes (epochs of a cache's
+   * worth of refusals), as the doorkeeper of TinyLFU admits only keys seen before. Reads
+   * that come back to a block are still cached; for uniform random reads the hit rate stays
+   * the cache's share of the data, whichever blocks it holds.
+   */
+  admit(shelf: FileBlocks, number: number, blockCount: number, storedBytes: number): boolean {
+    const list = this.#list;
+    if (list.bytes + storedBytes <= list.capacity) return true;
+    let marks = shelf.missedIn;
+    if (marks === undefined || marks.length <= number) {
+      const grown = new Uint32Array(Math.max(blockCount, number + 1));
+      if (marks !== undefined) grown.set(marks);
+      marks = shelf.missedIn = grown;
+    }
+    const mark = marks[number]!;
+    if (mark !== 0 && this.#epoch + 1 - mark <= 1) {
+      marks[number] = 0;
+      return true;
+    }
+    marks[number] = this.#epoch + 1;
+    this.#notAdmitted++;
+    if (++this.#refusedThisEpoch >= list.count) {
+      this.#epoch++;
+      this.#refusedThisEpoch = 0;
+    }
+    return false;
+  }
+
   /** Caches `block` as the block of file `fileNumber` at `offset`, replacing any previous one. */
   insert(fileNumber: number, offset: number, block: Block): void {
     this.insertInto(this.shelf(fileNumber), offset, block);
@@ -196,6 +244,7 @@ export class BlockCache {
       bytes: this.#list.bytes,
       capacityBytes: this.#list.capacity,
       blocks: this.#list.count,
+      notAdmitted: this.#notAdmitted,
     };
   }
 

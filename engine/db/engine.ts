@@ -143,7 +143,20 @@ export interface EngineStats {
   trivialMoves: number;
   commitGroups: number;
   walSyncs: number;
-  blockCache: { hits: number; misses: number; hitRate: number; bytes: number; capacityBytes: number };
+  /**
+   * The block cache: lookups that found their block and that did not, the hit rate, the
+   * bytes held and the capacity, and the point-read misses whose block it did not take
+   * (a full cache takes a block only on its second miss in a while, so reads spread over
+   * data many times its size do not churn it).
+   */
+  blockCache: {
+    hits: number;
+    misses: number;
+    hitRate: number;
+    bytes: number;
+    capacityBytes: number;
+    notAdmitted: number;
+  };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
   /** Flush and compaction attempts that failed and were tried again (see backgroundRetryDelayMs). */
@@ -1206,6 +1219,7 @@ export class Engine {
         hitRate: lookups === 0 ? 0 : cache.hits / lookups,
         bytes: cache.bytes,
         capacityBytes: cache.capacityBytes,
+        notAdmitted: cache.notAdmitted,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,

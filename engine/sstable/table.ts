@@ -19,7 +19,7 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import type { BlockCache, FileBlocks } from '../cache/block-cache.js';
 import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
-import { lz4Decompress } from '../util/compression.js';
+import { lz4Decompress, lz4DecompressInto } from '../util/compression.js';
 import { invariant } from '../util/invariant.js';
 import {
   EntryKind,
@@ -169,22 +169,28 @@ export class Table {
     const handle = this.#getHandle;
     handle.offset = index.offsetOf(blockNumber);
     handle.size = index.sizeOf(blockNumber);
+    // A block with a hash index is read in place. Otherwise a cached block is decoded on its
+    // second point read (Block.notePointRead): decoding all of a block costs more than the
+    // block's own search.
+    // A block the cache does not take (BlockCache.admit) is read into scratch memory for
+    // this get alone, which copies the value out of it.
     const cache = this.#cache;
-    // A block with a hash index is read in place. Otherwise: without a cache the block is
-    // read for this get alone, and a cached block is decoded on its second point read
-    // (Block.notePointRead): decoding all of a block costs more than the block's own search.
-    if (cache === undefined) {
-      const block = this.#readDataBlock(handle, undefined);
+    let block: Block | undefined;
+    let shelf: FileBlocks | undefined;
+    if (cache !== undefined) {
+      shelf = this.#shelfIn(cache);
+      if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
+      block = cache.getNumbered(shelf, blockNumber, handle.offset);
+      if (block === undefined && cache.admit(shelf, blockNumber, index.blockCount, handle.size)) {
+        block = this.#readDataBlock(handle, undefined);
+        cache.insertInto(shelf, handle.offset, block, blockNumber);
+      }
+    }
+    if (block === undefined || shelf === undefined) {
+      block = this.#readTransientBlock(handle);
       return block.hashed
         ? this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence)
         : this.#getFromBlock(block, lookup, lookupLength, userKey);
-    }
-    const shelf = this.#shelfIn(cache);
-    if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
-    let block = cache.getNumbered(shelf, blockNumber, handle.offset);
-    if (block === undefined) {
-      block = this.#readDataBlock(handle, undefined);
-      cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
     if (block.hashed) return this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence);
     let keys = block.pointKeys;
@@ -193,7 +199,7 @@ export class Table {
       keys = BlockKeys.decode(block, true);
       block.attachPointKeys(keys);
       // Inserted again so that the cache charges the decoded keys too.
-      cache.insertInto(shelf, handle.offset, block, blockNumber);
+      cache!.insertInto(shelf, handle.offset, block, blockNumber);
     }
     // findUser answers with an entry of userKey; find with the first entry >= lookup, whose
     // user key is checked below.
@@ -407,6 +413,20 @@ export class Table {
       this.formatVersion >= HASH_INDEX_SINCE_VERSION,
     );
   }
+
+  /**
+   * The data block at `handle` for one synchronous use: its bytes may be scratch memory that
+   * the next read overwrites, so it must not be cached or kept, and values must be copied out.
+   */
+  #readTransientBlock(handle: BlockHandle): Block {
+    invariant(!this.#closed, 'read from a closed table');
+    return new Block(
+      readBlock(this.#file, handle, 'data', true),
+      this.#file.path,
+      handle.offset,
+      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
+    );
+  }
 }
 
 /** What get() returns for an entry of `kind` whose value is block.data[start, end). */
@@ -416,16 +436,21 @@ function entryValue(block: Block, kind: number, start: number, end: number): Uin
   throw block.corruption(`unknown entry kind ${kind}`);
 }
 
-/** The largest block read into {@link readScratch}: data blocks of the default size fit. */
+/**
+ * The largest block read into {@link readScratch}, or decompressed into
+ * {@link decodeScratch}: data blocks of the default size fit.
+ */
 const SCRATCH_BYTES = 64 * 1024;
 /** Where readBlock reads a block it decodes at once; reads are synchronous, so one serves all. */
 const readScratch = new Uint8Array(SCRATCH_BYTES);
+/** Where readBlock decompresses a transient block (one used once, not cached). */
+const decodeScratch = new Uint8Array(SCRATCH_BYTES);
 
 /**
  * Reads a block's contents: checks the trailer's checksum, then decompresses. Throws
  * CorruptionError at the block's offset for any mismatch.
  */
-function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string): Uint8Array {
+function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string, transient = false): Uint8Array {
   const { offset, size } = handle;
   const fail = (problem: string): CorruptionError =>
     new CorruptionError(file.path, offset, `${what} block: ${problem}`);
@@ -446,16 +471,22 @@ function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string): U
   if (checksum32(raw, 0, size + 1) !== readU32(raw, size + 1)) throw fail('checksum mismatch');
   const type = raw[size]!;
   if (type === COMPRESSION_NONE) {
-    // A copy, unless the read made a buffer of exactly this block: a cached block must not
-    // pin a larger (pooled) buffer, nor share the scratch buffer.
+    // A copy, unless the read made a buffer of exactly this block or the block is transient:
+    // a kept block must not pin a larger (pooled) buffer, nor share the scratch buffer.
     const exact = !scratch && raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
-    return exact ? raw.subarray(0, size) : raw.slice(0, size);
+    return exact || transient ? raw.subarray(0, size) : raw.slice(0, size);
   }
   if (type === COMPRESSION_LZ4) {
     cursor.at = 0;
     const uncompressedSize = getVarint(raw, cursor, size);
     if (uncompressedSize < 0 || uncompressedSize > MAX_BLOCK_BYTES) throw fail('bad uncompressed size');
-    const out = lz4Decompress(raw.subarray(cursor.at, size), uncompressedSize);
+    const input = raw.subarray(cursor.at, size);
+    if (transient && uncompressedSize <= SCRATCH_BYTES) {
+      const out = decodeScratch.subarray(0, uncompressedSize);
+      if (!lz4DecompressInto(input, out)) throw fail('LZ4 data does not decode to the recorded size');
+      return out;
+    }
+    const out = lz4Decompress(input, uncompressedSize);
     if (out === undefined) throw fail('LZ4 data does not decode to the recorded size');
     return out;
   }

@@ -43,3 +43,16 @@ export function lz4Decompress(input: Uint8Array, size: number): Uint8Array | und
   }
   return n === size ? out : undefined;
 }
+
+/**
+ * Decompresses `input` into `out`, which must be exactly its original size. Returns false if
+ * the input is malformed or does not decode to exactly out.length bytes.
+ */
+export function lz4DecompressInto(input: Uint8Array, out: Uint8Array): boolean {
+  if (out.length > input.length * MAX_EXPANSION) return false;
+  try {
+    return lz4.decodeBlock(input, out) === out.length;
+  } catch {
+    return false;
+  }
+}

@@ -158,3 +158,61 @@ describe('BlockCache', () => {
     expect(cache.shelf(3)).not.toBe(shelf);
   });
 });
+
+describe('BlockCache.admit', () => {
+  const charge = emptyBlock().chargeBytes;
+
+  /** A cache of `blocks` blocks, filled from file 1. */
+  function fullCache(blocks: number): BlockCache {
+    const cache = new BlockCache(charge * blocks);
+    for (let i = 0; i < blocks; i++) cache.insert(1, i, emptyBlock(i));
+    return cache;
+  }
+
+  it('takes every block while the cache has room for it', () => {
+    const cache = new BlockCache(charge * 4);
+    const shelf = cache.shelf(2);
+    for (let i = 0; i < 3; i++) {
+      expect(cache.admit(shelf, i, 10, charge)).toBe(true);
+      cache.insertInto(shelf, i, emptyBlock(i), i);
+    }
+    expect(cache.admit(shelf, 3, 10, charge)).toBe(true);
+    expect(cache.stats().notAdmitted).toBe(0);
+  });
+
+  it('once full, refuses a block on its first miss and takes it on the next', () => {
+    const cache = fullCache(8);
+    const shelf = cache.shelf(2);
+    expect(cache.admit(shelf, 5, 10, charge)).toBe(false);
+    expect(cache.admit(shelf, 6, 10, charge)).toBe(false);
+    expect(cache.admit(shelf, 5, 10, charge)).toBe(true);
+    // Taking it clears its mark: a block evicted later starts over.
+    expect(cache.admit(shelf, 5, 10, charge)).toBe(false);
+    expect(cache.stats().notAdmitted).toBe(3);
+  });
+
+  it('forgets a miss after two epochs of a full cache worth of refusals', () => {
+    const blocks = 8;
+    const cache = fullCache(blocks);
+    const shelf = cache.shelf(2);
+    const others = cache.shelf(3);
+    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+    // One refusal of block 0 and 7 more: the end of the first epoch. A miss in the next
+    // epoch is still recent.
+    for (let i = 0; i < blocks - 1; i++) expect(cache.admit(others, i, 1000, charge)).toBe(false);
+    expect(cache.admit(shelf, 0, 1, charge)).toBe(true);
+    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+    // Now two whole epochs pass: the mark is too old.
+    for (let i = 0; i < 2 * blocks; i++) expect(cache.admit(others, 100 + i, 1000, charge)).toBe(false);
+    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+  });
+
+  it('keeps the marks of a table when a block number past them comes', () => {
+    const cache = fullCache(4);
+    const shelf = cache.shelf(2);
+    expect(cache.admit(shelf, 1, 2, charge)).toBe(false);
+    expect(cache.admit(shelf, 30, 2, charge)).toBe(false);
+    expect(cache.admit(shelf, 30, 2, charge)).toBe(true);
+    expect(cache.admit(shelf, 1, 2, charge)).toBe(true);
+  });
+});

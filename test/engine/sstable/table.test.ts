@@ -28,6 +28,7 @@ import {
   writeTable,
 } from './table-fixtures.js';
 import type { ModelEntry } from './table-fixtures.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 beforeAll(async () => {
   await initHashing();
@@ -192,6 +193,35 @@ describe('Table.get', () => {
         }
         table.close();
       }
+    }
+  });
+
+  it('reads a block a full cache refuses for the get alone, and its values stay intact', () => {
+    // A full cache takes a block on its second miss (BlockCache.admit); the first is read
+    // into scratch memory that the next read reuses, so what a get returned must be a copy.
+    const all = manyEntries(1500);
+    for (const compression of ['none', 'lz4'] as const) {
+      const fs = freshFs();
+      writeTable(fs, PATH, all, { blockSizeBytes: 512, compression });
+      // About a third of the blocks: random reads hit some, and refuse some.
+      const cache = new BlockCache(Math.floor(fs.fileSize(PATH) / 3));
+      const table = open(fs, cache);
+      const returned: Array<[ModelEntry, Uint8Array | null | undefined]> = [];
+      const random = seededRandom(17);
+      for (let n = 0; n < 3 * all.length; n++) {
+        const e = all[Math.floor(random() * all.length)]!;
+        returned.push([e, table.get(e.userKey, e.sequence, bloomHash(e.userKey))]);
+      }
+      const { notAdmitted, hits, bytes, capacityBytes } = cache.stats();
+      expect(notAdmitted, compression).toBeGreaterThan(20);
+      expect(hits, compression).toBeGreaterThan(100);
+      expect(bytes).toBeLessThanOrEqual(capacityBytes);
+      for (const [e, value] of returned) {
+        expect(value, `${compression}: value returned for a refused block`).toEqual(
+          modelGet(all, e.userKey, e.sequence),
+        );
+      }
+      table.close();
     }
   });
 
