@@ -169,29 +169,23 @@ export class Table {
     const handle = this.#getHandle;
     handle.offset = index.offsetOf(blockNumber);
     handle.size = index.sizeOf(blockNumber);
+    // A block the cache does not take (BlockCache.admit), or any block without a cache, is
+    // read into scratch memory for this get alone, which copies the value out of it.
+    const cache = this.#cache;
+    if (cache === undefined) return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
+    const shelf = this.#shelfIn(cache);
+    if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
+    let block = cache.getNumbered(shelf, blockNumber, handle.offset);
+    if (block === undefined) {
+      if (!cache.admit(shelf, blockNumber, index.blockCount, handle.size)) {
+        return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
+      }
+      block = this.#readDataBlock(handle, undefined);
+      cache.insertInto(shelf, handle.offset, block, blockNumber);
+    }
     // A block with a hash index is read in place. Otherwise a cached block is decoded on its
     // second point read (Block.notePointRead): decoding all of a block costs more than the
     // block's own search.
-    // A block the cache does not take (BlockCache.admit) is read into scratch memory for
-    // this get alone, which copies the value out of it.
-    const cache = this.#cache;
-    let block: Block | undefined;
-    let shelf: FileBlocks | undefined;
-    if (cache !== undefined) {
-      shelf = this.#shelfIn(cache);
-      if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
-      block = cache.getNumbered(shelf, blockNumber, handle.offset);
-      if (block === undefined && cache.admit(shelf, blockNumber, index.blockCount, handle.size)) {
-        block = this.#readDataBlock(handle, undefined);
-        cache.insertInto(shelf, handle.offset, block, blockNumber);
-      }
-    }
-    if (block === undefined || shelf === undefined) {
-      block = this.#readTransientBlock(handle);
-      return block.hashed
-        ? this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence)
-        : this.#getFromBlock(block, lookup, lookupLength, userKey);
-    }
     if (block.hashed) return this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence);
     let keys = block.pointKeys;
     if (keys === undefined) {
@@ -199,7 +193,7 @@ export class Table {
       keys = BlockKeys.decode(block, true);
       block.attachPointKeys(keys);
       // Inserted again so that the cache charges the decoded keys too.
-      cache!.insertInto(shelf, handle.offset, block, blockNumber);
+      cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
     // findUser answers with an entry of userKey; find with the first entry >= lookup, whose
     // user key is checked below.
@@ -215,6 +209,21 @@ export class Table {
       return undefined;
     }
     return entryValue(block, readTrailerKind(keyBytes, trailerAt), keys.valueStart(i), keys.valueEnd(i));
+  }
+
+  /** get() in the block at `handle`, read for this get alone (#readTransientBlock). */
+  #getTransient(
+    handle: BlockHandle,
+    lookup: Uint8Array,
+    lookupLength: number,
+    userKey: Uint8Array,
+    hash: number,
+    sequence: number,
+  ): Uint8Array | null | undefined {
+    const block = this.#readTransientBlock(handle);
+    return block.hashed
+      ? this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence)
+      : this.#getFromBlock(block, lookup, lookupLength, userKey);
   }
 
   /**
