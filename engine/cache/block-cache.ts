@@ -47,11 +47,6 @@ export class FileBlocks {
   readonly byOffset = new Map<number, BlockNode>();
   /** Nodes by block number, for point reads; made by the first of them. */
   byNumber: (BlockNode | undefined)[] | undefined;
-  /**
-   * By block number, 1 + the admission epoch in which a point read last missed the block
-   * and the cache did not take it; 0 for none (BlockCache.admit). Made once the cache is full.
-   */
-  missedIn: Uint32Array | undefined;
   detached = false;
 
   constructor(fileNumber: number) {
@@ -74,6 +69,23 @@ export class FileBlocks {
     if (number < 0 || slots === undefined || number >= slots.length) return;
     node.number = number;
     slots[number] = node;
+  }
+}
+
+/**
+ * One table's record of the point-read misses a full cache refused (BlockCache.admit). The
+ * table holds it, so it lives as long as the open table, and the table cache bounds those.
+ */
+export class MissMarks {
+  readonly blockCount: number;
+  /**
+   * By block number, 1 + the admission epoch of the block's last refused miss, 0 for none;
+   * made at the table's first refusal.
+   */
+  epochs: Uint32Array | undefined;
+
+  constructor(blockCount: number) {
+    this.blockCount = blockCount;
   }
 }
 
@@ -163,9 +175,9 @@ export class BlockCache {
   }
 
   /**
-   * Whether a point read that missed block `number` (of `blockCount`) of the shelf's table,
-   * stored in `storedBytes`, should read it into the cache; if not, it reads the block for
-   * itself alone (Table.get), which allocates nothing that outlives it.
+   * Whether a point read that missed block `number` of a table (whose refused misses
+   * `missed` records), stored in `storedBytes`, should read it into the cache; if not, it
+   * reads the block for itself alone (Table.get), which allocates nothing that outlives it.
    *
    * While the cache has room it takes every block. Once full, taking a block means evicting
    * one, and when the data is many times the cache, random point reads would replace nearly
@@ -176,21 +188,16 @@ export class BlockCache {
    * that come back to a block are still cached; for uniform random reads the hit rate stays
    * the cache's share of the data, whichever blocks it holds.
    */
-  admit(shelf: FileBlocks, number: number, blockCount: number, storedBytes: number): boolean {
+  admit(missed: MissMarks, number: number, storedBytes: number): boolean {
     const list = this.#list;
-    if (list.bytes + storedBytes <= list.capacity) return true;
-    let marks = shelf.missedIn;
-    if (marks === undefined || marks.length <= number) {
-      const grown = new Uint32Array(Math.max(blockCount, number + 1));
-      if (marks !== undefined) grown.set(marks);
-      marks = shelf.missedIn = grown;
-    }
-    const mark = marks[number]!;
+    if (list.bytes + storedBytes <= list.capacity || number >= missed.blockCount) return true;
+    const epochs = (missed.epochs ??= new Uint32Array(missed.blockCount));
+    const mark = epochs[number]!;
     if (mark !== 0 && this.#epoch + 1 - mark <= 1) {
-      marks[number] = 0;
+      epochs[number] = 0;
       return true;
     }
-    marks[number] = this.#epoch + 1;
+    epochs[number] = this.#epoch + 1;
     this.#notAdmitted++;
     if (++this.#refusedThisEpoch >= list.count) {
       this.#epoch++;

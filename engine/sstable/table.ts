@@ -16,6 +16,7 @@ import { AdaptiveReadahead } from '../env/adaptive-readahead.js';
 import { CorruptionError } from '../errors.js';
 import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { MissMarks } from '../cache/block-cache.js';
 import type { BlockCache, FileBlocks } from '../cache/block-cache.js';
 import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
@@ -73,6 +74,8 @@ export class Table {
   #shelf: FileBlocks | undefined;
   /** The index decoded for get(), built by its first call (iterators never need it). */
   #pointIndex: PointIndex | undefined;
+  /** The point-read misses of this table's blocks that the cache refused (BlockCache.admit). */
+  #missed: MissMarks | undefined;
   readonly #handle: BlockHandle = { offset: 0, size: 0 };
   #lookup = new Uint8Array(64);
   #openIterators = 0;
@@ -177,7 +180,8 @@ export class Table {
     if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
     let block = cache.getNumbered(shelf, blockNumber, handle.offset);
     if (block === undefined) {
-      if (!cache.admit(shelf, blockNumber, index.blockCount, handle.size)) {
+      const missed = (this.#missed ??= new MissMarks(index.blockCount));
+      if (!cache.admit(missed, blockNumber, handle.size)) {
         return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
       }
       block = this.#readDataBlock(handle, undefined);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockCache } from '../../../engine/cache/block-cache.js';
+import { BlockCache, MissMarks } from '../../../engine/cache/block-cache.js';
 import type { FileBlocks } from '../../../engine/cache/block-cache.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 import { Block } from '../../../engine/sstable/block.js';
@@ -171,48 +171,45 @@ describe('BlockCache.admit', () => {
 
   it('takes every block while the cache has room for it', () => {
     const cache = new BlockCache(charge * 4);
-    const shelf = cache.shelf(2);
+    const missed = new MissMarks(10);
     for (let i = 0; i < 3; i++) {
-      expect(cache.admit(shelf, i, 10, charge)).toBe(true);
-      cache.insertInto(shelf, i, emptyBlock(i), i);
+      expect(cache.admit(missed, i, charge)).toBe(true);
+      cache.insert(2, i, emptyBlock(i));
     }
-    expect(cache.admit(shelf, 3, 10, charge)).toBe(true);
+    expect(cache.admit(missed, 3, charge)).toBe(true);
     expect(cache.stats().notAdmitted).toBe(0);
+    expect(missed.epochs).toBeUndefined();
   });
 
   it('once full, refuses a block on its first miss and takes it on the next', () => {
     const cache = fullCache(8);
-    const shelf = cache.shelf(2);
-    expect(cache.admit(shelf, 5, 10, charge)).toBe(false);
-    expect(cache.admit(shelf, 6, 10, charge)).toBe(false);
-    expect(cache.admit(shelf, 5, 10, charge)).toBe(true);
+    const missed = new MissMarks(10);
+    expect(cache.admit(missed, 5, charge)).toBe(false);
+    expect(cache.admit(missed, 6, charge)).toBe(false);
+    expect(cache.admit(missed, 5, charge)).toBe(true);
     // Taking it clears its mark: a block evicted later starts over.
-    expect(cache.admit(shelf, 5, 10, charge)).toBe(false);
+    expect(cache.admit(missed, 5, charge)).toBe(false);
     expect(cache.stats().notAdmitted).toBe(3);
   });
 
   it('forgets a miss after two epochs of a full cache worth of refusals', () => {
     const blocks = 8;
     const cache = fullCache(blocks);
-    const shelf = cache.shelf(2);
-    const others = cache.shelf(3);
-    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+    const missed = new MissMarks(1);
+    const others = new MissMarks(1000);
+    expect(cache.admit(missed, 0, charge)).toBe(false);
     // One refusal of block 0 and 7 more: the end of the first epoch. A miss in the next
     // epoch is still recent.
-    for (let i = 0; i < blocks - 1; i++) expect(cache.admit(others, i, 1000, charge)).toBe(false);
-    expect(cache.admit(shelf, 0, 1, charge)).toBe(true);
-    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+    for (let i = 0; i < blocks - 1; i++) expect(cache.admit(others, i, charge)).toBe(false);
+    expect(cache.admit(missed, 0, charge)).toBe(true);
+    expect(cache.admit(missed, 0, charge)).toBe(false);
     // Now two whole epochs pass: the mark is too old.
-    for (let i = 0; i < 2 * blocks; i++) expect(cache.admit(others, 100 + i, 1000, charge)).toBe(false);
-    expect(cache.admit(shelf, 0, 1, charge)).toBe(false);
+    for (let i = 0; i < 2 * blocks; i++) expect(cache.admit(others, 100 + i, charge)).toBe(false);
+    expect(cache.admit(missed, 0, charge)).toBe(false);
   });
 
-  it('keeps the marks of a table when a block number past them comes', () => {
+  it('takes a block its table marks do not cover', () => {
     const cache = fullCache(4);
-    const shelf = cache.shelf(2);
-    expect(cache.admit(shelf, 1, 2, charge)).toBe(false);
-    expect(cache.admit(shelf, 30, 2, charge)).toBe(false);
-    expect(cache.admit(shelf, 30, 2, charge)).toBe(true);
-    expect(cache.admit(shelf, 1, 2, charge)).toBe(true);
+    expect(cache.admit(new MissMarks(2), 2, charge)).toBe(true);
   });
 });
