@@ -215,7 +215,7 @@ export class Table {
     return entryValue(block, readTrailerKind(keyBytes, trailerAt), keys.valueStart(i), keys.valueEnd(i));
   }
 
-  /** get() in the block at `handle`, read for this get alone (#readTransientBlock). */
+  /** get() in the block at `handle`, read for this get alone (a transient #readDataBlock). */
   #getTransient(
     handle: BlockHandle,
     lookup: Uint8Array,
@@ -224,7 +224,7 @@ export class Table {
     hash: number,
     sequence: number,
   ): Uint8Array | null | undefined {
-    const block = this.#readTransientBlock(handle);
+    const block = this.#readDataBlock(handle, undefined, true);
     return block.hashed
       ? this.#getHashed(block, lookup, lookupLength, userKey, hash, sequence)
       : this.#getFromBlock(block, lookup, lookupLength, userKey);
@@ -417,24 +417,15 @@ export class Table {
     if (this.#closeRequested) this.close();
   }
 
-  #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined): Block {
-    invariant(!this.#closed, 'read from a closed table');
-    return new Block(
-      readBlock(readahead ?? this.#file, handle, 'data'),
-      this.#file.path,
-      handle.offset,
-      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
-    );
-  }
-
   /**
-   * The data block at `handle` for one synchronous use: its bytes may be scratch memory that
-   * the next read overwrites, so it must not be cached or kept, and values must be copied out.
+   * The data block at `handle`, read through `readahead` if given. A `transient` block is for
+   * one synchronous use: its bytes may be scratch memory that the next read overwrites, so it
+   * must not be cached or kept, and values must be copied out of it.
    */
-  #readTransientBlock(handle: BlockHandle): Block {
+  #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined, transient = false): Block {
     invariant(!this.#closed, 'read from a closed table');
     return new Block(
-      readBlock(this.#file, handle, 'data', true),
+      readBlock(readahead ?? this.#file, handle, 'data', transient),
       this.#file.path,
       handle.offset,
       this.formatVersion >= HASH_INDEX_SINCE_VERSION,

@@ -32,16 +32,10 @@ export function lz4Decompress(input: Uint8Array, size: number): Uint8Array | und
   // The size comes from disk: a corrupt one must not throw a RangeError or allocate gigabytes.
   // No LZ4 block expands more than 255x (each extra match-length byte adds at most 255).
   if (!Number.isSafeInteger(size) || size < 0 || size > input.length * MAX_EXPANSION) return undefined;
-  // Not zeroed first: the size check below means the decoder wrote every byte.
+  // Not zeroed first: lz4DecompressInto succeeds only if the decoder wrote every byte.
   const buffer = Buffer.allocUnsafeSlow(size);
   const out = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
-  let n: number;
-  try {
-    n = lz4.decodeBlock(input, out);
-  } catch {
-    return undefined;
-  }
-  return n === size ? out : undefined;
+  return lz4DecompressInto(input, out) ? out : undefined;
 }
 
 /**
