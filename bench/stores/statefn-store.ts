@@ -1,6 +1,7 @@
 /**
  * statefn's own engine, through the public contract of engine/index.ts: `write(WriteBatch)`
- * for batches, `put(k, v, { sync })` for single writes, synchronous `get`/`getMany`, and the
+ * for batches, `put(k, v, { sync })` for single writes, synchronous `getInto` into one
+ * reused buffer (as lmdb's `getBinaryFast` reuses its own) and `getMany`, and the
  * synchronous `iterator()` with `seek()` for scans.
  */
 import { Engine, WriteBatch } from '../../engine/index.js';
@@ -14,6 +15,9 @@ import type {
   StoreOpenOptions,
 } from './store.js';
 
+/** Bytes of the buffer getSync reads into: every value of the workloads fits. */
+const VALUE_BUFFER_BYTES = 64 * 1024;
+
 type Db = Awaited<ReturnType<typeof Engine.open>>;
 type DbIterator = ReturnType<Db['iterator']>;
 
@@ -22,8 +26,10 @@ export class StatefnStore implements BenchStore {
   readonly name = 'statefn';
   readonly packageName = 'statefn';
   readonly apiSummary =
-    'write(new WriteBatch().put()…); get(); getMany(); put(k, v, {sync}); iterator({reverse}).seek().read(n, visit)';
+    'write(new WriteBatch().put()…); getInto(key, reused buffer); getMany(); put(k, v, {sync}); iterator({reverse}).seek().read(n, visit)';
   #db: Db | undefined;
+  /** Where getSync reads values; a value that does not fit is read by `get`. */
+  readonly #value = new Uint8Array(VALUE_BUFFER_BYTES);
   #dir = '';
 
   async open(dir: string, options: StoreOpenOptions): Promise<void> {
@@ -50,7 +56,10 @@ export class StatefnStore implements BenchStore {
   }
 
   getSync(key: Uint8Array): Uint8Array | undefined {
-    return this.#open().get(key);
+    const db = this.#open();
+    const length = db.getInto(key, this.#value);
+    if (length < 0) return undefined;
+    return length <= this.#value.length ? this.#value.subarray(0, length) : db.get(key);
   }
 
   getMany(keys: Uint8Array[]): readonly (Uint8Array | undefined)[] {

@@ -67,7 +67,11 @@ export interface BenchStore {
   putBatch(pairs: readonly KeyValue[]): Promise<void>;
   /** Writes one pair and resolves once the store acknowledges it at the requested durability. */
   putOne(key: Uint8Array, value: Uint8Array, options: PutOptions): Promise<void>;
-  /** Point lookup through the store's fastest synchronous path. */
+  /**
+   * Point lookup through the store's fastest synchronous path. The value may be a view valid
+   * only until the next call (lmdb's `getBinaryFast`, statefn's `getInto`): callers read it
+   * before they call again.
+   */
   getSync(key: Uint8Array): Uint8Array | undefined;
   /** Looks up many keys in one call; result `i` belongs to `keys[i]`. */
   getMany(keys: Uint8Array[]): MaybePromise<readonly (Uint8Array | undefined)[]>;

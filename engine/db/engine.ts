@@ -59,6 +59,7 @@ import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
 import { tableOptionsOf } from '../options.js';
 import { toBytes } from '../util/bytes.js';
+import { pointValueTarget } from '../util/value-slab.js';
 import { InvariantError, invariant } from '../util/invariant.js';
 import { walFileName } from '../version/file-names.js';
 import { obsoleteFiles } from '../version/obsolete-files.js';
@@ -621,6 +622,34 @@ export class Engine {
     const bytes = new Array<Uint8Array>(keys.length);
     for (let i = 0; i < keys.length; i++) bytes[i] = toBytes(keys[i], 'Engine.getMany', `keys[${i}]`);
     return pointReadMany(this.#tables, this.#versions.current, this.#tableCache, bytes, seq);
+  }
+
+  /**
+   * Reads the value of `key` into `target` without allocating: returns the value's length,
+   * or -1 if the key is absent. The value is copied to `target[0, length)` when it fits; when
+   * it is longer than `target`, nothing is copied and its length is returned, so a caller
+   * can read it again into a buffer that large (or use `get`). Synchronous.
+   *
+   * For hot read loops: `get` returns a copy of the caller's own, an allocation per read
+   * (value-slab.ts); here the caller reuses one buffer, and the garbage collector sees none.
+   *
+   * @throws InvalidArgumentError if `target` is not a Uint8Array, or as `get` does.
+   */
+  getInto(key: Uint8Array | string, target: Uint8Array, options?: ReadOptions): number {
+    this.#checkOpen('Engine.getInto');
+    const k = toBytes(key, 'Engine.getInto', 'key');
+    if (!(target instanceof Uint8Array)) {
+      throw new InvalidArgumentError(
+        `Engine.getInto: target must be a Uint8Array, got ${target === null ? 'null' : typeof target}`,
+      );
+    }
+    const seq = this.#readSequence('Engine.getInto', options);
+    pointValueTarget.into = target;
+    try {
+      return this.#get(k, seq) === undefined ? -1 : pointValueTarget.length;
+    } finally {
+      pointValueTarget.into = undefined;
+    }
   }
 
   #get(key: Uint8Array, seq: number): Uint8Array | undefined {

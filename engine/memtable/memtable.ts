@@ -15,7 +15,7 @@
  *   same arena in any thread.
  */
 import { invariant } from '../util/invariant.js';
-import { copyValue } from '../util/value-slab.js';
+import { takePointValue } from '../util/value-slab.js';
 import { EntryKind, readTrailerSequence, TRAILER_BYTES } from '../version/internal-key.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
@@ -137,9 +137,10 @@ export class MemTable {
   }
 
   /**
-   * The newest entry of `userKey` with sequence <= `sequence`: a copy of its value for a put,
-   * null for a delete, undefined if the memtable has none. `hash` is hashUserKey(userKey),
-   * for a caller that probes several memtables.
+   * The newest entry of `userKey` with sequence <= `sequence`: its value for a put (a copy,
+   * or VALUE_TAKEN during Engine.getInto: see takePointValue), null for a delete, undefined
+   * if the memtable has none. `hash` is hashUserKey(userKey), for a caller that probes
+   * several memtables.
    */
   get(
     userKey: Uint8Array,
@@ -173,8 +174,8 @@ export class MemTable {
     if (node === 0) return undefined;
     const ke = arena.keyEnd(node);
     if (bytes[ke - 1] === EntryKind.Delete) return null;
-    // The copy lands in an ordinary ArrayBuffer, never in the shared arena.
-    return copyValue(bytes, ke, arena.valueEnd(node));
+    // The copy lands in an ordinary ArrayBuffer (or the getInto target), never in the shared arena.
+    return takePointValue(bytes, ke, arena.valueEnd(node));
   }
 
   /**

@@ -47,7 +47,7 @@ import { decodeTableProperties } from './table-properties.js';
 import type { TableProperties } from './table-properties.js';
 import { TableIterator } from './table-iterator.js';
 import { verifyTable } from './table-verifier.js';
-import { copyValue } from '../util/value-slab.js';
+import { takePointValue } from '../util/value-slab.js';
 
 const cursor = { at: 0 };
 
@@ -146,9 +146,10 @@ export class Table {
   }
 
   /**
-   * The newest entry for `userKey` with sequence <= `sequence`: a copy of its value for a
-   * put, null for a delete, undefined when the table has no such entry. `hash` is
-   * bloomHash(userKey), computed once by the caller for all the tables it probes.
+   * The newest entry for `userKey` with sequence <= `sequence`: its value for a put (a copy,
+   * or VALUE_TAKEN during Engine.getInto: see takePointValue), null for a delete, undefined
+   * when the table has no such entry. `hash` is bloomHash(userKey), computed once by the
+   * caller for all the tables it probes.
    */
   get(userKey: Uint8Array, sequence: number, hash: number): Uint8Array | null | undefined {
     invariant(!this.#closed, 'Table.get on a closed table');
@@ -435,7 +436,7 @@ export class Table {
 
 /** What get() returns for an entry of `kind` whose value is block.data[start, end). */
 function entryValue(block: Block, kind: number, start: number, end: number): Uint8Array | null {
-  if (kind === EntryKind.Put) return copyValue(block.data, start, end);
+  if (kind === EntryKind.Put) return takePointValue(block.data, start, end);
   if (kind === EntryKind.Delete) return null;
   throw block.corruption(`unknown entry kind ${kind}`);
 }

@@ -38,3 +38,35 @@ export function copyValue(src: Uint8Array, start: number, end: number): Uint8Arr
   used += (length + 7) & ~7;
   return out;
 }
+
+/**
+ * Where the point read under way leaves its value (Engine.getInto): a target set here makes
+ * {@link takePointValue} copy into it instead of making a copy. Point reads are synchronous
+ * and never re-entrant, so one record serves them all; getInto sets it and clears it.
+ */
+export const pointValueTarget: { into: Uint8Array | undefined; length: number } = {
+  into: undefined,
+  length: 0,
+};
+
+/** What takePointValue returns when the value went to {@link pointValueTarget}. */
+export const VALUE_TAKEN: Uint8Array = new Uint8Array(0);
+
+/**
+ * The value a point read found in src[start, end): a copy of the caller's own (copyValue),
+ * or, while {@link pointValueTarget} has a target, its length recorded there and the bytes
+ * copied into the target when they fit, returning {@link VALUE_TAKEN}.
+ */
+export function takePointValue(src: Uint8Array, start: number, end: number): Uint8Array {
+  const into = pointValueTarget.into;
+  if (into === undefined) return copyValue(src, start, end);
+  const length = end - start;
+  pointValueTarget.length = length;
+  if (length > into.length) return VALUE_TAKEN;
+  if (length <= MAX_ON_HEAP_BYTES) {
+    for (let i = 0; i < length; i++) into[i] = src[start + i]!;
+  } else {
+    into.set(src.subarray(start, end));
+  }
+  return VALUE_TAKEN;
+}

@@ -505,11 +505,42 @@ describe('the API of an open engine rejects bad arguments', () => {
     }
   });
 
+  it('getInto throws for a key that is not bytes or a string, and for a target that is not a Uint8Array', () => {
+    const target = new Uint8Array(8);
+    for (const [key, message] of badKeys) {
+      expectError(
+        thrown(() => db.getInto(untyped<string>(key), target)),
+        InvalidArgumentError,
+        `Engine.getInto: ${message}`,
+      );
+    }
+    const badTargets: Array<[unknown, string]> = [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      ['buffer', 'string'],
+      [[1, 2, 3], 'object'],
+      [new ArrayBuffer(8), 'object'],
+      [new Uint16Array(8), 'object'],
+    ];
+    for (const [bad, got] of badTargets) {
+      expectError(
+        thrown(() => db.getInto('present', untyped<Uint8Array>(bad))),
+        InvalidArgumentError,
+        `Engine.getInto: target must be a Uint8Array, got ${got}`,
+      );
+    }
+    // A Buffer is a Uint8Array.
+    const buffer = Buffer.alloc(8);
+    expect(db.getInto('present', buffer)).toBe(5);
+    expect(buffer.toString('utf8', 0, 5)).toBe('value');
+  });
+
   it('get and getMany answer undefined for an empty or over-long key, which no write can store', () => {
     // A read of a key that cannot exist is a miss, not a mistake (put rejects such keys).
     for (const key of ['', new Uint8Array(0), overlongKey]) {
       expect(db.get(key)).toBeUndefined();
       expect(db.getMany([key, 'present']).map(text)).toEqual([undefined, 'value']);
+      expect(db.getInto(key, new Uint8Array(8))).toBe(-1);
     }
   });
 
@@ -517,6 +548,7 @@ describe('the API of an open engine rejects bad arguments', () => {
     const reads: Array<[string, (options: unknown) => unknown]> = [
       ['Engine.get', (o) => db.get('present', untyped<undefined>(o))],
       ['Engine.getMany', (o) => db.getMany(['present'], untyped<undefined>(o))],
+      ['Engine.getInto', (o) => db.getInto('present', new Uint8Array(8), untyped<undefined>(o))],
       ['Engine.iterator', (o) => db.iterator(untyped<undefined>(o)).close()],
     ];
     for (const [api, read] of reads) {
@@ -553,6 +585,11 @@ describe('the API of an open engine rejects bad arguments', () => {
       thrown(() => db.getMany(['present'], { snapshot })),
       ClosedError,
       'Engine.getMany: the snapshot was released',
+    );
+    expectError(
+      thrown(() => db.getInto('present', new Uint8Array(8), { snapshot })),
+      ClosedError,
+      'Engine.getInto: the snapshot was released',
     );
     expectError(
       thrown(() => db.iterator({ snapshot })),
@@ -682,6 +719,7 @@ describe('after close()', () => {
     const reads: Array<[string, () => unknown]> = [
       ['Engine.get', () => db.get('k')],
       ['Engine.getMany', () => db.getMany(['k'])],
+      ['Engine.getInto', () => db.getInto('k', new Uint8Array(8))],
       ['Engine.iterator', () => db.iterator()],
       ['Engine.snapshot', () => db.snapshot()],
       ['Engine.stats', () => db.stats()],

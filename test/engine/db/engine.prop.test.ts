@@ -146,6 +146,45 @@ class GetManyCmd implements Cmd {
   toString = (): string => `getMany(${this.ks.join(',')})`;
 }
 
+/** Bytes a getInto target starts with, so that bytes it did not copy can be told apart. */
+const UNTOUCHED = 0xee;
+
+/**
+ * getInto into a target of `size` bytes, at a snapshot or the latest state: the length is
+ * the model value's (-1 if absent), the value is copied only if it fits, and no other byte of
+ * the target changes. Then the target is overwritten, which must change nothing stored.
+ */
+class GetIntoCmd implements Cmd {
+  constructor(
+    readonly k: string,
+    readonly size: number,
+    readonly snapshotIndex: number | undefined,
+  ) {}
+  check = (m: Readonly<EngineModel>): boolean =>
+    this.snapshotIndex === undefined || m.snapshots[this.snapshotIndex] !== undefined;
+  async run(m: EngineModel, r: Real): Promise<void> {
+    const data = this.snapshotIndex === undefined ? m.data : m.snapshots[this.snapshotIndex]!;
+    const snapshot = this.snapshotIndex === undefined ? undefined : r.snapshots[this.snapshotIndex];
+    const expected = data.get(this.k);
+    const target = new Uint8Array(this.size).fill(UNTOUCHED);
+    const length = r.db.getInto(this.k, target, { snapshot });
+    if (expected === undefined) {
+      expect(length).toBe(-1);
+      expect(target.every((b) => b === UNTOUCHED)).toBe(true);
+    } else {
+      const value = Buffer.from(expected);
+      expect(length).toBe(value.length);
+      const copied = value.length <= target.length ? value.length : 0;
+      if (copied > 0) expect(Buffer.from(target.subarray(0, copied)).equals(value)).toBe(true);
+      expect(target.subarray(copied).every((b) => b === UNTOUCHED)).toBe(true);
+    }
+    target.fill(0);
+    expect(text(r.db.get(this.k, { snapshot }))).toBe(expected);
+  }
+  toString = (): string =>
+    `getInto(${this.k}, ${this.size}${this.snapshotIndex === undefined ? '' : `, snap ${this.snapshotIndex}`})`;
+}
+
 interface RangeOpts {
   gt?: string;
   gte?: string;
@@ -319,6 +358,10 @@ const commands = [
     .map((ops) => new PipelinedCmd(ops)),
   keyArb.map((k) => new GetCmd(k)),
   fc.array(keyArb, { maxLength: 80 }).map((ks) => new GetManyCmd(ks)),
+  // Targets around the values' lengths (base64 of up to 300 bytes): some too short.
+  fc
+    .tuple(keyArb, fc.integer({ min: 0, max: 420 }), fc.option(snapIndex, { nil: undefined }))
+    .map(([k, size, s]) => new GetIntoCmd(k, size, s)),
   fc
     .tuple(
       rangeArb,
