@@ -12,11 +12,19 @@ import { checksum32 } from '../util/checksum.js';
 
 /**
  * Format version written in every footer. A reader refuses anything newer. Version 2 added
- * the data block hash index; this build reads versions 1 and 2.
+ * the data block hash index; version 3 put the version itself under the footer checksum;
+ * this build reads versions 1 to 3.
  */
-export const TABLE_FORMAT_VERSION = 2;
+export const TABLE_FORMAT_VERSION = 3;
 /** The first format version whose data blocks may carry a hash index. */
 export const HASH_INDEX_SINCE_VERSION = 2;
+/**
+ * The first format version whose footer checksum also covers the version. Before it, a
+ * damaged version byte that named an older version still readable went unnoticed: the older
+ * rules read the same bytes (a property test found a 2 flipped to a 1). Read by the rules of
+ * any other version, a version 3 footer fails its checksum.
+ */
+export const VERSION_CHECKSUMMED_SINCE = 3;
 
 /** Top bit of a block's restart count: a hash index follows the restart array. */
 export const HASH_INDEX_FLAG = 0x8000_0000;
@@ -59,7 +67,7 @@ export const FOOTER_INDEX_HANDLE = 0;
 export const FOOTER_FILTER_HANDLE = 16;
 /** Footer offset of the properties block handle. */
 export const FOOTER_PROPERTIES_HANDLE = 32;
-/** Footer offset of the checksum32 over footer bytes [0, 48). */
+/** Footer offset of the checksum32 over footer bytes [0, 48) and, from version 3, the version. */
 export const FOOTER_CHECKSUM = 48;
 /** Footer offset of the format version (u32). Never moves: old readers must find it. */
 export const FOOTER_VERSION = 52;
@@ -133,14 +141,26 @@ export interface DecodedFooter extends Footer {
   version: number;
 }
 
-/** Encodes the footer (engine/FORMAT.md, "Footer"). */
-export function encodeFooter(footer: Footer): Uint8Array {
+/**
+ * The footer checksum of `footer` (FOOTER_BYTES) by the rules of format `version`: over
+ * bytes [0, 48), followed from VERSION_CHECKSUMMED_SINCE by the version (u32, little-endian).
+ */
+export function footerChecksum(footer: Uint8Array, version: number): number {
+  if (version < VERSION_CHECKSUMMED_SINCE) return checksum32(footer, 0, FOOTER_CHECKSUM);
+  const covered = new Uint8Array(FOOTER_CHECKSUM + 4);
+  covered.set(footer.subarray(0, FOOTER_CHECKSUM));
+  writeU32(covered, FOOTER_CHECKSUM, version);
+  return checksum32(covered, 0, covered.length);
+}
+
+/** Encodes the footer (engine/FORMAT.md, "Footer") in `version` (default: the current one). */
+export function encodeFooter(footer: Footer, version = TABLE_FORMAT_VERSION): Uint8Array {
   const buf = new Uint8Array(FOOTER_BYTES);
   writeFixedHandle(buf, FOOTER_INDEX_HANDLE, footer.index);
   writeFixedHandle(buf, FOOTER_FILTER_HANDLE, footer.filter);
   writeFixedHandle(buf, FOOTER_PROPERTIES_HANDLE, footer.properties);
-  writeU32(buf, FOOTER_CHECKSUM, checksum32(buf, 0, FOOTER_CHECKSUM));
-  writeU32(buf, FOOTER_VERSION, TABLE_FORMAT_VERSION);
+  writeU32(buf, FOOTER_CHECKSUM, footerChecksum(buf, version));
+  writeU32(buf, FOOTER_VERSION, version);
   buf.set(TABLE_MAGIC, FOOTER_MAGIC);
   return buf;
 }
@@ -163,7 +183,7 @@ export function decodeFooter(buf: Uint8Array, path: string, footerOffset: number
   if (version === 0) {
     throw new CorruptionError(path, footerOffset + FOOTER_VERSION, 'table format version 0 does not exist');
   }
-  if (readU32(buf, FOOTER_CHECKSUM) !== checksum32(buf, 0, FOOTER_CHECKSUM)) {
+  if (readU32(buf, FOOTER_CHECKSUM) !== footerChecksum(buf, version)) {
     throw new CorruptionError(path, footerOffset, 'table footer checksum mismatch');
   }
   const handles: BlockHandle[] = [];

@@ -9,14 +9,22 @@ import { CorruptionError } from '../../../engine/errors.js';
 import { MemoryFileSystem } from '../../../engine/env/memory-file-system.js';
 import { Block, BlockIterator, hashHit } from '../../../engine/sstable/block.js';
 import { BlockBuilder } from '../../../engine/sstable/block-builder.js';
-import { FOOTER_BYTES, FOOTER_VERSION, TABLE_FORMAT_VERSION } from '../../../engine/sstable/format.js';
+import { TABLE_FORMAT_VERSION } from '../../../engine/sstable/format.js';
 import type { BlockHandle } from '../../../engine/sstable/format.js';
 import { Table } from '../../../engine/sstable/table.js';
 import { verifyTable } from '../../../engine/sstable/table-verifier.js';
 import { bytesEqual, compareBytes } from '../../../engine/util/bytes.js';
 import { bloomHash, initHashing } from '../../../engine/util/checksum.js';
 import { MAX_SEQUENCE } from '../../../engine/version/internal-key.js';
-import { bytes, modelGet, put, sortEntries, userKeyArb, writeTable } from './table-fixtures.js';
+import {
+  bytes,
+  modelGet,
+  put,
+  setFooterVersion,
+  sortEntries,
+  userKeyArb,
+  writeTable,
+} from './table-fixtures.js';
 import type { ModelEntry } from './table-fixtures.js';
 
 beforeAll(async () => {
@@ -136,10 +144,7 @@ describe('Tables and the block hash index', () => {
   function tableFs(restartInterval: number, version?: number): MemoryFileSystem {
     const fs = new MemoryFileSystem();
     writeTable(fs, PATH, entries, { blockSizeBytes: 1024, restartInterval });
-    if (version !== undefined) {
-      const at = fs.fileSize(PATH) - FOOTER_BYTES + FOOTER_VERSION;
-      fs.corruptByte(PATH, at, TABLE_FORMAT_VERSION ^ version);
-    }
+    if (version !== undefined) setFooterVersion(fs, PATH, version);
     return fs;
   }
 
@@ -173,6 +178,14 @@ describe('Tables and the block hash index', () => {
   it('reads a format version 1 table (blocks without a hash index), as written before version 2', () => {
     const table = Table.open(tableFs(16, 1).openRandomAccess(PATH), 5, new BlockCache(1 << 20));
     expect(table.formatVersion).toBe(1);
+    readAll(table);
+    table.verifyAll();
+  });
+
+  it('reads a format version 2 table (hashed blocks, a footer checksum without the version), as written before version 3', () => {
+    const table = Table.open(tableFs(1, 2).openRandomAccess(PATH), 5, new BlockCache(1 << 20));
+    expect(table.formatVersion).toBe(2);
+    expect(firstBlockOf(table).hashed).toBe(true);
     readAll(table);
     table.verifyAll();
   });

@@ -10,6 +10,7 @@ import { compareInternalKeys, EntryKind, makeInternalKey } from '../../../engine
 import { TableBuilder } from '../../../engine/sstable/table-builder.js';
 import type { TableBuilderOptions } from '../../../engine/sstable/table-builder.js';
 import type { TableProperties } from '../../../engine/sstable/table-properties.js';
+import { decodeFooter, encodeFooter, FOOTER_BYTES } from '../../../engine/sstable/format.js';
 
 export const encoder = new TextEncoder();
 
@@ -96,9 +97,26 @@ export function writeTable(
   return props;
 }
 
+/**
+ * Rewrites the footer of the table at `path` as format `version` writes it (its checksum by
+ * that version's rules), as a table written by an older build would have it: the blocks of
+ * versions 1 to 3 differ only where the version says (hash indexes from 2).
+ */
+export function setFooterVersion(fs: MemoryFileSystem, path: string, version: number): void {
+  const size = fs.fileSize(path);
+  const footerOffset = size - FOOTER_BYTES;
+  const old = fs.readFile(path).subarray(footerOffset);
+  const rewritten = encodeFooter(decodeFooter(old, path, footerOffset), version);
+  for (let i = 0; i < FOOTER_BYTES; i++) {
+    if (old[i] !== rewritten[i]) fs.corruptByte(path, footerOffset + i, old[i]! ^ rewritten[i]!);
+  }
+}
+
 /** A file system holding a copy of one file of another. */
 export function copyFile(from: MemoryFileSystem, path: string): MemoryFileSystem {
   const fs = new MemoryFileSystem();
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  if (dir !== '') fs.mkdirp(dir);
   const file = fs.openWritable(path, 'create');
   file.append(from.readFile(path));
   file.close();
