@@ -25,7 +25,14 @@
  * @packageDocumentation
  */
 export { Runtime, DEAD_LETTER_EGRESS } from './runtime.js';
-export type { EgressOptions, EgressRecord, RuntimeStats, SendOptions, SendResult } from './runtime.js';
+export type {
+  EgressOptions,
+  EgressRecord,
+  RuntimeStats,
+  SendEntry,
+  SendOptions,
+  SendResult,
+} from './runtime.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export type { CommittedCheckpoint } from './checkpoint/checkpoint-coordinator.js';
 export type { EngineShape, LevelShape, RuntimeEngines } from './engine-shape.js';

@@ -59,6 +59,12 @@ export interface SendOptions {
   idempotencyKey?: string;
 }
 
+/**
+ * One message of {@link Runtime.sendAll}: a Message, or a Message with the producer's
+ * idempotency key for it (as {@link SendOptions}).
+ */
+export type SendEntry = Message | { readonly message: Message; readonly idempotencyKey?: string | undefined };
+
 /** What {@link Runtime.send} resolved to. */
 export interface SendResult {
   /** The message's ingress offset (the first one's, for a duplicate). */
@@ -427,15 +433,82 @@ export class Runtime {
     }
     // Counted from here, so the runtime is not quiescent while a send waits for room.
     this.#sending++;
-    if (this.#unprocessed() >= this.#o.maxIngressBacklog) return this.#sendWhenRoom(envelope, key);
+    if (this.#unprocessed() >= this.#o.maxIngressBacklog) {
+      return this.#whenRoom('Runtime.send', () => this.#append(envelope, key));
+    }
     return this.#append(envelope, key);
+  }
+
+  /**
+   * Appends `entries` to the durable ingress log together, each a record of its own at
+   * consecutive offsets, in one write: after a crash all of them are in the log or none is.
+   * Resolves once they are durable (fsynced), with each entry's SendResult in order; an entry
+   * whose idempotency key was accepted before is a duplicate, as with `send`, and takes no
+   * offset. Every entry is checked first: one bad entry refuses the whole batch. Waits first
+   * while more than `maxIngressBacklog` accepted messages are unprocessed; a batch holds at
+   * most that many. For producers that receive messages in batches (a Kafka poll, a bulk
+   * request): one call, one promise and one fsync for the lot.
+   */
+  sendAll(entries: readonly SendEntry[]): Promise<SendResult[]> {
+    let items: [Envelope, string | undefined][];
+    try {
+      items = this.#checkSendAll(entries);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (items.length === 0) return Promise.resolve([]);
+    this.#sending++;
+    if (this.#unprocessed() >= this.#o.maxIngressBacklog) {
+      return this.#whenRoom('Runtime.sendAll', () => this.#appendAll(items));
+    }
+    return this.#appendAll(items);
   }
 
   #checkSend(message: Message, options: SendOptions | undefined): [Envelope, string | undefined] {
     const api = 'Runtime.send';
     this.#checkRunning(api);
+    return this.#checkEntry(api, '', message, options);
+  }
+
+  #checkSendAll(entries: readonly SendEntry[]): [Envelope, string | undefined][] {
+    const api = 'Runtime.sendAll';
+    this.#checkRunning(api);
+    if (!Array.isArray(entries)) throw new InvalidArgumentError(`${api}: entries must be an array`);
+    const limit = this.#o.maxIngressBacklog;
+    if (entries.length > limit) {
+      throw new InvalidArgumentError(
+        `${api}: a batch holds at most maxIngressBacklog (${limit}) messages, got ${entries.length}`,
+      );
+    }
+    const items: [Envelope, string | undefined][] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const entry: unknown = entries[i];
+      if (entry instanceof Message) {
+        items.push(this.#checkEntry(api, `entries[${i}].`, entry, undefined));
+      } else if (typeof entry === 'object' && entry !== null && 'message' in entry) {
+        const { message, idempotencyKey } = entry as { message: unknown; idempotencyKey?: unknown };
+        items.push(this.#checkEntry(api, `entries[${i}].`, message, { idempotencyKey } as SendOptions));
+      } else {
+        throw new InvalidArgumentError(
+          `${api}: entries[${i}] must be a Message or { message, idempotencyKey? } (made with messageBuilder)`,
+        );
+      }
+    }
+    return items;
+  }
+
+  /**
+   * Checks one message and its options for `api`; `where` prefixes the names of what it
+   * checks (empty for `send`, `entries[i].` for `sendAll`).
+   */
+  #checkEntry(
+    api: string,
+    where: string,
+    message: unknown,
+    options: SendOptions | undefined,
+  ): [Envelope, string | undefined] {
     if (!(message instanceof Message)) {
-      throw new InvalidArgumentError(`${api}: message must be a Message (made with messageBuilder)`);
+      throw new InvalidArgumentError(`${api}: ${where}message must be a Message (made with messageBuilder)`);
     }
     let key: string | undefined;
     if (options !== undefined) {
@@ -444,12 +517,15 @@ export class Runtime {
       }
       key = options.idempotencyKey;
       if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 1024)) {
-        throw new InvalidArgumentError(`${api}: idempotencyKey must be a string of 1 to 1024 characters`);
+        throw new InvalidArgumentError(
+          `${api}: ${where}idempotencyKey must be a string of 1 to 1024 characters`,
+        );
       }
     }
     const target = message.targetAddress;
     if (this.#o.statefun.functionSpec(target.typename) === undefined) {
-      throw new InvalidArgumentError(`${api}: no function is bound to typename '${target.typename}'`);
+      const entry = where === '' ? '' : `${where.slice(0, -1)}: `;
+      throw new InvalidArgumentError(`${api}: ${entry}no function is bound to typename '${target.typename}'`);
     }
     const envelope: Envelope = {
       target: { typename: target.typename, id: target.id },
@@ -460,18 +536,18 @@ export class Runtime {
     return [envelope, key];
   }
 
-  /** A send that found the backlog full: waits for room, then appends. */
-  async #sendWhenRoom(envelope: Envelope, key: string | undefined): Promise<SendResult> {
+  /** A send that found the backlog full: waits for room, then appends (`append`). */
+  async #whenRoom<T>(api: string, append: () => Promise<T>): Promise<T> {
     try {
       while (this.#unprocessed() >= this.#o.maxIngressBacklog) {
         await new Promise<void>((resolve) => this.#sendWaiters.push(resolve));
-        this.#checkRunning('Runtime.send');
+        this.#checkRunning(api);
       }
     } catch (err) {
       this.#sendDone();
       throw err;
     }
-    return this.#append(envelope, key);
+    return append();
   }
 
   /** Appends a counted send to the log; uncounts it once the append settled. */
@@ -483,6 +559,23 @@ export class Runtime {
       this.#sendDone();
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    return this.#settled(append);
+  }
+
+  /** Appends a counted sendAll's messages to the log together; uncounts it once they settled. */
+  #appendAll(items: readonly (readonly [Envelope, string | undefined])[]): Promise<SendResult[]> {
+    let appends: Promise<SendResult>[];
+    try {
+      appends = this.#ingress.appendAll(items, this.#clock.now());
+    } catch (err) {
+      this.#sendDone();
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.#settled(Promise.all(appends));
+  }
+
+  /** Tracks a counted send's append until it settles, then uncounts it. */
+  #settled<T>(append: Promise<T>): Promise<T> {
     this.#appends.add(append);
     return append.then(
       (result) => {

@@ -99,6 +99,20 @@ function writeIngressRecord(w: ByteWriter, envelope: Envelope): ByteWriter {
   return w;
 }
 
+/**
+ * An upper bound of the bytes of `envelope`'s record: the format byte, the caller flag, four
+ * length-prefixed strings at up to 3 UTF-8 bytes per UTF-16 unit, and the value.
+ */
+function recordBytesAtMost(envelope: Envelope): number {
+  const { target, caller, valueTypename, value } = envelope;
+  const units =
+    target.typename.length +
+    target.id.length +
+    (caller === undefined ? 0 : caller.typename.length + caller.id.length) +
+    valueTypename.length;
+  return 2 + 6 * 10 + 3 * units + value.length;
+}
+
 export function encodeIngressRecord(envelope: Envelope): Uint8Array {
   return writeIngressRecord(new ByteWriter(64 + envelope.value.length), envelope).finish();
 }
@@ -208,6 +222,27 @@ export class IngressLog {
     };
     promise.then(forget, forget);
     return promise;
+  }
+
+  /**
+   * Appends `items` (envelope, idempotency key) together, as `append` would one by one, into
+   * the open group: one engine write, so after a crash all of them are in the log or none.
+   * Returns each one's promise, in order. Throws InvalidArgumentError, appending nothing, if
+   * a record would exceed MAX_VALUE_BYTES.
+   */
+  appendAll(items: readonly (readonly [Envelope, string | undefined])[], nowMs: number): Promise<Accepted>[] {
+    for (let i = 0; i < items.length; i++) {
+      const envelope = items[i]![0];
+      if (recordBytesAtMost(envelope) <= MAX_VALUE_BYTES) continue;
+      const bytes = encodeIngressRecord(envelope).length;
+      if (bytes > MAX_VALUE_BYTES) {
+        throw new InvalidArgumentError(
+          `Runtime.sendAll: entries[${i}] takes ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`,
+        );
+      }
+    }
+    // Synchronous throughout, so no group is written between two of these appends.
+    return items.map(([envelope, key]) => this.append(envelope, key, nowMs));
   }
 
   /** Appends `envelope`, and its idempotency key (with its engine key) if given. */

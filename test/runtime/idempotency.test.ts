@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { StateFun } from '../../runtime/index.js';
-import { TestRuntime, scripted } from './runtime-harness.js';
+import { TestRuntime, counterApp } from './runtime-harness.js';
 
 const FN = 'test/counter';
 
-function counterApp(): StateFun {
-  const statefun = new StateFun();
-  scripted(statefun, FN, [{ name: 'n', type: StateFun.intType() }], {
-    inc: (c) => {
-      c.storage.n = ((c.storage.n as number | null) ?? 0) + 1;
-      return c.storage.n;
-    },
-  });
-  return statefun;
-}
-
 describe('idempotent sends', () => {
   it('a second send with the same idempotency key is acknowledged with the first offset and not processed', async () => {
-    const h = await TestRuntime.start(counterApp());
+    const h = await TestRuntime.start(counterApp(FN));
     expect(await h.send(FN, 'a', 'inc')).toEqual({ offset: 0, duplicate: false });
     expect(await h.send(FN, 'a', 'inc', { idempotencyKey: 'k1' })).toEqual({ offset: 1, duplicate: false });
     expect(await h.send(FN, 'a', 'inc', { idempotencyKey: 'k1' })).toEqual({ offset: 1, duplicate: true });
@@ -28,7 +16,7 @@ describe('idempotent sends', () => {
   });
 
   it('the key is what counts, not the message: a different message with a used key is dropped', async () => {
-    const h = await TestRuntime.start(counterApp());
+    const h = await TestRuntime.start(counterApp(FN));
     await h.send(FN, 'a', 'inc', { idempotencyKey: 'k' });
     expect(await h.send(FN, 'b', 'inc', { idempotencyKey: 'k' })).toEqual({ offset: 0, duplicate: true });
     expect(await h.output()).toEqual(['a inc 1']);
@@ -36,7 +24,7 @@ describe('idempotent sends', () => {
   });
 
   it('concurrent sends with the same key share one record', async () => {
-    const h = await TestRuntime.start(counterApp());
+    const h = await TestRuntime.start(counterApp(FN));
     const results = await Promise.all([
       h.send(FN, 'a', 'inc', { idempotencyKey: 'k' }),
       h.send(FN, 'a', 'inc', { idempotencyKey: 'k' }),
@@ -52,7 +40,7 @@ describe('idempotent sends', () => {
   });
 
   it('a key is remembered across stop() and start()', async () => {
-    const h = await TestRuntime.start(counterApp());
+    const h = await TestRuntime.start(counterApp(FN));
     await h.send(FN, 'a', 'inc');
     await h.send(FN, 'a', 'inc', { idempotencyKey: 'k' });
     await h.restart();
@@ -62,7 +50,7 @@ describe('idempotent sends', () => {
   });
 
   it('a key acknowledged before a crash is remembered after it, checkpoint or not', async () => {
-    const h = await TestRuntime.start(counterApp());
+    const h = await TestRuntime.start(counterApp(FN));
     await h.send(FN, 'a', 'inc', { idempotencyKey: 'before-checkpoint' });
     await h.settle();
     await h.rt.checkpoint();
@@ -81,7 +69,7 @@ describe('idempotent sends', () => {
   });
 
   it('a key is remembered for idempotencyRetentionMs, and forgotten at a checkpoint after that', async () => {
-    const h = await TestRuntime.start(counterApp(), { idempotencyRetentionMs: 5000 });
+    const h = await TestRuntime.start(counterApp(FN), { idempotencyRetentionMs: 5000 });
     await h.send(FN, 'a', 'inc', { idempotencyKey: 'k' });
     await h.advance(5000);
     await h.rt.checkpoint();

@@ -118,6 +118,21 @@ export async function expectRejection(
   return error;
 }
 
+/**
+ * An app of one scripted function, `typename`, whose operation `inc` adds one to its value
+ * state `n` and reports the new count.
+ */
+export function counterApp(typename: string): StateFun {
+  const statefun = new StateFun();
+  scripted(statefun, typename, [{ name: 'n', type: StateFun.intType() }], {
+    inc: (c) => {
+      c.storage.n = ((c.storage.n as number | null) ?? 0) + 1;
+      return c.storage.n;
+    },
+  });
+  return statefun;
+}
+
 export type HarnessOptions = Omit<RuntimeOptions, 'dir' | 'statefun' | 'fileSystem'>;
 
 export class TestRuntime {
@@ -221,10 +236,13 @@ export class TestRuntime {
     await this.#startAgain(statefun, extra);
   }
 
-  /** Simulates a machine crash (unsynced data is lost) and starts again on what survived. */
-  async crash(statefun = this.statefun, extra: HarnessOptions = {}): Promise<void> {
+  /**
+   * Simulates a machine crash (unsynced data is lost; with `random`, a random prefix of each
+   * file's unsynced bytes survives, as a torn write) and starts again on what survived.
+   */
+  async crash(statefun = this.statefun, extra: HarnessOptions = {}, random?: () => number): Promise<void> {
     abandonRuntime(this.rt);
-    this.fs = this.fs.crash();
+    this.fs = this.fs.crash(random === undefined ? {} : { random });
     await this.#startAgain(statefun, extra);
   }
 
