@@ -1,4 +1,5 @@
 /** Console lines of the runtime workloads' results, printed as the run goes. */
+import { ingressBatchOf } from './runtime-results.js';
 import type { RuntimeWorkloadResult } from './runtime-results.js';
 import { n } from './workload-env.js';
 
@@ -16,7 +17,7 @@ export function resultLine(result: RuntimeWorkloadResult): string {
       return `${n(result.sinkMessagesPerSec)} sink messages/s (${n(result.sinkMessages)} in ${result.seconds.toFixed(1)} s), egress p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}; ${checkpoints.samples} checkpoint${checkpoints.samples === 1 ? '' : 's'}, p50 ${ms(checkpoints.p50Ms)}, max ${ms(checkpoints.maxMs)}; ${n(result.barriersOvertaken)} barriers overtaken (${n(result.barrierTimeouts)} timed out), ${n(result.setAside)} set aside, ${n(result.inFlightMessages)} recorded in flight`;
     }
     case 'ingress':
-      return `${n(result.messagesPerSec)} acknowledged messages/s (${n(result.messages)} in ${result.seconds.toFixed(1)} s), p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}`;
+      return `${n(result.messagesPerSec)} acknowledged messages/s (${n(result.messages)} in ${result.seconds.toFixed(1)} s${ingressBatchOf(result) === 1 ? '' : `, batches of ${n(ingressBatchOf(result))}`}), p50 ${ms(result.latency.p50Ms)}, p99 ${ms(result.latency.p99Ms)}`;
     case 'state-size':
       return `${n(result.instances)} instances: full ${n(result.full.bytesCopied)} bytes in ${result.full.wallSeconds.toFixed(2)} s, incremental (${n(result.changedInstances)} changed) ${n(result.incremental.bytesCopied)} bytes in ${result.incremental.wallSeconds.toFixed(2)} s`;
     case 'recovery':

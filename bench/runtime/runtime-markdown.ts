@@ -18,6 +18,7 @@ import type {
   RuntimeRun,
   RuntimeSettings,
 } from './runtime-results.js';
+import { ingressBatchOf } from './runtime-results.js';
 import { backlogRuns, counterRuns } from './runtime-plan.js';
 import type { BacklogPlan } from './runtime-plan.js';
 import { checkRuntimeTargets, incrementalShare, stateSizesOf } from './runtime-targets.js';
@@ -65,8 +66,9 @@ function targetsTable(checks: readonly TargetCheck[]): string {
   return markdownTable(['Target', 'Measured', 'Status'], rows);
 }
 
-function failureOf(run: RuntimeRun, prefix: string): string {
-  const failure = run.failures.find((f) => f.workload.startsWith(prefix));
+/** The failure of the workload named `prefix` (or starting with it, unless `exact`). */
+function failureOf(run: RuntimeRun, prefix: string, exact = false): string {
+  const failure = run.failures.find((f) => (exact ? f.workload === prefix : f.workload.startsWith(prefix)));
   return failure !== undefined ? `failed: ${failure.error}` : 'not run';
 }
 
@@ -284,27 +286,40 @@ function backlogSection(run: RuntimeRun, backlog: BacklogPlan): string {
 }
 
 function ingressSection(run: RuntimeRun): string {
-  const r = run.results.find((x): x is IngressResult => x.kind === 'ingress');
-  const row =
-    r === undefined
-      ? [String(run.plan.ingressSenders), failureOf(run, 'durable ingress'), '', '', '', '', '']
-      : [
-          formatInteger(r.senders),
-          formatInteger(r.messages),
-          seconds(r.seconds),
-          formatInteger(r.messagesPerSec),
-          ...latencyCells(r.latency),
-        ];
+  const ingress = run.results.filter((x): x is IngressResult => x.kind === 'ingress');
+  const row = (batch: number): string[] => {
+    const call = batch === 1 ? '`send`' : `\`sendAll\` of ${formatInteger(batch)}`;
+    const r = ingress.find((x) => ingressBatchOf(x) === batch);
+    if (r === undefined) {
+      const name = batch === 1 ? 'durable ingress' : `durable ingress, batches of ${formatInteger(batch)}`;
+      return [call, String(run.plan.ingressSenders), failureOf(run, name, true), '', '', '', '', ''];
+    }
+    return [
+      call,
+      formatInteger(r.senders),
+      formatInteger(r.messages),
+      seconds(r.seconds),
+      formatInteger(r.messagesPerSec),
+      ...latencyCells(r.latency),
+    ];
+  };
+  const batch = run.plan.ingressBatch;
+  const rows = batch === undefined ? [row(1)] : [row(1), row(batch)];
   return [
     '### Durable ingress (statefn)',
     '',
-    `Each sender awaits \`rt.send\`, which resolves once the message is fsynced in the ingress log, before its next send, for ${run.plan.ingressSeconds} s. The messages go to a function that does nothing; it runs meanwhile on the same cores. Latency: per send, from the call to its acknowledgement.`,
+    `Each sender awaits its call, which resolves once the message is fsynced in the ingress log, before its next, for ${run.plan.ingressSeconds} s: \`rt.send\` of one message${batch === undefined ? '' : `, then, in a run of its own, \`rt.sendAll\` of ${formatInteger(batch)} messages (one write, all or none)`}. The messages go to a function that does nothing; it runs meanwhile on the same cores. Messages/s counts messages acknowledged. Latency: per call, from the call to its acknowledgement.`,
     '',
-    markdownTable(
-      ['Senders', 'Acknowledged', 'Time', 'Messages/s', 'p50', 'p99', 'max'],
-      [row],
-      ['right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    ),
+    markdownTable(['Call', 'Senders', 'Acknowledged', 'Time', 'Messages/s', 'p50', 'p99', 'max'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]),
   ].join('\n');
 }
 

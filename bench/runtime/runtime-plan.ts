@@ -63,6 +63,11 @@ export type RuntimeBenchPlan = {
   readonly ingressSeconds: number;
   /** Concurrent senders of the durable-ingress workload (the issue says 64). */
   readonly ingressSenders: number;
+  /**
+   * Messages per `rt.sendAll` of the batched durable-ingress run, with the same senders
+   * (absent in results stored before it existed: no batched run).
+   */
+  readonly ingressBatch?: number | undefined;
   /** Instance counts of the checkpoint-size workload, ascending; the last is also recovered. */
   readonly stateInstances: readonly number[];
   /** Share of the instances changed between the full and the incremental checkpoint. */
@@ -148,6 +153,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
     pingPongBounces: 500,
     ingressSeconds: 20,
     ingressSenders: 64,
+    ingressBatch: 100,
     stateInstances: [1_000, 10_000, 100_000, 1_000_000],
     changedShare: 0.01,
     stateValueBytes: 100,
@@ -169,6 +175,7 @@ const PRESETS: Readonly<Record<RuntimePreset, Omit<RuntimeBenchPlan, 'preset'>>>
     pingPongBounces: 100,
     ingressSeconds: 3,
     ingressSenders: 64,
+    ingressBatch: 100,
     stateInstances: [1_000, 10_000, 100_000],
     changedShare: 0.01,
     stateValueBytes: 100,

@@ -114,19 +114,29 @@ export type BacklogCheckpointResult = {
   readonly spilled: number;
 };
 
-/** Durable ingress: concurrent senders awaiting `rt.send` (resolved once fsynced). */
+/**
+ * Durable ingress: concurrent senders awaiting `rt.send`, or `rt.sendAll` of `batch`
+ * messages (resolved once fsynced).
+ */
 export type IngressResult = {
   readonly kind: 'ingress';
   readonly settings: RuntimeSettings;
   readonly senders: number;
+  /** Messages per call: absent or 1 for `rt.send`, more for `rt.sendAll`. */
+  readonly batch?: number | undefined;
   /** Messages acknowledged. */
   readonly messages: number;
   /** From the first send to the last acknowledgement. */
   readonly seconds: number;
   readonly messagesPerSec: number;
-  /** Per send: from the call to its acknowledgement. */
+  /** Per call (a send, or a sendAll of `batch`): from the call to its acknowledgement. */
   readonly latency: LatencyMs;
 };
+
+/** Messages per call of an ingress run: 1 for `rt.send`. */
+export function ingressBatchOf(result: IngressResult): number {
+  return result.batch ?? 1;
+}
 
 /** One `rt.checkpoint()` call. */
 export type CheckpointFigures = {

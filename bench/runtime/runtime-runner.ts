@@ -140,6 +140,21 @@ async function runAll(start: RuntimeStartMessage): Promise<void> {
       }),
     seed,
   );
+  const batch = plan.ingressBatch;
+  if (batch !== undefined) {
+    await step(
+      `durable ingress, batches of ${n(batch)}`,
+      dir('ingress-batched'),
+      (env) =>
+        runIngress(env, {
+          senders: plan.ingressSenders,
+          batch,
+          seconds: plan.ingressSeconds,
+          checkpointIntervalMs: interval,
+        }),
+      seed,
+    );
+  }
 
   const largest = plan.stateInstances[plan.stateInstances.length - 1];
   for (const instances of plan.stateInstances) {

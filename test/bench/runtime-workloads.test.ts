@@ -150,6 +150,20 @@ describe('durable ingress workload', () => {
     expect(result.latency.samples).toBe(500);
   });
 
+  it('with batches, acknowledges every message of each sendAll with its own dense offset', async () => {
+    const result = await runIngress(env(), {
+      senders: 8,
+      batch: 30,
+      seconds: 30,
+      checkpointIntervalMs: INTERVAL_MS,
+      maxMessages: 500,
+    });
+    expect(result.batch).toBe(30);
+    expect(result.messages).toBe(500);
+    // One latency sample per call: 16 full batches and the last 20 messages.
+    expect(result.latency.samples).toBe(17);
+  });
+
   it('fails when an acknowledgement is missing or an offset repeats', async () => {
     const run = runIngress(env(), {
       senders: 8,
