@@ -308,7 +308,7 @@ function ingressSection(run: RuntimeRun): string {
   return [
     '### Durable ingress (statefn)',
     '',
-    `Each sender awaits its call, which resolves once the message is fsynced in the ingress log, before its next, for ${run.plan.ingressSeconds} s: \`rt.send\` of one message${batch === undefined ? '' : `, then, in a run of its own, \`rt.sendAll\` of ${formatInteger(batch)} messages (one write, all or none)`}. The messages go to a function that does nothing; it runs meanwhile on the same cores. Messages/s counts messages acknowledged. Latency: per call, from the call to its acknowledgement.`,
+    `Each sender awaits its call, which resolves once its messages are fsynced in the ingress log, before its next, for ${run.plan.ingressSeconds} s: \`rt.send\` of one message${batch === undefined ? '' : `, then, in a run of its own, \`rt.sendAll\` of ${formatInteger(batch)} messages (one write, all or none)`}. The messages go to a function that does nothing; it runs meanwhile on the same cores. Messages/s counts messages acknowledged. Latency: per call, from the call to its acknowledgement.`,
     '',
     markdownTable(['Call', 'Senders', 'Acknowledged', 'Time', 'Messages/s', 'p50', 'p99', 'max'], rows, [
       'left',
