@@ -7,6 +7,7 @@
  */
 import type { FileSystem } from '../engine/index.js';
 import { CorruptionError, IncompatibleFormatError } from './errors.js';
+import { MAX_KEY_GROUPS } from './keys/key-group.js';
 import { ByteReader, ByteWriter, DecodeError, utf8 } from './util/codec.js';
 import { joinPath, writeFileAtomically } from './util/files.js';
 
@@ -39,6 +40,11 @@ export function readRuntimeMarker(fs: FileSystem, dir: string): RuntimeMarker | 
     }
     const maxParallelism = r.varint();
     r.end();
+    // No checksum covers the file: a damaged value is caught here when out of range, and
+    // otherwise by Runtime.start against its latest checkpoint's.
+    if (maxParallelism < 1 || maxParallelism > MAX_KEY_GROUPS) {
+      throw new DecodeError(`maxParallelism ${maxParallelism} is outside 1 to ${MAX_KEY_GROUPS}`);
+    }
     return { format, maxParallelism };
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;

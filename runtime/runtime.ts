@@ -390,6 +390,16 @@ export class Runtime {
           );
         }
         meta = decodeRuntimeCheckpoint(latest.metadata, latest.id);
+        // The checkpoint's copy is under its checksum; the RUNTIME file's is not. Key groups
+        // computed with a damaged value would look every instance's state up in the wrong
+        // place, as if it had none.
+        if (meta.maxParallelism !== maxParallelism) {
+          throw new CorruptionError(
+            joinPath(o.dir, 'RUNTIME'),
+            undefined,
+            `Runtime.start: maxParallelism ${maxParallelism} differs from the ${meta.maxParallelism} of checkpoint ${latest.id}`,
+          );
+        }
       }
       const retained: RetainedCheckpoint[] = [];
       for (const cp of checkpoints) {

@@ -278,6 +278,40 @@ describe('Runtime.start: the directory', () => {
     );
   });
 
+  it('a RUNTIME file whose maxParallelism is out of range gets CorruptionError naming the file', async () => {
+    for (const [value, varint] of [
+      [0, [0]],
+      [32_769, [0x81, 0x80, 0x02]],
+    ] as const) {
+      const fs = new MemoryFileSystem();
+      fs.mkdirp('/app');
+      writeFile(
+        fs,
+        '/app/RUNTIME',
+        new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 1, ...varint]),
+      );
+      await expectRejection(
+        Runtime.start({ ...options(), fileSystem: fs }),
+        CorruptionError,
+        `bad RUNTIME file: maxParallelism ${value} is outside 1 to 32768 (file /app/RUNTIME)`,
+      );
+    }
+  });
+
+  it('a RUNTIME file whose maxParallelism differs from the latest checkpoint’s gets CorruptionError, not state looked up in the wrong key groups', async () => {
+    const h = await TestRuntime.start(echoApp(), { maxParallelism: 128 });
+    await h.send(FN, 'a', 'ping');
+    expect(await h.output()).toEqual(['a ping "pong"']);
+    await h.stop();
+    // 128 damaged into 129 (varint 0x80 0x01 -> 0x81 0x01): still in range.
+    h.fs.corruptByte('/app/RUNTIME', 15 + 1, 0x01);
+    await expectRejection(
+      Runtime.start({ ...options(), fileSystem: h.fs }),
+      CorruptionError,
+      /^Runtime\.start: maxParallelism 129 differs from the 128 of checkpoint \S+ \(file \/app\/RUNTIME\)$/,
+    );
+  });
+
   it('a truncated RUNTIME file gets CorruptionError naming the file', async () => {
     const fs = new MemoryFileSystem();
     fs.mkdirp('/app');

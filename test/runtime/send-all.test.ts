@@ -2,26 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ClosedError, InvalidArgumentError, messageBuilder } from '../../runtime/index.js';
 import type { SendEntry } from '../../runtime/index.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { TestRuntime, counterApp } from './runtime-harness.js';
+import { TestRuntime, counterApp, expectRejection } from './runtime-harness.js';
 
 const FN = 'test/counter';
 
 const inc = (id: string): ReturnType<typeof messageBuilder> =>
   messageBuilder({ typename: FN, id, value: 'inc' });
-
-async function expectRejection(
-  p: Promise<unknown>,
-  type: new (...args: never[]) => Error,
-  message: string | RegExp,
-): Promise<void> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(type);
-  if (typeof message === 'string') expect((error as Error).message).toBe(message);
-  else expect((error as Error).message).toMatch(message);
-}
 
 describe('Runtime.sendAll', () => {
   it('appends a batch at consecutive offsets, resolves with each result in order, and runs it in order', async () => {
