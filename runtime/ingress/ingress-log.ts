@@ -100,8 +100,9 @@ function writeIngressRecord(w: ByteWriter, envelope: Envelope): ByteWriter {
 }
 
 /**
- * An upper bound of the bytes of `envelope`'s record: the format byte, the caller flag, four
- * length-prefixed strings at up to 3 UTF-8 bytes per UTF-16 unit, and the value.
+ * An upper bound of the bytes of `envelope`'s record: the format byte, the caller flag, up to
+ * five length-prefixed strings at up to 3 UTF-8 bytes per UTF-16 unit, and the
+ * length-prefixed value (each length a varint of at most 10 bytes).
  */
 function recordBytesAtMost(envelope: Envelope): number {
   const { target, caller, valueTypename, value } = envelope;
