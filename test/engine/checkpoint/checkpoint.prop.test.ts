@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
 import { EngineModel } from '../../support/engine-model.js';
+import { soakMs, soakRuns } from '../../support/soak.js';
 import { contents, entries, restoredContents, TINY } from './checkpoint-helpers.js';
 
 type Op =
@@ -183,10 +184,14 @@ describe('checkpoints against a model', () => {
     expect(coverage.carriedSealed).toBeGreaterThan(20);
   });
 
-  it('every retained checkpoint restores to the model as of the moment it was taken', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 160, size: 'max' }), fc.boolean(), run),
-      { numRuns: 150, interruptAfterTimeLimit: 100_000, markInterruptAsFailure: true },
-    );
-  });
+  it(
+    'every retained checkpoint restores to the model as of the moment it was taken',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 160, size: 'max' }), fc.boolean(), run),
+        { numRuns: soakRuns(150), interruptAfterTimeLimit: soakMs(100_000), markInterruptAsFailure: true },
+      );
+    },
+    soakMs(120_000),
+  );
 });

@@ -37,6 +37,7 @@ import {
   rewriteRecord,
   writeWholeFile,
 } from '../../support/damaged-engine.js';
+import { soakMs, soakRuns } from '../../support/soak.js';
 
 const DIR = '/db';
 const TINY: EngineOptions = { writeBufferSizeBytes: 4096, blockSizeBytes: 1024, targetFileSizeBytes: 4096 };
@@ -230,20 +231,24 @@ describe('SST corruption', () => {
     }
   });
 
-  it('after any single flipped byte in an SST, every get and scan returns the original data or throws CorruptionError naming that file', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (which, where, xor) => {
-        const fs = copyDir(image.fs, DIR);
-        const path = image.tables[which % image.tables.length]!;
-        const offset = where % fs.fileSize(path);
-        fs.corruptByte(path, offset, xor);
-        const { scanFailed } = await checkDamagedSst(fs, image, path, offset);
-        // FORMAT.md: every byte of a table is covered by a checksum or an exact value.
-        expect(scanFailed, `flip of ${xor} at ${path}:${offset} went unnoticed by a full scan`).toBe(true);
-      }),
-      { numRuns: 100 },
-    );
-  }, 120_000);
+  it(
+    'after any single flipped byte in an SST, every get and scan returns the original data or throws CorruptionError naming that file',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (which, where, xor) => {
+          const fs = copyDir(image.fs, DIR);
+          const path = image.tables[which % image.tables.length]!;
+          const offset = where % fs.fileSize(path);
+          fs.corruptByte(path, offset, xor);
+          const { scanFailed } = await checkDamagedSst(fs, image, path, offset);
+          // FORMAT.md: every byte of a table is covered by a checksum or an exact value.
+          expect(scanFailed, `flip of ${xor} at ${path}:${offset} went unnoticed by a full scan`).toBe(true);
+        }),
+        { numRuns: soakRuns(100), interruptAfterTimeLimit: soakMs(100_000) },
+      );
+    },
+    soakMs(120_000),
+  );
 
   it('a flip in the first byte, in the footer handles and checksum, and in every byte of the footer version and magic is reported', async () => {
     // Fixed spots the random offsets above rarely hit.
@@ -489,47 +494,55 @@ describe('WAL corruption', () => {
     }
   });
 
-  it('after a flipped byte anywhere in the WAL, open fails at the damaged record or recovers exactly the writes the torn-tail policy keeps', async () => {
-    // Half the offsets land near record boundaries, where headers and fragments meet.
-    const offsetArb = fc.oneof(
-      fc.nat(),
-      fc.tuple(fc.nat(), fc.integer({ min: -8, max: 12 })).map(([r, d]) => ({ r, d })),
-    );
-    await fc.assert(
-      fc.asyncProperty(offsetArb, fc.integer({ min: 1, max: 255 }), async (spot, xor) => {
-        const size = image.fileSize(log);
-        const offset =
-          typeof spot === 'number'
-            ? spot % size
-            : Math.min(size - 1, Math.max(0, records[spot.r % records.length]!.offset + spot.d));
-        const fs = copyDir(image, DIR);
-        fs.corruptByte(log, offset, xor);
-        await expectWalOutcome(fs, log, walOutcome(records, offset, writes.length), writes);
-      }),
-      { numRuns: 150 },
-    );
-  }, 120_000);
+  it(
+    'after a flipped byte anywhere in the WAL, open fails at the damaged record or recovers exactly the writes the torn-tail policy keeps',
+    async () => {
+      // Half the offsets land near record boundaries, where headers and fragments meet.
+      const offsetArb = fc.oneof(
+        fc.nat(),
+        fc.tuple(fc.nat(), fc.integer({ min: -8, max: 12 })).map(([r, d]) => ({ r, d })),
+      );
+      await fc.assert(
+        fc.asyncProperty(offsetArb, fc.integer({ min: 1, max: 255 }), async (spot, xor) => {
+          const size = image.fileSize(log);
+          const offset =
+            typeof spot === 'number'
+              ? spot % size
+              : Math.min(size - 1, Math.max(0, records[spot.r % records.length]!.offset + spot.d));
+          const fs = copyDir(image, DIR);
+          fs.corruptByte(log, offset, xor);
+          await expectWalOutcome(fs, log, walOutcome(records, offset, writes.length), writes);
+        }),
+        { numRuns: soakRuns(150), interruptAfterTimeLimit: soakMs(100_000) },
+      );
+    },
+    soakMs(120_000),
+  );
 
-  it('a WAL cut at any length opens to exactly the writes whose records are complete', async () => {
-    const lengthArb = fc.oneof(
-      fc.nat(),
-      fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 })).map(([r, d]) => ({ r, d })),
-    );
-    await fc.assert(
-      fc.asyncProperty(lengthArb, async (spot) => {
-        const size = image.fileSize(log);
-        const length =
-          typeof spot === 'number'
-            ? spot % (size + 1)
-            : Math.min(size, Math.max(0, records[spot.r % records.length]!.end + spot.d));
-        const fs = copyDir(image, DIR);
-        fs.truncate(log, length);
-        const complete = records.filter((r) => (r.type === 1 || r.type === 4) && r.end <= length).length;
-        await expectWalOutcome(fs, log, { kind: 'state', writes: complete }, writes);
-      }),
-      { numRuns: 100 },
-    );
-  }, 120_000);
+  it(
+    'a WAL cut at any length opens to exactly the writes whose records are complete',
+    async () => {
+      const lengthArb = fc.oneof(
+        fc.nat(),
+        fc.tuple(fc.nat(), fc.integer({ min: -8, max: 8 })).map(([r, d]) => ({ r, d })),
+      );
+      await fc.assert(
+        fc.asyncProperty(lengthArb, async (spot) => {
+          const size = image.fileSize(log);
+          const length =
+            typeof spot === 'number'
+              ? spot % (size + 1)
+              : Math.min(size, Math.max(0, records[spot.r % records.length]!.end + spot.d));
+          const fs = copyDir(image, DIR);
+          fs.truncate(log, length);
+          const complete = records.filter((r) => (r.type === 1 || r.type === 4) && r.end <= length).length;
+          await expectWalOutcome(fs, log, { kind: 'state', writes: complete }, writes);
+        }),
+        { numRuns: soakRuns(100), interruptAfterTimeLimit: soakMs(100_000) },
+      );
+    },
+    soakMs(120_000),
+  );
 
   it('a zeroed page-aligned 4 KiB page is a torn tail that drops every later write, while the same zeros off the page grid are corruption', async () => {
     // FORMAT.md: a whole zeroed page before valid records is unsynced data the OS never
@@ -720,23 +733,27 @@ describe('MANIFEST and CURRENT corruption', () => {
     }
   });
 
-  it('a flipped byte in a MANIFEST record that valid records follow fails open with CorruptionError at that record', async () => {
-    const path = manifestOf(multi, DIR);
-    const recs = physicalRecords(multi.readFile(path));
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (where, xor) => {
-        const offset = where % recs.at(-1)!.offset;
-        const fs = copyDir(multi, DIR);
-        fs.corruptByte(path, offset, xor);
-        const err = await openError(() => Engine.open(DIR, { ...TINY, fileSystem: fs }));
-        expect(err).toBeInstanceOf(CorruptionError);
-        expect((err as CorruptionError).file).toBe(path);
-        const hit = recs.find((r) => offset >= r.offset && offset < r.end)!;
-        expect((err as CorruptionError).offset).toBe(hit.offset);
-      }),
-      { numRuns: 100 },
-    );
-  });
+  it(
+    'a flipped byte in a MANIFEST record that valid records follow fails open with CorruptionError at that record',
+    async () => {
+      const path = manifestOf(multi, DIR);
+      const recs = physicalRecords(multi.readFile(path));
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (where, xor) => {
+          const offset = where % recs.at(-1)!.offset;
+          const fs = copyDir(multi, DIR);
+          fs.corruptByte(path, offset, xor);
+          const err = await openError(() => Engine.open(DIR, { ...TINY, fileSystem: fs }));
+          expect(err).toBeInstanceOf(CorruptionError);
+          expect((err as CorruptionError).file).toBe(path);
+          const hit = recs.find((r) => offset >= r.offset && offset < r.end)!;
+          expect((err as CorruptionError).offset).toBe(hit.offset);
+        }),
+        { numRuns: soakRuns(100), interruptAfterTimeLimit: soakMs(100_000) },
+      );
+    },
+    soakMs(120_000),
+  );
 
   it('a flipped byte in the last MANIFEST record opens to exactly the state of the earlier edits, or fails as corruption', async () => {
     // FORMAT.md, "MANIFEST and CURRENT": the MANIFEST is read with the WAL reader, so a bad

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine, MemoryFileSystem } from '../../../engine/index.js';
 import { EngineModel, text, TINY_ENGINE } from '../../support/engine-model.js';
+import { soakMs, soakRuns } from '../../support/soak.js';
 
 // Every seventh key is longer than the iterator's initial key buffer (64 bytes), so reads
 // cover the buffer growing and key views of changing lengths.
@@ -76,66 +77,70 @@ async function apply(db: Engine, model: EngineModel, w: Write): Promise<void> {
 }
 
 describe('EngineIterator.read', () => {
-  it('yields the model range under any mix of read, next, seek, writes, flushes and compactions', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(writeArb, { maxLength: 150, size: 'max' }),
-        optionsArb,
-        fc.boolean(),
-        fc.array(stepArb, { maxLength: 30, size: 'max' }),
-        async (setup, options, atSnapshot, steps) => {
-          const db = await Engine.open('/db', { ...TINY_ENGINE, fileSystem: new MemoryFileSystem() });
-          try {
-            const model = new EngineModel();
-            for (const w of setup) await apply(db, model, w);
-            const snapshot = atSnapshot ? db.snapshot() : undefined;
-            const frozen = new Map(model.data);
-            if (atSnapshot) await apply(db, model, { op: 'put', k: 'k000', v: 'after the snapshot' });
-            const it = db.iterator({ ...options, snapshot });
-            const reverse = options.reverse ?? false;
-            const all = EngineModel.range(frozen, { ...options, limit: undefined });
-            const limit = options.limit ?? -1;
-            let expected = all;
-            let emitted = 0;
-            const take = (n: number): Array<[string, string]> => {
-              const room = limit < 0 ? n : Math.min(n, limit - emitted);
-              const out = expected.slice(0, room);
-              expected = expected.slice(out.length);
-              emitted += out.length;
-              return out;
-            };
-            for (const s of steps) {
-              if (s.op === 'read') {
-                const got: Array<[string, string]> = [];
-                const n = it.read(s.n, (k, v) => got.push([text(k)!, text(v)!]));
-                const want = take(s.n);
-                expect(got).toEqual(want);
-                expect(n).toBe(want.length);
-              } else if (s.op === 'next') {
-                const r = it.next();
-                const want = take(1);
-                expect(r.done ? [] : [[text(r.value[0]), text(r.value[1])]]).toEqual(want);
-              } else if (s.op === 'seek') {
-                it.seek(s.k);
-                expected = all.filter(([k]) => (reverse ? k <= s.k : k >= s.k));
-              } else {
-                await apply(db, model, s.w);
+  it(
+    'yields the model range under any mix of read, next, seek, writes, flushes and compactions',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(writeArb, { maxLength: 150, size: 'max' }),
+          optionsArb,
+          fc.boolean(),
+          fc.array(stepArb, { maxLength: 30, size: 'max' }),
+          async (setup, options, atSnapshot, steps) => {
+            const db = await Engine.open('/db', { ...TINY_ENGINE, fileSystem: new MemoryFileSystem() });
+            try {
+              const model = new EngineModel();
+              for (const w of setup) await apply(db, model, w);
+              const snapshot = atSnapshot ? db.snapshot() : undefined;
+              const frozen = new Map(model.data);
+              if (atSnapshot) await apply(db, model, { op: 'put', k: 'k000', v: 'after the snapshot' });
+              const it = db.iterator({ ...options, snapshot });
+              const reverse = options.reverse ?? false;
+              const all = EngineModel.range(frozen, { ...options, limit: undefined });
+              const limit = options.limit ?? -1;
+              let expected = all;
+              let emitted = 0;
+              const take = (n: number): Array<[string, string]> => {
+                const room = limit < 0 ? n : Math.min(n, limit - emitted);
+                const out = expected.slice(0, room);
+                expected = expected.slice(out.length);
+                emitted += out.length;
+                return out;
+              };
+              for (const s of steps) {
+                if (s.op === 'read') {
+                  const got: Array<[string, string]> = [];
+                  const n = it.read(s.n, (k, v) => got.push([text(k)!, text(v)!]));
+                  const want = take(s.n);
+                  expect(got).toEqual(want);
+                  expect(n).toBe(want.length);
+                } else if (s.op === 'next') {
+                  const r = it.next();
+                  const want = take(1);
+                  expect(r.done ? [] : [[text(r.value[0]), text(r.value[1])]]).toEqual(want);
+                } else if (s.op === 'seek') {
+                  it.seek(s.k);
+                  expected = all.filter(([k]) => (reverse ? k <= s.k : k >= s.k));
+                } else {
+                  await apply(db, model, s.w);
+                }
               }
+              // Whatever is left, read to the end.
+              const rest: Array<[string, string]> = [];
+              while (it.read(7, (k, v) => rest.push([text(k)!, text(v)!])) === 7) {
+                // keep reading
+              }
+              expect(rest).toEqual(take(Number.MAX_SAFE_INTEGER));
+              it.close();
+              snapshot?.release();
+            } finally {
+              await db.close();
             }
-            // Whatever is left, read to the end.
-            const rest: Array<[string, string]> = [];
-            while (it.read(7, (k, v) => rest.push([text(k)!, text(v)!])) === 7) {
-              // keep reading
-            }
-            expect(rest).toEqual(take(Number.MAX_SAFE_INTEGER));
-            it.close();
-            snapshot?.release();
-          } finally {
-            await db.close();
-          }
-        },
-      ),
-      { numRuns: 150, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
-    );
-  });
+          },
+        ),
+        { numRuns: soakRuns(150), interruptAfterTimeLimit: soakMs(60_000), markInterruptAsFailure: true },
+      );
+    },
+    soakMs(120_000),
+  );
 });

@@ -19,6 +19,7 @@ import type { EngineOptions } from '../../../engine/index.js';
 import { Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
 import { FaultyFileSystem } from '../../../engine/env/faulty-file-system.js';
 import { text } from '../../support/engine-model.js';
+import { soakMs, soakRuns } from '../../support/soak.js';
 
 const DIR = '/db';
 const OPTIONS: EngineOptions = {
@@ -262,20 +263,24 @@ async function crashRun(
 }
 
 describe('Engine crash safety', () => {
-  it('after a crash at any storage operation, recovery yields a prefix of the writes that holds every durable write', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        workloadArb,
-        fc.nat(),
-        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
-        fc.integer(),
-        fc.boolean(),
-        fc.constantFrom('async' as const, 'inline' as const),
-        crashRun,
-      ),
-      { numRuns: 150, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
-    );
-  }, 200_000);
+  it(
+    'after a crash at any storage operation, recovery yields a prefix of the writes that holds every durable write',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          workloadArb,
+          fc.nat(),
+          fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+          fc.integer(),
+          fc.boolean(),
+          fc.constantFrom('async' as const, 'inline' as const),
+          crashRun,
+        ),
+        { numRuns: soakRuns(150), interruptAfterTimeLimit: soakMs(150_000), markInterruptAsFailure: true },
+      );
+    },
+    soakMs(200_000),
+  );
 
   it('the crashes above landed in WAL appends, SST writes, MANIFEST writes, CURRENT updates and directory syncs', () => {
     console.log('crash points hit', hits);

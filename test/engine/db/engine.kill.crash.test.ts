@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { soakMs, soakRuns } from '../../support/soak.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const distEngine = join(here, '../../../dist/engine/index.js');
@@ -65,40 +66,44 @@ function modelAfter(round: number, prefix: number): Map<string, string> {
 }
 
 describe('Engine survives SIGKILL', () => {
-  it('after a kill at a random moment, every acknowledged write is present and the state is a prefix of the operations', async () => {
-    expect(existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
-    const { Engine } = (await import(distEngine)) as { Engine: DistEngine };
-    const dir = mkdtempSync(join(tmpdir(), 'statefn-kill-'));
-    try {
-      let floor = 0;
-      const verified = new Map<string, string>();
-      for (let round = 0; round < 6; round++) {
-        const acked = await runAndKill(dir, round, 150 + Math.floor(Math.random() * 900));
-        const db = await Engine.open(dir);
-        const state = new Map<string, string>();
-        for (const [k, v] of db.iterator()) {
-          state.set(Buffer.from(k).toString(), Buffer.from(v).toString().split('|')[0]!);
+  it(
+    'after a kill at a random moment, every acknowledged write is present and the state is a prefix of the operations',
+    async () => {
+      expect(existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+      const { Engine } = (await import(distEngine)) as { Engine: DistEngine };
+      const dir = mkdtempSync(join(tmpdir(), 'statefn-kill-'));
+      try {
+        let floor = 0;
+        const verified = new Map<string, string>();
+        for (let round = 0; round < soakRuns(6); round++) {
+          const acked = await runAndKill(dir, round, 150 + Math.floor(Math.random() * 900));
+          const db = await Engine.open(dir);
+          const state = new Map<string, string>();
+          for (const [k, v] of db.iterator()) {
+            state.set(Buffer.from(k).toString(), Buffer.from(v).toString().split('|')[0]!);
+          }
+          await db.close();
+          // Earlier rounds' keys are exactly as verified after their own crash.
+          for (const [k, v] of verified)
+            expect(state.get(k), `round ${round}: earlier key ${k} changed`).toBe(v);
+          const mine = new Map([...state].filter(([k]) => k.startsWith(`r${round}-`)));
+          expect(mine.size + verified.size).toBe(state.size);
+          let matched = -1;
+          for (let p = acked + 1; p <= acked + 5000 && matched < 0; p++) {
+            const model = modelAfter(round, p);
+            if (model.size === mine.size && [...model].every(([k, v]) => mine.get(k) === v)) matched = p;
+          }
+          expect(matched, `round ${round}: state is not a prefix that includes ack ${acked}`).toBeGreaterThan(
+            acked,
+          );
+          for (const [k, v] of mine) verified.set(k, v);
+          floor = Math.max(floor, acked);
         }
-        await db.close();
-        // Earlier rounds' keys are exactly as verified after their own crash.
-        for (const [k, v] of verified)
-          expect(state.get(k), `round ${round}: earlier key ${k} changed`).toBe(v);
-        const mine = new Map([...state].filter(([k]) => k.startsWith(`r${round}-`)));
-        expect(mine.size + verified.size).toBe(state.size);
-        let matched = -1;
-        for (let p = acked + 1; p <= acked + 5000 && matched < 0; p++) {
-          const model = modelAfter(round, p);
-          if (model.size === mine.size && [...model].every(([k, v]) => mine.get(k) === v)) matched = p;
-        }
-        expect(matched, `round ${round}: state is not a prefix that includes ack ${acked}`).toBeGreaterThan(
-          acked,
-        );
-        for (const [k, v] of mine) verified.set(k, v);
-        floor = Math.max(floor, acked);
+        expect(floor).toBeGreaterThan(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(floor).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+    },
+    soakMs(120_000),
+  );
 });

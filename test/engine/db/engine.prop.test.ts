@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineOptions, Snapshot } from '../../../engine/index.js';
 import { Engine, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
 import { EngineModel, text, TINY_ENGINE } from '../../support/engine-model.js';
+import { soakMs, soakRuns } from '../../support/soak.js';
 
 const DIR = '/db';
 
@@ -451,14 +452,18 @@ async function runModel(cmds: Iterable<Cmd>, options: EngineOptions): Promise<vo
 }
 
 describe('Engine against a sorted-map model', () => {
-  it('every read, iteration and snapshot read equals the model after any sequence of operations and reopens', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 300, size: 'max' }), (cmds) =>
-        runModel(cmds, TINY),
-      ),
-      { numRuns: 200, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
-    );
-  }, 200_000);
+  it(
+    'every read, iteration and snapshot read equals the model after any sequence of operations and reopens',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: 300, size: 'max' }), (cmds) =>
+          runModel(cmds, TINY),
+        ),
+        { numRuns: soakRuns(200), interruptAfterTimeLimit: soakMs(150_000), markInterruptAsFailure: true },
+      );
+    },
+    soakMs(200_000),
+  );
 
   it('the runs above reached flushes, compactions and levels below 1', () => {
     console.log('model test coverage', coverage);
@@ -467,21 +472,25 @@ describe('Engine against a sorted-map model', () => {
     expect(coverage.deepestLevel).toBeGreaterThanOrEqual(2);
   });
 
-  it('the same holds without compression or bloom filters, with four entries per restart (data blocks without a hash index), and with inline WAL fsyncs', async () => {
-    const options: EngineOptions = {
-      ...TINY,
-      compression: 'none',
-      bloomBitsPerKey: 0,
-      blockRestartInterval: 4,
-      // The in-memory file system defaults to 'async'; sync writes here (some pipelined)
-      // take the synchronous path instead.
-      walSyncMode: 'inline',
-    };
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 200, size: 'max' }), (cmds) =>
-        runModel(cmds, options),
-      ),
-      { numRuns: 80, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
-    );
-  }, 200_000);
+  it(
+    'the same holds without compression or bloom filters, with four entries per restart (data blocks without a hash index), and with inline WAL fsyncs',
+    async () => {
+      const options: EngineOptions = {
+        ...TINY,
+        compression: 'none',
+        bloomBitsPerKey: 0,
+        blockRestartInterval: 4,
+        // The in-memory file system defaults to 'async'; sync writes here (some pipelined)
+        // take the synchronous path instead.
+        walSyncMode: 'inline',
+      };
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: 200, size: 'max' }), (cmds) =>
+          runModel(cmds, options),
+        ),
+        { numRuns: soakRuns(80), interruptAfterTimeLimit: soakMs(150_000), markInterruptAsFailure: true },
+      );
+    },
+    soakMs(200_000),
+  );
 });
