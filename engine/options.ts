@@ -92,6 +92,14 @@ export interface EngineOptions {
   compression?: 'lz4' | 'none';
   /** Capacity of the cache of decompressed blocks. Default 64 MiB; 0 to 64 GiB. */
   blockCacheBytes?: number;
+  /**
+   * Whether a flush puts the data blocks it writes into the block cache (RocksDB's
+   * `prepopulate_block_cache`). 'flush' (the default): up to a quarter of the cache's
+   * capacity per flush, so that reads of what was just flushed from a memtable find it in
+   * memory instead of reading, decompressing and checking each block again. 'off': the
+   * blocks enter the cache as reads miss them.
+   */
+  prepopulateBlockCache?: 'flush' | 'off';
   /** SST files kept open at once. Default 1000; 16 to 1,000,000. */
   maxOpenFiles?: number;
   /** Size at which compaction starts a new SST file. Default 2 MiB; 4 KiB to 1 GiB. */
@@ -142,6 +150,7 @@ export interface ResolvedOptions {
   bloomBitsPerKey: number;
   compression: 'lz4' | 'none';
   blockCacheBytes: number;
+  prepopulateBlockCache: 'flush' | 'off';
   maxOpenFiles: number;
   targetFileSizeBytes: number;
   l0CompactionTrigger: number;
@@ -228,6 +237,7 @@ const KNOWN = new Set([
   'bloomBitsPerKey',
   'compression',
   'blockCacheBytes',
+  'prepopulateBlockCache',
   'maxOpenFiles',
   'targetFileSizeBytes',
   'l0CompactionTrigger',
@@ -316,6 +326,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     bloomBitsPerKey: int(o, 'bloomBitsPerKey', 10, 0, 64),
     compression: oneOf(o, 'compression', ['lz4', 'none'] as const) ?? 'lz4',
     blockCacheBytes: int(o, 'blockCacheBytes', 64 * MiB, 0, 64 * GiB, true),
+    prepopulateBlockCache: oneOf(o, 'prepopulateBlockCache', ['flush', 'off'] as const) ?? 'flush',
     maxOpenFiles: int(o, 'maxOpenFiles', 1000, 16, 1_000_000),
     targetFileSizeBytes: int(o, 'targetFileSizeBytes', 2 * MiB, 4 * KiB, GiB, true),
     l0CompactionTrigger,

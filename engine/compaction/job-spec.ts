@@ -21,6 +21,11 @@ export interface FlushSpec {
   memtable: SharedArrayBuffer;
   fileNumber: number;
   table: TableOptions;
+  /**
+   * Return up to this many bytes of the output's data blocks, uncompressed, for the block
+   * cache (EngineOptions.prepopulateBlockCache); 0 returns none.
+   */
+  warmBytes: number;
 }
 
 export interface CompactionSpec {
@@ -46,6 +51,20 @@ export interface CompactionSpec {
 
 export type JobSpec = FlushSpec | CompactionSpec;
 
+/**
+ * Data blocks 0 .. n - 1 of a flush's output table, as the table builder wrote them before
+ * compression: the engine puts them into the block cache once the table is installed, so
+ * that reads of what was just flushed do not go to the file. Each block's bytes are an
+ * ArrayBuffer of their own, moved (not copied) from the worker thread.
+ */
+export interface WarmBlocks {
+  fileNumber: number;
+  /** Block i's offset in the file. */
+  offsets: number[];
+  /** Block i's uncompressed contents. */
+  contents: Uint8Array[];
+}
+
 export interface JobResult {
   outputs: FileMetadata[];
   bytesRead: number;
@@ -54,4 +73,6 @@ export interface JobResult {
   entriesDropped: number;
   /** Values the compaction filter found expired (written as tombstones or dropped). */
   entriesExpired: number;
+  /** A flush's data blocks for the block cache, if the spec asked for them. */
+  warm?: WarmBlocks;
 }

@@ -27,7 +27,11 @@ if (port) {
             ? await loadFilter(spec.filter.module)
             : undefined;
         const result = runJob(fs, spec, isExpired);
-        port.postMessage({ id: req.id, result });
+        // A flush's warm blocks move to the main thread rather than being copied.
+        port.postMessage(
+          { id: req.id, result },
+          result.warm?.contents.map((c) => c.buffer as ArrayBuffer) ?? [],
+        );
       })
       .catch((err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));

@@ -31,7 +31,8 @@ import {
   TRAILER_BYTES,
 } from '../version/internal-key.js';
 import type { IsExpired } from './compaction-filter.js';
-import type { CompactionSpec, FlushSpec, JobResult, JobSpec } from './job-spec.js';
+import type { DataBlockListener } from '../sstable/table-builder.js';
+import type { CompactionSpec, FlushSpec, JobResult, JobSpec, WarmBlocks } from './job-spec.js';
 import { TableWriter } from './table-writer.js';
 
 /** Runs `spec`; `isExpired` is the loaded module of `spec.filter` (compactions only). */
@@ -41,15 +42,37 @@ export function runJob(fs: FileSystem, spec: JobSpec, isExpired?: IsExpired): Jo
 
 function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   const mem = MemTable.fromShared(spec.memtable);
-  const writer = new TableWriter(fs, spec.dir, spec.table, Number.MAX_SAFE_INTEGER, {
-    first: spec.fileNumber,
-    count: 1,
-  });
+  const warm: WarmBlocks = { fileNumber: spec.fileNumber, offsets: [], contents: [] };
+  let warmLeft = spec.warmBytes;
+  // Blocks from the first on, while they fit: the engine knows them by number.
+  const keep: DataBlockListener = (contents, offset) => {
+    if (contents.length > warmLeft) {
+      warmLeft = 0;
+      return;
+    }
+    warmLeft -= contents.length;
+    warm.offsets.push(offset);
+    warm.contents.push(new Uint8Array(contents));
+  };
+  const writer = new TableWriter(
+    fs,
+    spec.dir,
+    spec.table,
+    Number.MAX_SAFE_INTEGER,
+    { first: spec.fileNumber, count: 1 },
+    spec.warmBytes > 0 ? keep : undefined,
+  );
   const it = mem.singlePassIterator();
   try {
     const stats = copyEntries(it, writer, { smallestSnapshot: -1, mayDropTombstone: () => false });
     writer.finishFile();
-    return { outputs: writer.outputs, bytesRead: 0, bytesWritten: writer.bytesWritten, ...stats };
+    return {
+      outputs: writer.outputs,
+      bytesRead: 0,
+      bytesWritten: writer.bytesWritten,
+      ...stats,
+      ...(warm.offsets.length > 0 ? { warm } : {}),
+    };
   } catch (err) {
     writer.abandon();
     throw err;

@@ -7,6 +7,7 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { BufferedWritableFile } from '../env/buffered-writable-file.js';
 import { TableBuilder } from '../sstable/table-builder.js';
+import type { DataBlockListener } from '../sstable/table-builder.js';
 import { fileHasher } from '../util/checksum.js';
 import type { FileHasher } from '../util/checksum.js';
 import { invariant } from '../util/invariant.js';
@@ -29,16 +30,20 @@ export class TableWriter {
   #smallestSeq = Number.MAX_SAFE_INTEGER;
   #largestSeq = 0;
   #entries = 0;
+  readonly #onDataBlock: DataBlockListener | undefined;
   readonly outputs: FileMetadata[] = [];
   bytesWritten = 0;
 
+  /** `onDataBlock` is told of every data block of every output file (TableBuilder). */
   constructor(
     fs: FileSystem,
     dir: string,
     options: TableOptions,
     targetFileSizeBytes: number,
     numbers: { first: number; count: number },
+    onDataBlock?: DataBlockListener,
   ) {
+    this.#onDataBlock = onDataBlock;
     this.#fs = fs;
     this.#dir = dir;
     this.#options = options;
@@ -71,7 +76,7 @@ export class TableWriter {
       this.#fs.openWritable(joinPath(this.#dir, tableFileName(this.#number)), 'create'),
     );
     this.#file = new BufferedWritableFile(this.#hashed);
-    this.#builder = new TableBuilder(this.#file, this.#options);
+    this.#builder = new TableBuilder(this.#file, this.#options, this.#onDataBlock);
     this.#smallestSeq = Number.MAX_SAFE_INTEGER;
     this.#largestSeq = 0;
     this.#entries = 0;

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { TableCache } from '../cache/table-cache.js';
+import type { Table } from '../sstable/table.js';
 import {
   batchDataBytes,
   batchEntryBytes,
@@ -38,7 +39,7 @@ import type {
   PinnedState,
 } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
-import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
+import type { CompactionSpec, JobResult, JobSpec, WarmBlocks } from '../compaction/job-spec.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
@@ -828,6 +829,8 @@ export class Engine {
         memtable: imm.mem.shared,
         fileNumber: number,
         table: tableOptionsOf(this.#options),
+        warmBytes:
+          this.#options.prepopulateBlockCache === 'flush' ? Math.floor(this.#options.blockCacheBytes / 4) : 0,
       });
       const edit = new VersionEdit();
       for (const f of result.outputs) edit.addFile(0, f);
@@ -838,6 +841,8 @@ export class Engine {
       this.#flushBytes += result.bytesWritten;
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
+      // In the same turn as the memtable leaves the reads, so no get finds the table cold.
+      if (result.warm !== undefined) this.#warm(result.warm);
       t.imms.shift();
       // Lets a later memtable reuse the arena (see memtable/arena-pool.ts).
       imm.mem.release();
@@ -846,6 +851,21 @@ export class Engine {
       this.#pendingOutputs.delete(number);
     }
     this.#deleteObsoleteFiles();
+  }
+
+  /**
+   * Puts a flush's data blocks into the block cache (EngineOptions.prepopulateBlockCache).
+   * The cache only saves reads: a table that fails to open here is left for the reads that
+   * need it to report.
+   */
+  #warm(warm: WarmBlocks): void {
+    let table: Table;
+    try {
+      table = this.#tableCache.get(warm.fileNumber);
+    } catch {
+      return;
+    }
+    table.warm(warm.offsets, warm.contents);
   }
 
   /**

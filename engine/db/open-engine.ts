@@ -267,6 +267,8 @@ async function replayLogs(
       memtable: mem.shared,
       fileNumber: number,
       table: tableOptionsOf(options),
+      // Tables written while the WALs replay are read, if at all, after the open.
+      warmBytes: 0,
     });
     added.push(...result.outputs);
     counters.flushBytes += result.bytesWritten;

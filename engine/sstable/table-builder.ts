@@ -37,6 +37,12 @@ import { shortestSeparator, shortSuccessor } from './separator.js';
 import { encodeTableProperties } from './table-properties.js';
 import type { TableProperties } from './table-properties.js';
 
+/**
+ * Told of each data block as it is written: its uncompressed contents (a view the builder
+ * reuses: copy what you keep) and its offset in the file.
+ */
+export type DataBlockListener = (contents: Uint8Array, offset: number) => void;
+
 /** How a table is laid out. */
 export interface TableBuilderOptions {
   /** A data block is closed once its contents reach this size (before compression). */
@@ -93,9 +99,11 @@ export class TableBuilder {
   #minSequence = Number.MAX_SAFE_INTEGER;
   #maxSequence = 0;
   #smallestKey: Uint8Array | undefined;
+  readonly #onDataBlock: DataBlockListener | undefined;
 
-  constructor(file: WritableFile, options: TableBuilderOptions) {
+  constructor(file: WritableFile, options: TableBuilderOptions, onDataBlock?: DataBlockListener) {
     validateOptions(options);
+    this.#onDataBlock = onDataBlock;
     invariant(file.size === 0, 'TableBuilder: the file must be empty (offsets in a table start at 0)');
     this.#file = file;
     this.#blockSizeBytes = options.blockSizeBytes;
@@ -217,7 +225,10 @@ export class TableBuilder {
   #flushDataBlock(): void {
     if (this.#data.empty) return;
     invariant(this.#pendingHandle === undefined, 'a data block is written before the previous is indexed');
-    this.#pendingHandle = this.#writeBlock(this.#data.finish(), this.#compress);
+    const contents = this.#data.finish();
+    const handle = this.#writeBlock(contents, this.#compress);
+    this.#pendingHandle = handle;
+    this.#onDataBlock?.(contents, handle.offset);
     this.#data.reset();
     this.#dataBlockCount++;
   }

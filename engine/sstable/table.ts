@@ -390,6 +390,34 @@ export class Table {
   }
 
   /**
+   * Puts data blocks 0 .. n - 1 into the block cache, `contents[i]` being block i's bytes as
+   * the table builder wrote them before compression, at `offsets[i]` (a flush's WarmBlocks,
+   * EngineOptions.prepopulateBlockCache). Each is parsed and checked as a block read from
+   * the file is; one whose offset is not the index's is a bug (InvariantError).
+   */
+  warm(offsets: readonly number[], contents: readonly Uint8Array[]): void {
+    invariant(!this.#closed, 'Table.warm on a closed table');
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    const index = (this.#pointIndex ??= PointIndex.decode(this.indexBlock, this.dataEndOffset));
+    invariant(
+      offsets.length <= index.blockCount,
+      `${offsets.length} blocks to warm, the table has ${index.blockCount}`,
+    );
+    const shelf = this.#shelfIn(cache);
+    if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
+    const hashIndexAllowed = this.formatVersion >= HASH_INDEX_SINCE_VERSION;
+    for (let i = 0; i < offsets.length; i++) {
+      const offset = offsets[i]!;
+      invariant(
+        index.offsetOf(i) === offset,
+        `block ${i} to warm is at ${offset}, the index says ${index.offsetOf(i)}`,
+      );
+      cache.insertInto(shelf, offset, new Block(contents[i]!, this.#file.path, offset, hashIndexAllowed), i);
+    }
+  }
+
+  /**
    * The data block at `handle`, from the block cache or read and verified; an iterator passes
    * its readahead (env/adaptive-readahead.ts) to read through. @internal
    */

@@ -184,7 +184,7 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
     }
   });
 
-  it('rejects a compression or backgroundMode outside its choices', async () => {
+  it('rejects a compression, backgroundMode or prepopulateBlockCache outside its choices', async () => {
     const fs = new MemoryFileSystem();
     let err = await rejection(Engine.open(DIR, { fileSystem: fs, compression: untyped<'lz4'>('zstd') }));
     expectError(
@@ -199,6 +199,14 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
       err,
       InvalidArgumentError,
       `Engine.open: backgroundMode must be one of 'worker', 'inline', got "thread"`,
+    );
+    err = await rejection(
+      Engine.open(DIR, { fileSystem: fs, prepopulateBlockCache: untyped<'flush'>('compaction') }),
+    );
+    expectError(
+      err,
+      InvalidArgumentError,
+      `Engine.open: prepopulateBlockCache must be one of 'flush', 'off', got "compaction"`,
     );
     expect(fs.exists(DIR)).toBe(false);
   });
