@@ -3,8 +3,8 @@
  * latin1 string of its bytes (one char per byte, so distinct keys stay distinct), and a get is
  * that string plus one `Map.get`. Nothing is persisted and there is no order, so it runs only
  * the point-read workloads (store-registry.ts, REFERENCE_STORES): its figure is the cost of
- * the read loop plus one hash lookup in JavaScript, the ceiling for any store read from
- * JavaScript through the same loop.
+ * the read loop plus one hash lookup in JavaScript, the ceiling for a store whose lookups run
+ * in JavaScript (a native store's get, lmdb's, may come near it or pass it).
  *
  * `Buffer.prototype.latin1Slice` (undocumented, hence the fallback) measured about 53 ns a
  * 16-byte key here against 65 ns for `toString('latin1')`, which parses its encoding

@@ -45,7 +45,7 @@ export const REFERENCE_STORES: Readonly<Partial<Record<StoreName, ReferenceStore
     workloads: [READ_RANDOM.name, MULTI_READ_RANDOM.name],
     note: 'reference: an in-memory JavaScript Map of every key, no persistence; not a peer',
     method:
-      'js-map is a reference, not a peer: a JavaScript `Map` holding every key (its latin1 string) with a copy of its value, loaded untimed by fillrandom like the others and read by the same readrandom and multireadrandom loops, nothing persisted. It measures the cost of the read loop plus one hash lookup in JavaScript: the ceiling for any store read from JavaScript through this loop. It runs no other workload and is never the best peer; its "vs best peer" cell gives its ratio to the best peer.',
+      'js-map is a reference, not a peer: a JavaScript `Map` holding every key (its latin1 string) with a copy of its value, loaded untimed by fillrandom like the others and read by the same readrandom and multireadrandom loops, nothing persisted. It measures the cost of the read loop plus one hash lookup in JavaScript: the ceiling for a store whose lookups run in JavaScript, as in statefn (a get of a native store such as lmdb, one call into compiled code, may come near it or pass it). It runs no other workload and is never the best peer; its "vs best peer" cell gives its ratio to the best peer.',
   },
 };
 
