@@ -5,6 +5,7 @@
  */
 import type { FileMetadata } from '../version/file-metadata.js';
 import type { FilterSpec } from './compaction-filter.js';
+import type { WarmBlocks } from './warm-blocks.js';
 
 /** How SST files are built. */
 export interface TableOptions {
@@ -50,20 +51,6 @@ export interface CompactionSpec {
 }
 
 export type JobSpec = FlushSpec | CompactionSpec;
-
-/**
- * Data blocks 0 .. n - 1 of a flush's output table, as the table builder wrote them before
- * compression: the engine puts them into the block cache once the table is installed, so
- * that reads of what was just flushed do not go to the file. Each block's bytes are an
- * ArrayBuffer of their own, moved (not copied) from the worker thread.
- */
-export interface WarmBlocks {
-  fileNumber: number;
-  /** Block i's offset in the file. */
-  offsets: number[];
-  /** Block i's uncompressed contents. */
-  contents: Uint8Array[];
-}
 
 export interface JobResult {
   outputs: FileMetadata[];

@@ -8,6 +8,7 @@ import { initHashing } from '../util/checksum.js';
 import { loadFilter } from './compaction-filter.js';
 import type { JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
+import { warmTransferList } from './warm-blocks.js';
 
 interface Request {
   id: number;
@@ -27,11 +28,8 @@ if (port) {
             ? await loadFilter(spec.filter.module)
             : undefined;
         const result = runJob(fs, spec, isExpired);
-        // A flush's warm blocks move to the main thread rather than being copied.
-        port.postMessage(
-          { id: req.id, result },
-          result.warm?.contents.map((c) => c.buffer as ArrayBuffer) ?? [],
-        );
+        // The chunks of a flush's warm blocks move to the main thread rather than being copied.
+        port.postMessage({ id: req.id, result }, warmTransferList(result.warm));
       })
       .catch((err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));

@@ -32,8 +32,9 @@ import {
 } from '../version/internal-key.js';
 import type { IsExpired } from './compaction-filter.js';
 import type { DataBlockListener } from '../sstable/table-builder.js';
-import type { CompactionSpec, FlushSpec, JobResult, JobSpec, WarmBlocks } from './job-spec.js';
+import type { CompactionSpec, FlushSpec, JobResult, JobSpec } from './job-spec.js';
 import { TableWriter } from './table-writer.js';
+import { WarmBlocksCollector } from './warm-blocks.js';
 
 /** Runs `spec`; `isExpired` is the loaded module of `spec.filter` (compactions only). */
 export function runJob(fs: FileSystem, spec: JobSpec, isExpired?: IsExpired): JobResult {
@@ -42,18 +43,8 @@ export function runJob(fs: FileSystem, spec: JobSpec, isExpired?: IsExpired): Jo
 
 function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   const mem = MemTable.fromShared(spec.memtable);
-  const warm: WarmBlocks = { fileNumber: spec.fileNumber, offsets: [], contents: [] };
-  let warmLeft = spec.warmBytes;
-  // Blocks from the first on, while they fit: the engine knows them by number.
-  const keep: DataBlockListener = (contents, offset) => {
-    if (contents.length > warmLeft) {
-      warmLeft = 0;
-      return;
-    }
-    warmLeft -= contents.length;
-    warm.offsets.push(offset);
-    warm.contents.push(new Uint8Array(contents));
-  };
+  const warm = new WarmBlocksCollector(spec.fileNumber, spec.warmBytes);
+  const keep: DataBlockListener = (contents, offset) => warm.add(contents, offset);
   const writer = new TableWriter(
     fs,
     spec.dir,
@@ -66,12 +57,13 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   try {
     const stats = copyEntries(it, writer, { smallestSnapshot: -1, mayDropTombstone: () => false });
     writer.finishFile();
+    const warmed = warm.result();
     return {
       outputs: writer.outputs,
       bytesRead: 0,
       bytesWritten: writer.bytesWritten,
       ...stats,
-      ...(warm.offsets.length > 0 ? { warm } : {}),
+      ...(warmed === undefined ? {} : { warm: warmed }),
     };
   } catch (err) {
     writer.abandon();

@@ -39,7 +39,9 @@ import type {
   PinnedState,
 } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
-import type { CompactionSpec, JobResult, JobSpec, WarmBlocks } from '../compaction/job-spec.js';
+import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
+import type { WarmBlocks } from '../compaction/warm-blocks.js';
+import { warmBlockContents } from '../compaction/warm-blocks.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
@@ -865,7 +867,7 @@ export class Engine {
     } catch {
       return;
     }
-    table.warm(warm.offsets, warm.contents);
+    table.warm(warm.offsets, (i) => warmBlockContents(warm, i));
   }
 
   /**

@@ -390,12 +390,12 @@ export class Table {
   }
 
   /**
-   * Puts data blocks 0 .. n - 1 into the block cache, `contents[i]` being block i's bytes as
-   * the table builder wrote them before compression, at `offsets[i]` (a flush's WarmBlocks,
+   * Puts data blocks 0 .. n - 1 into the block cache, `contentsOf(i)` being block i's bytes
+   * as the table builder wrote them before compression, at `offsets[i]` (a flush's WarmBlocks,
    * EngineOptions.prepopulateBlockCache). Each is parsed and checked as a block read from
    * the file is; one whose offset is not the index's is a bug (InvariantError).
    */
-  warm(offsets: readonly number[], contents: readonly Uint8Array[]): void {
+  warm(offsets: readonly number[], contentsOf: (i: number) => Uint8Array): void {
     invariant(!this.#closed, 'Table.warm on a closed table');
     const cache = this.#cache;
     if (cache === undefined) return;
@@ -413,7 +413,7 @@ export class Table {
         index.offsetOf(i) === offset,
         `block ${i} to warm is at ${offset}, the index says ${index.offsetOf(i)}`,
       );
-      cache.insertInto(shelf, offset, new Block(contents[i]!, this.#file.path, offset, hashIndexAllowed), i);
+      cache.insertInto(shelf, offset, new Block(contentsOf(i), this.#file.path, offset, hashIndexAllowed), i);
     }
   }
 
