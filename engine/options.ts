@@ -93,11 +93,13 @@ export interface EngineOptions {
   /** Capacity of the cache of decompressed blocks. Default 64 MiB; 0 to 64 GiB. */
   blockCacheBytes?: number;
   /**
-   * Whether a flush puts the data blocks it writes into the block cache (RocksDB's
+   * Whether a flush hands the data blocks it wrote to the block cache (as RocksDB's
    * `prepopulate_block_cache`). 'flush' (the default): up to a quarter of the cache's
-   * capacity per flush, so that reads of what was just flushed from a memtable find it in
-   * memory instead of reading, decompressing and checking each block again. 'off': the
-   * blocks enter the cache as reads miss them.
+   * capacity per flush, held by the new table until a get misses them, which then caches a
+   * copy instead of reading, decompressing and checking the block from the file; so reads of
+   * what was just flushed from a memtable stay in memory. Tables hold such blocks up to half
+   * the cache's capacity in all, outside it (the oldest let go first). 'off': the blocks enter
+   * the cache as reads miss them.
    */
   prepopulateBlockCache?: 'flush' | 'off';
   /** SST files kept open at once. Default 1000; 16 to 1,000,000. */

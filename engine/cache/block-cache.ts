@@ -100,6 +100,8 @@ export interface BlockCacheStats {
   blocks: number;
   /** Point-read misses whose block the cache did not take (see BlockCache.admit). */
   notAdmitted: number;
+  /** Point-read misses whose block a flush had handed over, so no file was read (Table.adoptWarm). */
+  prepopulated: number;
 }
 
 /** Decoded data blocks of every table of one engine, bounded in bytes. */
@@ -109,6 +111,7 @@ export class BlockCache {
   #hits = 0;
   #misses = 0;
   #notAdmitted = 0;
+  #prepopulated = 0;
   /** Admission epochs: one passes every time a full cache's worth of blocks were refused. */
   #epoch = 0;
   #refusedThisEpoch = 0;
@@ -244,6 +247,11 @@ export class BlockCache {
     for (const fileNumber of [...this.#files.keys()]) this.evictFile(fileNumber);
   }
 
+  /** Counts a miss that a flush's handed-over block answered (Table.adoptWarm). */
+  notePrepopulated(): void {
+    this.#prepopulated++;
+  }
+
   stats(): BlockCacheStats {
     return {
       hits: this.#hits,
@@ -252,6 +260,7 @@ export class BlockCache {
       capacityBytes: this.#list.capacity,
       blocks: this.#list.count,
       notAdmitted: this.#notAdmitted,
+      prepopulated: this.#prepopulated,
     };
   }
 

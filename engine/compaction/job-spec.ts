@@ -5,7 +5,7 @@
  */
 import type { FileMetadata } from '../version/file-metadata.js';
 import type { FilterSpec } from './compaction-filter.js';
-import type { WarmBlocks } from './warm-blocks.js';
+import type { WarmBlocks } from '../sstable/warm-blocks.js';
 
 /** How SST files are built. */
 export interface TableOptions {

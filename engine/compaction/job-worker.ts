@@ -8,7 +8,7 @@ import { initHashing } from '../util/checksum.js';
 import { loadFilter } from './compaction-filter.js';
 import type { JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
-import { warmTransferList } from './warm-blocks.js';
+import { warmTransferList } from '../sstable/warm-blocks.js';
 
 interface Request {
   id: number;

@@ -34,7 +34,7 @@ import type { IsExpired } from './compaction-filter.js';
 import type { DataBlockListener } from '../sstable/table-builder.js';
 import type { CompactionSpec, FlushSpec, JobResult, JobSpec } from './job-spec.js';
 import { TableWriter } from './table-writer.js';
-import { WarmBlocksCollector } from './warm-blocks.js';
+import { WarmBlocksCollector } from '../sstable/warm-blocks.js';
 
 /** Runs `spec`; `isExpired` is the loaded module of `spec.filter` (compactions only). */
 export function runJob(fs: FileSystem, spec: JobSpec, isExpired?: IsExpired): JobResult {

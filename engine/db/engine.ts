@@ -40,8 +40,8 @@ import type {
 } from '../checkpoint/take-checkpoint.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
-import type { WarmBlocks } from '../compaction/warm-blocks.js';
-import { warmBlockContents } from '../compaction/warm-blocks.js';
+import type { WarmBlocks } from '../sstable/warm-blocks.js';
+import { warmChunkBytes } from '../sstable/warm-blocks.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
@@ -151,7 +151,8 @@ export interface EngineStats {
    * The block cache: lookups that found their block and that did not, the hit rate, the
    * bytes held and the capacity, and the point-read misses whose block it did not take
    * (a full cache takes a block only on its second miss in a while, so reads spread over
-   * data many times its size do not churn it).
+   * data many times its size do not churn it), and the misses a flush's handed-over blocks
+   * answered without a read of the file (EngineOptions.prepopulateBlockCache).
    */
   blockCache: {
     hits: number;
@@ -160,6 +161,7 @@ export interface EngineStats {
     bytes: number;
     capacityBytes: number;
     notAdmitted: number;
+    prepopulated: number;
   };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
@@ -233,6 +235,8 @@ export class Engine {
   readonly #versions: VersionSet;
   readonly #tableCache: TableCache;
   readonly #blockCache: BlockCache;
+  /** Tables holding a flush's blocks not yet read (#adoptWarm), oldest first, with their bytes. */
+  #warmTables: { table: Table; bytes: number }[] = [];
   /** Runs flushes; compactions have their own runner so that a flush never waits for one. */
   readonly #runner: JobRunner | undefined;
   readonly #compactionRunner: JobRunner | undefined;
@@ -844,7 +848,7 @@ export class Engine {
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       // In the same turn as the memtable leaves the reads, so no get finds the table cold.
-      if (result.warm !== undefined) this.#warm(result.warm);
+      if (result.warm !== undefined) this.#adoptWarm(result.warm);
       t.imms.shift();
       // Lets a later memtable reuse the arena (see memtable/arena-pool.ts).
       imm.mem.release();
@@ -856,18 +860,32 @@ export class Engine {
   }
 
   /**
-   * Puts a flush's data blocks into the block cache (EngineOptions.prepopulateBlockCache).
-   * The cache only saves reads: a table that fails to open here is left for the reads that
+   * Hands a flush's data blocks to its table (EngineOptions.prepopulateBlockCache), which
+   * gives them to the gets that miss them. The tables holding such blocks are bounded
+   * together to half the block cache's capacity: the oldest let go of theirs first. The
+   * blocks only save reads, so a table that fails to open here is left to the reads that
    * need it to report.
    */
-  #warm(warm: WarmBlocks): void {
+  #adoptWarm(warm: WarmBlocks): void {
     let table: Table;
     try {
       table = this.#tableCache.get(warm.fileNumber);
     } catch {
       return;
     }
-    table.warm(warm.offsets, (i) => warmBlockContents(warm, i));
+    table.adoptWarm(warm);
+    if (!table.holdsWarm) return;
+    // Tables whose blocks were all taken, or which left the table cache, hold nothing more.
+    const held = this.#warmTables.filter((w) => w.table.holdsWarm && !w.table.closed);
+    held.push({ table, bytes: warmChunkBytes(warm) });
+    let bytes = held.reduce((sum, w) => sum + w.bytes, 0);
+    const limit = Math.floor(this.#options.blockCacheBytes / 2);
+    while (bytes > limit && held.length > 1) {
+      const oldest = held.shift()!;
+      oldest.table.dropWarm();
+      bytes -= oldest.bytes;
+    }
+    this.#warmTables = held;
   }
 
   /**
@@ -1271,6 +1289,7 @@ export class Engine {
         bytes: cache.bytes,
         capacityBytes: cache.capacityBytes,
         notAdmitted: cache.notAdmitted,
+        prepopulated: cache.prepopulated,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,

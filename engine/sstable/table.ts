@@ -47,6 +47,8 @@ import { decodeTableProperties } from './table-properties.js';
 import type { TableProperties } from './table-properties.js';
 import { TableIterator } from './table-iterator.js';
 import { verifyTable } from './table-verifier.js';
+import { warmBlockContents } from './warm-blocks.js';
+import type { WarmBlocks } from './warm-blocks.js';
 import { takePointValue } from '../util/value-slab.js';
 
 const cursor = { at: 0 };
@@ -76,6 +78,10 @@ export class Table {
   #pointIndex: PointIndex | undefined;
   /** The point-read misses of this table's blocks that the cache refused (BlockCache.admit). */
   #missed: MissMarks | undefined;
+  /** Blocks a flush handed over (adoptWarm), which of them gets have taken, how many are left. */
+  #warm: WarmBlocks | undefined;
+  #warmTaken: Uint8Array | undefined;
+  #warmLeft = 0;
   readonly #handle: BlockHandle = { offset: 0, size: 0 };
   #lookup = new Uint8Array(64);
   #openIterators = 0;
@@ -181,11 +187,15 @@ export class Table {
     if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
     let block = cache.getNumbered(shelf, blockNumber, handle.offset);
     if (block === undefined) {
-      const missed = (this.#missed ??= new MissMarks(index.blockCount));
-      if (!cache.admit(missed, blockNumber, handle.size)) {
-        return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
+      // A block a flush handed over is cached whatever the doorkeeper says: it costs a copy.
+      block = this.#takeWarm(blockNumber, handle.offset);
+      if (block === undefined) {
+        const missed = (this.#missed ??= new MissMarks(index.blockCount));
+        if (!cache.admit(missed, blockNumber, handle.size)) {
+          return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
+        }
+        block = this.#readDataBlock(handle, undefined);
       }
-      block = this.#readDataBlock(handle, undefined);
       cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
     // A block with a hash index is read in place. Otherwise a cached block is decoded on its
@@ -369,6 +379,7 @@ export class Table {
    */
   close(): void {
     this.#closeRequested = true;
+    this.dropWarm();
     if (this.#openIterators === 0 && !this.#closed) {
       this.#closed = true;
       this.#file.close();
@@ -390,31 +401,56 @@ export class Table {
   }
 
   /**
-   * Puts data blocks 0 .. n - 1 into the block cache, `contentsOf(i)` being block i's bytes
-   * as the table builder wrote them before compression, at `offsets[i]` (a flush's WarmBlocks,
-   * EngineOptions.prepopulateBlockCache). Each is parsed and checked as a block read from
-   * the file is; one whose offset is not the index's is a bug (InvariantError).
+   * Holds data blocks 0 .. n - 1 of this table as a flush wrote them (`warm`, a flush's
+   * WarmBlocks, EngineOptions.prepopulateBlockCache): a get that misses one of them in the
+   * block cache takes it from here instead of reading the file, and caches it. Their offsets
+   * are checked against the index; one that differs is a bug (InvariantError).
    */
-  warm(offsets: readonly number[], contentsOf: (i: number) => Uint8Array): void {
-    invariant(!this.#closed, 'Table.warm on a closed table');
-    const cache = this.#cache;
-    if (cache === undefined) return;
+  adoptWarm(warm: WarmBlocks): void {
+    invariant(!this.#closed, 'Table.adoptWarm on a closed table');
+    if (this.#cache === undefined) return;
     const index = (this.#pointIndex ??= PointIndex.decode(this.indexBlock, this.dataEndOffset));
-    invariant(
-      offsets.length <= index.blockCount,
-      `${offsets.length} blocks to warm, the table has ${index.blockCount}`,
-    );
-    const shelf = this.#shelfIn(cache);
-    if (shelf.byNumber === undefined) shelf.reserveNumbers(index.blockCount);
-    const hashIndexAllowed = this.formatVersion >= HASH_INDEX_SINCE_VERSION;
-    for (let i = 0; i < offsets.length; i++) {
-      const offset = offsets[i]!;
+    const count = warm.offsets.length;
+    invariant(count <= index.blockCount, `${count} warm blocks, the table has ${index.blockCount}`);
+    for (let i = 0; i < count; i++) {
       invariant(
-        index.offsetOf(i) === offset,
-        `block ${i} to warm is at ${offset}, the index says ${index.offsetOf(i)}`,
+        index.offsetOf(i) === warm.offsets[i],
+        `warm block ${i} is at ${warm.offsets[i]}, the index says ${index.offsetOf(i)}`,
       );
-      cache.insertInto(shelf, offset, new Block(contentsOf(i), this.#file.path, offset, hashIndexAllowed), i);
     }
+    this.#warm = warm;
+    this.#warmLeft = count;
+    this.#warmTaken = new Uint8Array(count);
+  }
+
+  /** Whether blocks adopted by adoptWarm are held, some of them not yet taken by a get. */
+  get holdsWarm(): boolean {
+    return this.#warm !== undefined;
+  }
+
+  /** Lets go of the blocks adoptWarm gave (the engine bounds how many tables hold some). */
+  dropWarm(): void {
+    this.#warm = undefined;
+    this.#warmTaken = undefined;
+  }
+
+  /** Block `number` at `offset` from the adopted warm blocks, or undefined if not among them. */
+  #takeWarm(number: number, offset: number): Block | undefined {
+    const warm = this.#warm;
+    if (warm === undefined || number >= warm.offsets.length) return undefined;
+    const block = new Block(
+      warmBlockContents(warm, number),
+      this.#file.path,
+      offset,
+      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
+    );
+    this.#cache!.notePrepopulated();
+    // Once every block has been taken, the chunks are of no more use.
+    if (this.#warmTaken![number] === 0) {
+      this.#warmTaken![number] = 1;
+      if (--this.#warmLeft === 0) this.dropWarm();
+    }
+    return block;
   }
 
   /**

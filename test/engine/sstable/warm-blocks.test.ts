@@ -3,7 +3,7 @@ import {
   WarmBlocksCollector,
   warmBlockContents,
   warmTransferList,
-} from '../../../engine/compaction/warm-blocks.js';
+} from '../../../engine/sstable/warm-blocks.js';
 
 const block = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
 
@@ -41,7 +41,8 @@ describe('WarmBlocksCollector', () => {
     sizes.forEach((size, i) => c.add(block(size, i + 1), i * 10_000_000));
     const warm = c.result()!;
     expect(warm.chunkOf).toEqual([0, 1, 1, 2, 3]);
-    expect(warm.chunks.map((chunk) => chunk.length)).toEqual([1 << 20, 1 << 20, 2_000_000, 1 << 20]);
+    // The last chunk is cut to the 10 bytes it holds.
+    expect(warm.chunks.map((chunk) => chunk.length)).toEqual([1 << 20, 1 << 20, 2_000_000, 10]);
     // Buffer.equals: toEqual on megabytes compares element by element, for seconds.
     sizes.forEach((size, i) =>
       expect(Buffer.from(warmBlockContents(warm, i)).equals(block(size, i + 1)), `block ${i}`).toBe(true),
@@ -51,6 +52,14 @@ describe('WarmBlocksCollector', () => {
     expect(moved).toHaveLength(4);
     expect(new Set(moved).size).toBe(4);
     moved.forEach((buffer, i) => expect(buffer.byteLength).toBe(warm.chunks[i]!.length));
+  });
+
+  it('takes chunks no larger than a budget under 1 MiB', () => {
+    const c = new WarmBlocksCollector(1, 10_000);
+    for (let i = 0; i < 3; i++) c.add(block(3000, i + 1), i * 3005);
+    const warm = c.result()!;
+    expect(warm.chunks.map((chunk) => chunk.length)).toEqual([9000]);
+    expect(warm.starts).toEqual([0, 3000, 6000]);
   });
 
   it('has nothing to hand over when the budget is 0 or nothing fits', () => {
