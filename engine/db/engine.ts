@@ -875,8 +875,8 @@ export class Engine {
     }
     table.adoptWarm(warm);
     if (!table.holdsWarm) return;
-    // Tables whose blocks were all taken, or which left the table cache, hold nothing more.
-    const held = this.#warmTables.filter((w) => w.table.holdsWarm && !w.table.closed);
+    // Tables whose blocks were all taken, or which were closed, hold nothing more.
+    const held = this.#warmTables.filter((w) => w.table.holdsWarm);
     held.push({ table, bytes: warmChunkBytes(warm) });
     let bytes = held.reduce((sum, w) => sum + w.bytes, 0);
     const limit = Math.floor(this.#options.blockCacheBytes / 2);

@@ -438,12 +438,7 @@ export class Table {
   #takeWarm(number: number, offset: number): Block | undefined {
     const warm = this.#warm;
     if (warm === undefined || number >= warm.offsets.length) return undefined;
-    const block = new Block(
-      warmBlockContents(warm, number),
-      this.#file.path,
-      offset,
-      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
-    );
+    const block = this.#dataBlockOf(warmBlockContents(warm, number), offset);
     this.#cache!.notePrepopulated();
     // Once every block has been taken, the chunks are of no more use.
     if (this.#warmTaken![number] === 0) {
@@ -489,12 +484,12 @@ export class Table {
    */
   #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined, transient = false): Block {
     invariant(!this.#closed, 'read from a closed table');
-    return new Block(
-      readBlock(readahead ?? this.#file, handle, 'data', transient),
-      this.#file.path,
-      handle.offset,
-      this.formatVersion >= HASH_INDEX_SINCE_VERSION,
-    );
+    return this.#dataBlockOf(readBlock(readahead ?? this.#file, handle, 'data', transient), handle.offset);
+  }
+
+  /** Data block contents `data`, from `offset` in this file, parsed and checked as a Block. */
+  #dataBlockOf(data: Uint8Array, offset: number): Block {
+    return new Block(data, this.#file.path, offset, this.formatVersion >= HASH_INDEX_SINCE_VERSION);
   }
 }
 

@@ -13,9 +13,8 @@
  * main thread microseconds per block, most of a flush's blocks are not read before they are
  * evicted or compacted away when the data is larger than the cache, and in the benchmark
  * run that tried it, overwrite (whose main thread installs several flushes) fell below its
- * target. Also
- * rejected: cached blocks that are views of the chunks. A chunk would live as long as any
- * one of its blocks stayed cached, memory the cache's accounting would not see.
+ * target. Also rejected: cached blocks that are views of the chunks. A chunk would live as
+ * long as any one of its blocks stayed cached, memory the cache's accounting would not see.
  */
 
 /** Bytes per chunk (or the budget, if smaller); a larger block gets a chunk of its own size. */
