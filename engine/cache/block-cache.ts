@@ -12,10 +12,14 @@
  * before the map by offset: one indexed load instead of a hash lookup, each a cache miss in
  * a get of a random key. Eviction clears a block's slot in both.
  *
+ * The memory of an evicted block that only point reads used goes to `buffers`, for the next
+ * block a point read brings in (block-buffers.ts says when that is safe).
+ *
  * File numbers are unique only within one engine directory, so a BlockCache must not be
  * shared by engines on different directories: their blocks would collide.
  */
 import type { Block } from '../sstable/block.js';
+import { BlockBuffers } from './block-buffers.js';
 import { checkCapacity, LruList } from './lru-cache.js';
 import type { LruLinks } from './lru-cache.js';
 
@@ -102,7 +106,17 @@ export interface BlockCacheStats {
   notAdmitted: number;
   /** Point-read misses whose block a flush had handed over, so no file was read (Table.adoptWarm). */
   prepopulated: number;
+  /** Blocks brought in whose memory was that of an evicted block (block-buffers.ts). */
+  recycled: number;
 }
+
+/**
+ * Free block memory kept for reuse: this share of the capacity, but at least MIN_FREE_BYTES
+ * (a few blocks, for small caches) and at most MAX_FREE_BYTES.
+ */
+const FREE_SHARE = 16;
+const MIN_FREE_BYTES = 64 * 1024;
+const MAX_FREE_BYTES = 8 * 1024 * 1024;
 
 /** Decoded data blocks of every table of one engine, bounded in bytes. */
 export class BlockCache {
@@ -115,11 +129,26 @@ export class BlockCache {
   /** Admission epochs: one passes every time a full cache's worth of blocks were refused. */
   #epoch = 0;
   #refusedThisEpoch = 0;
+  /** The node insertInto is adding: its block is the caller's to use even if evicted at once. */
+  #inserting: BlockNode | undefined;
+  /** Memory of evicted blocks, for the blocks point reads bring in (Table.get). */
+  readonly buffers: BlockBuffers;
 
-  /** @param capacityBytes most total block bytes kept; 0 caches nothing. */
-  constructor(capacityBytes: number) {
+  /**
+   * @param capacityBytes most total block bytes kept; 0 caches nothing.
+   * @param freeBytes most memory of evicted blocks kept for reuse (default: a sixteenth of
+   *   the capacity, from 64 KiB to 8 MiB).
+   */
+  constructor(
+    capacityBytes: number,
+    freeBytes = Math.min(MAX_FREE_BYTES, Math.max(MIN_FREE_BYTES, Math.floor(capacityBytes / FREE_SHARE))),
+  ) {
     checkCapacity('BlockCache', 'capacityBytes', capacityBytes);
-    this.#list = new LruList(capacityBytes, (node) => this.#unshelve(node));
+    this.#list = new LruList(capacityBytes, (node) => {
+      this.#unshelve(node);
+      this.#recycle(node);
+    });
+    this.buffers = new BlockBuffers(freeBytes);
   }
 
   /**
@@ -224,18 +253,28 @@ export class BlockCache {
     if (old !== undefined) {
       this.#list.remove(old);
       this.#unshelve(old);
+      // The same block comes back when Table.get attaches its decoded keys.
+      if (old.block !== block) this.#recycle(old);
     }
     const node = new BlockNode(shelf, offset, block);
     shelf.byOffset.set(offset, node);
     shelf.place(node, number);
-    this.#list.add(node);
+    this.#inserting = node;
+    try {
+      this.#list.add(node);
+    } finally {
+      this.#inserting = undefined;
+    }
   }
 
   /** Drops every cached block of a file (call when the file is deleted). */
   evictFile(fileNumber: number): void {
     const shelf = this.#files.get(fileNumber);
     if (shelf === undefined) return;
-    for (const node of shelf.byOffset.values()) this.#list.remove(node);
+    for (const node of shelf.byOffset.values()) {
+      this.#list.remove(node);
+      this.#recycle(node);
+    }
     shelf.byOffset.clear();
     shelf.byNumber = undefined;
     shelf.detached = true;
@@ -261,6 +300,7 @@ export class BlockCache {
       blocks: this.#list.count,
       notAdmitted: this.#notAdmitted,
       prepopulated: this.#prepopulated,
+      recycled: this.buffers.reused,
     };
   }
 
@@ -268,6 +308,12 @@ export class BlockCache {
    * Removes an unlinked node from its shelf. An emptied shelf stays: its table holds it, and
    * evictFile removes it with the file.
    */
+  /** Hands the memory of a block that left the cache to `buffers`, if only point reads used it. */
+  #recycle(node: BlockNode): void {
+    const block = node.block;
+    if (block.recyclable && node !== this.#inserting) this.buffers.give(block.data);
+  }
+
   #unshelve(node: BlockNode): void {
     const shelf = node.shelf;
     shelf.byOffset.delete(node.offset);

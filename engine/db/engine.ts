@@ -152,7 +152,8 @@ export interface EngineStats {
    * bytes held and the capacity, and the point-read misses whose block it did not take
    * (a full cache takes a block only on its second miss in a while, so reads spread over
    * data many times its size do not churn it), and the misses a flush's handed-over blocks
-   * answered without a read of the file (EngineOptions.prepopulateBlockCache).
+   * answered without a read of the file (EngineOptions.prepopulateBlockCache), and the
+   * blocks brought in that reused the memory of evicted ones instead of allocating.
    */
   blockCache: {
     hits: number;
@@ -162,6 +163,7 @@ export interface EngineStats {
     capacityBytes: number;
     notAdmitted: number;
     prepopulated: number;
+    recycled: number;
   };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
@@ -1290,6 +1292,7 @@ export class Engine {
         capacityBytes: cache.capacityBytes,
         notAdmitted: cache.notAdmitted,
         prepopulated: cache.prepopulated,
+        recycled: cache.recycled,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,

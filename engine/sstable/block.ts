@@ -46,6 +46,12 @@ export class Block {
   readonly file: string;
   /** Offset of the block in its file, for error messages and cache keys. */
   readonly fileOffset: number;
+  /**
+   * Whether the block cache may reuse `data`'s memory once it evicts the block (BlockBuffers):
+   * set by Table.get for a block in memory from BlockBuffers.take, cleared by Table.dataBlock
+   * when an iterator gets the block, since iterators keep views of it.
+   */
+  recyclable = false;
   #pointKeys: BlockKeys | undefined = undefined;
   #pointReadBefore = false;
   /** Hash index (FORMAT.md, "Block hash index"): where its slots start, slots - 1, slot bytes (0: none). */
@@ -161,9 +167,15 @@ export class Block {
     return false;
   }
 
-  /** Bytes the block holds in memory (its point keys included), for cache charging. */
+  /**
+   * Bytes the block holds in memory (its point keys included), for cache charging: all of
+   * `data`'s ArrayBuffer when the block starts it (memory from BlockBuffers is rounded up to a
+   * size class), else the bytes of `data`.
+   */
   get chargeBytes(): number {
-    return this.data.byteLength + 96 + (this.#pointKeys?.byteLength ?? 0);
+    const data = this.data;
+    const memory = data.byteOffset === 0 ? data.buffer.byteLength : data.byteLength;
+    return memory + 96 + (this.#pointKeys?.byteLength ?? 0);
   }
 
   /** The block's keys decoded for point reads, once Table.get has attached them. */

@@ -18,6 +18,7 @@ import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { MissMarks } from '../cache/block-cache.js';
 import type { BlockCache, FileBlocks } from '../cache/block-cache.js';
+import type { BlockBuffers } from '../cache/block-buffers.js';
 import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
 import { lz4Decompress, lz4DecompressInto } from '../util/compression.js';
@@ -188,7 +189,7 @@ export class Table {
     let block = cache.getNumbered(shelf, blockNumber, handle.offset);
     if (block === undefined) {
       // A block a flush handed over is cached whatever the doorkeeper says: it costs a copy.
-      block = this.#takeWarm(blockNumber, handle.offset);
+      block = this.#takeWarm(blockNumber, handle.offset, cache);
       if (block === undefined) {
         const missed = (this.#missed ??= new MissMarks(index.blockCount));
         if (!cache.admit(missed, blockNumber, handle.size)) {
@@ -196,6 +197,8 @@ export class Table {
         }
         block = this.#readDataBlock(handle, undefined);
       }
+      // Its memory came from cache.buffers, and only point reads have used it so far.
+      block.recyclable = true;
       cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
     // A block with a hash index is read in place. Otherwise a cached block is decoded on its
@@ -435,11 +438,11 @@ export class Table {
   }
 
   /** Block `number` at `offset` from the adopted warm blocks, or undefined if not among them. */
-  #takeWarm(number: number, offset: number): Block | undefined {
+  #takeWarm(number: number, offset: number, cache: BlockCache): Block | undefined {
     const warm = this.#warm;
     if (warm === undefined || number >= warm.offsets.length) return undefined;
-    const block = this.#dataBlockOf(warmBlockContents(warm, number), offset);
-    this.#cache!.notePrepopulated();
+    const block = this.#dataBlockOf(warmBlockContents(warm, number, cache.buffers), offset);
+    cache.notePrepopulated();
     // Once every block has been taken, the chunks are of no more use.
     if (this.#warmTaken![number] === 0) {
       this.#warmTaken![number] = 1;
@@ -457,7 +460,11 @@ export class Table {
     if (cache === undefined) return this.#readDataBlock(handle, readahead);
     const shelf = this.#shelfIn(cache);
     const cached = cache.getFrom(shelf, handle.offset);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // The iterator may keep views of it after the cache lets go of it.
+      cached.recyclable = false;
+      return cached;
+    }
     const block = this.#readDataBlock(handle, readahead);
     cache.insertInto(shelf, handle.offset, block);
     return block;
@@ -484,7 +491,11 @@ export class Table {
    */
   #readDataBlock(handle: BlockHandle, readahead: AdaptiveReadahead | undefined, transient = false): Block {
     invariant(!this.#closed, 'read from a closed table');
-    return this.#dataBlockOf(readBlock(readahead ?? this.#file, handle, 'data', transient), handle.offset);
+    const memory = transient ? undefined : this.#cache?.buffers;
+    return this.#dataBlockOf(
+      readBlock(readahead ?? this.#file, handle, 'data', transient, memory),
+      handle.offset,
+    );
   }
 
   /** Data block contents `data`, from `offset` in this file, parsed and checked as a Block. */
@@ -512,9 +523,16 @@ const decodeScratch = new Uint8Array(SCRATCH_BYTES);
 
 /**
  * Reads a block's contents: checks the trailer's checksum, then decompresses. Throws
- * CorruptionError at the block's offset for any mismatch.
+ * CorruptionError at the block's offset for any mismatch. A block that is not `transient`
+ * gets memory from `memory` when given (a data block on its way to the block cache).
  */
-function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string, transient = false): Uint8Array {
+function readBlock(
+  file: RandomAccessFile,
+  handle: BlockHandle,
+  what: string,
+  transient = false,
+  memory?: BlockBuffers,
+): Uint8Array {
   const { offset, size } = handle;
   const fail = (problem: string): CorruptionError =>
     new CorruptionError(file.path, offset, `${what} block: ${problem}`);
@@ -538,7 +556,11 @@ function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string, tr
     // A copy, unless the read made a buffer of exactly this block or the block is transient:
     // a kept block must not pin a larger (pooled) buffer, nor share the scratch buffer.
     const exact = !scratch && raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
-    return exact || transient ? raw.subarray(0, size) : raw.slice(0, size);
+    if (exact || transient) return raw.subarray(0, size);
+    if (memory === undefined) return raw.slice(0, size);
+    const out = memory.take(size);
+    out.set(raw.subarray(0, size));
+    return out;
   }
   if (type === COMPRESSION_LZ4) {
     cursor.at = 0;
@@ -550,8 +572,11 @@ function readBlock(file: RandomAccessFile, handle: BlockHandle, what: string, tr
       if (!lz4DecompressInto(input, out)) throw fail('LZ4 data does not decode to the recorded size');
       return out;
     }
-    const out = lz4Decompress(input, uncompressedSize);
-    if (out === undefined) throw fail('LZ4 data does not decode to the recorded size');
+    // Every byte of memory.take's memory is written: the decode must fill it exactly.
+    const out = memory === undefined ? lz4Decompress(input, uncompressedSize) : memory.take(uncompressedSize);
+    if (out === undefined || (memory !== undefined && !lz4DecompressInto(input, out))) {
+      throw fail('LZ4 data does not decode to the recorded size');
+    }
     return out;
   }
   throw fail(`unknown compression type ${type}`);

@@ -17,6 +17,8 @@
  * long as any one of its blocks stayed cached, memory the cache's accounting would not see.
  */
 
+import type { BlockBuffers } from '../cache/block-buffers.js';
+
 /** Bytes per chunk (or the budget, if smaller); a larger block gets a chunk of its own size. */
 const CHUNK_BYTES = 1 << 20;
 
@@ -86,10 +88,13 @@ export function warmTransferList(warm: WarmBlocks | undefined): ArrayBuffer[] {
   return warm === undefined ? [] : warm.chunks.map((c) => c.buffer as ArrayBuffer);
 }
 
-/** Block i's bytes, copied into memory of their own. */
-export function warmBlockContents(warm: WarmBlocks, i: number): Uint8Array {
+/** Block i's bytes, copied into memory from `memory`. */
+export function warmBlockContents(warm: WarmBlocks, i: number, memory: BlockBuffers): Uint8Array {
   const start = warm.starts[i]!;
-  return warm.chunks[warm.chunkOf[i]!]!.slice(start, start + warm.lengths[i]!);
+  const length = warm.lengths[i]!;
+  const out = memory.take(length);
+  out.set(warm.chunks[warm.chunkOf[i]!]!.subarray(start, start + length));
+  return out;
 }
 
 /** The memory `warm` holds: its chunks' bytes. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BlockBuffers } from '../../../engine/cache/block-buffers.js';
 import {
   WarmBlocksCollector,
   warmBlockContents,
@@ -6,6 +7,8 @@ import {
 } from '../../../engine/sstable/warm-blocks.js';
 
 const block = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
+/** Hands out fresh memory only: these tests are about the chunks. */
+const memory = new BlockBuffers(0);
 
 describe('WarmBlocksCollector', () => {
   it('keeps blocks in order while they fit the budget, and none after the first that does not', () => {
@@ -17,8 +20,8 @@ describe('WarmBlocksCollector', () => {
     const warm = c.result()!;
     expect(warm.fileNumber).toBe(7);
     expect(warm.offsets).toEqual([0, 4005]);
-    expect(warmBlockContents(warm, 0)).toEqual(block(4000, 1));
-    expect(warmBlockContents(warm, 1)).toEqual(block(4000, 2));
+    expect(warmBlockContents(warm, 0, memory)).toEqual(block(4000, 1));
+    expect(warmBlockContents(warm, 1, memory)).toEqual(block(4000, 2));
   });
 
   it('copies what it is given, and hands out copies of its own', () => {
@@ -27,12 +30,13 @@ describe('WarmBlocksCollector', () => {
     c.add(source, 0);
     source.fill(0);
     const warm = c.result()!;
-    const first = warmBlockContents(warm, 0);
+    const first = warmBlockContents(warm, 0, memory);
     expect(first).toEqual(block(100, 9));
     first.fill(5);
-    expect(warmBlockContents(warm, 0)).toEqual(block(100, 9));
+    expect(warmBlockContents(warm, 0, memory)).toEqual(block(100, 9));
     expect(first.byteOffset).toBe(0);
-    expect(first.buffer.byteLength).toBe(100);
+    // Its own ArrayBuffer, of the block memory's size class.
+    expect(first.buffer.byteLength).toBe(256);
   });
 
   it('packs blocks into 1 MiB chunks without splitting one, and gives a larger block a chunk of its own', () => {
@@ -45,7 +49,9 @@ describe('WarmBlocksCollector', () => {
     expect(warm.chunks.map((chunk) => chunk.length)).toEqual([1 << 20, 1 << 20, 2_000_000, 10]);
     // Buffer.equals: toEqual on megabytes compares element by element, for seconds.
     sizes.forEach((size, i) =>
-      expect(Buffer.from(warmBlockContents(warm, i)).equals(block(size, i + 1)), `block ${i}`).toBe(true),
+      expect(Buffer.from(warmBlockContents(warm, i, memory)).equals(block(size, i + 1)), `block ${i}`).toBe(
+        true,
+      ),
     );
     // One ArrayBuffer per chunk, each a chunk's whole buffer, to move with the result.
     const moved = warmTransferList(warm);
