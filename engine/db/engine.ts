@@ -154,6 +154,9 @@ export interface EngineStats {
    * data many times its size do not churn it), and the misses a flush's handed-over blocks
    * answered without a read of the file (EngineOptions.prepopulateBlockCache), and the
    * blocks brought in that reused the memory of evicted ones instead of allocating.
+   * Memory held besides the cached blocks: `handedOverBytes`, the flushed blocks tables
+   * hold for gets that miss them (at most half the capacity), and `freeBytes`, evicted
+   * blocks' memory kept for reuse (a sixteenth of the capacity, 64 KiB to 8 MiB).
    */
   blockCache: {
     hits: number;
@@ -164,6 +167,8 @@ export interface EngineStats {
     notAdmitted: number;
     prepopulated: number;
     recycled: number;
+    handedOverBytes: number;
+    freeBytes: number;
   };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
@@ -1293,6 +1298,8 @@ export class Engine {
         notAdmitted: cache.notAdmitted,
         prepopulated: cache.prepopulated,
         recycled: cache.recycled,
+        handedOverBytes: this.#warmTables.reduce((sum, w) => sum + (w.table.holdsWarm ? w.bytes : 0), 0),
+        freeBytes: this.#blockCache.buffers.bytes,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,

@@ -66,9 +66,12 @@ describe('prepopulateBlockCache', () => {
     const db = await flushedEngine({});
     try {
       expect(db.stats().levels[0]!.files).toBe(1);
+      expect(db.stats().blockCache.handedOverBytes).toBeGreaterThanOrEqual(KEYS * 100);
       const first = read(db);
       expect(first.fileReads).toBe(0);
       expect(first.prepopulated).toBeGreaterThanOrEqual(MIN_BLOCKS);
+      // Every block was taken: the table let go of what the flush handed over.
+      expect(db.stats().blockCache.handedOverBytes).toBe(0);
       // The blocks taken are cached: a second pass hits on every get.
       expect(read(db)).toEqual({ hits: KEYS, fileReads: 0, prepopulated: 0 });
     } finally {
@@ -109,6 +112,9 @@ describe('prepopulateBlockCache', () => {
       await writeAndFlush(db, KEYS, 2 * KEYS);
       await writeAndFlush(db, 2 * KEYS, 3 * KEYS);
       expect(db.stats().levels[0]!.files).toBe(3);
+      const held = db.stats().blockCache.handedOverBytes;
+      expect(held).toBeGreaterThan(16 * 1024);
+      expect(held).toBeLessThanOrEqual(32 * 1024);
       expect(read(db, 0, 10)).toMatchObject({ prepopulated: 0 });
       expect(read(db, KEYS, KEYS + 10)).toMatchObject({ fileReads: 0 });
       expect(read(db, 2 * KEYS, 2 * KEYS + 10)).toMatchObject({ fileReads: 0 });
