@@ -304,16 +304,16 @@ export class BlockCache {
     };
   }
 
-  /**
-   * Removes an unlinked node from its shelf. An emptied shelf stays: its table holds it, and
-   * evictFile removes it with the file.
-   */
   /** Hands the memory of a block that left the cache to `buffers`, if only point reads used it. */
   #recycle(node: BlockNode): void {
     const block = node.block;
     if (block.recyclable && node !== this.#inserting) this.buffers.give(block.data);
   }
 
+  /**
+   * Removes an unlinked node from its shelf. An emptied shelf stays: its table holds it, and
+   * evictFile removes it with the file.
+   */
   #unshelve(node: BlockNode): void {
     const shelf = node.shelf;
     shelf.byOffset.delete(node.offset);

@@ -197,7 +197,8 @@ export class Table {
         }
         block = this.#readDataBlock(handle, undefined);
       }
-      // Its memory came from cache.buffers, and only point reads have used it so far.
+      // Its memory is its own (from cache.buffers, or a read of exactly this block), and only
+      // point reads have used it so far: the cache may reuse it once it evicts the block.
       block.recyclable = true;
       cache.insertInto(shelf, handle.offset, block, blockNumber);
     }
