@@ -119,6 +119,19 @@ export async function expectRejection(
 }
 
 /**
+ * What calling `fn` throws, as `Name: message`, or 'no error'. For scripted operations that
+ * report an error in their output instead of failing the invocation.
+ */
+export function describeError(fn: () => unknown): string {
+  try {
+    fn();
+    return 'no error';
+  } catch (err) {
+    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+}
+
+/**
  * An app of one scripted function, `typename`, whose operation `inc` adds one to its value
  * state `n` and reports the new count.
  */

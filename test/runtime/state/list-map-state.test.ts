@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StateFun } from '../../../runtime/index.js';
 import type { Context, PersistedList, PersistedTable } from '../../../runtime/index.js';
-import { TestRuntime, scripted } from '../runtime-harness.js';
+import { TestRuntime, describeError, scripted } from '../runtime-harness.js';
 import type { Storage } from '../runtime-harness.js';
 
 const FN = 'test/collections';
@@ -15,15 +15,6 @@ function list(c: Context<Storage>): PersistedList<string> {
 
 function map(c: Context<Storage>): PersistedTable<number> {
   return c.storage.scores as PersistedTable<number>;
-}
-
-function describeError(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  }
 }
 
 function collectionsApp(): StateFun {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvocationClosedError, StateFun } from '../../../runtime/index.js';
 import type { Context } from '../../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../../runtime/sdk/message-builder.js';
-import { OUT, TestRuntime, scripted } from '../runtime-harness.js';
+import { OUT, TestRuntime, describeError, scripted } from '../runtime-harness.js';
 import type { Storage } from '../runtime-harness.js';
 
 const CELL = 'test/cell';
@@ -16,15 +16,6 @@ const POINT = StateFun.jsonType<Point>('test/point');
 
 /** The context the 'keep' operation kept past its invocation. */
 let kept: Context<Storage> | undefined;
-
-function describeError(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  }
-}
 
 function cellApp(): StateFun {
   const statefun = new StateFun();
