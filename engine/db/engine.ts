@@ -731,7 +731,7 @@ export class Engine {
     for (let level = 1; level < version.numLevels; level++) {
       const files = version.files[level]!;
       if (files.length > 0) {
-        children.push(new LevelIterator(files, (f) => this.#tableCache.get(f.number).iterator()));
+        children.push(new LevelIterator(files, (f, reuse) => this.#tableCache.get(f.number).iterator(reuse)));
       }
     }
     return new MergingIterator(children);

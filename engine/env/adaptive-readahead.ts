@@ -15,11 +15,13 @@ const INITIAL_WINDOW_BYTES = 16 * 1024;
 const MAX_WINDOW_BYTES = 256 * 1024;
 /** Back-to-back reads before readahead starts. */
 const SEQUENTIAL_READS_BEFORE = 2;
+/** The window before the first read: nothing buffered. */
+const NO_BYTES = new Uint8Array(0);
 
 /** See the module comment. */
 export class AdaptiveReadahead implements RandomAccessFile {
   readonly #file: RandomAccessFile;
-  #window: Uint8Array = new Uint8Array(0);
+  #window: Uint8Array = NO_BYTES;
   #windowStart = 0;
   /** Where a read continuing the last one would start; -1 before the first read. */
   #next = -1;
@@ -59,7 +61,7 @@ export class AdaptiveReadahead implements RandomAccessFile {
 
   /** Drops the window; the file stays open (its table owns it). */
   close(): void {
-    this.#window = new Uint8Array(0);
+    this.#window = NO_BYTES;
     this.#next = -1;
   }
 }

@@ -8,12 +8,18 @@ import type { InternalIterator } from './internal-iterator.js';
 
 export class LevelIterator implements InternalIterator {
   readonly #files: readonly FileMetadata[];
-  readonly #open: (file: FileMetadata) => InternalIterator;
+  readonly #open: (file: FileMetadata, reuse: InternalIterator | undefined) => InternalIterator;
   #index = -1;
   #iter: InternalIterator | undefined;
 
-  /** `open` returns a fresh iterator over one file of the level. */
-  constructor(files: readonly FileMetadata[], open: (file: FileMetadata) => InternalIterator) {
+  /**
+   * `open` returns an unpositioned iterator over one file of the level; it may reopen
+   * `reuse`, the iterator of the file the level leaves, which is closed and not used again.
+   */
+  constructor(
+    files: readonly FileMetadata[],
+    open: (file: FileMetadata, reuse: InternalIterator | undefined) => InternalIterator,
+  ) {
     this.#files = files;
     this.#open = open;
   }
@@ -24,10 +30,11 @@ export class LevelIterator implements InternalIterator {
 
   #setFile(index: number): void {
     if (index === this.#index && this.#iter) return;
-    this.#iter?.close();
+    const previous = this.#iter;
+    previous?.close();
     this.#iter = undefined;
     this.#index = index;
-    if (index >= 0 && index < this.#files.length) this.#iter = this.#open(this.#files[index]!);
+    if (index >= 0 && index < this.#files.length) this.#iter = this.#open(this.#files[index]!, previous);
   }
 
   #skipEmptyForward(): void {

@@ -225,6 +225,8 @@ const EMPTY_BLOCK_DATA = new Uint8Array([0, 0, 0, 0]);
 const EMPTY_BLOCK = new Block(EMPTY_BLOCK_DATA, '(empty)', 0);
 const NO_INTS = new Int32Array(0);
 const NO_BYTES = new Uint8Array(0);
+/** The smallest key buffer a BlockIterator allocates: most keys fit, so it rarely grows. */
+const MIN_KEY_BUFFER_BYTES = 64;
 
 /**
  * Iterator over one block. Reusable: `reset(block)` points it at another block without
@@ -243,11 +245,12 @@ export class BlockIterator implements InternalIterator {
   #restartIndex = 0;
   /** Offset of restart point #restartIndex + 1 (#restartsOffset if none): saves a read per step. */
   #nextRestart = 0;
-  #key = new Uint8Array(64);
+  /** Allocated when the first entry is decoded (an iterator made for one seek may decode few). */
+  #key: Uint8Array = NO_BYTES;
   #keyLength = 0;
   /** Bytes the current key shares with the previous one (its entry's `shared` field). */
   #shared = 0;
-  #keyView: Uint8Array = this.#key.subarray(0, 0);
+  #keyView: Uint8Array = NO_BYTES;
   #valueStart = 0;
   #valueEnd = 0;
   /**
@@ -576,7 +579,7 @@ export class BlockIterator implements InternalIterator {
     }
     let key = this.#key;
     if (keyLength > key.length) {
-      const grown = new Uint8Array(Math.max(keyLength, key.length * 2));
+      const grown = new Uint8Array(Math.max(keyLength, key.length * 2, MIN_KEY_BUFFER_BYTES));
       for (let i = 0; i < shared; i++) grown[i] = key[i]!;
       this.#key = key = grown;
     }

@@ -286,12 +286,18 @@ export class Table {
 
   /**
    * An iterator over every entry, in internal-key order. Close it: the table's file stays
-   * open while any of its iterators is.
+   * open while any of its iterators is. `reuse`, an iterator of any table that its owner has
+   * closed and will not use again, is reopened over this table instead of making a new one.
    */
-  iterator(): InternalIterator {
+  iterator(reuse?: InternalIterator): InternalIterator {
     invariant(!this.#closed && !this.#closeRequested, 'Table.iterator on a closed table');
     this.#openIterators++;
-    return new TableIterator(this, new AdaptiveReadahead(this.#file));
+    const readahead = new AdaptiveReadahead(this.#file);
+    if (reuse instanceof TableIterator && reuse.closed) {
+      reuse.reopen(this, readahead);
+      return reuse;
+    }
+    return new TableIterator(this, readahead);
   }
 
   /**

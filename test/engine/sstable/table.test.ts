@@ -7,6 +7,7 @@ import { CorruptionError, IncompatibleFormatError, InvalidArgumentError } from '
 import { MemoryFileSystem } from '../../../engine/env/memory-file-system.js';
 import { NodeFileSystem } from '../../../engine/env/node-file-system.js';
 import { FOOTER_BYTES, FOOTER_VERSION, TABLE_FORMAT_VERSION } from '../../../engine/sstable/format.js';
+import { Block } from '../../../engine/sstable/block.js';
 import { Table } from '../../../engine/sstable/table.js';
 import { TableBuilder } from '../../../engine/sstable/table-builder.js';
 import { bloomHash, initHashing } from '../../../engine/util/checksum.js';
@@ -311,6 +312,71 @@ describe('Table.iterator', () => {
     it.close();
     expect(fs.openFiles).toBe(0);
     expect(table.closed).toBe(true);
+  });
+});
+
+describe('Table.iterator reuse', () => {
+  /** Table `number` at /db/<number>.sst holding `entries`. */
+  function tableOf(fs: CountingFileSystem, number: number, entries: readonly ModelEntry[]): Table {
+    const p = `/db/${String(number).padStart(6, '0')}.sst`;
+    writeTable(fs, p, entries, { blockSizeBytes: 256, restartInterval: 4 });
+    return Table.open(fs.openRandomAccess(p), number, new BlockCache(1 << 20));
+  }
+
+  function keysOf(entries: readonly ModelEntry[]): Uint8Array[] {
+    return entries.map((e) => e.key);
+  }
+
+  it('reopens a closed iterator over another table, which then reads only that table', () => {
+    const fs = new CountingFileSystem();
+    fs.mkdirp('/db');
+    const all = manyEntries(600);
+    const first = all.slice(0, 300);
+    const second = all.slice(300);
+    const a = tableOf(fs, 7, first);
+    const b = tableOf(fs, 8, second);
+    const it = a.iterator();
+    // Leave it mid-block, after a backward step, so the block iterators hold state of `a`.
+    it.seek(first[150]!.key);
+    it.prev();
+    it.prev();
+    it.close();
+    a.close();
+    expect(fs.openFiles).toBe(1);
+
+    const again = b.iterator(it);
+    expect(again).toBe(it);
+    const forward: Uint8Array[] = [];
+    for (again.seekToFirst(); again.valid(); again.next()) forward.push(again.key().slice());
+    expect(forward).toEqual(keysOf(second));
+    const backward: Uint8Array[] = [];
+    for (again.seekToLast(); again.valid(); again.prev()) backward.push(again.key().slice());
+    expect(backward).toEqual(keysOf(second).reverse());
+    again.seek(first[10]!.key);
+    expect(again.key()).toEqual(second[0]!.key);
+    again.seek(second[77]!.key);
+    expect(again.value()).toEqual(second[77]!.value);
+
+    // The reopened iterator keeps b's file open like a new one.
+    b.close();
+    expect(fs.openFiles).toBe(1);
+    again.close();
+    expect(fs.openFiles).toBe(0);
+  });
+
+  it('makes a new iterator when the one offered is still open or not a table iterator', () => {
+    const fs = new CountingFileSystem();
+    fs.mkdirp('/db');
+    const all = manyEntries(100);
+    const a = tableOf(fs, 7, all);
+    const b = tableOf(fs, 8, all);
+    const open = a.iterator();
+    const other = b.iterator(open);
+    expect(other).not.toBe(open);
+    open.seekToFirst();
+    expect(open.key()).toEqual(all[0]!.key);
+    const blockIterator = new Block(new Uint8Array([0, 0, 0, 0]), '(test)', 0).iterator();
+    expect(b.iterator(blockIterator)).not.toBe(blockIterator);
   });
 });
 
