@@ -13,6 +13,7 @@ import { Table } from '../../../engine/sstable/table.js';
 import { initHashing } from '../../../engine/util/checksum.js';
 import type { FileMetadata } from '../../../engine/version/file-metadata.js';
 import { compareInternalKeys, EntryKind, makeInternalKey } from '../../../engine/version/internal-key.js';
+import { soakRuns } from '../../support/soak.js';
 import { CountingFileSystem, put, writeTable } from '../sstable/table-fixtures.js';
 import type { ModelEntry } from '../sstable/table-fixtures.js';
 
@@ -144,7 +145,7 @@ describe('LevelIterator', () => {
           expect(fs.openFiles).toBe(0);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: soakRuns(150) },
     );
     // The runs crossed files, so the reuse path was taken.
     expect(reopened).toBeGreaterThan(0);
