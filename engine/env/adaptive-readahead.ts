@@ -9,19 +9,18 @@
  * One per table iterator (it is a cursor's state, not the file's); it does not own the
  * file, so `close` leaves it open.
  */
+import { EMPTY_BYTES } from '../util/bytes.js';
 import type { RandomAccessFile } from './file-system.js';
 
 const INITIAL_WINDOW_BYTES = 16 * 1024;
 const MAX_WINDOW_BYTES = 256 * 1024;
 /** Back-to-back reads before readahead starts. */
 const SEQUENTIAL_READS_BEFORE = 2;
-/** The window before the first read: nothing buffered. */
-const NO_BYTES = new Uint8Array(0);
 
 /** See the module comment. */
 export class AdaptiveReadahead implements RandomAccessFile {
   readonly #file: RandomAccessFile;
-  #window: Uint8Array = NO_BYTES;
+  #window: Uint8Array = EMPTY_BYTES;
   #windowStart = 0;
   /** Where a read continuing the last one would start; -1 before the first read. */
   #next = -1;
@@ -61,7 +60,7 @@ export class AdaptiveReadahead implements RandomAccessFile {
 
   /** Drops the window; the file stays open (its table owns it). */
   close(): void {
-    this.#window = NO_BYTES;
+    this.#window = EMPTY_BYTES;
     this.#next = -1;
   }
 }

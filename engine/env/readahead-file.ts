@@ -4,12 +4,13 @@
  * once replaces a hundred read syscalls with one. Point reads do not use it (they would
  * read far more than they need).
  */
+import { EMPTY_BYTES } from '../util/bytes.js';
 import type { RandomAccessFile } from './file-system.js';
 
 export class ReadaheadFile implements RandomAccessFile {
   readonly #inner: RandomAccessFile;
   readonly #windowBytes: number;
-  #window: Uint8Array = new Uint8Array(0);
+  #window: Uint8Array = EMPTY_BYTES;
   #windowStart = 0;
 
   constructor(inner: RandomAccessFile, windowBytes = 512 * 1024) {

@@ -16,7 +16,7 @@
  */
 import { CorruptionError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
+import { compareRanges, EMPTY_BYTES, getVarint, readU32 } from '../util/bytes.js';
 import { invariant } from '../util/invariant.js';
 import { compareInternalRanges, TRAILER_BYTES } from '../version/internal-key.js';
 import type { BlockKeys } from './block-keys.js';
@@ -224,7 +224,6 @@ export class Block {
 const EMPTY_BLOCK_DATA = new Uint8Array([0, 0, 0, 0]);
 const EMPTY_BLOCK = new Block(EMPTY_BLOCK_DATA, '(empty)', 0);
 const NO_INTS = new Int32Array(0);
-const NO_BYTES = new Uint8Array(0);
 /** The smallest key buffer a BlockIterator allocates: most keys fit, so it rarely grows. */
 const MIN_KEY_BUFFER_BYTES = 64;
 
@@ -246,11 +245,11 @@ export class BlockIterator implements InternalIterator {
   /** Offset of restart point #restartIndex + 1 (#restartsOffset if none): saves a read per step. */
   #nextRestart = 0;
   /** Allocated when the first entry is decoded (an iterator made for one seek may decode few). */
-  #key: Uint8Array = NO_BYTES;
+  #key: Uint8Array = EMPTY_BYTES;
   #keyLength = 0;
   /** Bytes the current key shares with the previous one (its entry's `shared` field). */
   #shared = 0;
-  #keyView: Uint8Array = NO_BYTES;
+  #keyView: Uint8Array = EMPTY_BYTES;
   #valueStart = 0;
   #valueEnd = 0;
   /**
@@ -262,7 +261,7 @@ export class BlockIterator implements InternalIterator {
   #cacheAt = NO_INTS;
   #cacheValueAt = NO_INTS;
   #cacheKeyAt = NO_INTS;
-  #cacheKeys = NO_BYTES;
+  #cacheKeys = EMPTY_BYTES;
   /** Index in the cache of the current entry, when it came from the cache; -1 otherwise. */
   #cacheIndex = -1;
   /** Scratch outputs of #readEntryHeader. */
