@@ -19,7 +19,7 @@ import type { Table } from './table.js';
  * The iterator Table.iterator() returns. A closed one can be reopened over another table
  * (Table.iterator's `reuse`): a level's cursor moves from file to file, once per seek in
  * a random seek, and making two block iterators each time cost more than a third of a
- * seek in profiles of seekrandom.
+ * seek in profiles of random seeks over a compacted store.
  */
 export class TableIterator implements InternalIterator {
   #table: Table;
