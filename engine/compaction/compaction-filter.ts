@@ -9,9 +9,10 @@
  *   isExpired(key: Uint8Array, value: Uint8Array, nowMs: number): boolean
  *
  * called with the user key and value of the newest version of each key a compaction writes.
- * It must be pure and fast, and must answer false for anything it does not recognise. The
- * engine decides `nowMs` on the main thread when it plans the compaction (the owner's clock,
- * which tests may control) and passes it along.
+ * Both arrays are views the compaction reuses: valid during the call only, not to be kept
+ * or changed. It must be pure and fast, and must answer false for anything it does not
+ * recognise. The engine decides `nowMs` on the main thread when it plans the compaction (the
+ * owner's clock, which tests may control) and passes it along.
  *
  * What the compaction does with an expired value: it writes a tombstone in its place, so an
  * older version of the key in a deeper level cannot reappear, and drops it altogether where

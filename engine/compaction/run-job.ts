@@ -129,7 +129,10 @@ function copyEntries(
   writer: TableWriter,
   rules: DropRules,
 ): { entriesIn: number; entriesDropped: number; entriesExpired: number } {
-  let currentUser: Uint8Array | undefined;
+  // The current user key, copied into a buffer reused for every key: a copy of its own per
+  // key was an allocation per entry of a flush, whose keys are mostly distinct.
+  let currentUser = new Uint8Array(64);
+  let currentLength = -1;
   let lastSeqForKey = Number.MAX_SAFE_INTEGER;
   let entriesIn = 0;
   let entriesDropped = 0;
@@ -138,12 +141,12 @@ function copyEntries(
     const key = it.key();
     const userEnd = key.length - TRAILER_BYTES;
     entriesIn++;
-    if (
-      currentUser === undefined ||
-      compareRanges(key, 0, userEnd, currentUser, 0, currentUser.length) !== 0
-    ) {
+    if (currentLength < 0 || compareRanges(key, 0, userEnd, currentUser, 0, currentLength) !== 0) {
       if (writer.shouldCut) writer.finishFile();
-      currentUser = key.slice(0, userEnd);
+      if (userEnd > currentUser.length)
+        currentUser = new Uint8Array(Math.max(userEnd, 2 * currentUser.length));
+      for (let i = 0; i < userEnd; i++) currentUser[i] = key[i]!;
+      currentLength = userEnd;
       lastSeqForKey = Number.MAX_SAFE_INTEGER;
     }
     const seq = readTrailerSequence(key, userEnd);
@@ -159,7 +162,7 @@ function copyEntries(
       newest &&
       kind === EntryKind.Put &&
       rules.expired !== undefined &&
-      rules.expired(currentUser, it.value())
+      rules.expired(currentUser.subarray(0, currentLength), it.value())
     ) {
       expired = true;
       kind = EntryKind.Delete;
@@ -170,8 +173,10 @@ function copyEntries(
     lastSeqForKey = seq;
     if (expired) entriesExpired++;
     if (drop) entriesDropped++;
-    else if (expired) writer.add(makeInternalKey(currentUser, seq, EntryKind.Delete), new Uint8Array(0));
-    else writer.add(key, it.value());
+    else if (expired) {
+      const tombstone = makeInternalKey(currentUser.subarray(0, currentLength), seq, EntryKind.Delete);
+      writer.add(tombstone, new Uint8Array(0));
+    } else writer.add(key, it.value());
   }
   return { entriesIn, entriesDropped, entriesExpired };
 }

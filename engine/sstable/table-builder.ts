@@ -137,11 +137,15 @@ export class TableBuilder {
     if (this.#entryCount > 0) {
       const last = this.#lastKey;
       const lastLength = this.#lastKeyLength;
+      // One comparison of the user keys answers both questions for a new user key; only
+      // versions of the same one need the trailers compared.
+      const userOrder = compareRanges(internalKey, 0, userLength, last, 0, lastLength - TRAILER_BYTES);
       invariant(
-        compareInternalRanges(internalKey, 0, keyLength, last, 0, lastLength) > 0,
+        userOrder > 0 ||
+          (userOrder === 0 && compareInternalRanges(internalKey, 0, keyLength, last, 0, lastLength) > 0),
         'TableBuilder.add: keys must be added in strictly increasing order',
       );
-      newUserKey = compareRanges(internalKey, 0, userLength, last, 0, lastLength - TRAILER_BYTES) !== 0;
+      newUserKey = userOrder !== 0;
     } else {
       this.#smallestKey = internalKey.slice();
     }

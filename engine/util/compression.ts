@@ -10,12 +10,22 @@ type Lz4 = typeof Lz4Module;
 const lz4 = createRequire(import.meta.url)('lz4') as Lz4;
 
 /**
+ * Where lz4Compress writes, grown as needed and reused: a block's encode bound is above the
+ * size Node.js serves from its buffer pool, so a buffer per call was a fresh allocation per
+ * block written.
+ */
+let compressOut = Buffer.allocUnsafeSlow(0);
+
+/**
  * Compresses `input`. Returns the compressed bytes, or undefined when compression would not
- * save at least 12.5%.
+ * save at least 12.5%. The bytes are a view of memory the next call reuses: copy them first.
  */
 export function lz4Compress(input: Uint8Array): Uint8Array | undefined {
   if (input.length < 64) return undefined;
-  const out = Buffer.allocUnsafe(lz4.encodeBound(input.length));
+  const bound = lz4.encodeBound(input.length);
+  if (compressOut.length < bound)
+    compressOut = Buffer.allocUnsafeSlow(Math.max(bound, 2 * compressOut.length));
+  const out = compressOut;
   const n = lz4.encodeBlock(input, out);
   if (n <= 0 || n > input.length - (input.length >>> 3)) return undefined;
   return new Uint8Array(out.buffer, out.byteOffset, n);

@@ -513,12 +513,19 @@ describe('TableBuilder', () => {
     const fs = freshFs();
     const builder = new TableBuilder(fs.openWritable(PATH, 'create'), DEFAULT_OPTIONS);
     builder.add(makeInternalKey(bytes('b'), 1, EntryKind.Put), bytes('x'));
-    expect(() => builder.add(makeInternalKey(bytes('a'), 1, EntryKind.Put), bytes('x'))).toThrow(
-      InvariantError,
-    );
-    expect(() => builder.add(makeInternalKey(bytes('b'), 2, EntryKind.Put), bytes('x'))).toThrow(
-      InvariantError,
-    );
+    // The table builder's own check, not only the block builder's under it.
+    const outOfOrder = /TableBuilder\.add: keys must be added in strictly increasing order/;
+    for (const [key, sequence] of [
+      ['a', 1],
+      ['b', 2],
+      ['b', 1],
+      ['', 9],
+    ] as const) {
+      const add = (): void => builder.add(makeInternalKey(bytes(key), sequence, EntryKind.Put), bytes('x'));
+      expect(add).toThrow(InvariantError);
+      expect(add).toThrow(outOfOrder);
+    }
+    builder.add(makeInternalKey(bytes('b'), 0, EntryKind.Put), bytes('x'));
     builder.abandon();
     expect(() => builder.add(makeInternalKey(bytes('c'), 1, EntryKind.Put), bytes('x'))).toThrow(
       InvariantError,

@@ -207,12 +207,18 @@ describe('ByteWriter', () => {
   type Write =
     | { op: 'byte'; v: number }
     | { op: 'bytes'; v: Uint8Array }
+    | { op: 'range'; v: Uint8Array; start: number; end: number }
     | { op: 'varint'; v: number }
     | { op: 'u32'; v: number }
     | { op: 'u64'; v: number };
   const write: fc.Arbitrary<Write> = fc.oneof(
     fc.integer({ min: 0, max: 255 }).map((v) => ({ op: 'byte' as const, v })),
     fc.uint8Array({ maxLength: 100, size: 'max' }).map((v) => ({ op: 'bytes' as const, v })),
+    // Ranges below and above the length where range() switches from a loop to a native copy.
+    fc.tuple(fc.uint8Array({ maxLength: 120, size: 'max' }), fc.nat(), fc.nat()).map(([v, a, b]) => {
+      const [start, end] = [a % (v.length + 1), b % (v.length + 1)].sort((x, y) => x - y) as [number, number];
+      return { op: 'range' as const, v, start, end };
+    }),
     safeInteger.map((v) => ({ op: 'varint' as const, v })),
     fc.integer({ min: 0, max: 0xffffffff }).map((v) => ({ op: 'u32' as const, v })),
     safeInteger.map((v) => ({ op: 'u64' as const, v })),
@@ -225,6 +231,8 @@ describe('ByteWriter', () => {
         return [w.v];
       case 'bytes':
         return [...w.v];
+      case 'range':
+        return [...w.v.slice(w.start, w.end)];
       case 'varint': {
         const buf = new Uint8Array(10);
         return [...buf.subarray(0, putVarint(buf, 0, w.v))];
@@ -252,6 +260,7 @@ describe('ByteWriter', () => {
           for (const x of writes) {
             if (x.op === 'byte') w.byte(x.v);
             else if (x.op === 'bytes') w.bytes(x.v);
+            else if (x.op === 'range') w.range(x.v, x.start, x.end);
             else if (x.op === 'varint') w.varint(x.v);
             else if (x.op === 'u32') w.u32(x.v);
             else w.u64(x.v);
