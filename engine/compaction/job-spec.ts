@@ -23,6 +23,12 @@ export interface FlushSpec {
   fileNumber: number;
   table: TableOptions;
   /**
+   * Entries shadowed by a newer version at or below this sequence are left out: the oldest
+   * live snapshot's sequence, or the newest visible one when no snapshot is live (readers
+   * without a snapshot that started earlier keep reading the memtable itself).
+   */
+  smallestSnapshot: number;
+  /**
    * Return up to this many bytes of the output's data blocks, uncompressed, for the block
    * cache (EngineOptions.prepopulateBlockCache); 0 returns none.
    */

@@ -55,7 +55,10 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   );
   const it = mem.singlePassIterator();
   try {
-    const stats = copyEntries(it, writer, { smallestSnapshot: -1, mayDropTombstone: () => false });
+    const stats = copyEntries(it, writer, {
+      smallestSnapshot: spec.smallestSnapshot,
+      mayDropTombstone: () => false,
+    });
     writer.finishFile();
     const warmed = warm.result();
     return {
@@ -116,7 +119,7 @@ function runCompaction(fs: FileSystem, spec: CompactionSpec, isExpired: IsExpire
 }
 
 interface DropRules {
-  /** -1 disables shadow dropping. */
+  /** Entries shadowed by a newer version at or below it are dropped. */
   smallestSnapshot: number;
   /** Called with an internal key (trailer included) of a tombstone at or below the snapshot. */
   mayDropTombstone: (internalKey: Uint8Array) => boolean;

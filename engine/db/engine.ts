@@ -842,6 +842,7 @@ export class Engine {
         memtable: imm.mem.shared,
         fileNumber: number,
         table: tableOptionsOf(this.#options),
+        smallestSnapshot: this.#snapshots.oldest() ?? this.#pipeline.visibleSequence,
         warmBytes:
           this.#options.prepopulateBlockCache === 'flush' ? Math.floor(this.#options.blockCacheBytes / 4) : 0,
       });

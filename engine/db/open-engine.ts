@@ -267,6 +267,8 @@ async function replayLogs(
       memtable: mem.shared,
       fileNumber: number,
       table: tableOptionsOf(options),
+      // No reader exists yet: only the newest version of each key is needed.
+      smallestSnapshot: lastSequence,
       // Tables written while the WALs replay are read, if at all, after the open.
       warmBytes: 0,
     });
