@@ -842,7 +842,7 @@ export class Engine {
         memtable: imm.mem.shared,
         fileNumber: number,
         table: tableOptionsOf(this.#options),
-        smallestSnapshot: this.#snapshots.oldest() ?? this.#pipeline.visibleSequence,
+        smallestSnapshot: this.#smallestSnapshot(),
         warmBytes:
           this.#options.prepopulateBlockCache === 'flush' ? Math.floor(this.#options.blockCacheBytes / 4) : 0,
       });
@@ -945,7 +945,7 @@ export class Engine {
         { level: plan.outputLevel, files: [...inputs1] },
       ],
       outputLevel: plan.outputLevel,
-      smallestSnapshot: this.#snapshots.oldest() ?? this.#pipeline.visibleSequence,
+      smallestSnapshot: this.#smallestSnapshot(),
       deeperLevels: version.files
         .slice(plan.outputLevel + 1)
         .map((files) => files.map((f) => ({ smallest: f.smallest, largest: f.largest }))),
@@ -979,6 +979,15 @@ export class Engine {
    * logAndApply, so edits record them in commit order; every write up to #lastSequence has
    * added its bytes, and none after it.
    */
+  /**
+   * The sequence at or below which a version shadowed by a newer one is invisible to every
+   * reader, so flushes and compactions may drop it: the oldest live snapshot's, else the
+   * newest visible one (iterators without a snapshot hold their memtables and version).
+   */
+  #smallestSnapshot(): number {
+    return this.#snapshots.oldest() ?? this.#pipeline.visibleSequence;
+  }
+
   #writeCounters(): WriteCounters {
     return {
       sequence: this.#lastSequence,

@@ -10,6 +10,12 @@ import { text, TINY_ENGINE } from '../../support/engine-model.js';
 
 const OPTIONS = { ...TINY_ENGINE, writeBufferSizeBytes: 1 << 20 };
 
+/** A new engine on an empty in-memory file system. */
+async function openFresh(): Promise<{ fs: MemoryFileSystem; db: Engine }> {
+  const fs = new MemoryFileSystem();
+  return { fs, db: await Engine.open('/db', { ...OPTIONS, fileSystem: fs }) };
+}
+
 /** Entries in each level-0 file, newest file first. */
 async function level0Entries(fs: MemoryFileSystem): Promise<number[]> {
   const description = await Engine.describe('/db', { fileSystem: fs });
@@ -18,8 +24,7 @@ async function level0Entries(fs: MemoryFileSystem): Promise<number[]> {
 
 describe('a flush drops shadowed versions', () => {
   it('keeps only the newest version of each key when no snapshot is live', async () => {
-    const fs = new MemoryFileSystem();
-    const db = await Engine.open('/db', { ...OPTIONS, fileSystem: fs });
+    const { fs, db } = await openFresh();
     for (let v = 1; v <= 5; v++) await db.put('a', `a${v}`);
     await db.put('b', 'b1');
     await db.put('c', 'c1');
@@ -34,8 +39,7 @@ describe('a flush drops shadowed versions', () => {
   });
 
   it('keeps what a live snapshot reads, and the snapshot still reads it after the flush', async () => {
-    const fs = new MemoryFileSystem();
-    const db = await Engine.open('/db', { ...OPTIONS, fileSystem: fs });
+    const { fs, db } = await openFresh();
     await db.put('a', 'a1');
     await db.put('a', 'a2');
     const snapshot = db.snapshot();
@@ -59,8 +63,7 @@ describe('a flush drops shadowed versions', () => {
   });
 
   it('an iterator opened before the flush reads its own point in time through it', async () => {
-    const fs = new MemoryFileSystem();
-    const db = await Engine.open('/db', { ...OPTIONS, fileSystem: fs });
+    const { fs, db } = await openFresh();
     await db.put('a', 'a1');
     await db.put('b', 'b1');
     const it = db.iterator();
@@ -74,8 +77,9 @@ describe('a flush drops shadowed versions', () => {
   });
 
   it('the flushes of WAL replay at open keep only the newest version of each key', async () => {
-    const fs = new MemoryFileSystem();
-    let db = await Engine.open('/db', { ...OPTIONS, fileSystem: fs });
+    const fresh = await openFresh();
+    const fs = fresh.fs;
+    let db = fresh.db;
     const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
     for (let i = 0; i < 400; i++) await db.put(keys[i % keys.length]!, `v${i}`, { sync: true });
     const crashed = fs.crash();
