@@ -18,11 +18,30 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LogWriter } from '../wal/log-writer.js';
 
-interface Waiter {
-  sequence: number;
+/**
+ * The writes of one commit group. They share one promise: every writer of a group is
+ * acknowledged (or fails) at the same moment, and one promise per group instead of one per
+ * writer saves an allocation and a closure per write (with 64 concurrent sync writers, the
+ * garbage collector was a tenth of the commit path's time).
+ */
+interface Group {
+  /** Sequence number of the group's last write. */
+  lastSequence: number;
+  /** Whether any writer of the group asked for `sync`. */
   sync: boolean;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+function openGroup(): Group {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { lastSequence: 0, sync: false, done, resolve, reject };
 }
 
 /** How a WritePipeline forms and syncs its groups; both default to false. */
@@ -43,7 +62,8 @@ export interface WritePipelineOptions {
 
 export class WritePipeline {
   #wal: LogWriter | undefined;
-  #queue: Waiter[] = [];
+  /** The group that writes join until the commit loop takes it. */
+  #open: Group | undefined;
   #scheduled = false;
   #running: Promise<void> | undefined;
   #failed: Error | undefined;
@@ -88,10 +108,14 @@ export class WritePipeline {
       return Promise.resolve();
     }
     wal.addRecord(payload);
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ sequence: lastSequence, sync, resolve, reject });
+    let group = this.#open;
+    if (group === undefined) {
+      group = this.#open = openGroup();
       this.#schedule();
-    });
+    }
+    group.lastSequence = lastSequence;
+    if (sync) group.sync = true;
+    return group.done;
   }
 
   #schedule(): void {
@@ -101,19 +125,17 @@ export class WritePipeline {
       this.#scheduled = false;
       this.#running = this.#loop().finally(() => {
         this.#running = undefined;
-        if (this.#queue.length > 0) this.#schedule();
+        if (this.#open !== undefined) this.#schedule();
       });
     });
   }
 
   async #loop(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue;
-      this.#queue = [];
-      let sync = false;
-      for (let i = 0; i < group.length; i++) if (group[i]!.sync) sync = true;
+    while (this.#open !== undefined) {
+      const group = this.#open;
+      this.#open = undefined;
       try {
-        if (sync) {
+        if (group.sync) {
           this.syncs++;
           if (this.#inlineSync) this.#wal!.syncNow();
           else await this.#wal!.sync();
@@ -125,29 +147,30 @@ export class WritePipeline {
         return;
       }
       this.groups++;
-      this.visibleSequence = group[group.length - 1]!.sequence;
-      for (let i = 0; i < group.length; i++) group[i]!.resolve();
+      this.visibleSequence = group.lastSequence;
+      group.resolve();
       // The writers just acknowledged usually write again at once, but only after the
       // promise reactions above have run. Forming the next group now would leave them out:
       // it would hold only the writers that arrived during the fsync, and those
       // acknowledged would wait a whole fsync for the group after. One event-loop turn lets
       // them join, so concurrent sync writers share one fsync instead of alternating
       // between two half groups (fillsync64: 45 writes per fsync before, 64 after).
-      if (sync && this.#gatherSyncGroups) await nextTurn();
+      if (group.sync && this.#gatherSyncGroups) await nextTurn();
     }
   }
 
-  #fail(err: Error, group: Waiter[]): void {
+  #fail(err: Error, group: Group): void {
     this.#failed = err;
-    const all = group.concat(this.#queue);
-    this.#queue = [];
-    for (const w of all) w.reject(err);
+    const next = this.#open;
+    this.#open = undefined;
+    group.reject(err);
+    next?.reject(err);
     this.#onError(err);
   }
 
   /** Resolves once every queued write has committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#scheduled || this.#running || this.#queue.length > 0) {
+    while (this.#scheduled || this.#running || this.#open !== undefined) {
       if (this.#running) await this.#running.catch(() => undefined);
       else await Promise.resolve();
     }

@@ -7,7 +7,7 @@
 import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Engine, InvalidArgumentError, MemoryFileSystem } from '../../../engine/index.js';
+import { Engine, InvalidArgumentError, MemoryFileSystem, WriteBatch } from '../../../engine/index.js';
 import { text } from '../../support/engine-model.js';
 import { useTempDirs } from '../../support/temp-dirs.js';
 import { walRecordingFileSystem } from '../../support/wal-recording-fs.js';
@@ -47,6 +47,28 @@ describe('walSyncMode', () => {
       control.failSyncs = true;
       await expect(db.put('k', 'v', { sync: true })).rejects.toThrow(`injected ${expected} failure`);
       await expect(db.put('k2', 'v')).rejects.toThrow(/injected/);
+      await db.close().catch(() => undefined);
+    });
+
+    it(`'${mode}': a failed ${expected} rejects every writer of its group, synced or not`, async () => {
+      const { fs, control, events } = walRecordingFileSystem();
+      const db = await Engine.open('/db', { fileSystem: fs, walSyncMode: mode });
+      control.failSyncs = true;
+      events.length = 0;
+      const writes = [
+        db.put('a', '1', { sync: true }),
+        db.put('b', '2'),
+        db.delete('c', { sync: true }),
+        db.write(new WriteBatch().put('d', '4')),
+      ];
+      const outcomes = await Promise.allSettled(writes);
+      // One group: one append, one failed fsync, and every writer told of it.
+      expect(events).toEqual(['append', expected]);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect(String((outcome as PromiseRejectedResult).reason)).toContain(`injected ${expected} failure`);
+      }
+      expect(db.get('a')).toBeUndefined();
       await db.close().catch(() => undefined);
     });
   }
