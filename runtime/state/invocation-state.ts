@@ -48,7 +48,7 @@ import type { StateRecord } from './state-record.js';
 import type { StateStore } from './state-store.js';
 import { ListHandle, TableHandle } from './persisted-collections.js';
 import type { PersistedList, PersistedTable } from './persisted-collections.js';
-import { STATE, storagePrototype } from './storage-prototype.js';
+import { storageConstructor } from './storage-prototype.js';
 import { ByteReader, DecodeError } from '../util/codec.js';
 import { CorruptionError } from '../errors.js';
 import { RETURNED } from '../sdk/context.js';
@@ -104,9 +104,7 @@ export class InvocationState {
     this.#address = address;
     this.#specs = specs;
     this.#nowMs = nowMs;
-    const storage = Object.create(storagePrototype(specs)) as Record<string | symbol, unknown>;
-    Object.defineProperty(storage, STATE, { value: this });
-    this.storage = Object.seal(storage);
+    this.storage = new (storageConstructor(specs))(this);
   }
 
   /**

@@ -74,6 +74,13 @@ function cellApp(): StateFun {
         describeError(() => {
           c.storage.n = 'seven';
         }),
+      undeclared: (c) => [
+        describeError(() => {
+          c.storage.m = 1;
+        }).startsWith('TypeError:'),
+        c.storage.m === undefined,
+        'n' in c.storage && !('m' in c.storage),
+      ],
       writeThenReject: async (c) => {
         c.storage.n = 2000;
         await new Promise((resolve) => setImmediate(resolve));
@@ -195,6 +202,13 @@ describe('value state', () => {
         "StateFun.intType().serialize: value must be an integer in the int32 range [-2147483648, 2147483647], got a string ('seven')\"",
       'a get [null,null]',
     ]);
+    await h.stop();
+  });
+
+  it('a name no spec declares cannot be added to the storage', async () => {
+    const h = await TestRuntime.start(cellApp());
+    await h.send(CELL, 'a', 'undeclared');
+    expect(await h.output()).toEqual(['a undeclared [true,true,true]']);
     await h.stop();
   });
 
