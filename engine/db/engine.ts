@@ -993,11 +993,6 @@ export class Engine {
   }
 
   /**
-   * The counters for a MANIFEST edit. Taken in the same synchronous step as the edit goes to
-   * logAndApply, so edits record them in commit order; every write up to #lastSequence has
-   * added its bytes, and none after it.
-   */
-  /**
    * The sequence at or below which a version shadowed by a newer one is invisible to every
    * reader, so flushes and compactions may drop it: the oldest live snapshot's, else the
    * newest visible one (iterators without a snapshot hold their memtables and version).
@@ -1006,6 +1001,11 @@ export class Engine {
     return this.#snapshots.oldest() ?? this.#pipeline.visibleSequence;
   }
 
+  /**
+   * The counters for a MANIFEST edit. Taken in the same synchronous step as the edit goes to
+   * logAndApply, so edits record them in commit order; every write up to #lastSequence has
+   * added its bytes, and none after it.
+   */
   #writeCounters(): WriteCounters {
     return {
       sequence: this.#lastSequence,
