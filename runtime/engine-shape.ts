@@ -38,7 +38,7 @@ export interface EngineShape {
 export interface RuntimeEngines {
   /** The working copy of function state (restored from the latest checkpoint at start). */
   state: EngineShape;
-  /** The durable ingress log. */
+  /** The ingress log's idempotency keys (its records are in segment files: RuntimeStats.ingressLog). */
   ingress: EngineShape;
   /** Committed egress records. */
   egress: EngineShape;

@@ -3,7 +3,10 @@
  * directory as a statefn runtime's, carries the format version, and fixes maxParallelism
  * for the life of the data.
  *
- *   15 bytes "statefn-runtime"   u8 format version (1)   varint maxParallelism
+ *   15 bytes "statefn-runtime"   u8 format version (2)   varint maxParallelism
+ *
+ * Format 1 kept the ingress records in the `ingress/` engine; format 2 keeps them in
+ * segment files (`ingress-log/`). Runtime.start refuses format 1 (RUNTIME_FORMAT_OLDEST).
  */
 import type { FileSystem } from '../engine/index.js';
 import { CorruptionError, IncompatibleFormatError } from './errors.js';
@@ -12,7 +15,9 @@ import { ByteReader, ByteWriter, DecodeError, utf8 } from './util/codec.js';
 import { joinPath, writeFileAtomically } from './util/files.js';
 
 const MAGIC = utf8('statefn-runtime');
-const FORMAT = 1;
+const FORMAT = 2;
+/** The oldest format Runtime.start runs on; tools may still read older ones. */
+export const RUNTIME_FORMAT_OLDEST = 2;
 const NAME = 'RUNTIME';
 
 export interface RuntimeMarker {

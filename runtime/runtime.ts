@@ -3,7 +3,8 @@
  *
  * Files under `dir` (runtime/FORMAT.md):
  *   RUNTIME        format version and maxParallelism
- *   ingress/       the durable ingress log (an Engine; source of truth)
+ *   ingress/       the ingress log's idempotency keys (an Engine; its LOCK is the runtime's)
+ *   ingress-log/   the durable ingress log's segment files (the source of truth)
  *   state/         the working copy of function state (an Engine, restored at every start)
  *   checkpoints/   a CheckpointStore of the state engine; each checkpoint's metadata holds
  *                  the ingress offset, the egress records it commits and in-flight messages
@@ -30,12 +31,12 @@ import { passedEngineOptions } from './engine-options.js';
 import { engineShape } from './engine-shape.js';
 import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
-import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
+import { ClosedError, IncompatibleFormatError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
 import { IngressLog } from './ingress/ingress-log.js';
 import type { IngressRecord } from './ingress/ingress-log.js';
 import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
 import { keyGroupOf, keyGroupRange, shardOfKeyGroup } from './keys/key-group.js';
-import { readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
+import { RUNTIME_FORMAT_OLDEST, readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
 import { resolveRuntimeOptions } from './runtime-options.js';
 import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { EgressMessage } from './sdk/egress-message.js';
@@ -143,6 +144,11 @@ export interface RuntimeStats {
   egressWaitsTotal: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
+  /**
+   * The ingress log's records on disk: segment files held and their bytes, and the offsets
+   * they span (`firstOffset` inclusive, `nextOffset` exclusive).
+   */
+  ingressLog: { segments: number; bytes: number; firstOffset: number; nextOffset: number };
   /** Completed invocations per function typename. */
   perFunction: Record<string, number>;
   deadLetters: number;
@@ -320,13 +326,18 @@ export class Runtime {
    * Starts the runtime on `options.dir`: recovers from the latest complete checkpoint and
    * replays the ingress log after it. Rejects with InvalidArgumentError for bad options,
    * LockedError if another runtime has the directory, IncompatibleFormatError for data of
-   * a newer statefn, CorruptionError if the latest checkpoint is damaged.
+   * a newer statefn or of runtime format 1, CorruptionError if the latest checkpoint is damaged.
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
     const o = resolveRuntimeOptions(options);
     const fs = o.fileSystem ?? new NodeFileSystem();
     fs.mkdirp(o.dir);
     const marker = readRuntimeMarker(fs, o.dir);
+    if (marker !== undefined && marker.format < RUNTIME_FORMAT_OLDEST) {
+      throw new IncompatibleFormatError(
+        `Runtime.start: ${o.dir} was written by an older statefn (runtime format ${marker.format}, with the ingress log in an engine); this version runs on format ${RUNTIME_FORMAT_OLDEST} and later`,
+      );
+    }
     if (
       marker !== undefined &&
       o.maxParallelism !== undefined &&
@@ -346,7 +357,11 @@ export class Runtime {
     // The ingress engine's LOCK is the runtime's lock: open it first.
     const logFiles = Math.floor(o.maxOpenFiles / 4);
     const logOptions = { fileSystem, maxOpenFiles: logFiles, walSyncMode: o.walSyncMode };
-    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), logOptions);
+    const ingress = await IngressLog.open(
+      joinPath(o.dir, 'ingress'),
+      joinPath(o.dir, 'ingress-log'),
+      logOptions,
+    );
     const opened: { close(): Promise<void> }[] = [ingress];
     try {
       if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
@@ -722,6 +737,11 @@ export class Runtime {
       barrierTimeouts: this.#shards.reduce((n, s) => n + s.barrierTimeouts, 0),
       egressWaitsTotal: this.#shards.reduce((n, s) => n + s.egressWaitsTotal, 0),
       ingressBacklog: this.#unprocessed(),
+      ingressLog: {
+        ...this.#ingress.segmentStats(),
+        firstOffset: this.#ingress.firstOffset,
+        nextOffset: this.#ingress.nextOffset,
+      },
       perFunction: Object.fromEntries(this.#perFunction),
       deadLetters: this.#deadLetters,
       checkpoints: [...this.#history],

@@ -1,7 +1,7 @@
 /**
  * `statefn inspect DIR`: the shape of a statefn directory. For a runtime directory, each of
- * its engines (ingress, state, egress, each with its write amplification) and its
- * checkpoints; for an engine directory, that engine; for a checkpoint store, its checkpoints.
+ * its engines (ingress keys, state, egress, each with its write amplification), its ingress
+ * log's segments and its checkpoints; for an engine directory, that engine; for a checkpoint store, its checkpoints.
  *
  * Everything is read from the directories' metadata files without locks (see
  * data/engine-shape.ts and data/checkpoint-listing.ts), so this works on a directory in use
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import type { Command, CommandIo } from '../command.js';
 import { parseCommandArgs } from '../command-args.js';
 import { listCheckpoints } from '../data/checkpoint-listing.js';
+import { readIngressSegments } from '../data/ingress-segments.js';
+import type { IngressSegment } from '../data/ingress-segments.js';
 import { readEngineShape } from '../data/engine-shape.js';
 import type { EngineShape } from '../data/engine-shape.js';
 import { describeLock, readLockOwner } from '../data/lock-owner.js';
@@ -20,13 +22,15 @@ import type { RuntimePart } from '../data/runtime-keys.js';
 import { classifyDir, holdsEngine, runtimeParts } from '../data/statefn-dir.js';
 import { listingJson, renderListing } from '../output/checkpoint-report.js';
 import { engineShapeJson, lockJson, renderEngineShape } from '../output/engine-report.js';
+import { formatBytes, formatCount } from '../output/format.js';
 import { jsonDocument } from '../output/table.js';
 
 const USAGE = `Usage: statefn inspect DIR [--files] [--json]
 
 The shape of a statefn directory, read without taking its lock (so it also works while a
 process uses the directory):
-  a runtime directory   its ingress, state and egress engines and its checkpoints
+  a runtime directory   its ingress keys, state and egress engines, its ingress log's
+                        segments and its checkpoints
   an engine directory   its levels, SST files, bytes, key ranges, WAL, and its write
                         amplification over the life of the directory
   a checkpoint store    its checkpoints and their sizes
@@ -86,6 +90,7 @@ export const inspectCommand: Command = {
       // state/ is absent between the runtime deleting it at start and restoring into it.
       shapes.set(name, holdsEngine(parts[name]) ? await readEngineShape(parts[name]) : null);
     }
+    const segments = await readIngressSegments(parts.ingressLog);
     // A store is created at the runtime's first start, after RUNTIME and the ingress engine.
     const listing = holdsStore(parts.checkpoints) ? await listCheckpoints(parts.checkpoints) : null;
     if (json) {
@@ -102,6 +107,7 @@ export const inspectCommand: Command = {
               return [name, shape === null ? null : engineShapeJson(shape)];
             }),
           ),
+          ingressLog: { segments },
           checkpoints: listing === null ? null : listingJson(listing),
         }),
       );
@@ -119,6 +125,7 @@ export const inspectCommand: Command = {
           : renderEngineShape(`${name}/`, shape, listFiles, (key) => describeRuntimeKey(name, key)),
       );
     }
+    sections.push(renderSegments(segments));
     sections.push(
       listing === null ? 'checkpoints/  no checkpoint store' : renderListing('checkpoints/', listing),
     );
@@ -126,6 +133,20 @@ export const inspectCommand: Command = {
     return 0;
   },
 };
+
+/** The ingress log's section: its segments and the offsets they hold. */
+function renderSegments(segments: readonly IngressSegment[]): string {
+  if (segments.length === 0) return 'ingress-log/  no segments';
+  const bytes = segments.reduce((n, s) => n + s.bytes, 0);
+  const first = segments[0]!.firstOffset;
+  const next = segments.at(-1)!.endOffset;
+  const plural = segments.length === 1 ? '' : 's';
+  const held =
+    next > first
+      ? `offsets ${formatCount(first)} to ${formatCount(next - 1)}`
+      : `no records (next offset ${formatCount(next)})`;
+  return `ingress-log/  ${segments.length} segment${plural}, ${formatBytes(bytes)}; ${held}`;
+}
 
 function holdsStore(dir: string): boolean {
   return existsSync(join(dir, 'FORMAT'));

@@ -2,8 +2,8 @@
  * What kind of statefn directory a path is, decided from its marker files without changing
  * anything:
  *
- * - a runtime directory: a `RUNTIME` file (runtime/FORMAT.md), with `ingress/`, `state/`,
- *   `checkpoints/` and `egress/` inside;
+ * - a runtime directory: a `RUNTIME` file (runtime/FORMAT.md), with `ingress/`,
+ *   `ingress-log/`, `state/`, `checkpoints/` and `egress/` inside;
  * - an engine directory: a `CURRENT` file (engine/FORMAT.md);
  * - a checkpoint store: a `FORMAT` file reading `statefn-checkpoint-store N`.
  *
@@ -42,12 +42,14 @@ export function classifyDir(path: string): StatefnDir {
 /** The directories inside a runtime directory (runtime/FORMAT.md, "Directory layout"). */
 export function runtimeParts(dir: string): {
   ingress: string;
+  ingressLog: string;
   state: string;
   checkpoints: string;
   egress: string;
 } {
   return {
     ingress: join(dir, 'ingress'),
+    ingressLog: join(dir, 'ingress-log'),
     state: join(dir, 'state'),
     checkpoints: join(dir, 'checkpoints'),
     egress: join(dir, 'egress'),

@@ -42,6 +42,11 @@ export class ByteWriter {
     return this.#len;
   }
 
+  /** Bytes the buffer holds, written or not. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
     let cap = this.#buf.length * 2;

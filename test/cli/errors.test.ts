@@ -91,13 +91,13 @@ describe('statefn read commands refuse what they cannot read', () => {
     cpSync(runtimeDir, newer, { recursive: true });
     writeFileSync(
       join(newer, 'RUNTIME'),
-      Buffer.concat([Buffer.from('statefn-runtime'), Buffer.from([2, 0x80, 0x01])]),
+      Buffer.concat([Buffer.from('statefn-runtime'), Buffer.from([3, 0x80, 0x01])]),
     );
     for (const command of READ_COMMANDS) {
       expectFailure(
         await runCli(withDir(command, newer)),
         new RegExp(
-          `^statefn ${command[0]!}: ${newer} was written by a newer statefn \\(runtime format 2; this version reads up to 1\\)\\n$`,
+          `^statefn ${command[0]!}: ${newer} was written by a newer statefn \\(runtime format 3; this version reads up to 2\\)\\n$`,
         ),
       );
     }
@@ -172,7 +172,7 @@ describe('statefn read commands refuse what they cannot read', () => {
 
       const inspect = await runCli(['inspect', busy]);
       expect(inspect.code).toBe(0);
-      expect(inspect.stdout).toContain(`format 1, maxParallelism 128, ${inUse}`);
+      expect(inspect.stdout).toContain(`format 2, maxParallelism 128, ${inUse}`);
       const list = await runCli(['checkpoints', busy, '--json']);
       expect(list.code).toBe(0);
       expect(JSON.parse(list.stdout)).toMatchObject({ lock: { pid: process.pid, alive: true } });

@@ -3,7 +3,7 @@
  * checkpoint store made by the tests: the human tables' key facts and the JSON document's
  * exact values.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEngineDir, buildRuntimeDir, runCli, tempRoot } from './cli-fixture.js';
@@ -57,7 +57,7 @@ describe('statefn inspect', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain(`runtime directory ${runtimeDir}`);
-    expect(stdout).toContain('format 1, maxParallelism 128, not in use');
+    expect(stdout).toContain('format 2, maxParallelism 128, not in use');
     expect(stdout).toMatch(/^ingress\/ {2}/m);
     expect(stdout).toMatch(/^state\/ {2}\d+ SST files?, /m);
     expect(stdout).toMatch(/^egress\/ {2}/m);
@@ -70,10 +70,13 @@ describe('statefn inspect', () => {
     // The runtime's metadata of each checkpoint: ingress offsets 2, 4, 4.
     expect(stdout).toMatch(/^ {2}00000001-[0-9a-f]{8} .* 2 +2$/m);
     expect(stdout).toMatch(/^ {2}00000003-[0-9a-f]{8} .* 4 +0$/m);
-    // Every engine shows its write amplification, from the counters in its MANIFEST.
+    // Every engine written to shows its write amplification, from the counters in its
+    // MANIFEST: state and egress; the ingress engine holds idempotency keys, and none were sent.
     expect(
       stdout.match(/^ {2}write amplification \d+\.\d\d: [\d.]+ (B|KiB) written by users; WAL /gm),
-    ).toHaveLength(3);
+    ).toHaveLength(2);
+    // The 4 messages, in the one segment of the one start.
+    expect(stdout).toMatch(/^ingress-log\/ {2}1 segment, [\d.]+ (B|KiB); offsets 0 to 3$/m);
   });
 
   it('prints the runtime directory as one JSON document with exact values', async () => {
@@ -86,6 +89,7 @@ describe('statefn inspect', () => {
       maxParallelism: number;
       lock: null;
       engines: Record<string, EngineJson | null>;
+      ingressLog: { segments: { name: string; bytes: number; firstOffset: number; endOffset: number }[] };
       checkpoints: {
         checkpoints: { id: string; runtime: { ingressOffset: number; egressRecords: number } | null }[];
         damaged: unknown[];
@@ -94,7 +98,7 @@ describe('statefn inspect', () => {
     expect(doc).toMatchObject({
       kind: 'runtime',
       dir: runtimeDir,
-      format: 1,
+      format: 2,
       maxParallelism: 128,
       lock: null,
     });
@@ -125,6 +129,10 @@ describe('statefn inspect', () => {
       expect.objectContaining({ ingressOffset: 4, egressRecords: 0 }),
     ]);
     expect(doc.checkpoints.damaged).toEqual([]);
+    const segmentBytes = statSync(join(runtimeDir, 'ingress-log', '00000000000000000000.log')).size;
+    expect(doc.ingressLog.segments).toEqual([
+      { name: '00000000000000000000.log', bytes: segmentBytes, firstOffset: 0, endOffset: 4 },
+    ]);
   });
 
   it('shows levels, files, key ranges and sequences of an engine directory', async () => {

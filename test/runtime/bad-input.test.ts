@@ -270,12 +270,24 @@ describe('Runtime.start: the directory', () => {
   it('a directory written by a newer runtime format gets IncompatibleFormatError', async () => {
     const fs = new MemoryFileSystem();
     fs.mkdirp('/app');
-    writeFile(fs, '/app/RUNTIME', new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 2, 4]));
+    writeFile(fs, '/app/RUNTIME', new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 3, 4]));
     await expectRejection(
       Runtime.start({ ...options(), fileSystem: fs }),
       IncompatibleFormatError,
-      'Runtime.start: /app was written by a newer statefn (runtime format 2; this version reads up to 1)',
+      'Runtime.start: /app was written by a newer statefn (runtime format 3; this version reads up to 2)',
     );
+  });
+
+  it('a directory of runtime format 1 (ingress records in an engine) gets IncompatibleFormatError, not an empty log', async () => {
+    const fs = new MemoryFileSystem();
+    fs.mkdirp('/app');
+    writeFile(fs, '/app/RUNTIME', new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 1, 4]));
+    await expectRejection(
+      Runtime.start({ ...options(), fileSystem: fs }),
+      IncompatibleFormatError,
+      'Runtime.start: /app was written by an older statefn (runtime format 1, with the ingress log in an engine); this version runs on format 2 and later',
+    );
+    expect(fs.exists('/app/ingress')).toBe(false);
   });
 
   it('a RUNTIME file whose maxParallelism is out of range gets CorruptionError naming the file', async () => {
@@ -288,7 +300,7 @@ describe('Runtime.start: the directory', () => {
       writeFile(
         fs,
         '/app/RUNTIME',
-        new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 1, ...varint]),
+        new Uint8Array([...new TextEncoder().encode('statefn-runtime'), 2, ...varint]),
       );
       await expectRejection(
         Runtime.start({ ...options(), fileSystem: fs }),

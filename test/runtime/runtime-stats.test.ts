@@ -41,7 +41,10 @@ describe('Runtime.stats engines', () => {
     const h = await TestRuntime.start(counterApp());
     for (let i = 0; i < 200; i++) await h.send(COUNTER, `c${i}`, 'inc');
     await h.settle();
-    expect(h.rt.stats().engines.ingress.memtableBytes).toBeGreaterThan(0);
+    const { ingressLog } = h.rt.stats();
+    expect(ingressLog).toMatchObject({ segments: 1, firstOffset: 0, nextOffset: 200 });
+    // A segment header, and per message a record of 35 bytes or more (typenames, id, value).
+    expect(ingressLog.bytes).toBeGreaterThan(16 + 200 * 35);
     await h.rt.checkpoint();
     expect(h.rt.stats().engines.state.memtableBytes).toBeGreaterThan(0);
     // A restart restores the checkpoint: its WAL tail is replayed, then flushed in the background.

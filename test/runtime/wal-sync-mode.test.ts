@@ -31,7 +31,7 @@ async function ingressSyncsOfOneSend(walSyncMode?: 'inline' | 'async'): Promise<
     trace.length = 0;
     await rt.send(messageBuilder({ typename: FN, id: 'a', value: 'ping' }));
     return trace
-      .filter((t) => t.startsWith('/app/ingress/') && !t.endsWith(' append'))
+      .filter((t) => t.startsWith('/app/ingress-log/') && !t.endsWith(' append'))
       .map((t) => t.split(' ')[1]!);
   } finally {
     await rt.stop();

@@ -18,11 +18,11 @@ const envelope: Envelope = {
 describe('IngressLog idempotency keys', () => {
   it('keys held before a reopen are forgotten once due, and not before', async () => {
     const fs = new MemoryFileSystem();
-    let log = await IngressLog.open('/ingress', { fileSystem: fs });
+    let log = await IngressLog.open('/ingress', '/ingress-log', { fileSystem: fs });
     expect(await log.append(envelope, 'k1', 1000)).toEqual({ offset: 0, duplicate: false });
     expect(await log.append(envelope, 'k2', 2000)).toEqual({ offset: 1, duplicate: false });
     await log.close();
-    log = await IngressLog.open('/ingress', { fileSystem: fs });
+    log = await IngressLog.open('/ingress', '/ingress-log', { fileSystem: fs });
     expect(await log.expireKeys(1000)).toBe(0);
     expect(await log.append(envelope, 'k1', 3000)).toEqual({ offset: 0, duplicate: true });
     expect(await log.expireKeys(1001)).toBe(1);
@@ -35,7 +35,7 @@ describe('IngressLog idempotency keys', () => {
   });
 
   it('a key whose append is still being written when an expiry runs is forgotten by a later one', async () => {
-    const log = await IngressLog.open('/ingress', { fileSystem: new MemoryFileSystem() });
+    const log = await IngressLog.open('/ingress', '/ingress-log', { fileSystem: new MemoryFileSystem() });
     const appended = log.append(envelope, 'k', 0);
     // The append's group is written after this turn: the expiry's scan cannot see the key.
     expect(await log.expireKeys(1)).toBe(0);
@@ -46,7 +46,7 @@ describe('IngressLog idempotency keys', () => {
   });
 
   it('a key whose append is written while an expiry deletes others is forgotten by a later one', async () => {
-    const log = await IngressLog.open('/ingress', { fileSystem: new MemoryFileSystem() });
+    const log = await IngressLog.open('/ingress', '/ingress-log', { fileSystem: new MemoryFileSystem() });
     await log.append(envelope, 'old', 0);
     const appended = log.append(envelope, 'racing', 1);
     // The expiry deletes 'old'; 'racing' is written while that delete is being written.
