@@ -17,7 +17,8 @@
  *
  * Group commit: appends join the open group, and one group at a time is written (one frame,
  * one fsync). A group opened while none is being written is written at the next microtask;
- * one opened during a write waits for it and takes every append made meanwhile. Under load,
+ * one opened during a write waits for it (and, on the real file system, for one event-loop
+ * turn after it: see #gatherGroups) and takes every append made meanwhile. Under load,
  * groups grow to what arrives during one fsync. Rejected: closing every group at the next
  * microtask — a producer that awaits each send between appends then makes one-record
  * groups, and the per-write work is paid per message. If a group's write fails, the groups
@@ -83,6 +84,12 @@ const ENGINE_OPTIONS = { writeBufferSizeBytes: 4 * 1024 * 1024, blockCacheBytes:
 export interface IngressLogOptions extends PassedEngineOptions {
   /** Segment files roll over at this size (bytes); default {@link DEFAULT_SEGMENT_BYTES}. */
   readonly segmentBytes?: number | undefined;
+  /**
+   * A group takes no more appends once its frame would exceed this size (bytes), so its
+   * memory and its frame's u32 length stay bounded; a group's first record always fits.
+   * Default {@link DEFAULT_MAX_FRAME_BYTES}.
+   */
+  readonly maxFrameBytes?: number | undefined;
 }
 
 /** Appends written together, at consecutive offsets from the first one's. */
@@ -189,6 +196,8 @@ export function encodeIngressRecord(envelope: Envelope, key?: string, acceptedAt
 const RECORD_SCRATCH_BYTES = 4096;
 const recordScratch = new ByteWriter(RECORD_SCRATCH_BYTES);
 const FRAME_INITIAL_BYTES = 16 * 1024;
+/** A group takes no more appends once its frame holds this many bytes, unless the caller picks another. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** A written group's frame buffer is kept for a later group if it is no larger than this. */
 const FRAME_KEEP_BYTES = 1024 * 1024;
 const NO_FRAME_HEADER = new Uint8Array(FRAME_HEADER_BYTES);
@@ -373,6 +382,7 @@ export class IngressLog {
   readonly #fs: FileSystem;
   readonly #logDir: string;
   readonly #segmentBytes: number;
+  readonly #maxFrameBytes: number;
   readonly #inlineSync: boolean;
   /**
    * After a group is acknowledged, the next one is written an event-loop turn later (on the
@@ -398,8 +408,11 @@ export class IngressLog {
   #onDurable: ((record: IngressRecord) => void) | undefined;
   /** Set when a write failed: later appends are refused. */
   #failure: Error | undefined;
-  /** Appends not yet written. */
-  #group: AppendGroup | undefined;
+  /**
+   * Groups not yet written, oldest first; appends join the last one until its frame holds
+   * #maxFrameBytes (IngressLogOptions.maxFrameBytes).
+   */
+  readonly #groups: AppendGroup[] = [];
   /** A group's write is under way (the open group waits for it). */
   #writing = false;
   /**
@@ -421,7 +434,7 @@ export class IngressLog {
     db: Engine,
     fs: FileSystem,
     logDir: string,
-    options: { segmentBytes: number; inlineSync: boolean; gatherGroups: boolean },
+    options: { segmentBytes: number; maxFrameBytes: number; inlineSync: boolean; gatherGroups: boolean },
     segments: Segment[],
     file: WritableFile,
   ) {
@@ -429,6 +442,7 @@ export class IngressLog {
     this.#fs = fs;
     this.#logDir = logDir;
     this.#segmentBytes = options.segmentBytes;
+    this.#maxFrameBytes = options.maxFrameBytes;
     this.#inlineSync = options.inlineSync;
     this.#gatherGroups = options.gatherGroups;
     this.#segments = segments;
@@ -447,10 +461,16 @@ export class IngressLog {
    */
   static async open(dir: string, logDir: string, options: IngressLogOptions = {}): Promise<IngressLog> {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) {
-      throw new InvalidArgumentError(
-        `IngressLog.open: segmentBytes must be a positive integer, got ${segmentBytes}`,
-      );
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    for (const [name, value] of [
+      ['segmentBytes', segmentBytes],
+      ['maxFrameBytes', maxFrameBytes],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 1 || value > 2 ** 32 - 1) {
+        throw new InvalidArgumentError(
+          `IngressLog.open: ${name} must be an integer from 1 to ${2 ** 32 - 1}, got ${value}`,
+        );
+      }
     }
     const db = await Engine.open(dir, { ...ENGINE_OPTIONS, ...passedEngineOptions(options) });
     try {
@@ -515,7 +535,12 @@ export class IngressLog {
         db,
         fs,
         logDir,
-        { segmentBytes, inlineSync: mode === 'inline', gatherGroups: fs instanceof NodeFileSystem },
+        {
+          segmentBytes,
+          maxFrameBytes,
+          inlineSync: mode === 'inline',
+          gatherGroups: fs instanceof NodeFileSystem,
+        },
         segments,
         file,
       );
@@ -597,7 +622,7 @@ export class IngressLog {
     // Checked above, so nothing below throws before the write: an offset, once taken, is
     // written or the log stops (a hole would stall delivery of every later offset).
     const offset = this.#nextOffset++;
-    const group = this.#openGroup(offset);
+    const group = this.#openGroup(offset, record.length);
     group.frame.varint(record.length).raw(record);
     group.count++;
     if (key !== undefined) group.keys.push({ key, offset, acceptedAtMs: nowMs });
@@ -605,9 +630,13 @@ export class IngressLog {
     return group.written.then(() => ({ offset, duplicate: false }));
   }
 
-  /** The group the next append joins; a new one is written once no write is under way. */
-  #openGroup(offset: number): AppendGroup {
-    if (this.#group !== undefined) return this.#group;
+  /**
+   * The group an append of a `recordBytes` record joins: the last one not yet written, if it
+   * has room. A new one is written once no write is under way.
+   */
+  #openGroup(offset: number, recordBytes: number): AppendGroup {
+    const last = this.#groups.at(-1);
+    if (last !== undefined && last.frame.length + 10 + recordBytes <= this.#maxFrameBytes) return last;
     let resolve!: () => void;
     let reject!: (err: Error) => void;
     const written = new Promise<void>((res, rej) => {
@@ -624,18 +653,19 @@ export class IngressLog {
       resolve,
       reject,
     };
-    this.#group = group;
-    if (!this.#writing) queueMicrotask(() => this.#writeGroup());
+    this.#groups.push(group);
+    if (!this.#writing && this.#groups.length === 1) queueMicrotask(() => this.#writeGroup());
     return group;
   }
 
-  /** Writes the open group, unless a write is under way (its end writes the group). */
+  /** Writes the oldest group, unless a write is under way (its end writes the next). */
   #writeGroup(): void {
-    const group = this.#group;
-    if (group === undefined || this.#writing) return;
-    this.#group = undefined;
+    if (this.#writing) return;
+    const group = this.#groups.shift();
+    if (group === undefined) return;
     if (this.#failure !== undefined) {
       group.reject(this.#failure);
+      for (const later of this.#groups.splice(0)) later.reject(this.#failure);
       return;
     }
     this.#writing = true;

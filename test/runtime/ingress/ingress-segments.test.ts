@@ -733,4 +733,41 @@ describe('IngressLog segments', () => {
     await (await open(empty)).close();
     expect(empty.list(LOG_DIR)).toEqual([segmentName(0)]);
   });
+
+  it('appends made together go to frames of at most maxFrameBytes, a larger record alone in its own', async () => {
+    const fs = new MemoryFileSystem();
+    const maxFrameBytes = 200;
+    const log = await IngressLog.open(DIR, LOG_DIR, { fileSystem: fs, maxFrameBytes });
+    const big: Envelope = { ...envelopeOf(5), value: new Uint8Array(300).fill(7) };
+    const envelopes = [
+      ...range(0, 5).map((o) => envelopeOf(o)),
+      big,
+      ...range(6, 12).map((o) => envelopeOf(o)),
+    ];
+    const accepted = await Promise.all(
+      log.appendAll(
+        envelopes.map((e) => [e, undefined] as const),
+        0,
+      ),
+    );
+    expect(accepted.map((a) => a.offset)).toEqual(range(0, 12));
+    await log.close();
+    const path = segmentPath(0);
+    const bytes = fs.readFile(path);
+    const scanned = scanSegment(bytes, path, 0);
+    expect(scanned.end).toBe(12);
+    const ends = [...scanned.framePositions.slice(1), scanned.dataEnd];
+    const sizes = scanned.framePositions.map((p, i) => ends[i]! - p);
+    // Five small records fill the first frame; the big one gets a frame of its own.
+    expect(scanned.frameOffsets.length).toBeGreaterThanOrEqual(3);
+    expect(scanned.frameOffsets).toContain(5);
+    expect(scanned.frameOffsets).toContain(6);
+    for (let i = 0; i < sizes.length; i++) {
+      if (scanned.frameOffsets[i] === 5) expect(sizes[i]).toBeGreaterThan(maxFrameBytes);
+      else expect(sizes[i]).toBeLessThanOrEqual(maxFrameBytes);
+    }
+    const reopened = await IngressLog.open(DIR, LOG_DIR, { fileSystem: fs, maxFrameBytes });
+    expect(readAll(reopened).map((r) => r.envelope)).toEqual(envelopes);
+    await reopened.close();
+  });
 });
