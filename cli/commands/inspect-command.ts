@@ -1,7 +1,8 @@
 /**
  * `statefn inspect DIR`: the shape of a statefn directory. For a runtime directory, each of
  * its engines (ingress keys, state, egress, each with its write amplification), its ingress
- * log's segments and its checkpoints; for an engine directory, that engine; for a checkpoint store, its checkpoints.
+ * log's segments and its checkpoints; for an engine directory, that engine; for a
+ * checkpoint store, its checkpoints.
  *
  * Everything is read from the directories' metadata files without locks (see
  * data/engine-shape.ts and data/checkpoint-listing.ts), so this works on a directory in use

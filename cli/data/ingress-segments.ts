@@ -4,10 +4,10 @@
  * frames hold. A segment the runtime is appending to may end in a frame being written,
  * which reads as a torn write: its records are not counted yet.
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initHashing } from '../../engine/util/checksum.js';
-import { scanSegment, segmentName } from '../../runtime/ingress/ingress-log.js';
+import { scanSegment, segmentBase } from '../../runtime/ingress/ingress-log.js';
 
 /** One segment file. */
 export interface IngressSegment {
@@ -25,8 +25,8 @@ export async function readIngressSegments(dir: string): Promise<IngressSegment[]
   await initHashing();
   const segments: IngressSegment[] = [];
   for (const name of readdirSync(dir).sort()) {
-    const base = /^\d{20}\.log$/.test(name) ? Number(name.slice(0, 20)) : undefined;
-    if (base === undefined || segmentName(base) !== name) continue;
+    const base = segmentBase(name);
+    if (base === undefined) continue;
     const path = join(dir, name);
     const bytes = readFileSync(path);
     const scanned = scanSegment(bytes, path, base);

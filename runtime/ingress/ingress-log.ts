@@ -251,7 +251,8 @@ export function segmentName(offset: number): string {
   return `${String(offset).padStart(20, '0')}.log`;
 }
 
-function segmentBase(name: string): number | undefined {
+/** The first offset a segment's file name gives, or undefined if it is not a segment's name. */
+export function segmentBase(name: string): number | undefined {
   if (!/^\d{20}\.log$/.test(name)) return undefined;
   const base = Number(name.slice(0, 20));
   return Number.isSafeInteger(base) ? base : undefined;
