@@ -224,9 +224,10 @@ export class Runtime {
   #behind = true;
   #ingressPumpScheduled = false;
   readonly #sendWaiters: (() => void)[] = [];
-  readonly #appends = new Set<Promise<unknown>>();
   /** Sends under way: waiting for room in the backlog or for their append. */
   #sending = 0;
+  /** Set by `stop` while it waits for #sending to reach 0. */
+  #noSends: (() => void) | undefined;
   #deadLetters = 0;
   readonly #perFunction = new Map<string, number>();
   readonly #history: CommittedCheckpoint[] = [];
@@ -579,7 +580,8 @@ export class Runtime {
   #append(envelope: Envelope, key: string | undefined): Promise<SendResult> {
     let append: Promise<SendResult>;
     try {
-      append = this.#ingress.append(envelope, key, this.#clock.now());
+      // The log reads the time only for idempotency keys.
+      append = this.#ingress.append(envelope, key, key === undefined ? 0 : this.#clock.now());
     } catch (err) {
       this.#sendDone();
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -599,17 +601,14 @@ export class Runtime {
     return this.#settled(Promise.all(appends));
   }
 
-  /** Tracks a counted send's append until it settles, then uncounts it. */
+  /** Uncounts a counted send's append once it settles. */
   #settled<T>(append: Promise<T>): Promise<T> {
-    this.#appends.add(append);
     return append.then(
       (result) => {
-        this.#appends.delete(append);
         this.#sendDone();
         return result;
       },
       (err: unknown) => {
-        this.#appends.delete(append);
         // A refused argument took no offset; anything else is the log failing.
         if (!(err instanceof InvalidArgumentError)) this.#fail(err);
         this.#sendDone();
@@ -620,6 +619,11 @@ export class Runtime {
 
   #sendDone(): void {
     this.#sending--;
+    if (this.#sending === 0 && this.#noSends !== undefined) {
+      const resolve = this.#noSends;
+      this.#noSends = undefined;
+      resolve();
+    }
     // A duplicate appends nothing, so no processed message will wake the next waiter.
     this.#wakeSenders();
   }
@@ -775,7 +779,8 @@ export class Runtime {
     this.#wakeSenders();
     let error: Error | undefined;
     try {
-      await Promise.allSettled([...this.#appends]);
+      // Sends waiting for room were woken above and fail; appends settle as they are written.
+      if (this.#sending > 0) await new Promise<void>((resolve) => (this.#noSends = resolve));
       if (this.#failure === undefined) await this.#coordinator.trigger();
     } catch (err) {
       error = err as Error;

@@ -34,6 +34,34 @@ import type { StateStore } from '../state/state-store.js';
 import { toByteString } from '../util/byte-string.js';
 import { utf8 } from '../util/codec.js';
 
+/** The outcome of an invocation that returned: its Context and storage closed, its effects. */
+function invocationDone(
+  context: Context,
+  state: InvocationState,
+  target: Envelope['target'],
+  effects: InvocationEffects,
+): Outcome {
+  closeContext(context);
+  state.close();
+  try {
+    return { ok: true, effects: toEffects(target, effects), commit: () => state.commit() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** The outcome of an invocation that threw (or timed out): its Context and storage closed. */
+function invocationFailed(context: Context, state: InvocationState, error: unknown): Outcome {
+  // The function may still be running after a timeout: its later uses say why they fail.
+  const why =
+    error instanceof InvocationTimeoutError
+      ? `timed out after ${error.timeoutMs} ms (invocationTimeoutMs) and was abandoned`
+      : RETURNED;
+  closeContext(context, why);
+  state.close(why);
+  return { ok: false, error };
+}
+
 /** Typename of the dead-letter records' values (JSON; read with `StateFun.jsonType`). */
 export const DEAD_LETTER_TYPENAME = 'statefn/dead-letter';
 
@@ -67,33 +95,22 @@ export class FunctionInvoker {
     const message = trusted(
       () => new Message(self, { typename: envelope.valueTypename, bytes: envelope.value }),
     );
-    const done = (): Outcome => {
-      closeContext(context);
-      state.close();
-      try {
-        return { ok: true, effects: toEffects(target, effects), commit: () => state.commit() };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    };
-    const failed = (error: unknown): Outcome => {
-      // The function may still be running after a timeout: its later uses say why they fail.
-      const why =
-        error instanceof InvocationTimeoutError
-          ? `timed out after ${error.timeoutMs} ms (invocationTimeoutMs) and was abandoned`
-          : RETURNED;
-      closeContext(context, why);
-      state.close(why);
-      return { ok: false, error };
-    };
     let result: unknown;
     try {
       result = spec.fn(context, message);
     } catch (error) {
-      return failed(error);
+      return invocationFailed(context, state, error);
     }
-    if (isPromiseLike(result)) return this.#settleWithin(result, target, done, failed);
-    return done();
+    // Closures only for an async function: a synchronous one (most) ends here.
+    if (isPromiseLike(result)) {
+      return this.#settleWithin(
+        result,
+        target,
+        () => invocationDone(context, state, target, effects),
+        (error) => invocationFailed(context, state, error),
+      );
+    }
+    return invocationDone(context, state, target, effects);
   }
 
   /** The outcome of `result`, or a timeout failure if it has not settled within the timeout. */

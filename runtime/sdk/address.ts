@@ -28,6 +28,17 @@ export class Address {
    * @throws InvalidArgumentError on an empty or non-string part or a mismatched typename.
    */
   constructor(namespace: string, name: string, id: string, typename?: string) {
+    const trusted = trustedTypename;
+    if (trusted !== undefined) {
+      // From trustedAddress: the parts were checked before, and the typename is at hand.
+      trustedTypename = undefined;
+      this.namespace = namespace;
+      this.name = name;
+      this.id = id;
+      this.typename = trusted;
+      Object.freeze(this);
+      return;
+    }
     checkParts(namespace, name, id, 'new Address');
     const expected = `${namespace}/${name}`;
     if (typename !== undefined && typename !== expected) {
@@ -85,10 +96,27 @@ export class Address {
  * typename, an id that passed messageBuilder or Runtime.send): no parsing.
  */
 export function trustedAddress(typename: string, id: string): Address {
-  // The last '/', as parseTypeName splits: a namespace may contain '/', a name never does.
-  const slash = typename.lastIndexOf('/');
-  return new Address(typename.slice(0, slash), typename.slice(slash + 1), id);
+  let parts = typenameParts.get(typename);
+  if (parts === undefined) {
+    // The last '/', as parseTypeName splits: a namespace may contain '/', a name never does.
+    const slash = typename.lastIndexOf('/');
+    parts = [typename.slice(0, slash), typename.slice(slash + 1)];
+    if (typenameParts.size < TYPENAME_PARTS_HELD) typenameParts.set(typename, parts);
+  }
+  trustedTypename = typename;
+  return new Address(parts[0], parts[1], id);
 }
+
+/**
+ * Set by trustedAddress for the one `new Address` it makes: that construction skips the
+ * checks and the typename's concatenation. Rejected: building a trusted Address with
+ * Object.create and defineProperty — slower than the constructor (measured for
+ * `context.storage`, runtime/state/storage-prototype.ts).
+ */
+let trustedTypename: string | undefined;
+/** Namespace and name of trusted typenames (bound functions'), split once each. */
+const typenameParts = new Map<string, readonly [string, string]>();
+const TYPENAME_PARTS_HELD = 4096;
 
 export function addressOf(typename: unknown, id: unknown, api: string): Address {
   const { namespace, name } = parseTypeName(typename, api);

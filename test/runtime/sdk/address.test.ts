@@ -3,7 +3,7 @@
  * `<typename>:<id>`.
  */
 import { describe, expect, it } from 'vitest';
-import { Address } from '../../../runtime/sdk/address.js';
+import { Address, trustedAddress } from '../../../runtime/sdk/address.js';
 import { InvalidArgumentError } from '../../../runtime/errors.js';
 import { expectError } from './expect-error.js';
 
@@ -88,6 +88,27 @@ describe('Address', () => {
       () => Address.fromParts('a', 'b', null as never),
       InvalidArgumentError,
       'Address.fromParts: id must be a non-empty string, got null',
+    );
+  });
+
+  it('a trusted address (the runtime’s, for bound functions) equals a checked one, is frozen, and leaves the next construction checked', () => {
+    const trusted = trustedAddress('com.example/fns/greeter', 'bob');
+    const checked = Address.fromTypeNameId('com.example/fns/greeter', 'bob');
+    expect([trusted.namespace, trusted.name, trusted.id, trusted.typename]).toEqual([
+      checked.namespace,
+      checked.name,
+      checked.id,
+      checked.typename,
+    ]);
+    expect(trusted).toBeInstanceOf(Address);
+    expect(Object.isFrozen(trusted)).toBe(true);
+    // The same typename again (its parts are held) and another one.
+    expect(trustedAddress('com.example/fns/greeter', 'ann').toString()).toBe('com.example/fns/greeter:ann');
+    expect(trustedAddress('x/y', 'z').typename).toBe('x/y');
+    expectError(
+      () => new Address('', 'greeter', 'bob'),
+      InvalidArgumentError,
+      "new Address: namespace must be a non-empty string, got a string ('')",
     );
   });
 });
