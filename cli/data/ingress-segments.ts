@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initHashing } from '../../engine/util/checksum.js';
-import { scanSegment, segmentBase } from '../../runtime/ingress/ingress-log.js';
+import { scanSegment, segmentBase } from '../../runtime/ingress/ingress-segment.js';
 
 /** One segment file. */
 export interface IngressSegment {

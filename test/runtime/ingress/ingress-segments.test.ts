@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError, IncompatibleFormatError, MemoryFileSystem } from '../../../engine/index.js';
 import type { Envelope } from '../../../runtime/envelope.js';
+import { IngressLog } from '../../../runtime/ingress/ingress-log.js';
 import {
   encodeIngressRecord,
-  IngressLog,
   scanSegment,
   SEGMENT_FORMAT,
   segmentName,
-} from '../../../runtime/ingress/ingress-log.js';
+} from '../../../runtime/ingress/ingress-segment.js';
 import type { IngressLogOptions } from '../../../runtime/ingress/ingress-log.js';
 import { gateSyncs } from '../../support/gated-file-system.js';
 import type { SyncGate } from '../../support/gated-file-system.js';
