@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initHashing } from '../../engine/util/checksum.js';
-import { scanSegment, segmentBase } from '../../runtime/ingress/ingress-segment.js';
+import { scanSegment, segmentBases, segmentName } from '../../runtime/ingress/ingress-segment.js';
 
 /** One segment file. */
 export interface IngressSegment {
@@ -24,9 +24,8 @@ export async function readIngressSegments(dir: string): Promise<IngressSegment[]
   if (!existsSync(dir)) return [];
   await initHashing();
   const segments: IngressSegment[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const base = segmentBase(name);
-    if (base === undefined) continue;
+  for (const base of segmentBases(readdirSync(dir))) {
+    const name = segmentName(base);
     const path = join(dir, name);
     const bytes = readFileSync(path);
     const scanned = scanSegment(bytes, path, base);

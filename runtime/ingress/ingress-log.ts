@@ -3,10 +3,10 @@
  *
  * Records live in segment files (`<logDir>/<first offset>.log`; layout and scan in
  * ingress-segment.ts, runtime/FORMAT.md "Ingress log"): each append group is one
- * checksummed frame, appended and fsynced. Offsets are
- * dense and assigned in call order. An append resolves once its frame is fsynced, and
- * records are handed to `onDurable` strictly in offset order, so a consumer that has seen
- * offset n has seen every offset before it. Trimming deletes whole segments.
+ * checksummed frame, appended and fsynced. Offsets are dense and assigned in call order.
+ * An append resolves once its frame is fsynced, and records are handed to `onDurable`
+ * strictly in offset order, so a consumer that has seen offset n has seen every offset
+ * before it. Trimming deletes whole segments.
  *
  * Idempotency keys live in an Engine (`<dir>`, whose LOCK is the runtime's lock):
  *   'k' idempotency key         -> u64 offset, u64 accepted-at ms
@@ -45,6 +45,7 @@ import {
   FRAME_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   allZero,
+  emptySegment,
   decodeIngressRecord,
   encodeIngressRecord,
   forEachRecord,
@@ -53,7 +54,7 @@ import {
   recordBytesAtMost,
   scanSegment,
   sealFrame,
-  segmentBase,
+  segmentBases,
   segmentHeader,
   segmentName,
   writeIngressRecord,
@@ -92,12 +93,12 @@ export interface IngressLogOptions extends PassedEngineOptions {
 /** Appends written together, at consecutive offsets from the first one's. */
 interface AppendGroup {
   first: number;
-  count: number;
   /** The frame: its header (filled in when written), then each record with its length. */
   frame: ByteWriter;
+  /** One per record, in offset order. */
   envelopes: Envelope[];
-  /** Keyed appends: key, offset, accepted-at ms. */
-  keys: { key: string; offset: number; acceptedAtMs: number }[];
+  /** The keyed appends. */
+  keys: FoundKey[];
   /** Resolves once the group is durable and handed to onDurable. */
   written: Promise<void>;
   resolve(): void;
@@ -249,13 +250,8 @@ export class IngressLog {
       const keysFrom = keysWritten === undefined ? 0 : new ByteReader(keysWritten).u64();
       const found: FoundKey[] = [];
       const segments: Segment[] = [];
-      const bases = fs
-        .list(logDir)
-        .map(segmentBase)
-        .filter((b): b is number => b !== undefined)
-        .sort((a, b) => a - b);
       let lastBytes: Uint8Array | undefined;
-      for (const base of bases) {
+      for (const base of segmentBases(fs.list(logDir))) {
         const path = joinPath(logDir, segmentName(base));
         lastBytes = fs.readFile(path);
         const segment = scanSegment(lastBytes, path, base, keysFrom, found);
@@ -284,14 +280,7 @@ export class IngressLog {
         if (!allZero(lastBytes!, SEGMENT_HEADER_BYTES)) fs.rename(last.path, `${last.path}.torn`);
       }
       const file = await startSegment(fs, logDir, next);
-      segments.push({
-        base: next,
-        path: file.path,
-        end: next,
-        frameOffsets: [],
-        framePositions: [],
-        dataEnd: SEGMENT_HEADER_BYTES,
-      });
+      segments.push(emptySegment(next, file.path));
       if (found.length > 0 || keysFrom < next) {
         const batch = new WriteBatch();
         for (const { key, offset, acceptedAtMs } of found) putKey(batch, key, offset, acceptedAtMs);
@@ -392,7 +381,6 @@ export class IngressLog {
     const offset = this.#nextOffset++;
     const group = this.#openGroup(offset, record.length);
     group.frame.varint(record.length).raw(record);
-    group.count++;
     if (key !== undefined) group.keys.push({ key, offset, acceptedAtMs: nowMs });
     group.envelopes.push(envelope);
     return group.written.then(() => ({ offset, duplicate: false }));
@@ -413,7 +401,6 @@ export class IngressLog {
     });
     const group: AppendGroup = {
       first: offset,
-      count: 0,
       frame: (this.#spareFrames.pop()?.reset() ?? new ByteWriter(FRAME_INITIAL_BYTES)).raw(NO_FRAME_HEADER),
       envelopes: [],
       keys: [],
@@ -466,14 +453,15 @@ export class IngressLog {
       segment = await this.#roll(segment);
     }
     const frame = group.frame.view();
-    sealFrame(frame, group.count);
+    const count = group.envelopes.length;
+    sealFrame(frame, count);
     const position = segment.dataEnd;
     this.#file.append(frame);
     if (this.#inlineSync) this.#file.syncNow();
     else await this.#file.sync();
     segment.frameOffsets.push(group.first);
     segment.framePositions.push(position);
-    segment.end = group.first + group.count;
+    segment.end = group.first + count;
     segment.dataEnd = position + frame.length;
     if (group.keys.length === 0) return;
     // Before the group resolves, so a retry of one of its keys finds it: the pending entry
@@ -489,14 +477,7 @@ export class IngressLog {
   async #roll(segment: Segment): Promise<Segment> {
     this.#file.close();
     this.#file = await startSegment(this.#fs, this.#logDir, segment.end);
-    const next: Segment = {
-      base: segment.end,
-      path: this.#file.path,
-      end: segment.end,
-      frameOffsets: [],
-      framePositions: [],
-      dataEnd: SEGMENT_HEADER_BYTES,
-    };
+    const next = emptySegment(segment.end, this.#file.path);
     this.#segments.push(next);
     return next;
   }

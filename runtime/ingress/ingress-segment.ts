@@ -134,10 +134,23 @@ export function segmentName(offset: number): string {
 }
 
 /** The first offset a segment's file name gives, or undefined if it is not a segment's name. */
-export function segmentBase(name: string): number | undefined {
+function segmentBase(name: string): number | undefined {
   if (!/^\d{20}\.log$/.test(name)) return undefined;
   const base = Number(name.slice(0, 20));
   return Number.isSafeInteger(base) ? base : undefined;
+}
+
+/** The first offsets of the segments among the file names `names` (a directory's), ascending. */
+export function segmentBases(names: readonly string[]): number[] {
+  return names
+    .map(segmentBase)
+    .filter((b): b is number => b !== undefined)
+    .sort((a, b) => a - b);
+}
+
+/** Segment `base` at `path` as it is made: its header, no frame yet. */
+export function emptySegment(base: number, path: string): Segment {
+  return { base, path, end: base, frameOffsets: [], framePositions: [], dataEnd: SEGMENT_HEADER_BYTES };
 }
 
 export function segmentHeader(base: number): Uint8Array {
@@ -208,13 +221,17 @@ export function scanSegment(
   keysFrom = Number.POSITIVE_INFINITY,
   keys: FoundKey[] = [],
 ): Segment {
-  const segment: Segment = { base, path, end: base, frameOffsets: [], framePositions: [], dataEnd: 0 };
+  const segment = emptySegment(base, path);
   const expected = segmentHeader(base);
   let k = 0;
   while (k < SEGMENT_HEADER_BYTES && k < bytes.length && bytes[k] === expected[k]) k++;
   if (k < SEGMENT_HEADER_BYTES) {
-    // A header cut short by a crash at the segment's creation: the segment holds nothing.
-    if (allZero(bytes, k)) return segment;
+    // A header cut short by a crash at the segment's creation: the segment holds nothing,
+    // not even a whole header.
+    if (allZero(bytes, k)) {
+      segment.dataEnd = 0;
+      return segment;
+    }
     if (bytes.length >= 8 && readU32(bytes, 0) === SEGMENT_MAGIC && readU32(bytes, 4) > SEGMENT_FORMAT) {
       throw new IncompatibleFormatError(
         `Runtime.start: ${path} was written by a newer statefn (ingress segment format ${readU32(bytes, 4)}; this version reads up to ${SEGMENT_FORMAT})`,

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError, IncompatibleFormatError, MemoryFileSystem } from '../../../engine/index.js';
 import type { Envelope } from '../../../runtime/envelope.js';
+import { varintLength } from '../../../engine/util/bytes.js';
 import { IngressLog } from '../../../runtime/ingress/ingress-log.js';
 import {
   encodeIngressRecord,
@@ -45,19 +46,10 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
-function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    bytes++;
-  }
-  return bytes;
-}
-
 /** Bytes of the frame holding these records (each as encodeIngressRecord gives it). */
 function frameBytes(records: readonly Uint8Array[]): number {
   let bytes = FRAME_HEADER_BYTES;
-  for (const r of records) bytes += varintBytes(r.length) + r.length;
+  for (const r of records) bytes += varintLength(r.length) + r.length;
   return bytes;
 }
 
