@@ -21,8 +21,8 @@ import type { LogWriter } from '../wal/log-writer.js';
 /**
  * The writes of one commit group. They share one promise: every writer of a group is
  * acknowledged (or fails) at the same moment, and one promise per group instead of one per
- * writer saves an allocation and a closure per write (with 64 concurrent sync writers, the
- * garbage collector was a tenth of the commit path's time).
+ * writer saves an allocation and a closure per write (with many concurrent sync writers,
+ * their collection showed in profiles of the commit path).
  */
 interface Group {
   /** Sequence number of the group's last write. */

@@ -28,8 +28,8 @@
  * Rejected: the records in an Engine too (as up to runtime format 1). A record lives only
  * until no retained checkpoint needs it, so an LSM's work on it is waste: the memtable
  * insert, the delete that trims it, and the flushes and compactions of what a delete did
- * not meet in time. Measured on the durable-ingress workload: about a fifth less CPU per
- * message.
+ * not meet in time; in profiles of the durable-ingress workload that work was a large
+ * share of the CPU per message.
  *
  * A message with an idempotency key that was accepted before (and has not expired) is
  * acknowledged with the first one's offset and not appended again; concurrent appends with
@@ -158,7 +158,7 @@ export class IngressLog {
    * real file system only, as the engine's WritePipeline does). Its producers append in
    * that turn, and timers, I/O and the shards' turns get theirs. Without it, with inline
    * fsyncs, acknowledgement, appends and the next write chain in microtasks, and the event
-   * loop went ~20 ms between turns (measured) — in the ingress p99 as stalls.
+   * loop seldom got a turn: timers and shards stalled, which showed in the ingress p99.
    */
   readonly #gatherGroups: boolean;
   /** Oldest first; the last one is being appended to. */
@@ -185,9 +185,8 @@ export class IngressLog {
   /** A group's write is under way (the open group waits for it). */
   #writing = false;
   /**
-   * Frame buffers of written groups, for the next ones. Rejected: a buffer per group — at
-   * about a thousand groups a second, their bytes (outside the V8 heap) drove full
-   * collections often enough to show in the ingress p99.
+   * Frame buffers of written groups, for the next ones, instead of a buffer (outside the
+   * V8 heap, grown by copies) per group: a group is written per fsync.
    */
   readonly #spareFrames: ByteWriter[] = [];
   /**

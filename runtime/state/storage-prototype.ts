@@ -7,8 +7,8 @@
  * The object is made by a constructor per specs that assigns the back-pointer, then sealed
  * (so a name no spec declares cannot be added by mistake). Every storage of one function
  * then has the same shape, and sealing it follows a transition V8 has cached. Rejected:
- * Object.create and a non-enumerable back-pointer by Object.defineProperty; in a
- * microbenchmark that took about half a microsecond per storage against under a tenth.
+ * Object.create and a non-enumerable back-pointer by Object.defineProperty, several times
+ * slower per storage in a microbenchmark.
  */
 import type { InvocationState, StateSpec } from './invocation-state.js';
 
