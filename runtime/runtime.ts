@@ -360,7 +360,7 @@ export class Runtime {
     const logOptions = { fileSystem, maxOpenFiles: logFiles, walSyncMode: o.walSyncMode };
     const ingress = await IngressLog.open(
       joinPath(o.dir, 'ingress'),
-      joinPath(o.dir, 'ingress-log'),
+      joinPath(o.dir, INGRESS_LOG_DIR),
       logOptions,
     );
     const opened: { close(): Promise<void> }[] = [ingress];
@@ -417,6 +417,7 @@ export class Runtime {
           );
         }
       }
+      checkIngressCovers(ingress, joinPath(o.dir, INGRESS_LOG_DIR), meta.ingressOffset, latest?.id);
       const retained: RetainedCheckpoint[] = [];
       for (const cp of checkpoints) {
         if (cp === latest) retained.push({ id: cp.id, ingressOffset: meta.ingressOffset });
@@ -1023,6 +1024,40 @@ export class Runtime {
 }
 
 /** Stops `rt` as a crash would (tests: nothing is closed or flushed). */
+/** The ingress log's segment files, under the runtime's directory. */
+const INGRESS_LOG_DIR = 'ingress-log';
+
+/**
+ * Refuses an ingress log that does not hold every record from `resumeAt` (where the latest
+ * checkpoint, `checkpointId`, or a first run resumes) to its end. Records are acknowledged
+ * only once durable and consumed only after that, and the log is trimmed only below the
+ * oldest retained checkpoint's offset, so a log that ends before `resumeAt` lost acknowledged
+ * records (its next appends would take offsets the checkpoint already consumed, and be
+ * skipped), and one that starts after it lost records not yet processed.
+ */
+function checkIngressCovers(
+  ingress: IngressLog,
+  logDir: string,
+  resumeAt: number,
+  checkpointId: string | undefined,
+): void {
+  const where = checkpointId === undefined ? 'a first run' : `checkpoint ${checkpointId}`;
+  if (ingress.nextOffset < resumeAt) {
+    throw new CorruptionError(
+      logDir,
+      undefined,
+      `Runtime.start: the ingress log ends at offset ${ingress.nextOffset}, before offset ${resumeAt} that ${where} consumed: acknowledged records are missing`,
+    );
+  }
+  if (ingress.firstOffset > resumeAt) {
+    throw new CorruptionError(
+      logDir,
+      undefined,
+      `Runtime.start: the ingress log starts at offset ${ingress.firstOffset}, after offset ${resumeAt} where ${where} resumes: records ${resumeAt} to ${ingress.firstOffset - 1} are missing`,
+    );
+  }
+}
+
 export function abandonRuntime(rt: Runtime): void {
   rt.abandon();
 }

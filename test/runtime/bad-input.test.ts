@@ -10,6 +10,7 @@ import {
 } from '../../runtime/index.js';
 import type { RuntimeOptions } from '../../runtime/index.js';
 import { egressMessageBuilder, messageBuilder } from '../../runtime/sdk/message-builder.js';
+import { abandonRuntime } from '../../runtime/runtime.js';
 import { OUT, TestRuntime, expectRejection, scripted } from './runtime-harness.js';
 
 const FN = 'test/echo';
@@ -321,6 +322,39 @@ describe('Runtime.start: the directory', () => {
       Runtime.start({ ...options(), fileSystem: h.fs }),
       CorruptionError,
       /^Runtime\.start: maxParallelism 129 differs from the 128 of checkpoint \S+ \(file \/app\/RUNTIME\)$/,
+    );
+  });
+
+  it('an ingress log that ends before the offset the latest checkpoint consumed gets CorruptionError, not offsets given again', async () => {
+    const h = await TestRuntime.start(echoApp());
+    for (const id of ['a', 'b', 'c']) await h.send(FN, id, 'ping');
+    await h.settle();
+    await h.rt.stop(); // the final checkpoint consumed offsets 0 to 2
+    // The frames holding them zeroed: the scan reads that as a torn write, and the log ends at 0.
+    const segment = `/app/ingress-log/${'0'.repeat(20)}.log`;
+    const bytes = h.fs.readFile(segment);
+    for (let i = 16; i < bytes.length; i++) h.fs.corruptByte(segment, i, bytes[i]);
+    await expectRejection(
+      Runtime.start({ ...options(), fileSystem: h.fs }),
+      CorruptionError,
+      /^Runtime\.start: the ingress log ends at offset 0, before offset 3 that checkpoint \S+ consumed: acknowledged records are missing \(file \/app\/ingress-log\)$/,
+    );
+  });
+
+  it('an ingress log that lost its oldest records the latest checkpoint has not consumed gets CorruptionError, not a replay that skips them', async () => {
+    const fs = new MemoryFileSystem();
+    const rt = await Runtime.start({ ...options(), fileSystem: fs });
+    for (const id of ['a', 'b', 'c']) await rt.send(messageBuilder({ typename: FN, id, value: 'ping' }));
+    abandonRuntime(rt);
+    // No checkpoint was taken: the next start begins a segment at offset 3 and replays 0 to 2.
+    const crashed = fs.crash();
+    abandonRuntime(await Runtime.start({ ...options(), fileSystem: crashed }));
+    const again = crashed.crash();
+    again.remove(`/app/ingress-log/${'0'.repeat(20)}.log`);
+    await expectRejection(
+      Runtime.start({ ...options(), fileSystem: again }),
+      CorruptionError,
+      'Runtime.start: the ingress log starts at offset 3, after offset 0 where a first run resumes: records 0 to 2 are missing (file /app/ingress-log)',
     );
   });
 
