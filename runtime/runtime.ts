@@ -433,6 +433,7 @@ export class Runtime {
         latest === undefined ? engineOptions : { ...engineOptions, restoreFrom: { store, id: latest.id } },
       );
       opened.push(db);
+      if (latest !== undefined) checkEgressCovers(egressLog, joinPath(o.dir, 'egress'), meta, latest.id);
       // Publishing may have been cut short by a crash: the same records under the same keys.
       await egressLog.publish(meta.egress, true);
       return new Runtime({ o, clock, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
@@ -1055,6 +1056,28 @@ function checkIngressCovers(
       undefined,
       `Runtime.start: the ingress log starts at offset ${ingress.firstOffset}, after offset ${resumeAt} where ${where} resumes: records ${resumeAt} to ${ingress.firstOffset - 1} are missing`,
     );
+  }
+}
+
+/**
+ * Refuses an egress log that lacks records committed before checkpoint `checkpointId`:
+ * those below its own records (which the start publishes again) were published, durably,
+ * before it committed (exactly-once: after their own checkpoint; at-least-once: before its
+ * capture), so each egress must reach that far, counting what a consumer trimmed.
+ */
+function checkEgressCovers(log: EgressLog, logDir: string, meta: RuntimeCheckpoint, checkpointId: string): void {
+  const republished = new Map<string, number>();
+  for (const r of meta.egress) republished.set(r.typename, Math.min(republished.get(r.typename) ?? r.offset, r.offset));
+  for (const [typename, next] of meta.egressNext) {
+    const resumeAt = republished.get(typename) ?? next;
+    const end = Math.max(log.nextOffset(typename), log.floor(typename));
+    if (end < resumeAt) {
+      throw new CorruptionError(
+        logDir,
+        undefined,
+        `Runtime.start: egress ${typename} ends at offset ${end} in the egress log, before offset ${resumeAt} where checkpoint ${checkpointId} resumes it: committed records are missing`,
+      );
+    }
   }
 }
 

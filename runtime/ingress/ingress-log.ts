@@ -272,6 +272,14 @@ export class IngressLog {
       }
       await fs.syncDir(logDir);
       const next = last?.end ?? 0;
+      if (keysFrom > next) {
+        // 'w' is written only once the records below it are durable.
+        throw new CorruptionError(
+          logDir,
+          undefined,
+          `ingress log records end at offset ${next}, but idempotency keys were written for records up to ${keysFrom}: acknowledged records are missing`,
+        );
+      }
       if (last !== undefined && last.base === next) {
         // Empty, so made anew below. What a crash left after its header (a torn frame, or a
         // damaged one that cannot be told from it) is kept beside it, not written over.

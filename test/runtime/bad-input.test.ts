@@ -358,6 +358,20 @@ describe('Runtime.start: the directory', () => {
     );
   });
 
+  it('an egress log missing records committed before the latest checkpoint gets CorruptionError, not a gap in its offsets', async () => {
+    const h = await TestRuntime.start(echoApp());
+    await h.send(FN, 'a', 'ping');
+    expect(await h.output()).toEqual(['a ping "pong"']); // checkpoint 1 commits offset 0
+    await h.send(FN, 'b', 'ping');
+    await h.rt.stop(); // the final checkpoint commits offset 1
+    for (const name of h.fs.list('/app/egress')) h.fs.remove(`/app/egress/${name}`);
+    await expectRejection(
+      Runtime.start({ ...options(), fileSystem: h.fs }),
+      CorruptionError,
+      /^Runtime\.start: egress test\/out ends at offset 0 in the egress log, before offset 1 where checkpoint \S+ resumes it: committed records are missing \(file \/app\/egress\)$/,
+    );
+  });
+
   it('a truncated RUNTIME file gets CorruptionError naming the file', async () => {
     const fs = new MemoryFileSystem();
     fs.mkdirp('/app');

@@ -643,6 +643,26 @@ describe('IngressLog segments', () => {
   });
 
   describe('idempotency keys', () => {
+    it('keys written for records the segments no longer hold are CorruptionError: those records were acknowledged', async () => {
+      const fs = new MemoryFileSystem();
+      const log = await open(fs);
+      await appendEach(log, 0, 2);
+      expect(await log.append(envelopeOf(2), 'k', 1000)).toEqual({ offset: 2, duplicate: false });
+      await log.close();
+      // The frame of record 2 zeroed: alone, the scan would read it as a torn write.
+      const path = segmentPath(0);
+      const bytes = fs.readFile(path);
+      const position = SEGMENT_HEADER_BYTES + 2 * loneFrameBytes(0);
+      for (let i = position; i < bytes.length; i++) fs.corruptByte(path, i, bytes[i]);
+      await expect(open(fs)).rejects.toThrow(
+        new CorruptionError(
+          LOG_DIR,
+          undefined,
+          'ingress log records end at offset 2, but idempotency keys were written for records up to 3: acknowledged records are missing',
+        ),
+      );
+    });
+
     it('a key outlives a crash after the segment holding its record was trimmed', async () => {
       const fs = new MemoryFileSystem();
       const log = await open(fs, 128);
