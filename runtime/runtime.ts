@@ -1024,7 +1024,6 @@ export class Runtime {
   }
 }
 
-/** Stops `rt` as a crash would (tests: nothing is closed or flushed). */
 /** The ingress log's segment files, under the runtime's directory. */
 const INGRESS_LOG_DIR = 'ingress-log';
 
@@ -1081,6 +1080,7 @@ function checkEgressCovers(log: EgressLog, logDir: string, meta: RuntimeCheckpoi
   }
 }
 
+/** Stops `rt` as a crash would (tests: nothing is closed or flushed). */
 export function abandonRuntime(rt: Runtime): void {
   rt.abandon();
 }
