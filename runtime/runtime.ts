@@ -1064,9 +1064,15 @@ function checkIngressCovers(
  * before it committed (exactly-once: after their own checkpoint; at-least-once: before its
  * capture), so each egress must reach that far, counting what a consumer trimmed.
  */
-function checkEgressCovers(log: EgressLog, logDir: string, meta: RuntimeCheckpoint, checkpointId: string): void {
+function checkEgressCovers(
+  log: EgressLog,
+  logDir: string,
+  meta: RuntimeCheckpoint,
+  checkpointId: string,
+): void {
   const republished = new Map<string, number>();
-  for (const r of meta.egress) republished.set(r.typename, Math.min(republished.get(r.typename) ?? r.offset, r.offset));
+  for (const r of meta.egress)
+    republished.set(r.typename, Math.min(republished.get(r.typename) ?? r.offset, r.offset));
   for (const [typename, next] of meta.egressNext) {
     const resumeAt = republished.get(typename) ?? next;
     const end = Math.max(log.nextOffset(typename), log.floor(typename));
