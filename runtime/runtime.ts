@@ -358,15 +358,13 @@ export class Runtime {
     // The ingress engine's LOCK is the runtime's lock: open it first.
     const logFiles = Math.floor(o.maxOpenFiles / 4);
     const logOptions = { fileSystem, maxOpenFiles: logFiles, walSyncMode: o.walSyncMode };
-    const ingress = await IngressLog.open(
-      joinPath(o.dir, 'ingress'),
-      joinPath(o.dir, INGRESS_LOG_DIR),
-      logOptions,
-    );
+    const ingressLogDir = joinPath(o.dir, 'ingress-log');
+    const egressDir = joinPath(o.dir, 'egress');
+    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), ingressLogDir, logOptions);
     const opened: { close(): Promise<void> }[] = [ingress];
     try {
       if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
-      const egressLog = await EgressLog.open(joinPath(o.dir, 'egress'), logOptions);
+      const egressLog = await EgressLog.open(egressDir, logOptions);
       opened.push(egressLog);
       const store = await CheckpointStore.open(
         joinPath(o.dir, 'checkpoints'),
@@ -417,7 +415,7 @@ export class Runtime {
           );
         }
       }
-      checkIngressCovers(ingress, joinPath(o.dir, INGRESS_LOG_DIR), meta.ingressOffset, latest?.id);
+      checkIngressCovers(ingress, ingressLogDir, meta.ingressOffset, latest?.id);
       const retained: RetainedCheckpoint[] = [];
       for (const cp of checkpoints) {
         if (cp === latest) retained.push({ id: cp.id, ingressOffset: meta.ingressOffset });
@@ -433,7 +431,7 @@ export class Runtime {
         latest === undefined ? engineOptions : { ...engineOptions, restoreFrom: { store, id: latest.id } },
       );
       opened.push(db);
-      if (latest !== undefined) checkEgressCovers(egressLog, joinPath(o.dir, 'egress'), meta, latest.id);
+      if (latest !== undefined) checkEgressCovers(egressLog, egressDir, meta, latest.id);
       // Publishing may have been cut short by a crash: the same records under the same keys.
       await egressLog.publish(meta.egress, true);
       return new Runtime({ o, clock, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
@@ -1023,9 +1021,6 @@ export class Runtime {
     if (this.#o.egressRetainRecords !== undefined) await this.#egressLog.retain(this.#o.egressRetainRecords);
   }
 }
-
-/** The ingress log's segment files, under the runtime's directory. */
-const INGRESS_LOG_DIR = 'ingress-log';
 
 /**
  * Refuses an ingress log that does not hold every record from `resumeAt` (where the latest

@@ -265,12 +265,6 @@ export class IngressLog {
         segments.push(segment);
       }
       const last = segments.at(-1);
-      if (last !== undefined && last.frameOffsets.length > 0) {
-        const file = fs.openWritable(last.path, 'append');
-        file.syncNow();
-        file.close();
-      }
-      await fs.syncDir(logDir);
       const next = last?.end ?? 0;
       if (keysFrom > next) {
         // 'w' is written only once the records below it are durable.
@@ -280,6 +274,12 @@ export class IngressLog {
           `ingress log records end at offset ${next}, but idempotency keys were written for records up to ${keysFrom}: acknowledged records are missing`,
         );
       }
+      if (last !== undefined && last.frameOffsets.length > 0) {
+        const file = fs.openWritable(last.path, 'append');
+        file.syncNow();
+        file.close();
+      }
+      await fs.syncDir(logDir);
       if (last !== undefined && last.base === next) {
         // Empty, so made anew below. What a crash left after its header (a torn frame, or a
         // damaged one that cannot be told from it) is kept beside it, not written over.
