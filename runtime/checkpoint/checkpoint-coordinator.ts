@@ -139,11 +139,17 @@ export class CheckpointCoordinator {
     return drafts;
   }
 
-  /** Takes a checkpoint; if one is running, the next one after it (shared by callers). */
+  /**
+   * Takes a checkpoint; if one is running, the next one after it (shared by callers). A call
+   * that comes after the running one settled but before the queued one has started (a
+   * continuation of the running one's promise, run ahead of the queue's) joins the queued
+   * one: starting another would put two checkpoints' barriers into the channels at once.
+   */
   trigger(): Promise<CommittedCheckpoint> {
     if (this.#aborted !== undefined) return Promise.reject(this.#aborted);
+    if (this.#queued !== undefined) return this.#queued;
     if (this.#running === undefined) return this.#start();
-    this.#queued ??= this.#running.then(
+    this.#queued = this.#running.then(
       () => this.#startQueued(),
       () => this.#startQueued(),
     );
@@ -171,6 +177,13 @@ export class CheckpointCoordinator {
   }
 
   #start(): Promise<CommittedCheckpoint> {
+    if (this.#running !== undefined) {
+      // The shards' protocol takes one checkpoint at a time (shard.ts); a second would leave
+      // the first waiting for completions that never come.
+      throw new Error(
+        `CheckpointCoordinator: checkpoint ${this.#lastBarrier + 1} would start while one runs`,
+      );
+    }
     const id = ++this.#lastBarrier;
     const promise = new Promise<CommittedCheckpoint>((resolve, reject) => {
       this.#pending = {
