@@ -247,6 +247,8 @@ export class Shard {
   #active = 0;
   #scheduled = false;
   #checkpoint: PendingCheckpoint | undefined;
+  /** The last checkpoint whose part this shard completed (0: none since start). */
+  #lastCompleted = 0;
   /** A barrier delivered for a checkpoint this shard has not started (see the header). */
   #barrierDelivered: number | undefined;
   readonly #barrierTimeoutMs: number;
@@ -318,6 +320,21 @@ export class Shard {
    * egress fills its bound, the snapshot starts now (see the header).
    */
   deliverBarrier(id: number, channel: number): void {
+    const pending = this.#checkpoint?.id;
+    if (id <= this.#lastCompleted || (pending !== undefined && id !== pending)) {
+      // Checkpoints run one at a time, and a shard completes one only once every channel's
+      // barrier arrived: such a barrier would make the shard begin a checkpoint again and
+      // send its barriers again, and every shard they reach the same, without end.
+      this.#host.fail(
+        new Error(
+          `checkpoint protocol: shard ${this.index} got barrier ${id} on channel ${channel} ` +
+            (pending !== undefined
+              ? `while checkpoint ${pending} is pending`
+              : `after completing ${this.#lastCompleted}`),
+        ),
+      );
+      return;
+    }
     this.#enqueue({ channel, barrier: id });
     if (this.#checkpoint !== undefined || this.#stopped) return;
     // With no checkpoint pending, any barrier delivered belongs to the next one.
@@ -798,6 +815,7 @@ export class Shard {
 
   #complete(cp: PendingCheckpoint): void {
     this.#checkpoint = undefined;
+    this.#lastCompleted = cp.id;
     this.#host.onComplete(this, cp.id, cp.inFlight, cp.inFlight > 0 ? this.#recorder.finish() : undefined);
   }
 }
