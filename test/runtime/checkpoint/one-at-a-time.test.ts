@@ -8,23 +8,10 @@
  * barriers began each checkpoint again and again, filling their mailboxes with barriers.
  */
 import { describe, expect, it } from 'vitest';
-import { StateFun } from '../../../runtime/index.js';
 import type { CommittedCheckpoint } from '../../../runtime/index.js';
-import { TestRuntime, scripted, until } from '../runtime-harness.js';
+import { TestRuntime, counterApp, until } from '../runtime-harness.js';
 
 const COUNTER = 'test/counter';
-
-function counterApp(): StateFun {
-  const statefun = new StateFun();
-  scripted(statefun, COUNTER, [{ name: 'n', type: StateFun.intType() }], {
-    inc: (c) => {
-      const n = ((c.storage.n as number | null) ?? 0) + 1;
-      c.storage.n = n;
-      return n;
-    },
-  });
-  return statefun;
-}
 
 /** Resolves to the checkpoints, or records that they did not all commit in time. */
 async function allCommit(checkpoints: Promise<CommittedCheckpoint>[]): Promise<CommittedCheckpoint[]> {
@@ -41,7 +28,7 @@ async function allCommit(checkpoints: Promise<CommittedCheckpoint>[]): Promise<C
 
 describe('checkpoints run one at a time', () => {
   it('a call between the end of one and the start of the queued one joins the queued one', async () => {
-    const h = await TestRuntime.start(counterApp(), { shards: 4 });
+    const h = await TestRuntime.start(counterApp(COUNTER), { shards: 4 });
     try {
       await h.send(COUNTER, 'a', 'inc');
       await h.settle();
