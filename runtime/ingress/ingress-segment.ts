@@ -84,7 +84,11 @@ export function recordBytesAtMost(envelope: Envelope, key: string | undefined): 
 export function encodeIngressRecord(envelope: Envelope, key?: string, acceptedAtMs = 0): Uint8Array {
   return writeIngressRecord(new ByteWriter(64 + envelope.value.length), envelope, key, acceptedAtMs).finish();
 }
-/** Reads a record's format and flags, then its envelope; the key, if any, is `keyOf`'s. */
+
+/**
+ * Reads a record's format and flags, checking both, and returns the flags; the envelope
+ * follows (then the key, if the flags say so).
+ */
 function readRecordHead(r: ByteReader): number {
   const format = r.byte();
   if (format !== RECORD_FORMAT) {
