@@ -122,7 +122,10 @@ export interface StoreInternals {
   exclusive<T>(api: string, fn: () => Promise<T>): Promise<T>;
   /** Complete checkpoints, oldest first. Throws CorruptionError for a damaged one. */
   records(): CheckpointRecord[];
-  /** Complete checkpoints whose metadata is readable, oldest first (damaged ones skipped). */
+  /**
+   * Complete checkpoints whose metadata is readable, oldest first (damaged ones skipped),
+   * without their `metadata`.
+   */
   readableRecords(): CheckpointRecord[];
   /** One complete checkpoint; InvalidArgumentError naming `api` when there is none. */
   record(api: string, id: string): CheckpointRecord;
@@ -159,6 +162,16 @@ export class CheckpointStore {
   readonly #readOnly: boolean;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The records of complete checkpoints read so far, without their metadata: what a new
+   * checkpoint and the removal of unused shared files need to know, which every checkpoint
+   * asked again of every retained one, reading, checking and parsing its metadata file
+   * (with a runtime's egress records in it) each time. A complete checkpoint's record never
+   * changes, and an id is never given twice (its random part); #deleteCheckpoints drops the
+   * ids it deletes, so this holds no more than the store does. `list`, `verify` and
+   * restores still read the files.
+   */
+  readonly #summaries = new Map<string, CheckpointRecord>();
 
   private constructor(fs: FileSystem, layout: StoreLayout, lock: FileLock, settings: StoreSettings) {
     this.#fs = fs;
@@ -180,7 +193,7 @@ export class CheckpointStore {
         const out: CheckpointRecord[] = [];
         for (const id of this.#completeIds()) {
           try {
-            out.push(this.#read(id));
+            out.push(this.#summary(id));
           } catch (err) {
             if (!(err instanceof CorruptionError)) throw err;
           }
@@ -468,6 +481,16 @@ export class CheckpointStore {
     return record;
   }
 
+  /** `#read(id)` without the metadata, read once (see #summaries). */
+  #summary(id: string): CheckpointRecord {
+    let summary = this.#summaries.get(id);
+    if (summary === undefined) {
+      summary = { ...this.#read(id), metadata: undefined };
+      this.#summaries.set(id, summary);
+    }
+    return summary;
+  }
+
   #record(api: string, id: string): CheckpointRecord {
     if (!this.#completeIds().includes(id)) {
       throw new InvalidArgumentError(`${api}: the store holds no checkpoint '${id}'`);
@@ -514,8 +537,10 @@ export class CheckpointStore {
   async #deleteCheckpoints(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const { checkpoints } = this.#layout;
-    for (const id of ids)
+    for (const id of ids) {
+      this.#summaries.delete(id);
       this.#fs.rename(this.#layout.checkpointDir(id), joinPath(checkpoints, DELETING_PREFIX + id));
+    }
     await this.#fs.syncDir(checkpoints);
     for (const id of ids) await removeTree(this.#fs, joinPath(checkpoints, DELETING_PREFIX + id));
     await this.#fs.syncDir(checkpoints);
@@ -528,7 +553,7 @@ export class CheckpointStore {
     for (const id of this.#completeIds()) {
       let record: CheckpointRecord;
       try {
-        record = this.#read(id);
+        record = this.#summary(id);
       } catch (err) {
         // Which files a damaged checkpoint uses is unknown: keep them all.
         if (err instanceof CorruptionError) return;

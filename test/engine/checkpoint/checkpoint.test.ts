@@ -458,6 +458,29 @@ describe('retention', () => {
     await Promise.all([db.close(), store.close()]);
   });
 
+  it('a checkpoint taken after the newest was deleted keeps its own files through retain', async () => {
+    const fs = new MemoryFileSystem();
+    const db = await Engine.open('/db', { ...TINY, fileSystem: fs });
+    const store = await CheckpointStore.open('/store', { fileSystem: fs });
+    await fill(db, 0, 150);
+    const first = await db.checkpoint(store);
+    await fill(db, 150, 300);
+    const deleted = await db.checkpoint(store);
+    // Retain and delete both look at every kept checkpoint's files (and remember them): the
+    // new checkpoint below reuses the deleted one's number, never its id, nor its files.
+    expect(await store.retain(2)).toEqual([]);
+    await store.delete(deleted.id);
+    await fill(db, 300, 600);
+    const reused = await db.checkpoint(store);
+    expect(reused.id.split('-')[0]).toBe(deleted.id.split('-')[0]);
+    expect(reused.id).not.toBe(deleted.id);
+    const state = contents(db);
+    expect(await store.retain(1)).toEqual([first.id]);
+    expect(fs.list('/store/shared').sort()).toEqual(reused.files.map((f) => f.name).sort());
+    expect(entries(await restoredContents(fs, store, reused.id))).toEqual(entries(state));
+    await Promise.all([db.close(), store.close()]);
+  });
+
   it('checkpoints of two engines share one store; deleting one engine’s keeps the other’s files', async () => {
     const fs = new MemoryFileSystem();
     const a = await Engine.open('/a', { ...TINY, fileSystem: fs });
