@@ -25,6 +25,7 @@ import { listingJson, renderListing } from '../output/checkpoint-report.js';
 import { engineShapeJson, lockJson, renderEngineShape } from '../output/engine-report.js';
 import { formatBytes, formatCount } from '../output/format.js';
 import { jsonDocument } from '../output/table.js';
+import { RUNTIME_FORMAT_OLDEST } from '../../runtime/runtime-marker.js';
 
 const USAGE = `Usage: statefn inspect DIR [--files] [--json]
 
@@ -100,6 +101,7 @@ export const inspectCommand: Command = {
           kind: 'runtime',
           dir: found.dir,
           format: found.format,
+          startable: found.format >= RUNTIME_FORMAT_OLDEST,
           maxParallelism: found.maxParallelism,
           lock: lockJson(lock),
           engines: Object.fromEntries(
@@ -116,7 +118,11 @@ export const inspectCommand: Command = {
     }
     const sections = [
       `runtime directory ${found.dir}\n` +
-        `  format ${found.format}, maxParallelism ${found.maxParallelism}, ${describeLock(lock)}`,
+        `  format ${found.format}, maxParallelism ${found.maxParallelism}, ${describeLock(lock)}` +
+        (found.format >= RUNTIME_FORMAT_OLDEST
+          ? ''
+          : `\n  written by an older statefn: this version reads it but Runtime.start refuses it ` +
+            `(format ${found.format} keeps the ingress records in the ingress/ engine)`),
     ];
     for (const name of ENGINE_PARTS) {
       const shape = shapes.get(name) ?? null;

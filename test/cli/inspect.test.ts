@@ -3,7 +3,7 @@
  * checkpoint store made by the tests: the human tables' key facts and the JSON document's
  * exact values.
  */
-import { rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEngineDir, buildRuntimeDir, runCli, tempRoot } from './cli-fixture.js';
@@ -79,6 +79,28 @@ describe('statefn inspect', () => {
     expect(stdout).toMatch(/^ingress-log\/ {2}1 segment, [\d.]+ (B|KiB); offsets 0 to 3$/m);
   });
 
+  it('says that a directory of an older runtime format is read but will not start', async () => {
+    const old = join(root, 'format-1');
+    mkdirSync(old);
+    // RUNTIME format 1 (runtime/FORMAT.md): the magic, the format byte, maxParallelism 4.
+    writeFileSync(join(old, 'RUNTIME'), Uint8Array.from([...Buffer.from('statefn-runtime'), 1, 4]));
+    const text = await runCli(['inspect', old]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('format 1, maxParallelism 4, not in use');
+    expect(text.stdout).toContain(
+      'written by an older statefn: this version reads it but Runtime.start refuses it (format 1 keeps the ingress records in the ingress/ engine)',
+    );
+    const json = await runCli(['inspect', old, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      kind: 'runtime',
+      format: 1,
+      startable: false,
+      maxParallelism: 4,
+    });
+  });
+
   it('prints the runtime directory as one JSON document with exact values', async () => {
     const { code, stdout } = await runCli(['inspect', runtimeDir, '--json']);
     expect(code).toBe(0);
@@ -99,6 +121,7 @@ describe('statefn inspect', () => {
       kind: 'runtime',
       dir: runtimeDir,
       format: 2,
+      startable: true,
       maxParallelism: 128,
       lock: null,
     });
