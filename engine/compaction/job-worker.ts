@@ -35,7 +35,13 @@ if (port) {
         const e = err instanceof Error ? err : new Error(String(err));
         port.postMessage({
           id: req.id,
-          error: { name: e.name, message: e.message, stack: e.stack, file: (e as { file?: string }).file },
+          error: {
+            name: e.name,
+            message: e.message,
+            stack: e.stack,
+            file: (e as { file?: string }).file,
+            offset: (e as { offset?: number }).offset,
+          },
         });
       });
   });

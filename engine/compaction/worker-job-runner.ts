@@ -15,7 +15,7 @@ import type { JobRunner } from './job-runner.js';
 interface Reply {
   id: number;
   result?: JobResult;
-  error?: { name: string; message: string; stack?: string; file?: string };
+  error?: { name: string; message: string; stack?: string; file?: string; offset?: number };
 }
 
 const WORKER_URL = new URL('./job-worker.js', import.meta.url);
@@ -70,10 +70,17 @@ export class WorkerJobRunner implements JobRunner {
   }
 }
 
-function rebuild(e: { name: string; message: string; stack?: string; file?: string }): Error {
+function rebuild(e: {
+  name: string;
+  message: string;
+  stack?: string;
+  file?: string;
+  offset?: number;
+}): Error {
   let err: Error;
   if (e.name === 'CorruptionError') {
-    err = new CorruptionError(e.file ?? 'unknown', undefined, e.message);
+    // The message already names the file and offset; they are kept as fields too.
+    err = new CorruptionError(e.file ?? 'unknown', e.offset, e.message);
     err.message = e.message;
   } else if (e.name === 'IncompatibleFormatError') {
     // Damaged or foreign input, as CorruptionError: the engine does not try such a job again.

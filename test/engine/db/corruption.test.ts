@@ -12,6 +12,7 @@
 import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -971,6 +972,40 @@ describe('corruption on the real file system', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('a flipped byte found by a compaction on the worker thread comes back as CorruptionError with its file and offset', async () => {
+    // Only the compiled engine runs jobs on a worker thread (the worker is a .js file).
+    const distEngine = fileURLToPath(new URL('../../../dist/engine/index.js', import.meta.url));
+    expect(nodeFs.existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+    const built = (await import(distEngine)) as {
+      Engine: typeof Engine;
+      CorruptionError: typeof CorruptionError;
+    };
+    const dir = tempDir();
+    await buildSstImage(nodeFsImpl, dir);
+    const tables = filesOf(nodeFsImpl, dir, '.sst');
+    const path = tables[Math.floor(tables.length / 2)]!;
+    const offset = Math.floor(nodeFs.statSync(path).size / 3);
+    flipNodeByte(path, offset, 0x10);
+    const db = await built.Engine.open(dir, { ...TINY, backgroundMode: 'worker' });
+    let thrown: unknown;
+    try {
+      await db.compactRange();
+    } catch (err) {
+      thrown = err;
+    } finally {
+      await db.close().catch(() => undefined);
+    }
+    // The engine wraps what stopped its background work; the worker's error is the cause.
+    const found =
+      thrown instanceof built.CorruptionError ? thrown : (thrown as { cause?: unknown } | undefined)?.cause;
+    expect(found).toBeInstanceOf(built.CorruptionError);
+    const corruption = found as CorruptionError;
+    expect(corruption.file).toBe(path);
+    expect(corruption.offset).toBeTypeOf('number');
+    expect(corruption.offset!).toBeLessThanOrEqual(offset);
+    expect(corruption.message).toContain(`offset ${corruption.offset}`);
   });
 
   it('a flipped byte in a middle WAL record fails open; a cut tail opens to the complete writes', async () => {
