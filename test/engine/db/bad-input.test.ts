@@ -86,6 +86,7 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
   // name, min, max, how the message shows them, whether opening at max is cheap enough here
   const RANGES: Array<[keyof EngineOptions, number, number, string, string, boolean]> = [
     ['writeBufferSizeBytes', 4 * KiB, GiB, '4 KiB', '1 GiB', false],
+    ['walPreallocateBytes', 0, 64 * MiB, '0 bytes', '64 MiB', true],
     ['maxImmutableMemtables', 1, 16, '1', '16', true],
     ['blockSizeBytes', KiB, MiB, '1 KiB', '1 MiB', true],
     ['blockRestartInterval', 1, 1024, '1', '1024', true],
@@ -98,6 +99,7 @@ describe('Engine.open rejects bad arguments with InvalidArgumentError naming the
     ['maxBytesForLevelBase', 16 * KiB, TiB, '16 KiB', '1 TiB', true],
     ['levelSizeMultiplier', 2, 100, '2', '100', true],
     ['numLevels', 2, 20, '2', '20', true],
+    ['backgroundRetryDelayMs', 0, 60_000, '0', '60000', true],
   ];
 
   it('rejects every numeric option below its range, above it, fractional or of the wrong type, and creates nothing', async () => {

@@ -98,3 +98,32 @@ describe('Engine close while calls wait', () => {
     await db.close();
   });
 });
+
+describe('Engine.stats().blockCache', () => {
+  it('counts a first read of a table block as a miss and the second as a hit, and reports their rate', async () => {
+    const db = await Engine.open('/db', {
+      fileSystem: new MemoryFileSystem(),
+      blockSizeBytes: 1024,
+      prepopulateBlockCache: 'off',
+    });
+    try {
+      expect(db.stats().blockCache).toMatchObject({ hits: 0, misses: 0, hitRate: 0 });
+      for (let i = 0; i < 200; i++) await db.put(`key${String(i).padStart(5, '0')}`, `value${i}`);
+      await db.flush();
+      const before = db.stats().blockCache;
+      expect(text(db.get('key00100'))).toBe('value100');
+      const first = db.stats().blockCache;
+      expect(first.misses - before.misses).toBe(1);
+      expect(first.hits - before.hits).toBe(0);
+      expect(text(db.get('key00100'))).toBe('value100');
+      const second = db.stats().blockCache;
+      expect(second.misses - first.misses).toBe(0);
+      expect(second.hits - first.hits).toBe(1);
+      expect(second.hitRate).toBeCloseTo(second.hits / (second.hits + second.misses), 12);
+      expect(second.hitRate).toBeGreaterThan(0);
+      expect(second.hitRate).toBeLessThan(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
