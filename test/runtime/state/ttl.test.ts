@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeRuntimeKey } from '../../../cli/data/runtime-keys.js';
+import { Engine } from '../../../engine/index.js';
 import { StateFun } from '../../../runtime/index.js';
 import type { Context, PersistedList, PersistedTable } from '../../../runtime/index.js';
 import { TestRuntime, scripted } from '../runtime-harness.js';
@@ -90,7 +92,51 @@ function ttlApp(): StateFun {
   return statefun;
 }
 
+/** Every key of the state engine in words (kg, kind, typename, id, name[element]). */
+async function stateKeys(h: TestRuntime): Promise<string[]> {
+  const db = await Engine.open('/app/state', { fileSystem: h.fs, readOnly: true });
+  try {
+    return [...db.iterator()].map(([key]) => describeRuntimeKey('state', key).replace(/^kg \d+ /, ''));
+  } finally {
+    await db.close();
+  }
+}
+
 describe('state TTL', () => {
+  it('a read of expired state deletes its records from the state engine, list elements and map entries included', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    await h.send(FN, 'a', 'setW');
+    await h.send(FN, 'a', 'setPlain');
+    await h.send(FN, 'a', 'appendAB');
+    await h.send(FN, 'a', 'setX');
+    await h.settle();
+    await h.rt.checkpoint();
+    const written = ['value', 'list', 'map'].map((kind) => `${kind} ${FN} "a"`);
+    const before = await stateKeys(h);
+    expect(before).toEqual(
+      expect.arrayContaining([
+        `${written[0]} w`,
+        `${written[0]} plain`,
+        `${written[1]} lw`,
+        `${written[1]} lw[0]`,
+        `${written[1]} lw[1]`,
+        `${written[2]} mw`,
+        `${written[2]} mw["x"]`,
+      ]),
+    );
+    await h.advance(TTL_MS);
+    // These read w, lw and mw after their expiry (lc and mc are refreshed by the call).
+    await h.send(FN, 'a', 'getW');
+    await h.send(FN, 'a', 'lists');
+    await h.send(FN, 'a', 'maps');
+    await h.settle();
+    await h.rt.checkpoint();
+    const after = await stateKeys(h);
+    expect(after.filter((k) => / (w|lw|mw)(\[.*\])?$/.test(k))).toEqual([]);
+    expect(after).toContain(`${written[0]} plain`);
+    await h.stop();
+  });
+
   it('an expireAfterWrite value reads as null from its expiry time on, not a millisecond before', async () => {
     const h = await TestRuntime.start(ttlApp());
     await h.send(FN, 'a', 'setW');
