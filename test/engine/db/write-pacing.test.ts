@@ -40,3 +40,41 @@ describe('write acknowledgements while background work is in flight', () => {
     }
   });
 });
+
+describe('backpressure', () => {
+  it('writers wait when flushes fall behind, memtables and level-0 files stay within their limits, and every write is kept', async () => {
+    const dir = tempDir();
+    const options = {
+      writeBufferSizeBytes: 4096,
+      maxImmutableMemtables: 1,
+      l0CompactionTrigger: 2,
+      l0StopWritesTrigger: 3,
+      targetFileSizeBytes: 8192,
+    };
+    const db = await Engine.open(dir, options);
+    const value = new Uint8Array(200).fill(7);
+    const key = (i: number): string => `key${String(i).padStart(5, '0')}`;
+    let maxImmutable = 0;
+    let maxLevel0 = 0;
+    const sample = (): void => {
+      const s = db.stats();
+      maxImmutable = Math.max(maxImmutable, s.immutableMemtables);
+      maxLevel0 = Math.max(maxLevel0, s.levels[0]!.files);
+    };
+    try {
+      // 2,000 writes at once: about a hundred memtables' worth, far more than flushes keep up with.
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 2000; i++) writes.push(db.put(key(i), value).then(sample));
+      await Promise.all(writes);
+      const { stalls } = db.stats();
+      expect(stalls.count).toBeGreaterThan(0);
+      expect(stalls.totalMs).toBeGreaterThan(0);
+      expect(maxImmutable).toBeLessThanOrEqual(options.maxImmutableMemtables);
+      // A flush already under way when level 0 reaches the stop trigger may add one more.
+      expect(maxLevel0).toBeLessThanOrEqual(options.l0StopWritesTrigger + options.maxImmutableMemtables);
+      for (let i = 0; i < 2000; i++) expect(db.get(key(i)), key(i)).toEqual(value);
+    } finally {
+      await db.close();
+    }
+  });
+});
