@@ -7,8 +7,11 @@
  *
  * Only value states are removed. A list's or map's header guards entries stored under
  * separate keys that a compaction may not see together; removing the header alone would
- * let a later `set` or `append` bring the old entries back. Those expire lazily: an
- * invocation that finds an expired header deletes it and everything it guards.
+ * let a later `set` or `append` bring the old entries back. Nor may a compaction drop the
+ * entries that follow an expired header it reads: entries carry no expiry or generation,
+ * and a newer header, written by a later call into a file this compaction does not read,
+ * may own entries under the same keys. Those expire lazily: an invocation that finds an
+ * expired header deletes it and everything it guards.
  */
 
 /** KeyKind.Value of state-keys.ts (a const enum cannot be imported by the worker). */
