@@ -12,7 +12,6 @@
 import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +37,7 @@ import {
   rewriteRecord,
   writeWholeFile,
 } from '../../support/damaged-engine.js';
+import { importBuiltEngine } from '../../support/built-engine.js';
 import { soakMs, soakRuns } from '../../support/soak.js';
 
 const DIR = '/db';
@@ -976,12 +976,7 @@ describe('corruption on the real file system', () => {
 
   it('a flipped byte found by a compaction on the worker thread comes back as CorruptionError with its file and offset', async () => {
     // Only the compiled engine runs jobs on a worker thread (the worker is a .js file).
-    const distEngine = fileURLToPath(new URL('../../../dist/engine/index.js', import.meta.url));
-    expect(nodeFs.existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
-    const built = (await import(distEngine)) as {
-      Engine: typeof Engine;
-      CorruptionError: typeof CorruptionError;
-    };
+    const built = await importBuiltEngine();
     const dir = tempDir();
     await buildSstImage(nodeFsImpl, dir);
     const tables = filesOf(nodeFsImpl, dir, '.sst');

@@ -7,28 +7,16 @@
  * operations (see fixtures/kill-writer.mjs for the workload).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { importBuiltEngine } from '../../support/built-engine.js';
 import { soakMs, soakRuns } from '../../support/soak.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const distEngine = join(here, '../../../dist/engine/index.js');
 const child = join(here, 'fixtures/kill-writer.mjs');
-
-interface DistEngine {
-  open(
-    dir: string,
-    options?: object,
-  ): Promise<{
-    iterator(): Iterable<[Uint8Array, Uint8Array]>;
-    put(k: string, v: string, o?: object): Promise<void>;
-    get(k: string): Uint8Array | undefined;
-    close(): Promise<void>;
-  }>;
-}
 
 /** Runs the writer until `killAfterMs`, kills it, returns the highest acknowledged operation. */
 function runAndKill(dir: string, round: number, killAfterMs: number): Promise<number> {
@@ -69,8 +57,7 @@ describe('Engine survives SIGKILL', () => {
   it(
     'after a kill at a random moment, every acknowledged write is present and the state is a prefix of the operations',
     async () => {
-      expect(existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
-      const { Engine } = (await import(distEngine)) as { Engine: DistEngine };
+      const { Engine } = await importBuiltEngine();
       const dir = mkdtempSync(join(tmpdir(), 'statefn-kill-'));
       try {
         let floor = 0;

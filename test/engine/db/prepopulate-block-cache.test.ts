@@ -6,13 +6,13 @@
  * file system with jobs inline, and on a real directory with the built engine (dist/), whose
  * flush runs on the worker thread and moves the blocks to the main thread.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EngineOptions } from '../../../engine/index.js';
 import { Engine, MemoryFileSystem } from '../../../engine/index.js';
+import { importBuiltEngine } from '../../support/built-engine.js';
 
 const DIR = '/db';
 const KEYS = 600;
@@ -139,9 +139,7 @@ describe('prepopulateBlockCache', () => {
   });
 
   it('on a real directory, the blocks of a flush on the worker thread reach the reads', async () => {
-    const distEngine = join(fileURLToPath(new URL('.', import.meta.url)), '../../../dist/engine/index.js');
-    expect(existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
-    const built = (await import(distEngine)) as { Engine: typeof Engine };
+    const built = await importBuiltEngine();
     const dir = mkdtempSync(join(tmpdir(), 'statefn-prepopulate-'));
     try {
       const db = await built.Engine.open(dir, { blockSizeBytes: 1024, backgroundMode: 'worker' });

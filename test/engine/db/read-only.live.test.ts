@@ -7,21 +7,21 @@
  * retrying when the writer deleted a file between two of its reads.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../engine/index.js';
+import { builtEnginePath } from '../../support/built-engine.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const distEngine = join(here, '../../../dist/engine/index.js');
 const child = join(here, 'fixtures/live-writer.mjs');
 const VIEWS = 12;
 
 describe('read-only open of a directory being written by another process', () => {
   it('every view is a prefix of the writes and reads without error', async () => {
-    expect(existsSync(distEngine), 'dist/ is missing: run `npm run build` (npm test does)').toBe(true);
+    builtEnginePath();
     const dir = mkdtempSync(join(tmpdir(), 'statefn-live-'));
     const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
