@@ -8,6 +8,7 @@ import { initHashing } from '../util/checksum.js';
 import { loadFilter } from './compaction-filter.js';
 import type { JobSpec } from './job-spec.js';
 import { runJob } from './run-job.js';
+import type { WorkerError } from './worker-job-runner.js';
 import { warmTransferList } from '../sstable/warm-blocks.js';
 
 interface Request {
@@ -33,16 +34,14 @@ if (port) {
       })
       .catch((err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
-        port.postMessage({
-          id: req.id,
-          error: {
-            name: e.name,
-            message: e.message,
-            stack: e.stack,
-            file: (e as { file?: string }).file,
-            offset: (e as { offset?: number }).offset,
-          },
-        });
+        const error: WorkerError = {
+          name: e.name,
+          message: e.message,
+          stack: e.stack,
+          file: (e as { file?: string }).file,
+          offset: (e as { offset?: number }).offset,
+        };
+        port.postMessage({ id: req.id, error });
       });
   });
 }

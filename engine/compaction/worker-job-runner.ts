@@ -12,10 +12,20 @@ import { InvariantError } from '../util/invariant.js';
 import type { JobResult, JobSpec } from './job-spec.js';
 import type { JobRunner } from './job-runner.js';
 
+/** An error thrown in the worker, as it crosses to the main thread (see rebuild). */
+export interface WorkerError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  /** CorruptionError's file and offset. */
+  file?: string | undefined;
+  offset?: number | undefined;
+}
+
 interface Reply {
   id: number;
   result?: JobResult;
-  error?: { name: string; message: string; stack?: string; file?: string; offset?: number };
+  error?: WorkerError;
 }
 
 const WORKER_URL = new URL('./job-worker.js', import.meta.url);
@@ -70,13 +80,7 @@ export class WorkerJobRunner implements JobRunner {
   }
 }
 
-function rebuild(e: {
-  name: string;
-  message: string;
-  stack?: string;
-  file?: string;
-  offset?: number;
-}): Error {
+function rebuild(e: WorkerError): Error {
   let err: Error;
   if (e.name === 'CorruptionError') {
     // The message already names the file and offset; they are kept as fields too.
