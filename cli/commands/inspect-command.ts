@@ -95,13 +95,14 @@ export const inspectCommand: Command = {
     const segments = await readIngressSegments(parts.ingressLog);
     // A store is created at the runtime's first start, after RUNTIME and the ingress engine.
     const listing = holdsStore(parts.checkpoints) ? await listCheckpoints(parts.checkpoints) : null;
+    const startable = found.format >= RUNTIME_FORMAT_OLDEST;
     if (json) {
       io.stdout.write(
         jsonDocument({
           kind: 'runtime',
           dir: found.dir,
           format: found.format,
-          startable: found.format >= RUNTIME_FORMAT_OLDEST,
+          startable,
           maxParallelism: found.maxParallelism,
           lock: lockJson(lock),
           engines: Object.fromEntries(
@@ -119,7 +120,7 @@ export const inspectCommand: Command = {
     const sections = [
       `runtime directory ${found.dir}\n` +
         `  format ${found.format}, maxParallelism ${found.maxParallelism}, ${describeLock(lock)}` +
-        (found.format >= RUNTIME_FORMAT_OLDEST
+        (startable
           ? ''
           : `\n  written by an older statefn: this version reads it but Runtime.start refuses it ` +
             `(format ${found.format} keeps the ingress records in the ingress/ engine)`),
