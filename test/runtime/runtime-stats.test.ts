@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { StateFun } from '../../runtime/index.js';
 import type { EngineShape } from '../../runtime/index.js';
 import { SeededScheduler } from '../../runtime/clock.js';
-import { TestRuntime, scripted } from './runtime-harness.js';
+import { TestRuntime, scripted, stepUntil, turns } from './runtime-harness.js';
 
 const COUNTER = 'test/counter';
 
@@ -95,9 +95,8 @@ describe('Runtime.stats backlog', () => {
     // Shards run only when the test steps the scheduler, so the messages wait where they are.
     const scheduler = new SeededScheduler(7);
     const h = await TestRuntime.start(counterApp(), { scheduler });
-    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
     for (let i = 0; i < 10; i++) await h.send(COUNTER, `c${i}`, 'inc');
-    await turn();
+    await turns(1);
     let stats = h.rt.stats();
     expect(stats.messagesProcessed).toBe(0);
     expect(stats.ingressBacklog).toBe(10);
@@ -105,20 +104,16 @@ describe('Runtime.stats backlog', () => {
     expect(stats.inFlight).toBeLessThanOrEqual(10);
     // A few steps process some, not all.
     scheduler.step();
-    await turn();
+    await turns(1);
     stats = h.rt.stats();
     expect(stats.messagesProcessed).toBeGreaterThan(0);
     expect(stats.messagesProcessed + stats.ingressBacklog).toBe(10);
-    for (let i = 0; i < 1000 && h.rt.stats().messagesProcessed < 10; i++) {
-      while (scheduler.step());
-      await turn();
-    }
+    await stepUntil(scheduler, () => h.rt.stats().messagesProcessed === 10);
     stats = h.rt.stats();
     expect([stats.messagesProcessed, stats.ingressBacklog, stats.inFlight]).toEqual([10, 0, 0]);
-    const stopping = h.stop();
-    for (let stopped = false; !stopped;) {
-      while (scheduler.step());
-      stopped = await Promise.race([stopping.then(() => true), turn().then(() => false)]);
-    }
+    let stopped = false;
+    const stopping = h.stop().then(() => (stopped = true));
+    await stepUntil(scheduler, () => stopped);
+    await stopping;
   }, 30_000);
 });
