@@ -111,17 +111,16 @@ describe('state TTL', () => {
     await h.send(FN, 'a', 'setX');
     await h.settle();
     await h.rt.checkpoint();
-    const written = ['value', 'list', 'map'].map((kind) => `${kind} ${FN} "a"`);
-    const before = await stateKeys(h);
-    expect(before).toEqual(
+    const [valueKey, listKey, mapKey] = ['value', 'list', 'map'].map((kind) => `${kind} ${FN} "a"`);
+    expect(await stateKeys(h)).toEqual(
       expect.arrayContaining([
-        `${written[0]} w`,
-        `${written[0]} plain`,
-        `${written[1]} lw`,
-        `${written[1]} lw[0]`,
-        `${written[1]} lw[1]`,
-        `${written[2]} mw`,
-        `${written[2]} mw["x"]`,
+        `${valueKey} w`,
+        `${valueKey} plain`,
+        `${listKey} lw`,
+        `${listKey} lw[0]`,
+        `${listKey} lw[1]`,
+        `${mapKey} mw`,
+        `${mapKey} mw["x"]`,
       ]),
     );
     await h.advance(TTL_MS);
@@ -133,7 +132,7 @@ describe('state TTL', () => {
     await h.rt.checkpoint();
     const after = await stateKeys(h);
     expect(after.filter((k) => / (w|lw|mw)(\[.*\])?$/.test(k))).toEqual([]);
-    expect(after).toContain(`${written[0]} plain`);
+    expect(after).toContain(`${valueKey} plain`);
     await h.stop();
   });
 
