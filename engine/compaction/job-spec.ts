@@ -66,6 +66,10 @@ export interface JobResult {
   entriesDropped: number;
   /** Values the compaction filter found expired (written as tombstones or dropped). */
   entriesExpired: number;
+  /** Values the compaction filter reported (kept). */
+  entriesReported: number;
+  /** The first `filter.maxReports` keys reported, for the filter's onReport. */
+  reported?: Uint8Array[];
   /** A flush's data blocks for the block cache, if the spec asked for them. */
   warm?: WarmBlocks;
 }

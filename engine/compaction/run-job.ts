@@ -106,6 +106,7 @@ function runCompaction(fs: FileSystem, spec: CompactionSpec, isExpired: IsExpire
         filter === undefined || isExpired === undefined
           ? undefined
           : (userKey, value) => isExpired(userKey, value, filter.nowMs),
+      maxReports: filter?.maxReports ?? 0,
     });
     writer.finishFile();
     return { outputs: writer.outputs, bytesRead, bytesWritten: writer.bytesWritten, ...stats };
@@ -123,15 +124,21 @@ interface DropRules {
   smallestSnapshot: number;
   /** Called with an internal key (trailer included) of a tombstone at or below the snapshot. */
   mayDropTombstone: (internalKey: Uint8Array) => boolean;
-  /** The compaction filter: whether the newest value of a key has expired. */
-  expired?: (userKey: Uint8Array, value: Uint8Array) => boolean;
+  /** The compaction filter: whether the newest value of a key has expired, or is to be reported. */
+  expired?: (userKey: Uint8Array, value: Uint8Array) => boolean | 'report';
+  /** Keys the filter reports that are collected (copied) for the owner; more are only counted. */
+  maxReports?: number;
 }
 
-function copyEntries(
-  it: InternalIterator,
-  writer: TableWriter,
-  rules: DropRules,
-): { entriesIn: number; entriesDropped: number; entriesExpired: number } {
+interface CopyStats {
+  entriesIn: number;
+  entriesDropped: number;
+  entriesExpired: number;
+  entriesReported: number;
+  reported?: Uint8Array[];
+}
+
+function copyEntries(it: InternalIterator, writer: TableWriter, rules: DropRules): CopyStats {
   // The current user key, copied into a buffer reused for every key: a copy of its own per
   // key was an allocation per entry of a flush, whose keys are mostly distinct.
   let currentUser = new Uint8Array(64);
@@ -140,6 +147,9 @@ function copyEntries(
   let entriesIn = 0;
   let entriesDropped = 0;
   let entriesExpired = 0;
+  let entriesReported = 0;
+  const maxReports = rules.maxReports ?? 0;
+  const reported: Uint8Array[] = [];
   for (it.seekToFirst(); it.valid(); it.next()) {
     const key = it.key();
     const userEnd = key.length - TRAILER_BYTES;
@@ -164,11 +174,16 @@ function copyEntries(
       // a tombstone at the same sequence changes nothing for a reader older than it.
       newest &&
       kind === EntryKind.Put &&
-      rules.expired !== undefined &&
-      rules.expired(currentUser.subarray(0, currentLength), it.value())
+      rules.expired !== undefined
     ) {
-      expired = true;
-      kind = EntryKind.Delete;
+      const verdict = rules.expired(currentUser.subarray(0, currentLength), it.value());
+      if (verdict === true) {
+        expired = true;
+        kind = EntryKind.Delete;
+      } else if (verdict === 'report') {
+        entriesReported++;
+        if (reported.length < maxReports) reported.push(currentUser.slice(0, currentLength));
+      }
     }
     if (!drop && kind === EntryKind.Delete && seq <= rules.smallestSnapshot && rules.mayDropTombstone(key)) {
       drop = true;
@@ -181,7 +196,9 @@ function copyEntries(
       writer.add(tombstone, new Uint8Array(0));
     } else writer.add(key, it.value());
   }
-  return { entriesIn, entriesDropped, entriesExpired };
+  const stats: CopyStats = { entriesIn, entriesDropped, entriesExpired, entriesReported };
+  if (reported.length > 0) stats.reported = reported;
+  return stats;
 }
 
 /**

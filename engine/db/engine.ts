@@ -39,6 +39,7 @@ import type {
   PinnedLog,
   PinnedState,
 } from '../checkpoint/take-checkpoint.js';
+import { filterSpecOf } from '../compaction/compaction-filter.js';
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { CompactionSpec, JobResult, JobSpec } from '../compaction/job-spec.js';
 import type { WarmBlocks } from '../sstable/warm-blocks.js';
@@ -972,7 +973,7 @@ export class Engine {
       table: tableOptionsOf(this.#options),
     };
     const filter = this.#options.compactionFilter;
-    if (filter !== undefined) spec.filter = { module: filter.module, nowMs: (filter.now ?? Date.now)() };
+    if (filter !== undefined) spec.filter = filterSpecOf(filter);
     try {
       const runner = this.#compactionRunner;
       invariant(runner !== undefined, 'a compaction of a read-only engine');
@@ -986,6 +987,13 @@ export class Engine {
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       this.#compactions++;
+      if (result.reported !== undefined && filter?.onReport !== undefined) {
+        // Outside the compaction lane: the owner's work (and any error it throws) is not
+        // the engine's.
+        const onReport = filter.onReport;
+        const keys = result.reported;
+        queueMicrotask(() => onReport(keys));
+      }
     } finally {
       for (let n = first; n < first + count; n++) this.#pendingOutputs.delete(n);
     }
