@@ -36,6 +36,7 @@ import { IngressLog } from './ingress/ingress-log.js';
 import type { IngressRecord } from './ingress/ingress-log.js';
 import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
 import { keyGroupOf, keyGroupRange, shardOfKeyGroup } from './keys/key-group.js';
+import { collectionKeyOf, keyStringOf } from './keys/state-keys.js';
 import { RUNTIME_FORMAT_OLDEST, readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
 import { resolveRuntimeOptions } from './runtime-options.js';
 import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
@@ -45,7 +46,7 @@ import { carriedBytes, trusted } from './sdk/typed-value-carrier.js';
 import { validateTypeName } from './sdk/typename.js';
 import { Mailbox } from './shard/mailbox.js';
 import { Shard } from './shard/shard.js';
-import type { EgressDraft, Outcome, ShardHost } from './shard/shard.js';
+import type { CollectionHeader, EgressDraft, Outcome, ShardHost } from './shard/shard.js';
 import { StateStore } from './state/state-store.js';
 import { TimerService } from './timers/timer-service.js';
 import { fromByteString } from './util/byte-string.js';
@@ -142,6 +143,12 @@ export interface RuntimeStats {
    * or the carried egress (`carriedEgressBytes`) its bound.
    */
   egressWaitsTotal: number;
+  /**
+   * Lists and maps past their TTL that the runtime deleted since start because a compaction
+   * of the state engine reported them (those an invocation finds expired it deletes itself,
+   * uncounted here).
+   */
+  expiredCollectionsRemoved: number;
   /** Ingress messages accepted but not yet processed. */
   ingressBacklog: number;
   /**
@@ -173,8 +180,16 @@ const CHECKPOINT_HISTORY = 20;
 /** Where mailboxes spill (a directory under the runtime's). */
 const SPILL_DIR = 'spill';
 
-/** The state engine's compaction filter: removes expired value states (ttl-filter.ts). */
+/**
+ * The state engine's compaction filter: removes expired value states and reports expired
+ * lists and maps (state/ttl-filter.ts).
+ */
 const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href;
+
+/** Where the state engine's compaction reports go (see Runtime.start). */
+interface ExpiredReports {
+  to?: (keys: Uint8Array[]) => void;
+}
 
 /** A checkpoint in the store and the ingress offset it resumes from. */
 interface RetainedCheckpoint {
@@ -256,6 +271,7 @@ export class Runtime {
     db: Engine;
     meta: RuntimeCheckpoint;
     retained: RetainedCheckpoint[];
+    reports: ExpiredReports;
   }) {
     this.#retained = parts.retained;
     this.#o = parts.o;
@@ -319,6 +335,7 @@ export class Runtime {
     }
     for (const shard of this.#shards) shard.armTimers();
     this.#ingress.onDurable((record) => this.#onDurable(record));
+    parts.reports.to = (keys) => this.#removeExpired(keys);
     this.#pumpIngress();
     this.#armPeriodic();
   }
@@ -377,10 +394,17 @@ export class Runtime {
       removeTree(fs, stateDir);
       removeTree(fs, joinPath(o.dir, SPILL_DIR));
       const clock = o.clock ?? new SystemClock();
+      // Expired lists and maps the state engine's compactions report go to the runtime once
+      // it exists; those reported before are left for a read or a later compaction to find.
+      const reports: ExpiredReports = {};
       const engineOptions = {
         blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
         writeBufferSizeBytes: o.stateWriteBufferBytes,
-        compactionFilter: { module: TTL_FILTER_MODULE, now: () => clock.now() },
+        compactionFilter: {
+          module: TTL_FILTER_MODULE,
+          now: () => clock.now(),
+          onReport: (keys: Uint8Array[]) => reports.to?.(keys),
+        },
         ...passedEngineOptions({
           fileSystem,
           maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
@@ -434,7 +458,19 @@ export class Runtime {
       if (latest !== undefined) checkEgressCovers(egressLog, egressDir, meta, latest.id);
       // Publishing may have been cut short by a crash: the same records under the same keys.
       await egressLog.publish(meta.egress, true);
-      return new Runtime({ o, clock, fs, maxParallelism, ingress, egressLog, store, db, meta, retained });
+      return new Runtime({
+        o,
+        clock,
+        fs,
+        maxParallelism,
+        ingress,
+        egressLog,
+        store,
+        db,
+        meta,
+        retained,
+        reports,
+      });
     } catch (err) {
       await Promise.allSettled(opened.map((c) => c.close()));
       throw err;
@@ -740,6 +776,7 @@ export class Runtime {
       barriersOvertaken: this.#shards.reduce((n, s) => n + s.barriersOvertaken, 0),
       barrierTimeouts: this.#shards.reduce((n, s) => n + s.barrierTimeouts, 0),
       egressWaitsTotal: this.#shards.reduce((n, s) => n + s.egressWaitsTotal, 0),
+      expiredCollectionsRemoved: this.#shards.reduce((n, s) => n + s.expiredRemoved, 0),
       ingressBacklog: this.#unprocessed(),
       ingressLog: {
         ...this.#ingress.segmentStats(),
@@ -806,6 +843,12 @@ export class Runtime {
     for (const s of this.#shards) s.stop();
   }
 
+  /** @internal Compacts the whole state engine now (tests of compaction-time cleanup). */
+  compactState(): Promise<void> {
+    this.#checkRunning('Runtime.compactState');
+    return this.#db.compactRange();
+  }
+
   /** @internal Simulates a crash: stops all processing at once, closing nothing. */
   abandon(): void {
     this.#stopping ??= Promise.resolve();
@@ -818,6 +861,31 @@ export class Runtime {
     if (this.#failure !== undefined) throw failedError(api, this.#failure);
     if (this.#stopping !== undefined || this.#stopped)
       throw new ClosedError(`${api}: the runtime is stopped`);
+  }
+
+  /**
+   * A compaction of the state engine reported these keys of expired list or map headers
+   * (state/ttl-filter.ts): each goes to the shard that owns its key group, which deletes
+   * the list or map if its newest header has expired too (state/expired-collections.ts).
+   */
+  #removeExpired(keys: Uint8Array[]): void {
+    if (this.#stopping !== undefined || this.#stopped || this.#failure !== undefined) return;
+    const perShard = new Map<Shard, CollectionHeader[]>();
+    for (const bytes of keys) {
+      const key = keyStringOf(bytes);
+      const names = collectionKeyOf(key);
+      if (names === undefined || names.keyGroup >= this.#maxParallelism) continue;
+      const shard = this.#shards[shardOfKeyGroup(names.keyGroup, this.#maxParallelism, this.#shards.length)]!;
+      let headers = perShard.get(shard);
+      if (headers === undefined) perShard.set(shard, (headers = []));
+      headers.push({ ...names, key });
+    }
+    const now = this.#clock.now();
+    try {
+      for (const [shard, headers] of perShard) shard.removeExpired(headers, now);
+    } catch (err) {
+      this.#fail(err);
+    }
   }
 
   #fail(err: unknown): void {

@@ -147,6 +147,48 @@ export function prefixEnd(prefix: KeyString): KeyString | undefined {
   return undefined;
 }
 
+/** What the key of a list's header or of a map (its entries' prefix) names. */
+export interface CollectionKey {
+  readonly kind: KeyKind.List | KeyKind.Map;
+  readonly keyGroup: number;
+  readonly typename: string;
+  readonly id: string;
+}
+
+/**
+ * What `key` names if it is the key of a list's header or of a map (`stateKey` of kind List
+ * or Map), else undefined: an element's or entry's key, another kind, or bytes that do not
+ * decode.
+ */
+export function collectionKeyOf(key: KeyString): CollectionKey | undefined {
+  if (key.length < 3) return undefined;
+  const kind = key.charCodeAt(2);
+  if (kind !== KeyKind.List && kind !== KeyKind.Map) return undefined;
+  const strings: string[] = [];
+  let pos = 3;
+  for (let i = 0; i < 3; i++) {
+    let length = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= key.length || scale > 2 ** 28) return undefined;
+      const c = key.charCodeAt(pos++);
+      length += (c & 0x7f) * scale;
+      if (c < 0x80) break;
+      scale *= 0x80;
+    }
+    if (pos + length > key.length) return undefined;
+    strings.push(key.slice(pos, pos + length));
+    pos += length;
+  }
+  if (pos !== key.length) return undefined;
+  return {
+    kind,
+    keyGroup: key.charCodeAt(0) * 256 + key.charCodeAt(1),
+    typename: Buffer.from(strings[0]!, 'latin1').toString('utf8'),
+    id: Buffer.from(strings[1]!, 'latin1').toString('utf8'),
+  };
+}
+
 /** The bytes of a key string. */
 export function keyBytes(key: KeyString): Uint8Array {
   return Buffer.from(key, 'latin1');

@@ -64,6 +64,8 @@ import type { InFlightRecorder } from '../checkpoint/in-flight-store.js';
 import type { AddressRef, Envelope } from '../envelope.js';
 import { addressKey, envelopeBytes } from '../envelope.js';
 import type { StateStore } from '../state/state-store.js';
+import { removeIfExpired } from '../state/expired-collections.js';
+import type { CollectionKey, KeyString } from '../keys/state-keys.js';
 import type { TimerService } from '../timers/timer-service.js';
 import type { ByteString } from '../util/byte-string.js';
 import type { MailItem, Mailbox } from './mailbox.js';
@@ -217,6 +219,11 @@ export function egressRecordBytes(record: { readonly value: ByteString }): numbe
 /** Messages taken from the mailbox per scheduled turn, so timers and I/O get their turn. */
 const TURN_ITEMS = 512;
 
+/** A reported list or map: its key and what the key names. */
+export interface CollectionHeader extends CollectionKey {
+  readonly key: KeyString;
+}
+
 export class Shard {
   readonly index: number;
   readonly store: StateStore;
@@ -281,6 +288,8 @@ export class Shard {
   barrierTimeouts = 0;
   /** Times the shard stopped taking messages until a barrier came for its staged egress. */
   egressWaitsTotal = 0;
+  /** Expired lists and maps deleted on a compaction's report (removeExpired). */
+  expiredRemoved = 0;
 
   constructor(index: number, host: ShardHost, parts: ShardParts) {
     this.index = index;
@@ -390,6 +399,24 @@ export class Shard {
         // Spill files left behind are removed at the next start.
       }
     }
+  }
+
+  /**
+   * Deletes the expired lists and maps among `headers`, keys of this shard's key groups that
+   * a compaction of the state engine reported (see expired-collections.ts), except those of
+   * an address whose invocation is under way (#busy): it may have read them before they
+   * expired. Synchronous, so no invocation starts in between. Returns how many it deleted.
+   */
+  removeExpired(headers: readonly CollectionHeader[], nowMs: number): number {
+    if (this.#stopped) return 0;
+    let removed = 0;
+    for (const h of headers) {
+      if (this.#busy.size > 0 && this.#busy.has(addressKey(h))) continue;
+      if (removeIfExpired(this.store, h.key, h.kind, nowMs)) removed++;
+    }
+    if (removed > 0) this.store.submit();
+    this.expiredRemoved += removed;
+    return removed;
   }
 
   /** Bytes of the egress records staged since the last snapshot, about. */

@@ -14,7 +14,8 @@
  * TTL: a state with `expireAfterWriteMs` expires that long after its last write; with
  * `expireAfterCallMs`, that long after the last invocation of its address (each invocation
  * rewrites the expiry of such states that exist). An expired state reads as absent and its
- * records are deleted by the invocation that finds it. The invocation's own writes never
+ * records are deleted by the invocation that finds it (or by a compaction, ttl-filter.ts,
+ * and expired-collections.ts for lists and maps). The invocation's own writes never
  * count as expired, so it reads them back even with a TTL of 0.
  *
  * Once the invocation has returned (`close`), the storage refuses every use: a function that

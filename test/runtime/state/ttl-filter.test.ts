@@ -1,11 +1,18 @@
 /**
- * The state engine's compaction filter: expired value states are removed by compactions,
- * nothing else is (list and map headers guard entries under other keys; records without an
- * expiry never expire; an unknown format is left alone).
+ * The state engine's compaction filter: expired value states are removed by compactions;
+ * expired list and map headers are reported (they guard entries under other keys); nothing
+ * else is touched (records without an expiry never expire; an unknown format is left alone).
  */
 import { describe, expect, it } from 'vitest';
 import { Engine, MemoryFileSystem } from '../../../engine/index.js';
-import { KeyKind, keyBytes, stateKey } from '../../../runtime/keys/state-keys.js';
+import {
+  KeyKind,
+  collectionKeyOf,
+  keyBytes,
+  listElementKey,
+  mapEntryKey,
+  stateKey,
+} from '../../../runtime/keys/state-keys.js';
 import { encodeListLength, encodeStateRecord } from '../../../runtime/state/state-record.js';
 import { isExpired } from '../../../runtime/state/ttl-filter.js';
 
@@ -24,17 +31,46 @@ describe('ttl-filter isExpired', () => {
     expect(
       isExpired(key(KeyKind.Value, 'a'), encodeStateRecord(INT, undefined, new Uint8Array(0)), 5e12),
     ).toBe(false);
-    // Headers of lists and maps, even expired: their entries live under other keys.
-    expect(isExpired(key(KeyKind.List, 'a'), encodeStateRecord(INT, 1_000, encodeListLength(3)), 2_000)).toBe(
-      false,
-    );
-    expect(isExpired(key(KeyKind.Map, 'a'), encodeStateRecord(INT, 1_000, new Uint8Array(0)), 2_000)).toBe(
-      false,
-    );
+    // Headers of lists and maps are reported, not removed: their entries live under other keys.
+    const listHeader = encodeStateRecord(INT, 1_000, encodeListLength(3));
+    const mapHeader = encodeStateRecord(INT, 1_000, new Uint8Array(0));
+    expect(isExpired(key(KeyKind.List, 'a'), listHeader, 2_000)).toBe('report');
+    expect(isExpired(key(KeyKind.Map, 'a'), mapHeader, 2_000)).toBe('report');
+    expect(isExpired(key(KeyKind.List, 'a'), listHeader, 999)).toBe(false);
+    expect(isExpired(key(KeyKind.Map, 'a'), mapHeader, 999)).toBe(false);
+    // An element or entry holds a bare value, which may look like an expired record.
+    const listHeaderKey = stateKey(KeyKind.List, 7, 'test/fn', 'a', 'seen');
+    const mapKey = stateKey(KeyKind.Map, 7, 'test/fn', 'a', 'seen');
+    expect(isExpired(keyBytes(listElementKey(listHeaderKey, 0)), listHeader, 2_000)).toBe(false);
+    expect(isExpired(keyBytes(mapEntryKey(mapKey, 'k')), mapHeader, 2_000)).toBe(false);
+    expect(isExpired(keyBytes(mapEntryKey(mapKey, '')), mapHeader, 2_000)).toBe(false);
+    // A key cut short inside its strings is no header either.
+    expect(isExpired(keyBytes(listHeaderKey).subarray(0, 8), listHeader, 2_000)).toBe(false);
     // A record format this version does not know.
     const newer = value.slice();
     newer[0] = 2;
     expect(isExpired(key(KeyKind.Value, 'a'), newer, 2_000)).toBe(false);
+  });
+
+  it('collectionKeyOf names the address of a list header or map key, and of nothing else', () => {
+    const header = stateKey(KeyKind.List, 300, 'test/fn', 'ädä', 'seen');
+    expect(collectionKeyOf(header)).toEqual({
+      kind: KeyKind.List,
+      keyGroup: 300,
+      typename: 'test/fn',
+      id: 'ädä',
+    });
+    const map = stateKey(KeyKind.Map, 5, 'test/fn', 'x'.repeat(200), 'seen');
+    expect(collectionKeyOf(map)).toEqual({
+      kind: KeyKind.Map,
+      keyGroup: 5,
+      typename: 'test/fn',
+      id: 'x'.repeat(200),
+    });
+    expect(collectionKeyOf(listElementKey(header, 1))).toBeUndefined();
+    expect(collectionKeyOf(mapEntryKey(map, 'k'))).toBeUndefined();
+    expect(collectionKeyOf(stateKey(KeyKind.Value, 5, 'test/fn', 'a', 'seen'))).toBeUndefined();
+    expect(collectionKeyOf(header.slice(0, -1))).toBeUndefined();
   });
 
   it('lets the state engine drop expired records in compaction', async () => {

@@ -3,7 +3,7 @@ import { describeRuntimeKey } from '../../../cli/data/runtime-keys.js';
 import { Engine } from '../../../engine/index.js';
 import { StateFun } from '../../../runtime/index.js';
 import type { Context, PersistedList, PersistedTable } from '../../../runtime/index.js';
-import { TestRuntime, scripted } from '../runtime-harness.js';
+import { TestRuntime, scripted, turns } from '../runtime-harness.js';
 import type { Storage } from '../runtime-harness.js';
 
 const FN = 'test/ttl';
@@ -275,6 +275,83 @@ describe('state TTL', () => {
     await h.advance(1);
     await h.send(FN, 'a', 'getW');
     expect(await h.output()).toEqual(['a getW 5', 'a getW null']);
+    await h.stop();
+  });
+});
+
+describe('state TTL cleanup by compaction', () => {
+  it('a compaction removes expired value states, lists and maps without a call to their address', async () => {
+    const h = await TestRuntime.start(ttlApp());
+    for (const op of ['setW', 'setPlain', 'appendAB', 'setX']) await h.send(FN, 'a', op);
+    await h.advance(600);
+    // b's state expires 600 ms after a's: still alive at the compaction.
+    for (const op of ['appendAB', 'setX']) await h.send(FN, 'b', op);
+    await h.advance(TTL_MS - 600);
+    const processed = h.rt.stats().messagesProcessed;
+    await h.rt.compactState();
+    await turns();
+    await h.rt.checkpoint();
+
+    expect(h.rt.stats().messagesProcessed).toBe(processed);
+    // lw, lc, mw and mc of a (lc and mc expire after a call, and a's last was at 0).
+    expect(h.rt.stats().expiredCollectionsRemoved).toBe(4);
+    const keys = await stateKeys(h);
+    expect(keys.filter((k) => k.includes(' "a" '))).toEqual([`value ${FN} "a" plain`]);
+    const b = (k: string): string => k.replace('"a"', '"b"');
+    expect(keys.filter((k) => k.includes(' "b" '))).toEqual(
+      [
+        `list ${FN} "a" lw`,
+        `list ${FN} "a" lw[0]`,
+        `list ${FN} "a" lw[1]`,
+        `list ${FN} "a" lc`,
+        `list ${FN} "a" lc[0]`,
+        `list ${FN} "a" lc[1]`,
+        `map ${FN} "a" mw`,
+        `map ${FN} "a" mw["x"]`,
+        `map ${FN} "a" mc`,
+        `map ${FN} "a" mc["x"]`,
+      ]
+        .map(b)
+        .sort(),
+    );
+    await h.send(FN, 'a', 'lists');
+    await h.send(FN, 'b', 'lists');
+    expect(await h.output()).toEqual(['a lists [0,[],null,0,[]]', 'b lists [2,["a","b"],"a",2,["a","b"]]']);
+    await h.stop();
+  });
+
+  it('leaves a map alone while an invocation that read it before it expired is under way', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const statefun = new StateFun();
+    scripted(
+      statefun,
+      FN,
+      [{ name: 'mw', type: StateFun.intType(), kind: 'map', expireAfterWrite: TTL_MS }],
+      {
+        setX: (c) => map(c, 'mw').set('x', 1),
+        slowSetY: async (c) => {
+          const x = map(c, 'mw').get('x');
+          await gate;
+          map(c, 'mw').set('y', 2);
+          return x;
+        },
+        entries: (c) => map(c, 'mw').entries(),
+      },
+    );
+    const h = await TestRuntime.start(statefun);
+    await h.send(FN, 'a', 'setX');
+    await h.advance(TTL_MS - 1);
+    await h.send(FN, 'a', 'slowSetY');
+    await turns();
+    // The map expires while slowSetY, which found it alive, waits; a compaction reports it.
+    h.clock.advance(1);
+    await h.rt.compactState();
+    await turns();
+    expect(h.rt.stats().expiredCollectionsRemoved).toBe(0);
+    open();
+    await h.send(FN, 'a', 'entries');
+    expect(await h.output()).toEqual(['a slowSetY 1', 'a entries [["x",1],["y",2]]']);
     await h.stop();
   });
 });
