@@ -186,6 +186,12 @@ export interface EngineStats {
   /** Flush and compaction attempts that failed and were tried again (see backgroundRetryDelayMs). */
   backgroundRetries: number;
   /**
+   * The compaction filter's verdicts since this open: values compactions removed as expired,
+   * and values they kept and reported (CompactionFilter; reports beyond `maxReports` per
+   * compaction included, though not passed to onReport).
+   */
+  compactionFilter: { expired: number; reported: number };
+  /**
    * Removal of files no longer needed, which runs in the background: removals queued or
    * running, files removed since this open, and removals that failed (such a file is tried
    * again after the next flush or compaction, and removed by the next open otherwise).
@@ -300,6 +306,9 @@ export class Engine {
   #compactionWritten: number;
   #flushes = 0;
   #compactions = 0;
+  /** stats().compactionFilter. */
+  #filterExpired = 0;
+  #filterReported = 0;
   #trivialMoves = 0;
   #backgroundRetries = 0;
   /**
@@ -987,6 +996,8 @@ export class Engine {
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       this.#compactions++;
+      this.#filterExpired += result.entriesExpired;
+      this.#filterReported += result.entriesReported;
       if (result.reported !== undefined && filter?.onReport !== undefined) {
         // Outside the compaction lane: the owner's work (and any error it throws) is not
         // the engine's.
@@ -1339,6 +1350,7 @@ export class Engine {
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,
+      compactionFilter: { expired: this.#filterExpired, reported: this.#filterReported },
       obsoleteFiles: this.#deleter.stats(),
     };
   }

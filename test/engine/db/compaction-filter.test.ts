@@ -164,6 +164,8 @@ describe('compactionFilter', () => {
         expect(r.length).toBeLessThanOrEqual(25);
       }
       expect(reports.some((r) => r.length === 25)).toBe(true);
+      // Each compaction counts every key it reported, collected or not.
+      expect(db.stats().compactionFilter).toEqual({ expired: 30, reported: 30 * reports.length });
       for (let i = 0; i < 90; i++) {
         if (i % 3 === 0) expect(db.get(key(i))).toEqual(expiringValue(2_000, 64, i, true));
         else if (i % 3 === 1) expect(db.get(key(i))).toBeUndefined();
