@@ -194,6 +194,8 @@ export class IngressLog {
    * deletes a segment, whose records could no longer put them again.
    */
   #keysUnsynced = false;
+  /** A trim removed a segment whose removal is not yet durable (its directory sync failed). */
+  #removalUnsynced = false;
   /** The trim under way: trims run one at a time. */
   #trimming: Promise<void> = Promise.resolve();
   #closed = false;
@@ -569,12 +571,23 @@ export class IngressLog {
             throw err;
           }
         }
-        this.#fs.remove(this.#segments.shift()!.path);
-        await this.#fs.syncDir(this.#logDir);
+        // A removal that failed left the segment: it stays listed, or the next trim would
+        // delete the one after it and leave a gap. One whose directory sync failed is
+        // synced before anything else is removed.
+        if (this.#removalUnsynced) await this.#syncRemoval();
+        this.#fs.remove(this.#segments[0]!.path);
+        this.#segments.shift();
+        this.#removalUnsynced = true;
+        await this.#syncRemoval();
       }
     });
     this.#trimming = trim.catch(() => undefined);
     return trim;
+  }
+
+  async #syncRemoval(): Promise<void> {
+    await this.#fs.syncDir(this.#logDir);
+    this.#removalUnsynced = false;
   }
 
   /** Forgets idempotency keys accepted before `beforeMs`. */

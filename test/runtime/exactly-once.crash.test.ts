@@ -638,6 +638,50 @@ describe('exactly-once processing under crashes', () => {
     );
   });
 
+  it('regression: soak seed 1346137350 (ingress log gap after a one-time write fault)', async () => {
+    await checkExactlyOnce(
+      1,
+      [
+        [{ op: 'inc' }],
+        [
+          { op: 'delay', ms: 1, to: 'a', cmds: [{ op: 'inc' }] },
+          { op: 'delay', ms: 1, to: 'a', cmds: [{ op: 'delay', ms: 1, to: 'a', cmds: [{ op: 'inc' }] }] },
+          { op: 'inc' },
+        ],
+        [{ op: 'egress', tag: '' }],
+        [{ op: 'egress', tag: '' }],
+        [{ op: 'egress', tag: '' }],
+        [{ op: 'delay', ms: 1, to: 'a', cmds: [{ op: 'inc' }] }],
+        [{ op: 'inc' }],
+        [{ op: 'inc' }],
+        [{ op: 'inc' }],
+        [{ op: 'inc' }],
+      ] as Command[][],
+      [
+        { kind: 'checkpoint' },
+        { kind: 'send', count: 5 },
+        { kind: 'checkpoint' },
+        { kind: 'run', steps: 12 },
+        { kind: 'consume', limit: 1 },
+        { kind: 'crash', shards: 1, torn: false, checkpointAtStart: false },
+        { kind: 'run', steps: 2 },
+        { kind: 'checkpoint' },
+        { kind: 'send', count: 1 },
+        { kind: 'consume', limit: 1 },
+        { kind: 'crash', shards: 1, torn: false, checkpointAtStart: true },
+        { kind: 'checkpoint' },
+        { kind: 'fault', after: 28, once: true },
+        { kind: 'run', steps: 14 },
+        { kind: 'fault', after: 0, once: false },
+        { kind: 'crash', shards: 1, torn: false, checkpointAtStart: false },
+        { kind: 'advance', ms: 1 },
+        { kind: 'send', count: 1 },
+        { kind: 'consume', limit: 1 },
+      ] as Step[],
+      2,
+    );
+  });
+
   it('regression: a timer fires once though its put waited behind a checkpoint and its delete did not', async () => {
     // Soak seed 658892767. The timer's put was submitted while the engine checkpoint's pin
     // held the state engine's admission gate; its delete, called later, took the fast path

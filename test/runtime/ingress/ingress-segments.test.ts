@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError, IncompatibleFormatError, MemoryFileSystem } from '../../../engine/index.js';
+import { FaultyFileSystem, InjectedFault } from '../../../engine/env/faulty-file-system.js';
 import type { Envelope } from '../../../runtime/envelope.js';
 import { varintLength } from '../../../engine/util/bytes.js';
 import { IngressLog } from '../../../runtime/ingress/ingress-log.js';
@@ -192,6 +193,38 @@ describe('IngressLog segments', () => {
     expect(readAll(log, 50).map((r) => r.offset)).toEqual([50, 51]);
     await log.close();
   });
+
+  // Soak seed 1346137350 of the exactly-once crash property: a removal that failed once took
+  // its segment off the list all the same, so the next trim deleted the segment after it,
+  // and the next start found the gap and refused the log.
+  it.each([
+    ['the removal', 0],
+    ['the directory sync after it', 1],
+  ])(
+    'a trim whose %s failed once leaves no gap: the next trim takes the segments in order',
+    async (_, at) => {
+      const memory = new MemoryFileSystem();
+      const fs = new FaultyFileSystem(memory);
+      const log = await open(fs, 128);
+      await appendEach(log, 0, 30);
+      const [s0, s1] = layout(
+        range(0, 30).map((o) => ({ bytes: loneFrameBytes(o), count: 1 })),
+        128,
+      );
+      fs.failAfter(at, true);
+      await expect(log.trimBefore(s1!.end)).rejects.toThrow(InjectedFault);
+      await log.trimBefore(s1!.end);
+      expect(fs.exists(segmentPath(s0!.base))).toBe(false);
+      expect(fs.exists(segmentPath(s1!.base))).toBe(false);
+      expect(log.firstOffset).toBe(s1!.end);
+      await log.close();
+      // What a crash now would leave opens, without a gap.
+      const reopened = await open(memory.crash(), 128);
+      expect(reopened.firstOffset).toBe(s1!.end);
+      expect(readAll(reopened).map((r) => r.offset)).toEqual(range(s1!.end, 30));
+      await reopened.close();
+    },
+  );
 
   it('trimBefore deletes exactly the whole segments below its bound, never the last one', async () => {
     const fs = new MemoryFileSystem();
