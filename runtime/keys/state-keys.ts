@@ -20,6 +20,8 @@
  * string concatenation rather than an encoder and a buffer.
  */
 
+import { ByteReader, DecodeError } from '../util/codec.js';
+
 /**
  * The bytes of an engine key as a string of characters 0–255, one per byte (latin1).
  * Comparing two key strings orders them as their bytes.
@@ -161,32 +163,20 @@ export interface CollectionKey {
  * decode.
  */
 export function collectionKeyOf(key: KeyString): CollectionKey | undefined {
-  if (key.length < 3) return undefined;
-  const kind = key.charCodeAt(2);
+  const bytes = keyBytes(key);
+  const kind = bytes[2];
   if (kind !== KeyKind.List && kind !== KeyKind.Map) return undefined;
-  const strings: string[] = [];
-  let pos = 3;
-  for (let i = 0; i < 3; i++) {
-    let length = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= key.length || scale > 2 ** 28) return undefined;
-      const c = key.charCodeAt(pos++);
-      length += (c & 0x7f) * scale;
-      if (c < 0x80) break;
-      scale *= 0x80;
-    }
-    if (pos + length > key.length) return undefined;
-    strings.push(key.slice(pos, pos + length));
-    pos += length;
+  const r = new ByteReader(bytes, 3);
+  try {
+    const typename = r.string();
+    const id = r.string();
+    r.bytes(); // the state name
+    if (r.remaining !== 0) return undefined;
+    return { kind, keyGroup: bytes[0]! * 256 + bytes[1]!, typename, id };
+  } catch (err) {
+    if (err instanceof DecodeError) return undefined;
+    throw err;
   }
-  if (pos !== key.length) return undefined;
-  return {
-    kind,
-    keyGroup: key.charCodeAt(0) * 256 + key.charCodeAt(1),
-    typename: Buffer.from(strings[0]!, 'latin1').toString('utf8'),
-    id: Buffer.from(strings[1]!, 'latin1').toString('utf8'),
-  };
 }
 
 /** The bytes of a key string. */

@@ -405,10 +405,10 @@ export class Shard {
    * Deletes the expired lists and maps among `headers`, keys of this shard's key groups that
    * a compaction of the state engine reported (see expired-collections.ts), except those of
    * an address whose invocation is under way (#busy): it may have read them before they
-   * expired. Synchronous, so no invocation starts in between. Returns how many it deleted.
+   * expired. Synchronous, so no invocation starts in between. Counted in expiredRemoved.
    */
-  removeExpired(headers: readonly CollectionHeader[], nowMs: number): number {
-    if (this.#stopped) return 0;
+  removeExpired(headers: readonly CollectionHeader[], nowMs: number): void {
+    if (this.#stopped) return;
     let removed = 0;
     for (const h of headers) {
       if (this.#busy.size > 0 && this.#busy.has(addressKey(h))) continue;
@@ -416,7 +416,6 @@ export class Shard {
     }
     if (removed > 0) this.store.submit();
     this.expiredRemoved += removed;
-    return removed;
   }
 
   /** Bytes of the egress records staged since the last snapshot, about. */
