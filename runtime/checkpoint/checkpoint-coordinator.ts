@@ -70,6 +70,7 @@ export interface CommittedCheckpoint {
 
 interface Pending {
   id: number;
+  /** performance.now() at the start: a duration must not follow the wall clock's steps. */
   startedAt: number;
   ingressOffset: number;
   snapshots: number;
@@ -188,7 +189,7 @@ export class CheckpointCoordinator {
     const promise = new Promise<CommittedCheckpoint>((resolve, reject) => {
       this.#pending = {
         id,
-        startedAt: Date.now(),
+        startedAt: performance.now(),
         ingressOffset: 0,
         snapshots: 0,
         completes: 0,
@@ -293,7 +294,7 @@ export class CheckpointCoordinator {
         const info: CommittedCheckpoint = {
           id: cp.id,
           ingressOffset: p.ingressOffset,
-          durationMs: Date.now() - p.startedAt,
+          durationMs: performance.now() - p.startedAt,
           bytesCopied: cp.bytesCopied,
           totalBytes: cp.files.reduce((sum, f) => sum + f.bytes, 0) + metadataBytes,
           metadataBytes,

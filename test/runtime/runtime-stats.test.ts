@@ -117,3 +117,23 @@ describe('Runtime.stats backlog', () => {
     await stopping;
   }, 30_000);
 });
+
+describe('Runtime.stats checkpoint history', () => {
+  it('times a checkpoint with a monotonic clock: a wall clock stepped back meanwhile gives no negative duration', async () => {
+    const h = await TestRuntime.start(counterApp());
+    await h.send(COUNTER, 'a', 'inc');
+    await h.settle();
+    // Every read of the wall clock is an hour earlier than the one before (an NTP step).
+    let wall = Date.now();
+    const stepBack = vi.spyOn(Date, 'now').mockImplementation(() => (wall -= 3_600_000));
+    try {
+      const committed = await h.rt.checkpoint();
+      expect(committed.durationMs).toBeGreaterThanOrEqual(0);
+      expect(committed.durationMs).toBeLessThan(3_600_000);
+      expect(h.rt.stats().checkpoints.at(-1)?.durationMs).toBe(committed.durationMs);
+    } finally {
+      stepBack.mockRestore();
+    }
+    await h.stop();
+  });
+});
