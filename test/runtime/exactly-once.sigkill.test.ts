@@ -35,6 +35,8 @@ const TIMEOUT_MS = Math.max(120_000, RUNS * 20_000);
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const CHECKPOINT_INTERVAL_MS = 20;
 const MAX_DELAY_MS = 50;
+/** How many checkpoints an insisting kill lets pass before it kills anyway. */
+const INSIST_TRIES = 20;
 /** A life that has not been killed by then is a hung worker. */
 const LIFE_TIMEOUT_MS = 30_000;
 
@@ -54,16 +56,24 @@ interface KilledLife extends Life {
     | { from: 'starting'; afterMs: number } // after Runtime.start was called: often mid-recovery
     | { from: 'ready'; afterMs: number } // after it resolved
     | { from: 'sending'; afterMs: number } // after this life's last send: acks still to come
-    // `percent` of the previous checkpoint's duration into the next one
-    | { from: 'checkpoint'; percent: number };
+    // `percent` of the previous checkpoint's duration into the next one; with `insist`, a
+    // kill that would land outside a checkpoint waits for the next one instead (a few times)
+    | { from: 'checkpoint'; percent: number; insist?: boolean };
   /** New messages sent in this life (after the resends), `paceMs` apart. */
   sends: number;
   paceMs: number;
 }
 
-const lifeArbitrary: fc.Arbitrary<Life> = fc.record({
+/**
+ * The last life always sends the acknowledged messages again too: it runs until every message
+ * is acknowledged, so each of those resends is answered and must be a duplicate. Left to
+ * chance (killed lives often die before their resends are answered), the coverage check
+ * below (some duplicate was recognized) failed in CI once. Sending every message is a
+ * superset of sending the unacknowledged ones, so the last life loses no case by it.
+ */
+const lastLifeArbitrary: fc.Arbitrary<Life> = fc.record({
   shards: fc.integer({ min: 1, max: 4 }),
-  resendAcked: fc.boolean(),
+  resendAcked: fc.constant(true),
 });
 
 const checkpointKillArbitrary = fc.record({
@@ -71,12 +81,12 @@ const checkpointKillArbitrary = fc.record({
   percent: fc.integer({ min: 0, max: 90 }),
 });
 
-function killedLifeOf(kill: fc.Arbitrary<KilledLife['kill']>): fc.Arbitrary<KilledLife> {
+function killedLifeOf(kill: fc.Arbitrary<KilledLife['kill']>, minSends = 0): fc.Arbitrary<KilledLife> {
   return fc.record({
     shards: fc.integer({ min: 1, max: 4 }),
     resendAcked: fc.boolean(),
     kill,
-    sends: fc.integer({ min: 0, max: 12 }),
+    sends: fc.integer({ min: minSends, max: 12 }),
     paceMs: fc.integer({ min: 0, max: 10 }),
   });
 }
@@ -95,12 +105,18 @@ const killedLifeArbitrary: fc.Arbitrary<KilledLife> = killedLifeOf(
  * Two to four killed lives, one of them (at any place) aimed inside a checkpoint. Kills land
  * by wall-clock time, and with CI's few runs the coverage check below (some kill
  * mid-checkpoint) could fail by chance when no life happened to aim at a checkpoint; it did
- * once. The soak counts most aimed kills as mid-checkpoint, so one per run makes a miss in
- * every run very unlikely.
+ * once. An aimed kill still misses about half the time (a checkpoint shorter than the last
+ * one commits first, or a small percent lands before it starts), so this life insists: a
+ * kill that would miss is moved to the next checkpoint, up to INSIST_TRIES times.
  */
 const killedLivesArbitrary: fc.Arbitrary<KilledLife[]> = fc
   .tuple(
-    killedLifeOf(checkpointKillArbitrary),
+    // It sends at least one message, acknowledged long before its kill after a checkpoint,
+    // so the last life has an acknowledged message to send again; and it insists.
+    killedLifeOf(
+      checkpointKillArbitrary.map((k) => ({ ...k, insist: true })),
+      1,
+    ),
     fc.array(killedLifeArbitrary, { minLength: 1, maxLength: 3 }),
     fc.nat(),
   )
@@ -121,6 +137,8 @@ const seen = {
    * one started, or the start), with no commit since: it had started and not committed.
    */
   killsMidCheckpoint: 0,
+  /** Times an insisting kill would have missed its checkpoint and waited for the next. */
+  insistedPast: 0,
   /** Killed with an uncommitted checkpoint directory (checkpoints/tmp-*) on disk. */
   killsMidCapture: 0,
   /** Messages sent and not acknowledged when their life was killed. */
@@ -260,17 +278,30 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
   let killedBy: Error | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let fallback: NodeJS.Timeout | undefined;
+  /** Whether the next periodic checkpoint is due and has not committed. */
+  const midCheckpoint = (): boolean => ready && performance.now() - lastCommitAt > nextStartIn + 2;
   const kill = (): void => {
     if (killed) return;
     killed = true;
     seen.kills++;
     for (let i = 0; i < p.sent; i++) if (!p.acked.has(i)) seen.unackedAtKill++;
     if (!ready) seen.killsRecovering++;
-    else if (performance.now() - lastCommitAt > nextStartIn + 2) seen.killsMidCheckpoint++;
+    else if (midCheckpoint()) seen.killsMidCheckpoint++;
     w.child.kill('SIGKILL');
   };
+  let misses = 0;
+  const aimedKill = (): void => {
+    killTimer = undefined;
+    const insist = life.kill.from === 'checkpoint' && life.kill.insist === true;
+    // A miss: the next checkpoint message schedules the kill again.
+    if (insist && !midCheckpoint() && ++misses < INSIST_TRIES) {
+      seen.insistedPast++;
+      return;
+    }
+    kill();
+  };
   const killIn = (ms: number): void => {
-    killTimer ??= setTimeout(kill, ms);
+    killTimer ??= setTimeout(aimedKill, ms);
   };
   const sendNew = async (): Promise<void> => {
     for (let n = 0; n < life.sends && p.sent < p.messages.length && !killed; n++) {
@@ -417,7 +448,7 @@ describe('exactly-once processing under SIGKILL', () => {
             size: 'max',
           }),
           killedLivesArbitrary,
-          lifeArbitrary,
+          lastLifeArbitrary,
           checkExactlyOnce,
         ),
         // Kill moments are wall-clock time: a failing case does not replay, so no shrinking.
