@@ -1,27 +1,51 @@
 /**
- * Memory for the data blocks the block cache takes in, reused from the blocks it evicts.
+ * Memory for the data blocks the block cache takes in: slots of an arena, reused from the
+ * blocks it evicts.
  *
  * Why: a block the cache takes in needs memory of its own (the decompressed contents, or a
- * copy of a block a flush handed over), and allocating an ArrayBuffer outside V8's heap
- * costs microseconds: a profile of readrandom on 10M keys put those allocations, and the
- * collections their garbage brought, at a tenth of the time. Once the cache is full, every
- * block it takes in evicts about one block of about the same size, so the evicted block's
- * memory can hold the next one. RocksDB leaves this to its allocator; here the pool is
- * that allocator's free list.
+ * copy of a block a flush handed over). An ArrayBuffer per block costs far more than its
+ * bytes: each one is external memory V8 accounts for, and a diagnostic run of readrandom
+ * right after overwrite (the cache filling for the first time, then compactions replacing
+ * its tables) spent about 10 to 20 µs per allocation, the collections that this external
+ * memory set off included, and most of its slow start in them. So the blocks point reads
+ * bring in take slots of an arena: a few large ArrayBuffers (chunks of up to ARENA_CHUNK_BYTES,
+ * reserved as the cache fills, up to the cache's capacity in all), carved into slots by size
+ * class. Their pages become resident as blocks are written into them, and an evicted block's
+ * slot goes on its class's free list for the next block of the class: once the cache has
+ * filled, taking a block in allocates nothing, however many tables compactions replace.
+ * RocksDB leaves this to its allocator; here the arena is that allocator.
  *
  * Safety: memory is reused only where no reader can still see it. Point reads use a block
  * synchronously and copy the value out, so a block only they have used is reused once the
  * cache lets go of it. An iterator keeps its block (and views of its values) across calls,
- * for as long as it likes: Table.dataBlock marks every block it hands out as not
- * recyclable, and such a block is left to the garbage collector as before. With
+ * for as long as it likes: Table.dataBlock hands it a copy of a cached arena block (the
+ * cache keeps the copy and frees the slot) and marks every block it hands out as not
+ * recyclable; such a block's memory is its own and is left to the garbage collector. With
  * STATEFN_POISON_RECYCLED_BLOCKS=1 in the environment (the test suite sets it) a block's
  * memory is overwritten when it comes back here, so a reader that kept a view of it would
  * read bytes that fail their checks or differ from the model's, instead of passing by luck.
  *
- * Memory is kept in size classes (multiples of CLASS_BYTES), so a block of a slightly
- * different size can reuse it; the cache charges a block by its memory's size. The free
- * memory held here is bounded (limitBytes): what does not fit is left to the collector.
+ * Memory comes in size classes (multiples of CLASS_BYTES), so a block of a slightly
+ * different size can reuse it; the cache charges a block by its memory's size. Once the
+ * arena is used up, and no free slot of the class is left, a block gets an ArrayBuffer of
+ * its own, as every block did before the arena, and such buffers are reused as the arena's
+ * slots are, with their free memory bounded (limitBytes): what does not fit is left to the
+ * collector. The arena is never given back: it holds at most the cache's capacity, which a
+ * full cache holds anyway; but blocks that scans bring in have memory of their own, so after
+ * scans have filled the cache the arena's free slots are held besides it.
  */
+
+/** Largest arena chunk: one ArrayBuffer, reserved (not yet resident) as the cache fills. */
+export const ARENA_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Largest slot: a larger block (a value of hundreds of KiB makes one) gets a buffer of its
+ * own, so that rare sizes do not strand arena memory in slots only their class can reuse.
+ */
+export const ARENA_MAX_SLOT_BYTES = 64 * 1024;
+
+/** The arena's chunks, of every BlockBuffers: memory of this kind is a slot, not a buffer. */
+const arenaChunks = new WeakSet<ArrayBufferLike>();
 
 /** Granularity of the size classes: blocks of a table differ in size by some bytes. */
 const CLASS_BYTES = 256;
@@ -30,30 +54,63 @@ const POISON = 0xa5;
 
 const poisonOnRecycle = process.env['STATEFN_POISON_RECYCLED_BLOCKS'] === '1';
 
-/** Free block memory by size class, bounded in bytes. */
+/** Memory for cached blocks by size class: arena slots, then buffers of their own. */
 export class BlockBuffers {
   readonly #limit: number;
   readonly #free = new Map<number, ArrayBuffer[]>();
   #bytes = 0;
-  /** Takes that reused memory (stats and tests). */
+  /** Arena bytes not reserved yet. */
+  #arenaLeft: number;
+  #arenaBytes = 0;
+  /** The newest chunk, and how much of it slots have taken. */
+  #chunk: ArrayBuffer | undefined;
+  #chunkUsed = 0;
+  /** Free arena slots by size class: a slot is (chunk, offset). */
+  readonly #slots = new Map<number, { chunks: ArrayBuffer[]; offsets: number[] }>();
+  #slotBytes = 0;
+  /** Takes that reused memory, an arena slot or a buffer (stats and tests). */
   reused = 0;
 
-  /** @param limitBytes most free memory held; 0 recycles nothing. */
-  constructor(limitBytes: number) {
+  /**
+   * @param limitBytes most free memory held in buffers of their own; 0 recycles none.
+   * @param arenaBytes most memory reserved for the arena; 0 (the default) for none.
+   */
+  constructor(limitBytes: number, arenaBytes = 0) {
     this.#limit = limitBytes;
+    this.#arenaLeft = arenaBytes;
   }
 
-  /** Free memory held now. */
+  /** Free memory held now: free arena slots and free buffers. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#slotBytes + this.#bytes;
+  }
+
+  /** Memory the arena has reserved (resident once written). */
+  get arenaBytes(): number {
+    return this.#arenaBytes;
   }
 
   /**
-   * `size` bytes of uninitialized memory, over an ArrayBuffer of its own of `size` rounded up
-   * to the size class (the caller writes every byte before reading any).
+   * `size` bytes of uninitialized memory (the caller writes every byte before reading any):
+   * with `arena`, a free arena slot of `size`'s class, else a new one; else (or once the arena
+   * is spent) a free buffer of the class, else a new buffer of the class's size. Only memory
+   * that will be given back once no reader can see it may be an arena slot: a block that an
+   * iterator may keep views of takes it with `arena` false.
    */
-  take(size: number): Uint8Array {
+  take(size: number, arena = true): Uint8Array {
     const capacity = classOf(size);
+    if (arena && capacity <= ARENA_MAX_SLOT_BYTES) {
+      const slots = this.#slots.get(capacity);
+      if (slots !== undefined && slots.offsets.length > 0) {
+        this.#slotBytes -= capacity;
+        this.reused++;
+        const chunk = slots.chunks.pop()!;
+        const offset: number = slots.offsets.pop()!;
+        return new Uint8Array(chunk, offset, size);
+      }
+      const fresh = this.#newSlot(capacity, size);
+      if (fresh !== undefined) return fresh;
+    }
     const list = this.#free.get(capacity);
     const buffer = list?.pop();
     if (buffer !== undefined) {
@@ -61,18 +118,31 @@ export class BlockBuffers {
       this.reused++;
       return new Uint8Array(buffer, 0, size);
     }
-    const fresh = Buffer.allocUnsafeSlow(capacity);
-    return new Uint8Array(fresh.buffer, fresh.byteOffset, size);
+    const own = Buffer.allocUnsafeSlow(capacity);
+    return new Uint8Array(own.buffer, own.byteOffset, size);
   }
 
   /**
-   * Takes back `data`'s memory, which came from take() and which nothing will read again;
-   * kept for a later take() while the free memory stays within the limit.
+   * Takes back `data`'s memory, which came from take() and which nothing will read again: an
+   * arena slot goes back on its class's free list; a buffer is kept while the free buffers
+   * stay within the limit.
    */
   give(data: Uint8Array): void {
     const buffer = data.buffer as ArrayBuffer;
-    const capacity = buffer.byteLength;
-    if (data.byteOffset !== 0 || capacity !== classOf(data.length)) return;
+    const capacity = classOf(data.length);
+    if (arenaChunks.has(buffer)) {
+      if (poisonOnRecycle) new Uint8Array(buffer, data.byteOffset, capacity).fill(POISON);
+      let slots = this.#slots.get(capacity);
+      if (slots === undefined) {
+        slots = { chunks: [], offsets: [] };
+        this.#slots.set(capacity, slots);
+      }
+      slots.chunks.push(buffer);
+      slots.offsets.push(data.byteOffset);
+      this.#slotBytes += capacity;
+      return;
+    }
+    if (data.byteOffset !== 0 || buffer.byteLength !== capacity) return;
     if (this.#bytes + capacity > this.#limit) return;
     if (poisonOnRecycle) new Uint8Array(buffer).fill(POISON);
     let list = this.#free.get(capacity);
@@ -83,6 +153,42 @@ export class BlockBuffers {
     list.push(buffer);
     this.#bytes += capacity;
   }
+
+  /** A slot never used before, from the newest chunk or a new one; undefined once the arena is spent. */
+  #newSlot(capacity: number, size: number): Uint8Array | undefined {
+    let chunk = this.#chunk;
+    if (chunk === undefined || this.#chunkUsed + capacity > chunk.byteLength) {
+      // The rest of the old chunk, too small for this class, stays unused.
+      const bytes = Math.min(this.#arenaLeft, ARENA_CHUNK_BYTES);
+      if (bytes < capacity) return undefined;
+      try {
+        chunk = new ArrayBuffer(bytes);
+      } catch {
+        // Out of address space or memory for a chunk: blocks get buffers of their own.
+        this.#arenaLeft = 0;
+        return undefined;
+      }
+      arenaChunks.add(chunk);
+      this.#arenaLeft -= bytes;
+      this.#arenaBytes += bytes;
+      this.#chunk = chunk;
+      this.#chunkUsed = 0;
+    }
+    const offset = this.#chunkUsed;
+    this.#chunkUsed += capacity;
+    return new Uint8Array(chunk, offset, size);
+  }
+}
+
+/** Whether `data` is in an arena's memory (a slot, charged by its size class). */
+export function inArena(data: Uint8Array): boolean {
+  return arenaChunks.has(data.buffer);
+}
+
+/** The bytes of memory `data` holds: its slot or buffer's size, or its own bytes in a larger buffer. */
+export function memoryOf(data: Uint8Array): number {
+  if (arenaChunks.has(data.buffer)) return classOf(data.length);
+  return data.byteOffset === 0 ? data.buffer.byteLength : data.byteLength;
 }
 
 /** The size class of a `size`-byte block: its memory's size. */

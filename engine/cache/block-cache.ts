@@ -13,7 +13,8 @@
  * a get of a random key. Eviction clears a block's slot in both.
  *
  * The memory of an evicted block that only point reads used goes to `buffers`, for the next
- * block a point read brings in (block-buffers.ts says when that is safe).
+ * block a point read brings in: an arena slot, or a buffer of its own (block-buffers.ts says
+ * when that is safe).
  *
  * File numbers are unique only within one engine directory, so a BlockCache must not be
  * shared by engines on different directories: their blocks would collide.
@@ -136,8 +137,9 @@ export class BlockCache {
 
   /**
    * @param capacityBytes most total block bytes kept; 0 caches nothing.
-   * @param freeBytes most memory of evicted blocks kept for reuse (default: a sixteenth of
-   *   the capacity, from 64 KiB to 8 MiB).
+   * @param freeBytes most memory of evicted blocks kept for reuse in buffers of their own
+   *   (default: a sixteenth of the capacity, from 64 KiB to 8 MiB); the arena, which point
+   *   reads' blocks take slots of, holds up to the capacity besides (block-buffers.ts).
    */
   constructor(
     capacityBytes: number,
@@ -148,7 +150,8 @@ export class BlockCache {
       this.#unshelve(node);
       this.#recycle(node);
     });
-    this.buffers = new BlockBuffers(freeBytes);
+    // The arena holds at most what the cache does: its blocks are the cache's.
+    this.buffers = new BlockBuffers(freeBytes, capacityBytes);
   }
 
   /**

@@ -167,7 +167,10 @@ export interface EngineStats {
    * blocks brought in that reused the memory of evicted ones instead of allocating.
    * Memory held besides the cached blocks: `handedOverBytes`, the flushed blocks tables
    * hold for gets that miss them (at most half the capacity), and `freeBytes`, evicted
-   * blocks' memory kept for reuse (a sixteenth of the capacity, 64 KiB to 8 MiB).
+   * blocks' memory kept for reuse: free slots of the arena, and buffers (at most a sixteenth
+   * of the capacity, 64 KiB to 8 MiB). `arenaBytes`: the memory reserved for the blocks
+   * point reads bring in (at most the capacity, in chunks of up to 64 MiB, resident once
+   * written), which holds them and those free slots.
    */
   blockCache: {
     hits: number;
@@ -180,6 +183,7 @@ export interface EngineStats {
     recycled: number;
     handedOverBytes: number;
     freeBytes: number;
+    arenaBytes: number;
   };
   /** Writes that waited for flush or compaction, and the total time they waited. */
   stalls: { count: number; totalMs: number };
@@ -1347,6 +1351,7 @@ export class Engine {
         recycled: cache.recycled,
         handedOverBytes: this.#warmTables.reduce((sum, w) => sum + (w.table.holdsWarm ? w.bytes : 0), 0),
         freeBytes: this.#blockCache.buffers.bytes,
+        arenaBytes: this.#blockCache.buffers.arenaBytes,
       },
       stalls: { count: this.#stallCount, totalMs: this.#stallMs },
       backgroundRetries: this.#backgroundRetries,

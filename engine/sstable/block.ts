@@ -14,6 +14,7 @@
  * interval restore an entry instead of decoding the interval again: a backward scan decodes
  * each entry once, not about restartInterval / 2 times.
  */
+import { memoryOf } from '../cache/block-buffers.js';
 import { CorruptionError } from '../errors.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { compareRanges, EMPTY_BYTES, getVarint, readU32 } from '../util/bytes.js';
@@ -168,14 +169,12 @@ export class Block {
   }
 
   /**
-   * Bytes the block holds in memory (its point keys included), for cache charging: all of
-   * `data`'s ArrayBuffer when the block starts it (memory from BlockBuffers is rounded up to a
-   * size class), else the bytes of `data`.
+   * Bytes the block holds in memory (its point keys included), for cache charging: its arena
+   * slot's size class, or all of `data`'s ArrayBuffer when the block starts it (memory from
+   * BlockBuffers is rounded up to a size class), else the bytes of `data`.
    */
   get chargeBytes(): number {
-    const data = this.data;
-    const memory = data.byteOffset === 0 ? data.buffer.byteLength : data.byteLength;
-    return memory + 96 + (this.#pointKeys?.byteLength ?? 0);
+    return memoryOf(this.data) + 96 + (this.#pointKeys?.byteLength ?? 0);
   }
 
   /** The block's keys decoded for point reads, once Table.get has attached them. */

@@ -3,7 +3,7 @@
  * where no reader can still see it. Here iterators hold views of cached blocks (the value a
  * `read` visitor gets; the value a reverse iterator keeps while it walks back over newer
  * versions) while point reads churn a cache of a few blocks, each of their misses taking the
- * memory of an evicted block. The test suite poisons recycled memory
+ * memory (an arena slot) of an evicted block. The test suite poisons recycled memory
  * (STATEFN_POISON_RECYCLED_BLOCKS), so a view into a recycled block reads 0xa5 bytes.
  */
 import { describe, expect, it } from 'vitest';
@@ -77,6 +77,8 @@ describe('block memory recycling', () => {
         }
         // The churn recycled memory all along.
         expect(db.stats().blockCache.recycled).toBeGreaterThan(KEYS);
+        // In slots of an arena the size of the cache, which point reads filled at once.
+        expect(db.stats().blockCache.arenaBytes).toBe(16 * 1024);
       } finally {
         snapshot.release();
         await db.close();
