@@ -7,8 +7,8 @@
  * bytes: each one is external memory V8 accounts for, and a diagnostic run of readrandom
  * right after overwrite (the cache filling for the first time, then compactions replacing
  * its tables) spent about 10 to 20 µs per allocation, the collections that this external
- * memory set off included, and most of its slow start in them. So the blocks point reads
- * bring in take slots of an arena: a few large ArrayBuffers (chunks of up to ARENA_CHUNK_BYTES,
+ * memory set off included, and most of its slow start in them. So the blocks the cache takes
+ * in take slots of an arena: a few large ArrayBuffers (chunks of up to ARENA_CHUNK_BYTES,
  * reserved as the cache fills, up to the cache's capacity in all), carved into slots by size
  * class. Their pages become resident as blocks are written into them, and an evicted block's
  * slot goes on its class's free list for the next block of the class: once the cache has
@@ -18,9 +18,14 @@
  * Safety: memory is reused only where no reader can still see it. Point reads use a block
  * synchronously and copy the value out, so a block only they have used is reused once the
  * cache lets go of it. An iterator keeps its block (and views of its values) across calls,
- * for as long as it likes: Table.dataBlock hands it a copy of a cached arena block (the
- * cache keeps the copy and frees the slot) and marks every block it hands out as not
- * recyclable; such a block's memory is its own and is left to the garbage collector. With
+ * for as long as it is open: Table.dataBlock marks every block it hands out as `scanned`,
+ * and the slot of such a block, once evicted, waits until no iterator is open (the engine
+ * reports each iterator's start and end: scanOpened, scanClosed; an iterator dropped without
+ * close() ends when it is garbage-collected). This is quiescent-state reclamation with the
+ * whole engine as one domain: cheap (a counter), but while any iterator stays open, every
+ * scanned block evicted meanwhile keeps its slot, besides the cache; a long-lived iterator
+ * under churn can so hold up to the arena's size (the cache's capacity) until it closes.
+ * Blocks then get buffers of their own once the arena is spent. With
  * STATEFN_POISON_RECYCLED_BLOCKS=1 in the environment (the test suite sets it) a block's
  * memory is overwritten when it comes back here, so a reader that kept a view of it would
  * read bytes that fail their checks or differ from the model's, instead of passing by luck.
@@ -31,8 +36,7 @@
  * its own, as every block did before the arena, and such buffers are reused as the arena's
  * slots are, with their free memory bounded (limitBytes): what does not fit is left to the
  * collector. The arena is never given back: it holds at most the cache's capacity, which a
- * full cache holds anyway; but blocks that scans bring in have memory of their own, so after
- * scans have filled the cache the arena's free slots are held besides it.
+ * full cache holds anyway.
  */
 
 /** Largest arena chunk: one ArrayBuffer, reserved (not yet resident) as the cache fills. */
@@ -68,6 +72,12 @@ export class BlockBuffers {
   /** Free arena slots by size class: a slot is (chunk, offset). */
   readonly #slots = new Map<number, { chunks: ArrayBuffer[]; offsets: number[] }>();
   #slotBytes = 0;
+  /** Whether the owner reports every scan's start and end (scanOpened, scanClosed). */
+  #tracking = false;
+  #openScans = 0;
+  /** Slots of blocks scans have used, evicted while a scan was open: free once none is. */
+  #limbo: Uint8Array[] = [];
+  #limboBytes = 0;
   /** Takes that reused memory, an arena slot or a buffer (stats and tests). */
   reused = 0;
 
@@ -80,9 +90,37 @@ export class BlockBuffers {
     this.#arenaLeft = arenaBytes;
   }
 
-  /** Free memory held now: free arena slots and free buffers. */
+  /** Free memory held now: free arena slots (those waiting for scans to end included) and free buffers. */
   get bytes(): number {
-    return this.#slotBytes + this.#bytes;
+    return this.#slotBytes + this.#limboBytes + this.#bytes;
+  }
+
+  /**
+   * Declares that the owner calls scanOpened and scanClosed for every scan (an engine does,
+   * for its iterators). Until then a slot that a scan has used is never reused.
+   */
+  trackScans(): void {
+    this.#tracking = true;
+  }
+
+  /** A scan (an iterator) started: the slots of blocks it may see stay as they are until it ends. */
+  scanOpened(): void {
+    this.#openScans++;
+  }
+
+  /** A scan ended; once none is open, the slots evicted while one was are free. */
+  scanClosed(): void {
+    if (this.#openScans === 0) throw new Error('BlockBuffers.scanClosed: no scan is open');
+    if (--this.#openScans > 0 || this.#limbo.length === 0) return;
+    const limbo = this.#limbo;
+    this.#limbo = [];
+    this.#limboBytes = 0;
+    for (const data of limbo) this.#freeSlot(data);
+  }
+
+  /** Of `bytes`, the slots of scanned blocks waiting for the open scans to end. */
+  get waitingBytes(): number {
+    return this.#limboBytes;
   }
 
   /** Memory the arena has reserved (resident once written). */
@@ -91,15 +129,14 @@ export class BlockBuffers {
   }
 
   /**
-   * `size` bytes of uninitialized memory (the caller writes every byte before reading any):
-   * with `arena`, a free arena slot of `size`'s class, else a new one; else (or once the arena
-   * is spent) a free buffer of the class, else a new buffer of the class's size. Only memory
-   * that will be given back once no reader can see it may be an arena slot: a block that an
-   * iterator may keep views of takes it with `arena` false.
+   * `size` bytes of uninitialized memory (the caller writes every byte before reading any): a
+   * free arena slot of `size`'s class, else a new one; once the arena is spent (or for a size
+   * over ARENA_MAX_SLOT_BYTES), a free buffer of the class, else a new buffer of the class's
+   * size.
    */
-  take(size: number, arena = true): Uint8Array {
+  take(size: number): Uint8Array {
     const capacity = classOf(size);
-    if (arena && capacity <= ARENA_MAX_SLOT_BYTES) {
+    if (capacity <= ARENA_MAX_SLOT_BYTES) {
       const slots = this.#slots.get(capacity);
       if (slots !== undefined && slots.offsets.length > 0) {
         this.#slotBytes -= capacity;
@@ -123,25 +160,25 @@ export class BlockBuffers {
   }
 
   /**
-   * Takes back `data`'s memory, which came from take() and which nothing will read again: an
-   * arena slot goes back on its class's free list; a buffer is kept while the free buffers
-   * stay within the limit.
+   * Takes back `data`'s memory, which came from take() and which the cache let go of. An
+   * arena slot goes back on its class's free list: at once if only point reads used it, else
+   * (`scanned`) once no scan that may still see it is open. A buffer that no scan used is
+   * kept while the free buffers stay within the limit.
    */
-  give(data: Uint8Array): void {
+  give(data: Uint8Array, scanned = false): void {
     const buffer = data.buffer as ArrayBuffer;
     const capacity = classOf(data.length);
     if (arenaChunks.has(buffer)) {
-      if (poisonOnRecycle) new Uint8Array(buffer, data.byteOffset, capacity).fill(POISON);
-      let slots = this.#slots.get(capacity);
-      if (slots === undefined) {
-        slots = { chunks: [], offsets: [] };
-        this.#slots.set(capacity, slots);
+      if (scanned && (!this.#tracking || this.#openScans > 0)) {
+        // Without tracking, the scans' ends are unknown: such a slot stays here for good.
+        this.#limbo.push(data);
+        this.#limboBytes += capacity;
+      } else {
+        this.#freeSlot(data);
       }
-      slots.chunks.push(buffer);
-      slots.offsets.push(data.byteOffset);
-      this.#slotBytes += capacity;
       return;
     }
+    if (scanned) return;
     if (data.byteOffset !== 0 || buffer.byteLength !== capacity) return;
     if (this.#bytes + capacity > this.#limit) return;
     if (poisonOnRecycle) new Uint8Array(buffer).fill(POISON);
@@ -152,6 +189,21 @@ export class BlockBuffers {
     }
     list.push(buffer);
     this.#bytes += capacity;
+  }
+
+  /** Puts the arena slot of `data` on its class's free list. */
+  #freeSlot(data: Uint8Array): void {
+    const buffer = data.buffer as ArrayBuffer;
+    const capacity = classOf(data.length);
+    if (poisonOnRecycle) new Uint8Array(buffer, data.byteOffset, capacity).fill(POISON);
+    let slots = this.#slots.get(capacity);
+    if (slots === undefined) {
+      slots = { chunks: [], offsets: [] };
+      this.#slots.set(capacity, slots);
+    }
+    slots.chunks.push(buffer);
+    slots.offsets.push(data.byteOffset);
+    this.#slotBytes += capacity;
   }
 
   /** A slot never used before, from the newest chunk or a new one; undefined once the arena is spent. */

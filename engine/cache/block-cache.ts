@@ -310,7 +310,7 @@ export class BlockCache {
   /** Hands the memory of a block that left the cache to `buffers`, if only point reads used it. */
   #recycle(node: BlockNode): void {
     const block = node.block;
-    if (block.recyclable && node !== this.#inserting) this.buffers.give(block.data);
+    if (block.recyclable && node !== this.#inserting) this.buffers.give(block.data, block.scanned);
   }
 
   /**

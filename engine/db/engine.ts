@@ -167,10 +167,11 @@ export interface EngineStats {
    * blocks brought in that reused the memory of evicted ones instead of allocating.
    * Memory held besides the cached blocks: `handedOverBytes`, the flushed blocks tables
    * hold for gets that miss them (at most half the capacity), and `freeBytes`, evicted
-   * blocks' memory kept for reuse: free slots of the arena, and buffers (at most a sixteenth
-   * of the capacity, 64 KiB to 8 MiB). `arenaBytes`: the memory reserved for the blocks
-   * point reads bring in (at most the capacity, in chunks of up to 64 MiB, resident once
-   * written), which holds them and those free slots.
+   * blocks' memory kept for reuse: free slots of the arena (with those of blocks an iterator
+   * saw, which wait until no iterator is open), and buffers (at most a sixteenth of the
+   * capacity, 64 KiB to 8 MiB). `arenaBytes`: the memory reserved for cached blocks (at most
+   * the capacity, in chunks of up to 64 MiB, resident once written), which holds them and
+   * those free slots.
    */
   blockCache: {
     hits: number;
@@ -734,11 +735,15 @@ export class Engine {
       version.unref();
       throw err;
     }
+    // Until it ends, the cache reuses no memory of a block it may have seen (block-buffers.ts).
+    const buffers = this.#blockCache.buffers;
+    buffers.scanOpened();
     const pin = { released: false };
     const unpin = (): void => {
       if (pin.released) return;
       pin.released = true;
       version.unref();
+      buffers.scanClosed();
     };
     const iterator = new EngineIterator(
       internal,

@@ -107,6 +107,8 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
     markFileNumbersUsed(fs, dir, versions);
     const identity = await ensureIdentity(fs, dir, versions);
     const blockCache = new BlockCache(options.blockCacheBytes);
+    // Engine.iterator reports each iterator's start and end.
+    blockCache.buffers.trackScans();
     tableCache = new TableCache(fs, dir, { maxOpenFiles: options.maxOpenFiles, blockCache });
     runner = makeRunner(fs, options);
     compactionRunner = makeRunner(fs, options);

@@ -101,6 +101,8 @@ async function openView(dir: string, options: ResolvedOptions, fs: FileSystem): 
     maxManifestBytes: options.maxManifestBytes,
   });
   const blockCache = new BlockCache(options.blockCacheBytes);
+  // Engine.iterator reports each iterator's start and end.
+  blockCache.buffers.trackScans();
   const tableCache = new TableCache(fs, dir, {
     maxOpenFiles: options.maxOpenFiles,
     blockCache,

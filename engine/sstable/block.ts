@@ -48,11 +48,15 @@ export class Block {
   /** Offset of the block in its file, for error messages and cache keys. */
   readonly fileOffset: number;
   /**
-   * Whether the block cache may reuse `data`'s memory once it evicts the block (BlockBuffers):
-   * set by Table.get for a block in memory from BlockBuffers.take, cleared by Table.dataBlock
-   * when an iterator gets the block, since iterators keep views of it.
+   * Whether the block cache may give `data`'s memory back to BlockBuffers once it evicts the
+   * block: set by Table for a block it read into memory from BlockBuffers.take.
    */
   recyclable = false;
+  /**
+   * Whether an iterator has had the block: iterators keep views of their blocks, so its
+   * memory is reused only once no iterator is open (BlockBuffers.give). Set by Table.dataBlock.
+   */
+  scanned = false;
   #pointKeys: BlockKeys | undefined = undefined;
   #pointReadBefore = false;
   /** Hash index (FORMAT.md, "Block hash index"): where its slots start, slots - 1, slot bytes (0: none). */

@@ -18,7 +18,6 @@ import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { MissMarks } from '../cache/block-cache.js';
 import type { BlockCache, FileBlocks } from '../cache/block-cache.js';
-import { inArena } from '../cache/block-buffers.js';
 import type { BlockBuffers } from '../cache/block-buffers.js';
 import { compareRanges, getVarint, readU32 } from '../util/bytes.js';
 import { checksum32 } from '../util/checksum.js';
@@ -196,7 +195,7 @@ export class Table {
         if (!cache.admit(missed, blockNumber, handle.size)) {
           return this.#getTransient(handle, lookup, lookupLength, userKey, hash, sequence);
         }
-        block = this.#readDataBlock(handle, undefined, 'point');
+        block = this.#readDataBlock(handle, undefined, 'cached');
       }
       // Its memory is its own (from cache.buffers, or a read of exactly this block), and only
       // point reads have used it so far: the cache may reuse it once it evicts the block.
@@ -320,7 +319,7 @@ export class Table {
     invariant(!this.#closed, 'Table.verifyAll on a closed table');
     const reopened = Table.open(this.#file, this.fileNumber);
     const readahead = new AdaptiveReadahead(this.#file);
-    verifyTable(reopened, (handle) => reopened.#readDataBlock(handle, readahead, 'scan'), onProgress);
+    verifyTable(reopened, (handle) => reopened.#readDataBlock(handle, readahead, 'uncached'), onProgress);
   }
 
   /**
@@ -465,22 +464,18 @@ export class Table {
    */
   dataBlock(handle: BlockHandle, readahead?: AdaptiveReadahead): Block {
     const cache = this.#cache;
-    if (cache === undefined) return this.#readDataBlock(handle, readahead, 'scan');
+    if (cache === undefined) return this.#readDataBlock(handle, readahead, 'uncached');
     const shelf = this.#shelfIn(cache);
     const cached = cache.getFrom(shelf, handle.offset);
+    // The iterator may keep views of the block after the cache lets go of it: its memory is
+    // reused only once no iterator is open (BlockBuffers.give).
     if (cached !== undefined) {
-      // The iterator may keep views of it after the cache lets go of it: memory the cache
-      // would reuse then must not be an arena slot, so such a block is swapped for a copy of
-      // its own, which the cache keeps, and its slot is freed (only point reads used it).
-      if (cached.recyclable && inArena(cached.data)) {
-        const copy = this.#dataBlockOf(cached.data.slice(), handle.offset);
-        cache.insertInto(shelf, handle.offset, copy);
-        return copy;
-      }
-      cached.recyclable = false;
+      cached.scanned = true;
       return cached;
     }
-    const block = this.#readDataBlock(handle, readahead, 'scan');
+    const block = this.#readDataBlock(handle, readahead, 'cached');
+    block.recyclable = true;
+    block.scanned = true;
     cache.insertInto(shelf, handle.offset, block);
     return block;
   }
@@ -500,22 +495,22 @@ export class Table {
   }
 
   /**
-   * The data block at `handle`, read through `readahead` if given, for `use`: a 'point' read
-   * (Table.get, which caches it in an arena slot), a 'scan' (an iterator, which may keep
-   * views of it: memory of its own), or 'transient', for one synchronous use: its bytes may be
-   * scratch memory that the next read overwrites, so it must not be cached or kept, and
-   * values must be copied out of it.
+   * The data block at `handle`, read through `readahead` if given, for `use`: 'cached' (in
+   * memory from the block cache's BlockBuffers: an arena slot), 'uncached' (memory of its
+   * own), or 'transient', for one synchronous use: its bytes may be scratch memory that the
+   * next read overwrites, so it must not be cached or kept, and values must be copied out of
+   * it.
    */
   #readDataBlock(
     handle: BlockHandle,
     readahead: AdaptiveReadahead | undefined,
-    use: 'point' | 'scan' | 'transient',
+    use: 'cached' | 'uncached' | 'transient',
   ): Block {
     invariant(!this.#closed, 'read from a closed table');
     const transient = use === 'transient';
-    const memory = transient ? undefined : this.#cache?.buffers;
+    const memory = use === 'cached' ? this.#cache?.buffers : undefined;
     return this.#dataBlockOf(
-      readBlock(readahead ?? this.#file, handle, 'data', transient, memory, use === 'point'),
+      readBlock(readahead ?? this.#file, handle, 'data', transient, memory),
       handle.offset,
     );
   }
@@ -546,8 +541,7 @@ const decodeScratch = new Uint8Array(SCRATCH_BYTES);
 /**
  * Reads a block's contents: checks the trailer's checksum, then decompresses. Throws
  * CorruptionError at the block's offset for any mismatch. A block that is not `transient`
- * gets memory from `memory` when given (a data block on its way to the block cache): an
- * arena slot if `arena` (a point read's), else memory of its own (block-buffers.ts).
+ * gets memory from `memory` when given (a data block on its way to the block cache).
  */
 function readBlock(
   file: RandomAccessFile,
@@ -555,7 +549,6 @@ function readBlock(
   what: string,
   transient = false,
   memory?: BlockBuffers,
-  arena = false,
 ): Uint8Array {
   const { offset, size } = handle;
   const fail = (problem: string): CorruptionError =>
@@ -582,7 +575,7 @@ function readBlock(
     const exact = !scratch && raw.byteOffset === 0 && raw.buffer.byteLength === raw.length;
     if (exact || transient) return raw.subarray(0, size);
     if (memory === undefined) return raw.slice(0, size);
-    const out = memory.take(size, arena);
+    const out = memory.take(size);
     out.set(raw.subarray(0, size));
     return out;
   }
@@ -597,8 +590,7 @@ function readBlock(
       return out;
     }
     // Every byte of memory.take's memory is written: the decode must fill it exactly.
-    const out =
-      memory === undefined ? lz4Decompress(input, uncompressedSize) : memory.take(uncompressedSize, arena);
+    const out = memory === undefined ? lz4Decompress(input, uncompressedSize) : memory.take(uncompressedSize);
     if (out === undefined || (memory !== undefined && !lz4DecompressInto(input, out))) {
       throw fail('LZ4 data does not decode to the recorded size');
     }
