@@ -12,9 +12,9 @@
  * before the map by offset: one indexed load instead of a hash lookup, each a cache miss in
  * a get of a random key. Eviction clears a block's slot in both.
  *
- * The memory of an evicted block that only point reads used goes to `buffers`, for the next
- * block a point read brings in: an arena slot, or a buffer of its own (block-buffers.ts says
- * when that is safe).
+ * The memory of an evicted block goes back to `buffers` (an arena slot, or a buffer of its
+ * own), for the next block the cache takes in: at once if only point reads used it, once no
+ * iterator is open if one did (block-buffers.ts says why that is safe).
  *
  * File numbers are unique only within one engine directory, so a BlockCache must not be
  * shared by engines on different directories: their blocks would collide.
@@ -138,8 +138,8 @@ export class BlockCache {
   /**
    * @param capacityBytes most total block bytes kept; 0 caches nothing.
    * @param freeBytes most memory of evicted blocks kept for reuse in buffers of their own
-   *   (default: a sixteenth of the capacity, from 64 KiB to 8 MiB); the arena, which point
-   *   reads' blocks take slots of, holds up to the capacity besides (block-buffers.ts).
+   *   (default: a sixteenth of the capacity, from 64 KiB to 8 MiB); the arena, which cached
+   *   blocks take slots of, holds up to the capacity besides (block-buffers.ts).
    */
   constructor(
     capacityBytes: number,
