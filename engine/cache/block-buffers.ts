@@ -69,8 +69,8 @@ export class BlockBuffers {
   /** The newest chunk, and how much of it slots have taken. */
   #chunk: ArrayBuffer | undefined;
   #chunkUsed = 0;
-  /** Free arena slots by size class: a slot is (chunk, offset). */
-  readonly #slots = new Map<number, { chunks: ArrayBuffer[]; offsets: number[] }>();
+  /** Free arena slots by size class, each as the view of the block that had it. */
+  readonly #slots = new Map<number, Uint8Array[]>();
   #slotBytes = 0;
   /** Whether the owner reports every scan's start and end (scanOpened, scanClosed). */
   #tracking = false;
@@ -115,7 +115,7 @@ export class BlockBuffers {
     const limbo = this.#limbo;
     this.#limbo = [];
     this.#limboBytes = 0;
-    for (const data of limbo) this.#freeSlot(data);
+    for (const data of limbo) this.#freeSlot(data, classOf(data.length));
   }
 
   /** Of `bytes`, the slots of scanned blocks waiting for the open scans to end. */
@@ -137,13 +137,11 @@ export class BlockBuffers {
   take(size: number): Uint8Array {
     const capacity = classOf(size);
     if (capacity <= ARENA_MAX_SLOT_BYTES) {
-      const slots = this.#slots.get(capacity);
-      if (slots !== undefined && slots.offsets.length > 0) {
+      const slot = this.#slots.get(capacity)?.pop();
+      if (slot !== undefined) {
         this.#slotBytes -= capacity;
         this.reused++;
-        const chunk = slots.chunks.pop()!;
-        const offset: number = slots.offsets.pop()!;
-        return new Uint8Array(chunk, offset, size);
+        return new Uint8Array(slot.buffer, slot.byteOffset, size);
       }
       const fresh = this.#newSlot(capacity, size);
       if (fresh !== undefined) return fresh;
@@ -174,7 +172,7 @@ export class BlockBuffers {
         this.#limbo.push(data);
         this.#limboBytes += capacity;
       } else {
-        this.#freeSlot(data);
+        this.#freeSlot(data, capacity);
       }
       return;
     }
@@ -191,18 +189,15 @@ export class BlockBuffers {
     this.#bytes += capacity;
   }
 
-  /** Puts the arena slot of `data` on its class's free list. */
-  #freeSlot(data: Uint8Array): void {
-    const buffer = data.buffer as ArrayBuffer;
-    const capacity = classOf(data.length);
-    if (poisonOnRecycle) new Uint8Array(buffer, data.byteOffset, capacity).fill(POISON);
+  /** Puts the arena slot of `data`, of size class `capacity`, on its class's free list. */
+  #freeSlot(data: Uint8Array, capacity: number): void {
+    if (poisonOnRecycle) new Uint8Array(data.buffer, data.byteOffset, capacity).fill(POISON);
     let slots = this.#slots.get(capacity);
     if (slots === undefined) {
-      slots = { chunks: [], offsets: [] };
+      slots = [];
       this.#slots.set(capacity, slots);
     }
-    slots.chunks.push(buffer);
-    slots.offsets.push(data.byteOffset);
+    slots.push(data);
     this.#slotBytes += capacity;
   }
 
@@ -239,7 +234,7 @@ export function inArena(data: Uint8Array): boolean {
 
 /** The bytes of memory `data` holds: its slot or buffer's size, or its own bytes in a larger buffer. */
 export function memoryOf(data: Uint8Array): number {
-  if (arenaChunks.has(data.buffer)) return classOf(data.length);
+  if (inArena(data)) return classOf(data.length);
   return data.byteOffset === 0 ? data.buffer.byteLength : data.byteLength;
 }
 

@@ -24,10 +24,7 @@ function blockBytes(data: Uint8Array): Uint8Array {
 
 /** A block of `size` bytes in `memory`'s memory: zeros, then one restart point (0) and its count. */
 function blockIn(memory: BlockBuffers, size: number, offset = 0): Block {
-  const data = memory.take(size);
-  data.fill(0);
-  data[size - 4] = 1;
-  return new Block(data, 'f.sst', offset);
+  return new Block(blockBytes(memory.take(size)), 'f.sst', offset);
 }
 
 describe('BlockBuffers', () => {
