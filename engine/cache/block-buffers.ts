@@ -180,24 +180,14 @@ export class BlockBuffers {
     if (data.byteOffset !== 0 || buffer.byteLength !== capacity) return;
     if (this.#bytes + capacity > this.#limit) return;
     if (poisonOnRecycle) new Uint8Array(buffer).fill(POISON);
-    let list = this.#free.get(capacity);
-    if (list === undefined) {
-      list = [];
-      this.#free.set(capacity, list);
-    }
-    list.push(buffer);
+    listOf(this.#free, capacity).push(buffer);
     this.#bytes += capacity;
   }
 
   /** Puts the arena slot of `data`, of size class `capacity`, on its class's free list. */
   #freeSlot(data: Uint8Array, capacity: number): void {
     if (poisonOnRecycle) new Uint8Array(data.buffer, data.byteOffset, capacity).fill(POISON);
-    let slots = this.#slots.get(capacity);
-    if (slots === undefined) {
-      slots = [];
-      this.#slots.set(capacity, slots);
-    }
-    slots.push(data);
+    listOf(this.#slots, capacity).push(data);
     this.#slotBytes += capacity;
   }
 
@@ -236,6 +226,16 @@ export function inArena(data: Uint8Array): boolean {
 export function memoryOf(data: Uint8Array): number {
   if (inArena(data)) return classOf(data.length);
   return data.byteOffset === 0 ? data.buffer.byteLength : data.byteLength;
+}
+
+/** The free list of size class `capacity` in `lists`, made if it has none. */
+function listOf<T>(lists: Map<number, T[]>, capacity: number): T[] {
+  let list = lists.get(capacity);
+  if (list === undefined) {
+    list = [];
+    lists.set(capacity, list);
+  }
+  return list;
 }
 
 /** The size class of a `size`-byte block: its memory's size. */
