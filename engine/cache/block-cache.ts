@@ -4,8 +4,10 @@
  *
  * Lookups sit on the read path of every get and scan step, so a key builds no composite
  * key: each file has its own shelf (FileBlocks) of blocks by offset, and all blocks share one
- * LRU list, so capacity is global. The per-file shelves also make evictFile (when a table
- * file is deleted) proportional to that file's cached blocks.
+ * list, so capacity is global. A hit only marks its block, which eviction then passes over
+ * once (CLOCK, LruList's secondChance): relinking the block as a strict LRU does cost a
+ * get cache misses of its own. The per-file shelves also make evictFile (when a table file
+ * is deleted) proportional to that file's cached blocks.
  *
  * A table holds its own shelf, so a lookup skips the map of files. Point reads, which know
  * the block's number from the table's decoded index, look in an array by block number
@@ -27,6 +29,7 @@ import type { LruLinks } from './lru-cache.js';
 class BlockNode implements LruLinks<BlockNode> {
   prev: BlockNode | null = null;
   next: BlockNode | null = null;
+  referenced = false;
   readonly shelf: FileBlocks;
   readonly offset: number;
   /** The block's number in its table, once a point read has named it; -1 before. */
@@ -146,10 +149,14 @@ export class BlockCache {
     freeBytes = Math.min(MAX_FREE_BYTES, Math.max(MIN_FREE_BYTES, Math.floor(capacityBytes / FREE_SHARE))),
   ) {
     checkCapacity('BlockCache', 'capacityBytes', capacityBytes);
-    this.#list = new LruList(capacityBytes, (node) => {
-      this.#unshelve(node);
-      this.#recycle(node);
-    });
+    this.#list = new LruList(
+      capacityBytes,
+      (node) => {
+        this.#unshelve(node);
+        this.#recycle(node);
+      },
+      true,
+    );
     // The arena holds at most what the cache does: its blocks are the cache's.
     this.buffers = new BlockBuffers(freeBytes, capacityBytes);
   }
@@ -167,7 +174,7 @@ export class BlockCache {
     return shelf;
   }
 
-  /** The cached block of file `fileNumber` at `offset` (marked recently used), or undefined. */
+  /** The cached block of file `fileNumber` at `offset` (marked as used), or undefined. */
   get(fileNumber: number, offset: number): Block | undefined {
     const shelf = this.#files.get(fileNumber);
     if (shelf === undefined) {
@@ -190,7 +197,7 @@ export class BlockCache {
   }
 
   /**
-   * The cached block number `number` at `offset` of a shelf's file (marked recently used),
+   * The cached block number `number` at `offset` of a shelf's file (marked as used),
    * or undefined. Later point reads of that block find it by number, once the shelf has
    * room (FileBlocks.reserveNumbers).
    */
