@@ -29,7 +29,6 @@ import type { LruLinks } from './lru-cache.js';
 class BlockNode implements LruLinks<BlockNode> {
   prev: BlockNode | null = null;
   next: BlockNode | null = null;
-  referenced = false;
   readonly shelf: FileBlocks;
   readonly offset: number;
   /** The block's number in its table, once a point read has named it; -1 before. */
@@ -43,6 +42,15 @@ class BlockNode implements LruLinks<BlockNode> {
     this.block = block;
     this.charge = block.chargeBytes;
   }
+
+  /** Kept on the block (Block.cacheMark), so that a hit by number need not read the node. */
+  get referenced(): boolean {
+    return this.block.cacheMark;
+  }
+
+  set referenced(marked: boolean) {
+    this.block.cacheMark = marked;
+  }
 }
 
 /**
@@ -53,8 +61,12 @@ class BlockNode implements LruLinks<BlockNode> {
 export class FileBlocks {
   readonly fileNumber: number;
   readonly byOffset = new Map<number, BlockNode>();
-  /** Nodes by block number, for point reads; made by the first of them. */
-  byNumber: (BlockNode | undefined)[] | undefined;
+  /**
+   * Cached blocks by block number, for point reads; made by the first of them. Blocks, not
+   * their nodes: a hit by number then reads one object fewer (each a cache miss in a get of
+   * a random key), and marks the block itself (Block.cacheMark).
+   */
+  byNumber: (Block | undefined)[] | undefined;
   detached = false;
 
   constructor(fileNumber: number) {
@@ -65,9 +77,9 @@ export class FileBlocks {
   reserveNumbers(count: number): void {
     if (this.byNumber !== undefined && this.byNumber.length >= count) return;
     // Filled, so the array stays packed (holes would make V8 keep it as a dictionary).
-    const slots = new Array<BlockNode | undefined>(count).fill(undefined);
+    const slots = new Array<Block | undefined>(count).fill(undefined);
     for (const node of this.byOffset.values())
-      if (node.number >= 0 && node.number < count) slots[node.number] = node;
+      if (node.number >= 0 && node.number < count) slots[node.number] = node.block;
     this.byNumber = slots;
   }
 
@@ -76,7 +88,7 @@ export class FileBlocks {
     const slots = this.byNumber;
     if (number < 0 || slots === undefined || number >= slots.length) return;
     node.number = number;
-    slots[number] = node;
+    slots[number] = node.block;
   }
 }
 
@@ -202,15 +214,18 @@ export class BlockCache {
    * room (FileBlocks.reserveNumbers).
    */
   getNumbered(shelf: FileBlocks, number: number, offset: number): Block | undefined {
-    let node = shelf.byNumber?.[number];
-    if (node === undefined) {
-      node = shelf.byOffset.get(offset);
-      if (node === undefined) {
-        this.#misses++;
-        return undefined;
-      }
-      shelf.place(node, number);
+    const block = shelf.byNumber?.[number];
+    if (block !== undefined) {
+      this.#hits++;
+      block.cacheMark = true; // LruList.touch, without reading the node
+      return block;
     }
+    const node = shelf.byOffset.get(offset);
+    if (node === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    shelf.place(node, number);
     this.#hits++;
     this.#list.touch(node);
     return node.block;

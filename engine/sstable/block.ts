@@ -57,6 +57,11 @@ export class Block {
    * memory is reused only once no iterator is open (BlockBuffers.give). Set by Table.dataBlock.
    */
   scanned = false;
+  /**
+   * Whether the block cache holding the block has had a hit of it since its eviction last
+   * passed it (LruList's secondChance, kept here by BlockCache).
+   */
+  cacheMark = false;
   #pointKeys: BlockKeys | undefined = undefined;
   #pointReadBefore = false;
   /** Hash index (FORMAT.md, "Block hash index"): where its slots start, slots - 1, slot bytes (0: none). */
