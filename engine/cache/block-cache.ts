@@ -5,7 +5,7 @@
  * Lookups sit on the read path of every get and scan step, so a key builds no composite
  * key: each file has its own shelf (FileBlocks) of blocks by offset, and all blocks share one
  * list, so capacity is global. A hit only marks its block, which eviction then passes over
- * once (CLOCK, LruList's secondChance): relinking the block as a strict LRU does cost a
+ * once (CLOCK, LruList's secondChance): relinking it, as a strict LRU does, would cost a
  * get cache misses of its own. The per-file shelves also make evictFile (when a table file
  * is deleted) proportional to that file's cached blocks.
  *
@@ -329,7 +329,10 @@ export class BlockCache {
     };
   }
 
-  /** Hands the memory of a block that left the cache to `buffers`, if only point reads used it. */
+  /**
+   * Hands the memory of a block that left the cache to `buffers`, which reuses it at once if
+   * only point reads used it, else once no iterator is open (BlockBuffers.give).
+   */
   #recycle(node: BlockNode): void {
     const block = node.block;
     if (block.recyclable && node !== this.#inserting) this.buffers.give(block.data, block.scanned);

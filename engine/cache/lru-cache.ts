@@ -15,8 +15,8 @@
  * it `referenced`, and eviction moves a marked coldest node back to the hot end, unmarked,
  * instead of evicting it: the CLOCK approximation of LRU that RocksDB's clock cache and most
  * buffer pools use. A strict LRU hit relinks the node between its two neighbours and the
- * head, three objects that a random read finds cold in the processor's cache: in a
- * diagnostic profile of readrandom that was a tenth of a get. A mark writes only the node
+ * head, three objects that a random read finds cold in the processor's cache: a visible
+ * share of a get in a diagnostic profile of readrandom. A mark writes only the node
  * the lookup has just read. The order is then recency of insertion and of eviction passes,
  * not of every hit.
  */
