@@ -39,6 +39,8 @@
  * full cache holds anyway.
  */
 
+import { invariant } from '../util/invariant.js';
+
 /** Largest arena chunk: one ArrayBuffer, reserved (not yet resident) as the cache fills. */
 export const ARENA_CHUNK_BYTES = 64 * 1024 * 1024;
 
@@ -110,7 +112,7 @@ export class BlockBuffers {
 
   /** A scan ended; once none is open, the slots evicted while one was are free. */
   scanClosed(): void {
-    if (this.#openScans === 0) throw new Error('BlockBuffers.scanClosed: no scan is open');
+    invariant(this.#openScans > 0, 'BlockBuffers.scanClosed: no scan is open');
     if (--this.#openScans > 0 || this.#limbo.length === 0) return;
     const limbo = this.#limbo;
     this.#limbo = [];

@@ -11,6 +11,7 @@ import { MemoryFileSystem } from '../../../engine/env/memory-file-system.js';
 import { Block } from '../../../engine/sstable/block.js';
 import { Table } from '../../../engine/sstable/table.js';
 import { bytesEqual } from '../../../engine/util/bytes.js';
+import { InvariantError } from '../../../engine/util/invariant.js';
 import { bloomHash, initHashing } from '../../../engine/util/checksum.js';
 import { MAX_SEQUENCE } from '../../../engine/version/internal-key.js';
 import { put, sortEntries, writeTable } from '../sstable/table-fixtures.js';
@@ -153,7 +154,8 @@ describe('BlockBuffers arena', () => {
     const reused = memory.take(4096);
     expect(reused.byteOffset).toBe(scanned.byteOffset);
     expect(reused.every((x) => x === 0xa5)).toBe(true);
-    expect(() => memory.scanClosed()).toThrow(/^BlockBuffers.scanClosed: no scan is open/);
+    expect(() => memory.scanClosed()).toThrow(InvariantError);
+    expect(() => memory.scanClosed()).toThrow(/BlockBuffers.scanClosed: no scan is open/);
     // With no scan open, a scanned block's slot is free at once.
     memory.give(reused, true);
     expect(memory.take(4096).byteOffset).toBe(scanned.byteOffset);
