@@ -13,32 +13,28 @@
  *
  * Start = restore the latest complete checkpoint into state/, publish its egress records
  * again (idempotent), re-deliver its in-flight messages, then replay the ingress log after
- * its offset. The state engine needs no durability of its own: a crash loses at most what
- * the ingress log will replay.
+ * its offset (the opening and the checks before it live in start-runtime.ts). The state
+ * engine needs no durability of its own: a crash loses at most what the ingress log will
+ * replay.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CheckpointStore, CorruptionError, Engine, NodeFileSystem } from '../engine/index.js';
-import type { FileSystem } from '../engine/index.js';
+import { CorruptionError } from '../engine/index.js';
+import type { CheckpointStore, Engine, FileSystem } from '../engine/index.js';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.js';
 import type { CommittedCheckpoint } from './checkpoint/checkpoint-coordinator.js';
 import { InFlightRecorder, readInFlight } from './checkpoint/in-flight-store.js';
-import { decodeRuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
 import type { EgressRecordData, RuntimeCheckpoint } from './checkpoint/runtime-checkpoint.js';
 import type { Clock, Scheduler } from './clock.js';
-import { ImmediateScheduler, SystemClock } from './clock.js';
-import { EgressLog } from './egress/egress-log.js';
-import { passedEngineOptions } from './engine-options.js';
+import { ImmediateScheduler } from './clock.js';
+import type { EgressLog } from './egress/egress-log.js';
 import { engineShape } from './engine-shape.js';
 import type { RuntimeEngines } from './engine-shape.js';
 import type { Envelope } from './envelope.js';
-import { ClosedError, IncompatibleFormatError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
-import { IngressLog } from './ingress/ingress-log.js';
-import type { IngressRecord } from './ingress/ingress-log.js';
+import { ClosedError, InvalidArgumentError, RuntimeFailedError } from './errors.js';
+import type { IngressLog, IngressRecord } from './ingress/ingress-log.js';
 import { FunctionInvoker, deadLetterRecord } from './invoke/function-invoker.js';
 import { keyGroupOf, keyGroupRange, shardOfKeyGroup } from './keys/key-group.js';
 import { collectionKeyOf, keyStringOf } from './keys/state-keys.js';
-import { RUNTIME_FORMAT_OLDEST, readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
-import { resolveRuntimeOptions } from './runtime-options.js';
 import type { ResolvedRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { EgressMessage } from './sdk/egress-message.js';
 import { Message } from './sdk/message.js';
@@ -50,7 +46,7 @@ import type { CollectionHeader, EgressDraft, Outcome, ShardHost } from './shard/
 import { StateStore } from './state/state-store.js';
 import { TimerService } from './timers/timer-service.js';
 import { fromByteString } from './util/byte-string.js';
-import { joinPath, removeTree } from './util/files.js';
+import { joinPath } from './util/files.js';
 
 /** Options of {@link Runtime.send}. */
 export interface SendOptions {
@@ -177,24 +173,33 @@ export interface RuntimeStats {
 export const DEAD_LETTER_EGRESS = 'statefn/dead-letters';
 
 const CHECKPOINT_HISTORY = 20;
-/** Where mailboxes spill (a directory under the runtime's). */
-const SPILL_DIR = 'spill';
+/** @internal Where mailboxes spill (a directory under the runtime's). */
+export const SPILL_DIR = 'spill';
 
-/**
- * The state engine's compaction filter: removes expired value states and reports expired
- * lists and maps (state/ttl-filter.ts).
- */
-const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href;
-
-/** Where the state engine's compaction reports go (see Runtime.start). */
-interface ExpiredReports {
+/** @internal Where the state engine's compaction reports go (see start-runtime.ts). */
+export interface ExpiredReports {
   to?: (keys: Uint8Array[]) => void;
 }
 
-/** A checkpoint in the store and the ingress offset it resumes from. */
-interface RetainedCheckpoint {
+/** @internal A checkpoint in the store and the ingress offset it resumes from. */
+export interface RetainedCheckpoint {
   id: string;
   ingressOffset: number;
+}
+
+/** @internal Everything start-runtime.ts hands to the constructor. */
+export interface RuntimeParts {
+  o: ResolvedRuntimeOptions;
+  clock: Clock;
+  fs: FileSystem;
+  maxParallelism: number;
+  ingress: IngressLog;
+  egressLog: EgressLog;
+  store: CheckpointStore;
+  db: Engine;
+  meta: RuntimeCheckpoint;
+  retained: RetainedCheckpoint[];
+  reports: ExpiredReports;
 }
 
 /** What `api` throws once the runtime has failed with `failure`. */
@@ -214,7 +219,7 @@ function checkOffset(api: string, name: string, value: number): void {
  * state engine's block cache). Records are what invocations read; blocks serve the records
  * that fell out of the record cache and the scans of map state and timers.
  */
-function hotCacheShare(stateCacheBytes: number): number {
+export function hotCacheShare(stateCacheBytes: number): number {
   return Math.floor((stateCacheBytes * 3) / 4);
 }
 
@@ -260,19 +265,8 @@ export class Runtime {
   /** The engines' shape when `stop` closed them (a closed engine has no stats). */
   #closedEngines: RuntimeEngines | undefined;
 
-  private constructor(parts: {
-    o: ResolvedRuntimeOptions;
-    clock: Clock;
-    fs: FileSystem;
-    maxParallelism: number;
-    ingress: IngressLog;
-    egressLog: EgressLog;
-    store: CheckpointStore;
-    db: Engine;
-    meta: RuntimeCheckpoint;
-    retained: RetainedCheckpoint[];
-    reports: ExpiredReports;
-  }) {
+  /** @internal Use `Runtime.start`. */
+  constructor(parts: RuntimeParts) {
     this.#retained = parts.retained;
     this.#o = parts.o;
     this.#clock = parts.clock;
@@ -347,134 +341,8 @@ export class Runtime {
    * a newer statefn or of runtime format 1, CorruptionError if the latest checkpoint is damaged.
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    const o = resolveRuntimeOptions(options);
-    const fs = o.fileSystem ?? new NodeFileSystem();
-    fs.mkdirp(o.dir);
-    const marker = readRuntimeMarker(fs, o.dir);
-    if (marker !== undefined && marker.format < RUNTIME_FORMAT_OLDEST) {
-      throw new IncompatibleFormatError(
-        `Runtime.start: ${o.dir} was written by an older statefn (runtime format ${marker.format}, with the ingress log in an engine); this version runs on format ${RUNTIME_FORMAT_OLDEST} and later`,
-      );
-    }
-    if (
-      marker !== undefined &&
-      o.maxParallelism !== undefined &&
-      o.maxParallelism !== marker.maxParallelism
-    ) {
-      throw new InvalidArgumentError(
-        `Runtime.start: maxParallelism is fixed for the life of the data: ${o.dir} was written with ${marker.maxParallelism}, got ${o.maxParallelism}`,
-      );
-    }
-    const maxParallelism = marker?.maxParallelism ?? o.maxParallelism ?? 128;
-    if (o.shards > maxParallelism) {
-      throw new InvalidArgumentError(
-        `Runtime.start: shards (${o.shards}) must not exceed maxParallelism (${maxParallelism})`,
-      );
-    }
-    const fileSystem = o.fileSystem;
-    // The ingress engine's LOCK is the runtime's lock: open it first.
-    const logFiles = Math.floor(o.maxOpenFiles / 4);
-    const logOptions = { fileSystem, maxOpenFiles: logFiles, walSyncMode: o.walSyncMode };
-    const ingressLogDir = joinPath(o.dir, 'ingress-log');
-    const egressDir = joinPath(o.dir, 'egress');
-    const ingress = await IngressLog.open(joinPath(o.dir, 'ingress'), ingressLogDir, logOptions);
-    const opened: { close(): Promise<void> }[] = [ingress];
-    try {
-      if (marker === undefined) await writeRuntimeMarker(fs, o.dir, maxParallelism);
-      const egressLog = await EgressLog.open(egressDir, logOptions);
-      opened.push(egressLog);
-      const store = await CheckpointStore.open(
-        joinPath(o.dir, 'checkpoints'),
-        fileSystem === undefined ? {} : { fileSystem },
-      );
-      opened.push(store);
-      const checkpoints = await store.list();
-      const latest = checkpoints.at(-1);
-      const stateDir = joinPath(o.dir, 'state');
-      removeTree(fs, stateDir);
-      removeTree(fs, joinPath(o.dir, SPILL_DIR));
-      const clock = o.clock ?? new SystemClock();
-      // Expired lists and maps the state engine's compactions report go to the runtime once
-      // it exists; those reported before are left for a read or a later compaction to find.
-      const reports: ExpiredReports = {};
-      const engineOptions = {
-        blockCacheBytes: o.stateCacheBytes - hotCacheShare(o.stateCacheBytes),
-        writeBufferSizeBytes: o.stateWriteBufferBytes,
-        compactionFilter: {
-          module: TTL_FILTER_MODULE,
-          now: () => clock.now(),
-          onReport: (keys: Uint8Array[]) => reports.to?.(keys),
-        },
-        ...passedEngineOptions({
-          fileSystem,
-          maxOpenFiles: Math.floor(o.maxOpenFiles / 2),
-          walSyncMode: o.walSyncMode,
-        }),
-      };
-      let meta: RuntimeCheckpoint = {
-        maxParallelism,
-        ingressOffset: 0,
-        nextTimerNumber: 0,
-        egressNext: new Map(),
-        egress: [],
-        barrier: 0,
-        storedInFlight: 0,
-        inFlight: [],
-      };
-      if (latest !== undefined) {
-        if (!(latest.metadata instanceof Uint8Array)) {
-          throw new InvalidArgumentError(
-            `Runtime.start: ${o.dir} holds checkpoint ${latest.id} that the runtime did not write`,
-          );
-        }
-        meta = decodeRuntimeCheckpoint(latest.metadata, latest.id);
-        // The checkpoint's copy is under its checksum; the RUNTIME file's is not. Key groups
-        // computed with a damaged value would look every instance's state up in the wrong
-        // place, as if it had none.
-        if (meta.maxParallelism !== maxParallelism) {
-          throw new CorruptionError(
-            joinPath(o.dir, 'RUNTIME'),
-            undefined,
-            `Runtime.start: maxParallelism ${maxParallelism} differs from the ${meta.maxParallelism} of checkpoint ${latest.id}`,
-          );
-        }
-      }
-      checkIngressCovers(ingress, ingressLogDir, meta.ingressOffset, latest?.id);
-      const retained: RetainedCheckpoint[] = [];
-      for (const cp of checkpoints) {
-        if (cp === latest) retained.push({ id: cp.id, ingressOffset: meta.ingressOffset });
-        else if (cp.metadata instanceof Uint8Array) {
-          retained.push({
-            id: cp.id,
-            ingressOffset: decodeRuntimeCheckpoint(cp.metadata, cp.id).ingressOffset,
-          });
-        }
-      }
-      const db = await Engine.open(
-        stateDir,
-        latest === undefined ? engineOptions : { ...engineOptions, restoreFrom: { store, id: latest.id } },
-      );
-      opened.push(db);
-      if (latest !== undefined) checkEgressCovers(egressLog, egressDir, meta, latest.id);
-      // Publishing may have been cut short by a crash: the same records under the same keys.
-      await egressLog.publish(meta.egress, true);
-      return new Runtime({
-        o,
-        clock,
-        fs,
-        maxParallelism,
-        ingress,
-        egressLog,
-        store,
-        db,
-        meta,
-        retained,
-        reports,
-      });
-    } catch (err) {
-      await Promise.allSettled(opened.map((c) => c.close()));
-      throw err;
-    }
+    const { startRuntime } = await import('./start-runtime.js');
+    return startRuntime(options);
   }
 
   // --- the public API ------------------------------------------------------------------
@@ -1087,65 +955,6 @@ export class Runtime {
     if (oldest !== undefined) await this.#ingress.trimBefore(oldest.ingressOffset);
     await this.#ingress.expireKeys(this.#clock.now() - this.#o.idempotencyRetentionMs);
     if (this.#o.egressRetainRecords !== undefined) await this.#egressLog.retain(this.#o.egressRetainRecords);
-  }
-}
-
-/**
- * Refuses an ingress log that does not hold every record from `resumeAt` (where the latest
- * checkpoint, `checkpointId`, or a first run resumes) to its end. Records are acknowledged
- * only once durable and consumed only after that, and the log is trimmed only below the
- * oldest retained checkpoint's offset, so a log that ends before `resumeAt` lost acknowledged
- * records (its next appends would take offsets the checkpoint already consumed, and be
- * skipped), and one that starts after it lost records not yet processed.
- */
-function checkIngressCovers(
-  ingress: IngressLog,
-  logDir: string,
-  resumeAt: number,
-  checkpointId: string | undefined,
-): void {
-  const where = checkpointId === undefined ? 'a first run' : `checkpoint ${checkpointId}`;
-  if (ingress.nextOffset < resumeAt) {
-    throw new CorruptionError(
-      logDir,
-      undefined,
-      `Runtime.start: the ingress log ends at offset ${ingress.nextOffset}, before offset ${resumeAt} that ${where} consumed: acknowledged records are missing`,
-    );
-  }
-  if (ingress.firstOffset > resumeAt) {
-    throw new CorruptionError(
-      logDir,
-      undefined,
-      `Runtime.start: the ingress log starts at offset ${ingress.firstOffset}, after offset ${resumeAt} where ${where} resumes: records ${resumeAt} to ${ingress.firstOffset - 1} are missing`,
-    );
-  }
-}
-
-/**
- * Refuses an egress log that lacks records committed before checkpoint `checkpointId`:
- * those below its own records (which the start publishes again) were published, durably,
- * before it committed (exactly-once: after their own checkpoint; at-least-once: before its
- * capture), so each egress must reach that far, counting what a consumer trimmed.
- */
-function checkEgressCovers(
-  log: EgressLog,
-  logDir: string,
-  meta: RuntimeCheckpoint,
-  checkpointId: string,
-): void {
-  const republished = new Map<string, number>();
-  for (const r of meta.egress)
-    republished.set(r.typename, Math.min(republished.get(r.typename) ?? r.offset, r.offset));
-  for (const [typename, next] of meta.egressNext) {
-    const resumeAt = republished.get(typename) ?? next;
-    const end = Math.max(log.nextOffset(typename), log.floor(typename));
-    if (end < resumeAt) {
-      throw new CorruptionError(
-        logDir,
-        undefined,
-        `Runtime.start: egress ${typename} ends at offset ${end} in the egress log, before offset ${resumeAt} where checkpoint ${checkpointId} resumes it: committed records are missing`,
-      );
-    }
   }
 }
 
