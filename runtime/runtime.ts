@@ -265,8 +265,7 @@ export class Runtime {
   /** The engines' shape when `stop` closed them (a closed engine has no stats). */
   #closedEngines: RuntimeEngines | undefined;
 
-  /** @internal Use `Runtime.start`. */
-  constructor(parts: RuntimeParts) {
+  private constructor(parts: RuntimeParts) {
     this.#retained = parts.retained;
     this.#o = parts.o;
     this.#clock = parts.clock;
@@ -342,7 +341,7 @@ export class Runtime {
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
     const { startRuntime } = await import('./start-runtime.js');
-    return startRuntime(options);
+    return startRuntime(options, (parts) => new Runtime(parts));
   }
 
   // --- the public API ------------------------------------------------------------------

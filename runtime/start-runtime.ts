@@ -16,8 +16,8 @@ import { IngressLog } from './ingress/ingress-log.js';
 import { RUNTIME_FORMAT_OLDEST, readRuntimeMarker, writeRuntimeMarker } from './runtime-marker.js';
 import { resolveRuntimeOptions } from './runtime-options.js';
 import type { RuntimeOptions } from './runtime-options.js';
-import { Runtime, SPILL_DIR, hotCacheShare } from './runtime.js';
-import type { ExpiredReports, RetainedCheckpoint } from './runtime.js';
+import { SPILL_DIR, hotCacheShare } from './runtime.js';
+import type { ExpiredReports, RetainedCheckpoint, Runtime, RuntimeParts } from './runtime.js';
 import { joinPath, removeTree } from './util/files.js';
 
 /**
@@ -26,8 +26,14 @@ import { joinPath, removeTree } from './util/files.js';
  */
 const TTL_FILTER_MODULE = new URL('./state/ttl-filter.js', import.meta.url).href;
 
-/** See Runtime.start. */
-export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+/**
+ * See Runtime.start. `construct` makes the Runtime from what was opened (its constructor is
+ * private); if it throws, everything opened here is closed again.
+ */
+export async function startRuntime(
+  options: RuntimeOptions,
+  construct: (parts: RuntimeParts) => Runtime,
+): Promise<Runtime> {
   const o = resolveRuntimeOptions(options);
   const fs = o.fileSystem ?? new NodeFileSystem();
   fs.mkdirp(o.dir);
@@ -135,7 +141,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (latest !== undefined) checkEgressCovers(egressLog, egressDir, meta, latest.id);
     // Publishing may have been cut short by a crash: the same records under the same keys.
     await egressLog.publish(meta.egress, true);
-    return new Runtime({
+    return construct({
       o,
       clock,
       fs,
