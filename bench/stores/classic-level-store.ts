@@ -22,6 +22,9 @@ type DbIterator = LevelIterator<Db, Uint8Array, Uint8Array>;
 /** Entries a readseq cursor fetches per native call; classic-level's own default for `all()`. */
 const SCAN_CHUNK_ENTRIES = 1000;
 
+/** A key above every benchmark key (16 ASCII digits), the end of a whole-range compaction. */
+const ABOVE_EVERY_KEY = new Uint8Array(17).fill(0xff);
+
 /** LevelDB via classic-level. */
 export class ClassicLevelStore implements BenchStore {
   readonly name = 'classic-level';
@@ -68,6 +71,14 @@ export class ClassicLevelStore implements BenchStore {
 
   cursor(options: { readonly reverse: boolean }): BenchCursor {
     return new ClassicLevelCursor(this.#open(), options.reverse);
+  }
+
+  /**
+   * LevelDB's CompactRange from the empty key (below every key) to one above every key of the
+   * benchmark (they are ASCII digits); it compacts the memtable first and returns when done.
+   */
+  async compact(): Promise<void> {
+    await this.#open().compactRange(new Uint8Array(0), ABOVE_EVERY_KEY);
   }
 
   diskUsageBytes(): Promise<number> {

@@ -67,6 +67,9 @@ export class JsMapStore implements BenchStore {
     throw new Error('js-map: no ordered cursor; the reference runs point reads only');
   }
 
+  /** A Map has nothing to compact. */
+  async compact(): Promise<void> {}
+
   async diskUsageBytes(): Promise<number> {
     return 0;
   }

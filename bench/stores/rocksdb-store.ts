@@ -78,6 +78,11 @@ export class RocksdbStore implements BenchStore {
     return new RocksdbCursor(this.#open().iterator({ reverse: options.reverse }));
   }
 
+  /** The binding exposes no manual compaction (RocksDB's CompactRange is not bound). */
+  compact(): Promise<void> {
+    return Promise.reject(new Error('RocksdbStore.compact: @nxtedition/rocksdb binds no manual compaction'));
+  }
+
   diskUsageBytes(): Promise<number> {
     return diskUsageBytes(this.#dir);
   }

@@ -70,6 +70,11 @@ export class StatefnStore implements BenchStore {
     return new StatefnCursor(this.#open().iterator({ reverse: options.reverse }));
   }
 
+  /** `compactRange()` over every key; it flushes the memtables first. */
+  async compact(): Promise<void> {
+    await this.#open().compactRange();
+  }
+
   diskUsageBytes(): Promise<number> {
     return diskUsageBytes(this.#dir);
   }

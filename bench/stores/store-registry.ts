@@ -3,7 +3,7 @@
  * process that benchmarks it, so no contender's native module sits in another's address space
  * (and RSS) during its run.
  */
-import { MULTI_READ_RANDOM, READ_RANDOM } from '../workloads/point-reads.js';
+import { MULTI_READ_RANDOM, READ_RANDOM, READ_RANDOM_COMPACTED } from '../workloads/point-reads.js';
 import { NODE_JS_PACKAGE } from './store.js';
 import type { StoreFactory } from './store.js';
 
@@ -42,11 +42,19 @@ export type ReferenceStore = {
 export const REFERENCE_STORES: Readonly<Partial<Record<StoreName, ReferenceStore>>> = {
   // Loaded untimed by the runner's fillrandom prepare (putBatch), as every store is for reads.
   'js-map': {
-    workloads: [READ_RANDOM.name, MULTI_READ_RANDOM.name],
+    workloads: [READ_RANDOM.name, MULTI_READ_RANDOM.name, READ_RANDOM_COMPACTED.name],
     note: 'reference: an in-memory JavaScript Map of every key, no persistence; not a peer',
     method:
-      'js-map is a reference, not a peer: a JavaScript `Map` holding every key (its latin1 string) with a copy of its value, loaded untimed by fillrandom like the others and read by the same readrandom and multireadrandom loops, nothing persisted. It measures the cost of the read loop plus one hash lookup in JavaScript: the ceiling for a store whose lookups run in JavaScript, as in statefn (a get of a native store such as lmdb, one call into compiled code, may come near it or pass it). It runs no other workload and is never the best peer; its "vs best peer" cell gives its ratio to the best peer.',
+      'js-map is a reference, not a peer: a JavaScript `Map` holding every key (its latin1 string) with a copy of its value, loaded untimed by fillrandom like the others and read by the same readrandom, multireadrandom and readrandom-compacted loops (it has nothing to compact), nothing persisted. It measures the cost of the read loop plus one hash lookup in JavaScript: the ceiling for a store whose lookups run in JavaScript, as in statefn (a get of a native store such as lmdb, one call into compiled code, may come near it or pass it). It runs no other workload and is never the best peer; its "vs best peer" cell gives its ratio to the best peer.',
   },
+};
+
+/**
+ * Workloads a peer cannot run, with why: it has no row in their tables, and the workload's
+ * method note says so.
+ */
+export const UNSUPPORTED_WORKLOADS: Readonly<Partial<Record<StoreName, Readonly<Record<string, string>>>>> = {
+  rocksdb: { [READ_RANDOM_COMPACTED.name]: '@nxtedition/rocksdb binds no manual compaction' },
 };
 
 /** Whether `name` is a known contender. */
@@ -59,10 +67,17 @@ export function referenceStore(store: string): ReferenceStore | undefined {
   return isStoreName(store) ? REFERENCE_STORES[store] : undefined;
 }
 
-/** The workloads of `chosen` (in their order) that `store` runs: all of them, unless a reference. */
+/**
+ * The workloads of `chosen` (in their order) that `store` runs: all of them, but for a
+ * reference's and those it cannot run (UNSUPPORTED_WORKLOADS).
+ */
 export function workloadsOfStore(store: StoreName, chosen: readonly string[]): string[] {
   const reference = REFERENCE_STORES[store];
-  return reference === undefined ? [...chosen] : chosen.filter((name) => reference.workloads.includes(name));
+  const unsupported = UNSUPPORTED_WORKLOADS[store] ?? {};
+  return chosen.filter(
+    (name) =>
+      !Object.hasOwn(unsupported, name) && (reference === undefined || reference.workloads.includes(name)),
+  );
 }
 
 /** Imports the module of `name` and returns its factory. */

@@ -77,6 +77,14 @@ export interface BenchStore {
   getMany(keys: Uint8Array[]): MaybePromise<readonly (Uint8Array | undefined)[]>;
   /** Opens a cursor at the first (forward) or last (reverse) key. */
   cursor(options: { readonly reverse: boolean }): BenchCursor;
+  /**
+   * Compacts the whole key space, memtables included, and resolves once that is done, as
+   * db_bench's `compact` does: the store is then as settled as it gets. A store with nothing
+   * to compact (a B+tree, a Map) resolves at once; one whose binding offers no manual
+   * compaction rejects, and the registry keeps it out of the workloads that compact
+   * (store-registry.ts, UNSUPPORTED_WORKLOADS).
+   */
+  compact(): Promise<void>;
   /** Bytes the store's directory occupies on disk (allocated blocks, so sparse files count true). */
   diskUsageBytes(): Promise<number>;
 }

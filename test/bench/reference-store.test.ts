@@ -10,6 +10,7 @@ import { checkTargets } from '../../bench/report/targets.js';
 import {
   REFERENCE_STORES,
   STORE_NAMES,
+  UNSUPPORTED_WORKLOADS,
   referenceStore,
   workloadsOfStore,
 } from '../../bench/stores/store-registry.js';
@@ -51,10 +52,27 @@ const measured = storeReport(runs, ['fillrandom', 'readrandom', 'multireadrandom
 const markdown = renderMarkdown(measured, WORKLOADS, 'statefn');
 
 describe('workloadsOfStore', () => {
-  it('gives js-map only readrandom and multireadrandom, and every other store every chosen workload', () => {
-    expect(workloadsOfStore('js-map', ALL_WORKLOADS)).toEqual(['readrandom', 'multireadrandom']);
-    for (const store of STORE_NAMES.filter((name) => name !== 'js-map'))
+  it('gives js-map only the point reads, rocksdb all but readrandom-compacted, and every other store all', () => {
+    expect(workloadsOfStore('js-map', ALL_WORKLOADS)).toEqual([
+      'readrandom',
+      'multireadrandom',
+      'readrandom-compacted',
+    ]);
+    expect(workloadsOfStore('rocksdb', ALL_WORKLOADS)).toEqual(
+      ALL_WORKLOADS.filter((name) => name !== 'readrandom-compacted'),
+    );
+    for (const store of STORE_NAMES.filter((name) => name !== 'js-map' && name !== 'rocksdb'))
       expect(workloadsOfStore(store, ALL_WORKLOADS)).toEqual(ALL_WORKLOADS);
+  });
+
+  it("names each workload a peer cannot run, and that workload's method says why", () => {
+    for (const [store, workloads] of Object.entries(UNSUPPORTED_WORKLOADS)) {
+      for (const [name, reason] of Object.entries(workloads)) {
+        const workload = findWorkload(name);
+        expect(workload, `${store}: ${name}`).toBeDefined();
+        expect(workload?.method).toContain(reason);
+      }
+    }
   });
 
   it('keeps the chosen order and leaves a reference nothing when none of its workloads is chosen', () => {
