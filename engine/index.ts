@@ -20,7 +20,8 @@
  * @packageDocumentation
  */
 export { Engine } from './db/engine.js';
-export type { EngineStats, ReadOptions, WriteOptions } from './db/engine.js';
+export type { ReadOptions, WriteOptions } from './db/engine.js';
+export type { EngineStats } from './db/engine-stats.js';
 export type { FileDeleterStats } from './db/file-deleter.js';
 export type {
   DescribeOptions,

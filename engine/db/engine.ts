@@ -1,13 +1,13 @@
 /**
  * The engine: an LSM key-value store. This file is the coordinator — it owns the memtables,
- * the version set, the write pipeline and the background lane, and answers the public API.
- * Opening and recovery live in open-engine.ts; group commit in write-pipeline.ts; the
- * user-facing iterator in engine-iterator.ts.
+ * the version set, the write pipeline and the two background lanes, and answers the public
+ * API. Opening and recovery live in open-engine.ts; group commit in write-pipeline.ts; the
+ * user-facing iterator in engine-iterator.ts; stats() and its counters in engine-stats.ts.
  *
  * Threading: everything here runs on the caller's thread. Flushes and compactions run through
- * a JobRunner (a worker thread in production); their results are committed here, one at a
- * time, through the MANIFEST. Exactly one background job runs at a time (flush first), so the
- * second core compacts while the first serves reads and writes.
+ * JobRunners (worker threads in production), one for each lane: a flush and a compaction may
+ * run at once (#scheduleWork), each lane one job at a time. Their results are committed here,
+ * one at a time, through the MANIFEST.
  *
  * Memory bound: at most one active memtable plus `maxImmutableMemtables` sealed ones; a write
  * that needs a new memtable when none may be added waits (a stall), as does any write while
@@ -77,7 +77,8 @@ import { LogWriter } from '../wal/log-writer.js';
 import type { DescribeOptions, EngineDescription } from './describe-engine.js';
 import { EngineIterator, parseIteratorOptions } from './engine-iterator.js';
 import { FileDeleter } from './file-deleter.js';
-import type { FileDeleterStats } from './file-deleter.js';
+import { EngineCounters, blockCacheStats } from './engine-stats.js';
+import type { EngineStats } from './engine-stats.js';
 import { pointRead, pointReadMany } from './point-reads.js';
 import type { IteratorOptions } from './engine-iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
@@ -126,82 +127,6 @@ export interface WriteOptions {
 export interface ReadOptions {
   /** Read at this snapshot instead of the latest state. */
   snapshot?: Snapshot;
-}
-
-/** Shape and counters of an engine, from `Engine.stats()`. */
-export interface EngineStats {
-  /** Per level: file count, bytes, and compaction score (>= 1 means compaction is due). */
-  levels: Array<{ level: number; files: number; bytes: number; score: number }>;
-  /** Last visible sequence number. */
-  sequence: number;
-  memtableBytes: number;
-  immutableMemtables: number;
-  liveSnapshots: number;
-  /**
-   * Bytes written by users (keys + values). This and the four byte counters after it count
-   * over the life of the directory, across reopens (the MANIFEST records them; engine/FORMAT.md).
-   */
-  userBytesWritten: number;
-  /** Bytes of write batches written to the WAL. */
-  walBytesWritten: number;
-  /** Bytes of SST files written by flushes. */
-  flushBytesWritten: number;
-  /** Bytes of SST files read by compactions. */
-  compactionBytesRead: number;
-  /** Bytes of SST files written by compactions. */
-  compactionBytesWritten: number;
-  /** (WAL + flush + compaction bytes written) / user bytes written; 0 before any write. */
-  writeAmplification: number;
-  /** Flushes, compactions and trivial moves since this open (not persisted). */
-  flushes: number;
-  compactions: number;
-  trivialMoves: number;
-  commitGroups: number;
-  walSyncs: number;
-  /**
-   * The block cache: lookups that found their block and that did not, the hit rate, the
-   * bytes held and the capacity, and the point-read misses whose block it did not take
-   * (a full cache takes a block only on its second miss in a while, so reads spread over
-   * data many times its size do not churn it), and the misses a flush's handed-over blocks
-   * answered without a read of the file (EngineOptions.prepopulateBlockCache), and the
-   * blocks brought in that reused the memory of evicted ones instead of allocating.
-   * Memory held besides the cached blocks: `handedOverBytes`, the flushed blocks tables
-   * hold for gets that miss them (at most half the capacity), and `freeBytes`, evicted
-   * blocks' memory kept for reuse: free slots of the arena (with those of blocks an iterator
-   * saw, which wait until no iterator is open), and buffers (at most a sixteenth of the
-   * capacity, 64 KiB to 8 MiB). `arenaBytes`: the memory reserved for cached blocks (at most
-   * the capacity, in chunks of up to 64 MiB, resident once written), which holds them and
-   * those free slots.
-   */
-  blockCache: {
-    hits: number;
-    misses: number;
-    hitRate: number;
-    bytes: number;
-    capacityBytes: number;
-    notAdmitted: number;
-    prepopulated: number;
-    recycled: number;
-    handedOverBytes: number;
-    freeBytes: number;
-    arenaBytes: number;
-  };
-  /** Writes that waited for flush or compaction, and the total time they waited. */
-  stalls: { count: number; totalMs: number };
-  /** Flush and compaction attempts that failed and were tried again (see backgroundRetryDelayMs). */
-  backgroundRetries: number;
-  /**
-   * The compaction filter's verdicts since this open: values compactions removed as expired,
-   * and values they kept and reported (CompactionFilter; reports beyond `maxReports` per
-   * compaction included, though not passed to onReport).
-   */
-  compactionFilter: { expired: number; reported: number };
-  /**
-   * Removal of files no longer needed, which runs in the background: removals queued or
-   * running, files removed since this open, and removals that failed (such a file is tried
-   * again after the next flush or compaction, and removed by the next open otherwise).
-   */
-  obsoleteFiles: FileDeleterStats;
 }
 
 interface Memtables {
@@ -303,19 +228,8 @@ export class Engine {
   /** WALs a checkpoint is copying, with how many checkpoints: kept until they finish. */
   readonly #pinnedLogs = new Map<number, number>();
 
-  // Write counters, restored at open (see WriteCounters and #writeCounters).
-  #userBytes: number;
-  #walBytes: number;
-  #flushBytes: number;
-  #compactionRead: number;
-  #compactionWritten: number;
-  #flushes = 0;
-  #compactions = 0;
-  /** stats().compactionFilter. */
-  #filterExpired = 0;
-  #filterReported = 0;
-  #trivialMoves = 0;
-  #backgroundRetries = 0;
+  /** What stats() counts; the byte counters are restored at open (see #writeCounters). */
+  readonly #counters: EngineCounters;
   /**
    * Whether the engine runs on the real file system, where background I/O and the workers'
    * messages arrive through the event loop: only there are write acknowledgements paced
@@ -325,8 +239,6 @@ export class Engine {
   readonly #realFileSystem: boolean;
   /** When #pace asked for an event-loop turn that has not come yet; -1 when none is asked. */
   #turnRequestedAt = -1;
-  #stallCount = 0;
-  #stallMs = 0;
 
   /** @internal Use `Engine.open`. */
   constructor(parts: EngineParts) {
@@ -344,12 +256,7 @@ export class Engine {
     this.#compactionRunner = parts.compactionRunner;
     this.#lastSequence = parts.lastSequence;
     this.#identity = parts.identity;
-    const counters = parts.counters;
-    this.#userBytes = counters.userBytes;
-    this.#walBytes = counters.walBytes;
-    this.#flushBytes = counters.flushBytes;
-    this.#compactionRead = counters.compactionBytesRead;
-    this.#compactionWritten = counters.compactionBytesWritten;
+    this.#counters = new EngineCounters(parts.counters);
     const replayed = parts.memtables ?? [];
     this.#tables = {
       mem: replayed.at(-1) ?? new MemTable(parts.options.writeBufferSizeBytes),
@@ -470,8 +377,8 @@ export class Engine {
       setBatchSequence(payload, seq);
     }
     this.#tables.mem.add(seq, kind, key, value);
-    this.#userBytes += key.length + value.length;
-    this.#walBytes += payload.length;
+    this.#counters.userBytes += key.length + value.length;
+    this.#counters.walBytes += payload.length;
     return this.#pipeline.commit(payload, seq, sync);
   }
 
@@ -481,8 +388,8 @@ export class Engine {
     const cursor = openBatch(payload);
     applyBatch(cursor, this.#tables.mem);
     this.#lastSequence += batch.length;
-    this.#userBytes += batchDataBytes(batch);
-    this.#walBytes += payload.length;
+    this.#counters.userBytes += batchDataBytes(batch);
+    this.#counters.walBytes += payload.length;
     return this.#pipeline.commit(payload, this.#lastSequence, sync);
   }
 
@@ -575,7 +482,7 @@ export class Engine {
         if (l0Full || this.#tables.imms.length >= this.#options.maxImmutableMemtables) {
           if (stalledAt === 0) {
             stalledAt = performance.now();
-            this.#stallCount++;
+            this.#counters.stallCount++;
           }
           // Whatever made room must be under way before we wait for it.
           this.#scheduleWork();
@@ -586,7 +493,7 @@ export class Engine {
       }
       committed = apply();
     } finally {
-      if (stalledAt !== 0) this.#stallMs += performance.now() - stalledAt;
+      if (stalledAt !== 0) this.#counters.stallMs += performance.now() - stalledAt;
       leave();
     }
     return committed;
@@ -889,7 +796,7 @@ export class Engine {
       edit.logNumber = t.imms[1]?.log ?? t.memLog;
       edit.lastSequence = this.#lastSequence;
       // Counted now, even should the commit fail: the bytes were written.
-      this.#flushBytes += result.bytesWritten;
+      this.#counters.flushBytes += result.bytesWritten;
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       // In the same turn as the memtable leaves the reads, so no get finds the table cold.
@@ -897,7 +804,7 @@ export class Engine {
       t.imms.shift();
       // Lets a later memtable reuse the arena (see memtable/arena-pool.ts).
       imm.mem.release();
-      this.#flushes++;
+      this.#counters.flushes++;
     } finally {
       this.#pendingOutputs.delete(number);
     }
@@ -949,7 +856,7 @@ export class Engine {
         return await runner.run(spec);
       } catch (err) {
         if (attempt >= JOB_ATTEMPTS || !retryable(err) || this.#closing || this.#backgroundError) throw err;
-        this.#backgroundRetries++;
+        this.#counters.backgroundRetries++;
         await sleep(this.#options.backgroundRetryDelayMs * 2 ** (attempt - 1));
         if (this.#closing || this.#backgroundError) throw err;
       }
@@ -965,7 +872,7 @@ export class Engine {
       edit.compactPointers.push({ level: plan.level, key: f.largest });
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
-      this.#trivialMoves++;
+      this.#counters.trivialMoves++;
       return;
     }
     let inputBytes = 0;
@@ -1000,13 +907,13 @@ export class Engine {
       for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
       for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
       edit.compactPointers.push({ level: plan.level, key: rangeOf(inputs0).largest });
-      this.#compactionRead += result.bytesRead;
-      this.#compactionWritten += result.bytesWritten;
+      this.#counters.compactionBytesRead += result.bytesRead;
+      this.#counters.compactionBytesWritten += result.bytesWritten;
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
-      this.#compactions++;
-      this.#filterExpired += result.entriesExpired;
-      this.#filterReported += result.entriesReported;
+      this.#counters.compactions++;
+      this.#counters.filterExpired += result.entriesExpired;
+      this.#counters.filterReported += result.entriesReported;
       if (result.reported !== undefined && filter?.onReport !== undefined) {
         // Outside the compaction lane: the owner's work (and any error it throws) is not
         // the engine's.
@@ -1035,14 +942,7 @@ export class Engine {
    * added its bytes, and none after it.
    */
   #writeCounters(): WriteCounters {
-    return {
-      sequence: this.#lastSequence,
-      userBytes: this.#userBytes,
-      walBytes: this.#walBytes,
-      flushBytes: this.#flushBytes,
-      compactionBytesRead: this.#compactionRead,
-      compactionBytesWritten: this.#compactionWritten,
-    };
+    return this.#counters.forEdit(this.#lastSequence);
   }
 
   /**
@@ -1320,9 +1220,7 @@ export class Engine {
     this.#checkOpen('Engine.stats');
     const version = this.#versions.current;
     const scores = levelScores(version, this.#options);
-    const cache = this.#blockCache.stats();
-    const lookups = cache.hits + cache.misses;
-    const written = this.#walBytes + this.#flushBytes + this.#compactionWritten;
+    const handedOver = this.#warmTables.reduce((sum, w) => sum + (w.table.holdsWarm ? w.bytes : 0), 0);
     return {
       levels: version.files.map((files, level) => ({
         level,
@@ -1334,33 +1232,10 @@ export class Engine {
       memtableBytes: this.#tables.mem.approximateBytes,
       immutableMemtables: this.#tables.imms.length,
       liveSnapshots: this.#snapshots.size,
-      userBytesWritten: this.#userBytes,
-      walBytesWritten: this.#walBytes,
-      flushBytesWritten: this.#flushBytes,
-      compactionBytesRead: this.#compactionRead,
-      compactionBytesWritten: this.#compactionWritten,
-      writeAmplification: this.#userBytes === 0 ? 0 : written / this.#userBytes,
-      flushes: this.#flushes,
-      compactions: this.#compactions,
-      trivialMoves: this.#trivialMoves,
+      ...this.#counters.stats(),
       commitGroups: this.#pipeline.groups,
       walSyncs: this.#pipeline.syncs,
-      blockCache: {
-        hits: cache.hits,
-        misses: cache.misses,
-        hitRate: lookups === 0 ? 0 : cache.hits / lookups,
-        bytes: cache.bytes,
-        capacityBytes: cache.capacityBytes,
-        notAdmitted: cache.notAdmitted,
-        prepopulated: cache.prepopulated,
-        recycled: cache.recycled,
-        handedOverBytes: this.#warmTables.reduce((sum, w) => sum + (w.table.holdsWarm ? w.bytes : 0), 0),
-        freeBytes: this.#blockCache.buffers.bytes,
-        arenaBytes: this.#blockCache.buffers.arenaBytes,
-      },
-      stalls: { count: this.#stallCount, totalMs: this.#stallMs },
-      backgroundRetries: this.#backgroundRetries,
-      compactionFilter: { expired: this.#filterExpired, reported: this.#filterReported },
+      blockCache: blockCacheStats(this.#blockCache, handedOver),
       obsoleteFiles: this.#deleter.stats(),
     };
   }
