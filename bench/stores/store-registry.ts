@@ -68,8 +68,8 @@ export function referenceStore(store: string): ReferenceStore | undefined {
 }
 
 /**
- * The workloads of `chosen` (in their order) that `store` runs: all of them, but for a
- * reference's and those it cannot run (UNSUPPORTED_WORKLOADS).
+ * The workloads of `chosen` (in their order) that `store` runs: all of them, except those a
+ * reference does not explain and those the store cannot run (UNSUPPORTED_WORKLOADS).
  */
 export function workloadsOfStore(store: StoreName, chosen: readonly string[]): string[] {
   const reference = REFERENCE_STORES[store];
