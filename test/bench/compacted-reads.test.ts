@@ -4,11 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeyGenerator } from '../../bench/data/key-generator.js';
-import { SeededRandom } from '../../bench/data/seeded-random.js';
-import { ValueGenerator } from '../../bench/data/value-generator.js';
-import { PeakRss } from '../../bench/measure/peak-rss.js';
-import { ProgressMeter } from '../../bench/measure/progress-meter.js';
 import { ClassicLevelStore } from '../../bench/stores/classic-level-store.js';
 import { LmdbStore } from '../../bench/stores/lmdb-store.js';
 import { RocksdbStore } from '../../bench/stores/rocksdb-store.js';
@@ -18,6 +13,7 @@ import { FILL_RANDOM, OVERWRITE } from '../../bench/workloads/fill.js';
 import { READ_RANDOM_COMPACTED } from '../../bench/workloads/point-reads.js';
 import type { WorkloadContext } from '../../bench/workloads/workload.js';
 import { Engine } from '../../engine/index.js';
+import { workloadContexts } from './workload-context-fixture.js';
 
 // Small memtables, so that the fills leave several level-0 tables for the compaction.
 const OPEN_OPTIONS = { blockCacheBytes: 1 << 20, writeBufferBytes: 64 << 10 };
@@ -35,16 +31,7 @@ function freshDir(): string {
 }
 
 function contextOf(store: BenchStore, keyCount: number): (label: string) => WorkloadContext {
-  const keys = new KeyGenerator(keyCount);
-  const values = new ValueGenerator(new SeededRandom(5));
-  return (label) => ({
-    store,
-    keys,
-    values,
-    random: SeededRandom.derive(5, label),
-    sizes: { num: keyCount, reads: NUM, seeks: 100, syncOps: 10, sync64Ops: 10 },
-    meter: (total) => new ProgressMeter(label, total, () => undefined, new PeakRss()),
-  });
+  return workloadContexts(store, { keyCount, reads: NUM, seed: 5 });
 }
 
 /** Loads `store` as a run does before the point reads: fillrandom, then overwrite. */

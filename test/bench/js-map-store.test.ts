@@ -2,17 +2,13 @@
 // stores it is a yardstick for. Nothing here measures speed.
 import { describe, expect, it } from 'vitest';
 import { KeyGenerator } from '../../bench/data/key-generator.js';
-import { SeededRandom } from '../../bench/data/seeded-random.js';
-import { ValueGenerator } from '../../bench/data/value-generator.js';
-import { PeakRss } from '../../bench/measure/peak-rss.js';
-import { ProgressMeter } from '../../bench/measure/progress-meter.js';
 import { contenderVersion, packageVersion } from '../../bench/report/machine-info.js';
 import { JsMapStore } from '../../bench/stores/js-map-store.js';
 import { NODE_JS_PACKAGE } from '../../bench/stores/store.js';
 import type { KeyValue } from '../../bench/stores/store.js';
 import { FILL_RANDOM } from '../../bench/workloads/fill.js';
 import { MULTI_READ_RANDOM, READ_RANDOM } from '../../bench/workloads/point-reads.js';
-import type { WorkloadContext } from '../../bench/workloads/workload.js';
+import { workloadContexts } from './workload-context-fixture.js';
 
 const OPEN_OPTIONS = { blockCacheBytes: 1 << 20, writeBufferBytes: 1 << 20 };
 
@@ -114,16 +110,7 @@ describe('JsMapStore', () => {
   it('finds every key in readrandom and multireadrandom after the runner loads it with fillrandom', async () => {
     const store = await openStore();
     const num = 5_000;
-    const keys = new KeyGenerator(num);
-    const values = new ValueGenerator(new SeededRandom(11));
-    const context = (label: string): WorkloadContext => ({
-      store,
-      keys,
-      values,
-      random: SeededRandom.derive(11, label),
-      sizes: { num, reads: num, seeks: 100, syncOps: 10, sync64Ops: 10 },
-      meter: (total) => new ProgressMeter(label, total, () => undefined, new PeakRss()),
-    });
+    const context = workloadContexts(store, { keyCount: num, reads: num, seed: 11 });
     await FILL_RANDOM.run(context('prepare'));
     for (const workload of [READ_RANDOM, MULTI_READ_RANDOM]) {
       const measured = await workload.run(context(workload.name));
