@@ -936,11 +936,7 @@ export class Engine {
     return this.#snapshots.oldest() ?? this.#pipeline.visibleSequence;
   }
 
-  /**
-   * The counters for a MANIFEST edit. Taken in the same synchronous step as the edit goes to
-   * logAndApply, so edits record them in commit order; every write up to #lastSequence has
-   * added its bytes, and none after it.
-   */
+  /** The counters for a MANIFEST edit, as of #lastSequence (EngineCounters.forEdit says when). */
   #writeCounters(): WriteCounters {
     return this.#counters.forEdit(this.#lastSequence);
   }
