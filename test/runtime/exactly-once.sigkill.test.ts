@@ -2,7 +2,9 @@
  * Exactly-once under SIGKILL, property-based: the smoke app of exactly-once.crash.test.ts in a
  * child process (test/support/sigkill-worker.ts) on the real file system, with a checkpoint
  * every few milliseconds, killed with SIGKILL at random moments — while it recovers, while it
- * processes, while a checkpoint runs — and started again with a random shard count.
+ * processes, while a checkpoint runs — and started again with a random shard count. One life
+ * of each run kills itself at a step of a checkpoint's capture, so every run has a kill
+ * inside a checkpoint whatever the timing.
  *
  * The parent is the producer: it sends command trees with idempotency keys and, after every
  * kill, sends again each one whose acknowledgement it did not get (a message may have become
@@ -19,7 +21,7 @@
 import fc from 'fast-check';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +37,6 @@ const TIMEOUT_MS = Math.max(120_000, RUNS * 20_000);
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const CHECKPOINT_INTERVAL_MS = 20;
 const MAX_DELAY_MS = 50;
-/** How many checkpoints an insisting kill lets pass before it kills anyway. */
-const INSIST_TRIES = 20;
 /** A life that has not been killed by then is a hung worker. */
 const LIFE_TIMEOUT_MS = 30_000;
 
@@ -50,15 +50,19 @@ interface Life {
   resendAcked: boolean;
 }
 
-/** A life that ends in SIGKILL, at `kill.after` from the event `kill.from`. */
+/**
+ * A life that ends in SIGKILL, at `kill.after` from the event `kill.from`, or (`capture`) by
+ * the worker's own hand inside a checkpoint.
+ */
 interface KilledLife extends Life {
   kill:
     | { from: 'starting'; afterMs: number } // after Runtime.start was called: often mid-recovery
     | { from: 'ready'; afterMs: number } // after it resolved
     | { from: 'sending'; afterMs: number } // after this life's last send: acks still to come
-    // `percent` of the previous checkpoint's duration into the next one; with `insist`, a
-    // kill that would land outside a checkpoint waits for the next one instead (a few times)
-    | { from: 'checkpoint'; percent: number; insist?: boolean };
+    // `percent` of the previous checkpoint's duration into the next one: aimed by the clock
+    | { from: 'checkpoint'; percent: number }
+    // before the `nth` step of the checkpoints' captures (see sigkill-worker.ts): certain
+    | { from: 'capture'; nth: number };
   /** New messages sent in this life (after the resends), `paceMs` apart. */
   sends: number;
   paceMs: number;
@@ -102,19 +106,19 @@ const killedLifeArbitrary: fc.Arbitrary<KilledLife> = killedLifeOf(
 );
 
 /**
- * Two to four killed lives, one of them (at any place) aimed inside a checkpoint. Kills land
- * by wall-clock time, and with CI's few runs the coverage check below (some kill
- * mid-checkpoint) could fail by chance when no life happened to aim at a checkpoint; it did
- * once. An aimed kill still misses about half the time (a checkpoint shorter than the last
- * one commits first, or a small percent lands before it starts), so this life insists: a
- * kill that would miss is moved to the next checkpoint, up to INSIST_TRIES times.
+ * Two to four killed lives, one of them (at any place) killed inside a checkpoint for certain:
+ * the worker kills itself at a step of the capture. Kills aimed by the clock missed their
+ * checkpoint about half the time (a checkpoint shorter than the last one commits first, or
+ * the kill lands before it starts), and CI failed twice on the coverage check that some kill
+ * landed mid-checkpoint, the second time even with a kill that moved on to the next
+ * checkpoint when it would miss.
  */
 const killedLivesArbitrary: fc.Arbitrary<KilledLife[]> = fc
   .tuple(
-    // It sends at least one message, acknowledged long before its kill after a checkpoint,
-    // so the last life has an acknowledged message to send again; and it insists.
+    // It sends at least one message, acknowledged long before its kill in a checkpoint, so
+    // the last life has an acknowledged message to send again.
     killedLifeOf(
-      checkpointKillArbitrary.map((k) => ({ ...k, insist: true })),
+      fc.record({ from: fc.constant('capture' as const), nth: fc.integer({ min: 0, max: 5 }) }),
       1,
     ),
     fc.array(killedLifeArbitrary, { minLength: 1, maxLength: 3 }),
@@ -133,12 +137,13 @@ const seen = {
   /** Killed after Runtime.start was called, before it resolved. */
   killsRecovering: 0,
   /**
-   * Killed past the time the next periodic checkpoint was due (an interval after the last
-   * one started, or the start), with no commit since: it had started and not committed.
+   * Killed by the parent past the time the next periodic checkpoint was due (an interval
+   * after the last one started, or the start), with no commit since: it had started and not
+   * committed.
    */
   killsMidCheckpoint: 0,
-  /** Times an insisting kill would have missed its checkpoint and waited for the next. */
-  insistedPast: 0,
+  /** Killed by its own hand inside a checkpoint's capture, as the marker it left shows. */
+  killsInCapture: 0,
   /** Killed with an uncommitted checkpoint directory (checkpoints/tmp-*) on disk. */
   killsMidCapture: 0,
   /** Messages sent and not acknowledged when their life was killed. */
@@ -224,7 +229,11 @@ class WorkerProcess {
   }
 }
 
-function workerConfig(dir: string, shards: number): WorkerConfig {
+function workerConfig(
+  dir: string,
+  shards: number,
+  killInCapture?: WorkerConfig['killInCapture'],
+): WorkerConfig {
   return {
     dir,
     shards,
@@ -234,6 +243,7 @@ function workerConfig(dir: string, shards: number): WorkerConfig {
     // Runs with an even shard count spill all but a message or two per mailbox to files,
     // which a kill leaves behind for the next start to remove.
     mailboxMemoryBytes: shards % 2 === 0 ? 1024 : undefined,
+    ...(killInCapture === undefined ? {} : { killInCapture }),
   };
 }
 
@@ -280,29 +290,24 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
   let fallback: NodeJS.Timeout | undefined;
   /** Whether the next periodic checkpoint is due and has not committed. */
   const midCheckpoint = (): boolean => ready && performance.now() - lastCommitAt > nextStartIn + 2;
-  const kill = (): void => {
-    if (killed) return;
+  /** Counts a kill: the parent's (`by` 'parent') or the worker's own in a capture. */
+  const counted = (by: 'parent' | 'capture'): void => {
     killed = true;
     seen.kills++;
     for (let i = 0; i < p.sent; i++) if (!p.acked.has(i)) seen.unackedAtKill++;
-    if (!ready) seen.killsRecovering++;
+    if (by === 'capture') seen.killsInCapture++;
+    else if (!ready) seen.killsRecovering++;
     else if (midCheckpoint()) seen.killsMidCheckpoint++;
+  };
+  const kill = (): void => {
+    if (killed) return;
+    counted('parent');
     w.child.kill('SIGKILL');
   };
-  let misses = 0;
-  const aimedKill = (): void => {
-    killTimer = undefined;
-    const insist = life.kill.from === 'checkpoint' && life.kill.insist === true;
-    // A miss: the next checkpoint message schedules the kill again.
-    if (insist && !midCheckpoint() && ++misses < INSIST_TRIES) {
-      seen.insistedPast++;
-      return;
-    }
-    kill();
-  };
   const killIn = (ms: number): void => {
-    killTimer ??= setTimeout(aimedKill, ms);
+    killTimer ??= setTimeout(kill, ms);
   };
+  const marker = `${dir}.capture-kill`;
   const sendNew = async (): Promise<void> => {
     for (let n = 0; n < life.sends && p.sent < p.messages.length && !killed; n++) {
       const i = p.sent++;
@@ -311,7 +316,8 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
     }
     if (life.kill.from === 'sending') killIn(life.kill.afterMs);
   };
-  const w = new WorkerProcess(workerConfig(dir, life.shards), (m) => {
+  const killInCapture = life.kill.from === 'capture' ? { nth: life.kill.nth, marker } : undefined;
+  const w = new WorkerProcess(workerConfig(dir, life.shards, killInCapture), (m) => {
     try {
       onCommon(p, m);
     } catch (err) {
@@ -326,8 +332,9 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
       resend(p, w, life);
       void sendNew();
       if (life.kill.from === 'ready') killIn(life.kill.afterMs);
-      // A checkpoint that never commits must not keep the life going.
-      else fallback = setTimeout(kill, 1000);
+      // A checkpoint that never commits must not keep the life going (nor one that never
+      // reaches its capture step: then the coverage check fails, as it should).
+      else fallback = setTimeout(kill, life.kill.from === 'capture' ? 10_000 : 1000);
     } else if (m.type === 'checkpoint') {
       lastCommitAt = performance.now();
       // Periodic checkpoints start an interval apart, start to start: the next one starts
@@ -344,6 +351,14 @@ async function killedLife(p: Producer, dir: string, life: KilledLife): Promise<v
   clearTimeout(killTimer);
   clearTimeout(fallback);
   clearTimeout(watchdog);
+  if (!killed && exit.signal === 'SIGKILL' && existsSync(marker)) {
+    counted('capture');
+    const step = readFileSync(marker, 'utf8');
+    rmSync(marker);
+    expect(step, 'the step the worker killed itself at').toMatch(
+      /^(mkdirp|openWritable|linkOrCopy|rename) \//,
+    );
+  }
   if (killedBy !== undefined) throw killedBy;
   if (exit.signal !== 'SIGKILL' || !killed) {
     throw new Error(`the worker exited by itself (code ${exit.code}, ${exit.signal}):\n${w.output}`);
@@ -426,6 +441,7 @@ async function checkExactlyOnce(trees: Command[][], lives: KilledLife[], last: L
     seen.deadLetters += result.deadLetters.length;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.capture-kill`, { force: true });
   }
 }
 
@@ -460,13 +476,13 @@ describe('exactly-once processing under SIGKILL', () => {
         },
       );
       if (process.env.STATEFN_SIGKILL_RUNS !== undefined) console.log(summary());
-      // The property is only as good as the kills: every planned one happened, some of them
-      // during a checkpoint; resends were recognized; and functions failed. (Kills during
-      // recovery, mid-capture and lost acks are likely, not certain, in a few runs: the soak
-      // prints them.)
+      // The property is only as good as the kills: every planned one happened, one per run
+      // inside a checkpoint's capture; resends were recognized; and functions failed. (Timed
+      // kills mid-checkpoint, kills during recovery and lost acks are likely, not certain, in
+      // a few runs: the soak prints them.)
       expect(seen.kills).toBe(seen.lives - RUNS);
       expect(seen.kills).toBeGreaterThanOrEqual(2 * RUNS);
-      expect(seen.killsMidCheckpoint).toBeGreaterThan(0);
+      expect(seen.killsInCapture).toBe(RUNS);
       expect(seen.duplicateAcks).toBeGreaterThan(0);
       expect(seen.throws).toBeGreaterThan(0);
     },

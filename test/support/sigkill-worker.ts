@@ -11,7 +11,13 @@
  * Finish: wait until processing has stood still for two windows longer than any delay (a
  * delayed message does not keep `idle()` waiting), send a verify message to every id, take
  * a checkpoint so the egress records are committed, report them, stop, exit.
+ *
+ * With `killInCapture` the worker kills itself with SIGKILL inside a checkpoint's capture:
+ * at the nth file the checkpoint store is about to create (see {@link CaptureKiller}).
  */
+import { writeFileSync } from 'node:fs';
+import { NodeFileSystem } from '../../engine/index.js';
+import type { WritableFile, WritableFileOptions } from '../../engine/env/file-system.js';
 import { Runtime, DEAD_LETTER_EGRESS } from '../../runtime/runtime.js';
 import type { Command } from './smoke-app.js';
 import {
@@ -33,6 +39,11 @@ export interface WorkerConfig {
   ids: string[];
   /** Runtime option; undefined: the default. */
   mailboxMemoryBytes: number | undefined;
+  /**
+   * Kill this life inside a checkpoint: before the `nth` (from 0) step of the checkpoint
+   * store's captures, write `marker` (the step) and SIGKILL itself.
+   */
+  killInCapture?: { nth: number; marker: string };
 }
 
 export type ToWorker = { type: 'send'; i: number; id: string; cmds: Command[] } | { type: 'finish' };
@@ -64,6 +75,58 @@ process.on('disconnect', () => {
   if (!finished) process.exit(2);
 });
 
+/**
+ * The machine's file system, which SIGKILLs the process before the nth step of a checkpoint's
+ * capture: creating a file or link in the store's `shared/` or `checkpoints/tmp-<id>/`, or
+ * the rename of `tmp-<id>` that commits it. Each step comes before the commit, so the kill
+ * lands inside a checkpoint for certain, where the parent's timed kills only aim at one.
+ * It still passes for NodeFileSystem, so the engines behave as on the default file system.
+ */
+class CaptureKiller extends NodeFileSystem {
+  readonly #prefixes: string[];
+  #left: number;
+  readonly #marker: string;
+
+  constructor(dir: string, kill: { nth: number; marker: string }) {
+    super();
+    const store = `${dir}/checkpoints`;
+    this.#prefixes = [`${store}/shared/`, `${store}/checkpoints/tmp-`];
+    this.#left = kill.nth;
+    this.#marker = kill.marker;
+  }
+
+  #step(op: string, path: string): void {
+    if (!this.#prefixes.some((p) => path.startsWith(p)) || this.#left-- > 0) return;
+    // Written synchronously, so it is in the page cache before the kill: the parent's proof.
+    writeFileSync(this.#marker, `${op} ${path}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  }
+
+  override mkdirp(dir: string): void {
+    this.#step('mkdirp', dir);
+    super.mkdirp(dir);
+  }
+
+  override openWritable(
+    path: string,
+    mode: 'create' | 'append',
+    options?: WritableFileOptions,
+  ): WritableFile {
+    this.#step('openWritable', path);
+    return super.openWritable(path, mode, options);
+  }
+
+  override linkOrCopy(existing: string, link: string): boolean {
+    this.#step('linkOrCopy', link);
+    return super.linkOrCopy(existing, link);
+  }
+
+  override rename(from: string, to: string): void {
+    this.#step('rename', from);
+    super.rename(from, to);
+  }
+}
+
 tell({ type: 'starting' });
 const startedAt = performance.now();
 const rt = await Runtime.start({
@@ -76,6 +139,9 @@ const rt = await Runtime.start({
   maxAttempts: SMOKE_MAX_ATTEMPTS,
   retryBackoffMs: 5,
   ...(config.mailboxMemoryBytes === undefined ? {} : { mailboxMemoryBytes: config.mailboxMemoryBytes }),
+  ...(config.killInCapture === undefined
+    ? {}
+    : { fileSystem: new CaptureKiller(config.dir, config.killInCapture) }),
 });
 tell({ type: 'ready', startMs: performance.now() - startedAt });
 
