@@ -20,7 +20,7 @@
  * @packageDocumentation
  */
 export { Engine } from './db/engine.js';
-export type { ReadOptions, WriteOptions } from './db/engine.js';
+export type { CompactRangeOptions, ReadOptions, WriteOptions } from './db/engine.js';
 export type { EngineStats } from './db/engine-stats.js';
 export type { FileDeleterStats } from './db/file-deleter.js';
 export type {

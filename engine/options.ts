@@ -119,6 +119,14 @@ export interface EngineOptions {
   /** Where flush and compaction run: a worker thread (default when available) or the main thread. */
   backgroundMode?: 'worker' | 'inline';
   /**
+   * Parts a large compaction is split into, by key range, each run as a job of its own at
+   * the same time (RocksDB's `max_subcompactions`). With worker threads, each part gets a
+   * worker of its own (started when first needed), so a compaction uses that many cores.
+   * A compaction is split only where each part has at least `targetFileSizeBytes` of input
+   * to write. Default 1 (never split); 1 to 16.
+   */
+  maxSubcompactions?: number;
+  /**
    * A flush or compaction whose files could not be written (a full disk, an I/O error) is
    * tried again after this many ms, then after twice as long, then four times: only when
    * its fourth attempt fails does the engine stop taking writes (BackgroundError). Default
@@ -161,6 +169,7 @@ export interface ResolvedOptions {
   levelSizeMultiplier: number;
   numLevels: number;
   backgroundMode: 'worker' | 'inline' | undefined;
+  maxSubcompactions: number;
   walSyncMode: 'inline' | 'async' | undefined;
   backgroundRetryDelayMs: number;
   fileSystem: FileSystem | undefined;
@@ -248,6 +257,7 @@ const KNOWN = new Set([
   'levelSizeMultiplier',
   'numLevels',
   'backgroundMode',
+  'maxSubcompactions',
   'walSyncMode',
   'backgroundRetryDelayMs',
   'fileSystem',
@@ -337,6 +347,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     levelSizeMultiplier: int(o, 'levelSizeMultiplier', 10, 2, 100),
     numLevels: int(o, 'numLevels', DEFAULT_NUM_LEVELS, 2, MAX_NUM_LEVELS),
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
+    maxSubcompactions: int(o, 'maxSubcompactions', 1, 1, 16),
     walSyncMode: oneOf(o, 'walSyncMode', ['inline', 'async'] as const),
     backgroundRetryDelayMs: int(o, 'backgroundRetryDelayMs', 100, 0, 60_000),
     fileSystem: fileSystem as FileSystem | undefined,

@@ -5,6 +5,7 @@
  */
 import type { FileMetadata } from '../version/file-metadata.js';
 import type { FilterSpec } from './compaction-filter.js';
+import type { KeyRange } from './subcompactions.js';
 import type { WarmBlocks } from '../sstable/warm-blocks.js';
 
 /** How SST files are built. */
@@ -54,6 +55,11 @@ export interface CompactionSpec {
   table: TableOptions;
   /** The compaction filter, if the engine has one. */
   filter?: FilterSpec;
+  /**
+   * A subcompaction's part of the inputs (subcompactions.ts): only entries of user keys in
+   * this range are read and written. Absent: all of them.
+   */
+  range?: KeyRange;
 }
 
 export type JobSpec = FlushSpec | CompactionSpec;

@@ -26,6 +26,7 @@ import { tableFileName } from '../version/file-names.js';
 import {
   EntryKind,
   makeInternalKey,
+  MAX_SEQUENCE,
   readTrailerKind,
   readTrailerSequence,
   TRAILER_BYTES,
@@ -55,6 +56,7 @@ function runFlush(fs: FileSystem, spec: FlushSpec): JobResult {
   );
   const it = mem.singlePassIterator();
   try {
+    it.seekToFirst();
     const stats = copyEntries(it, writer, {
       smallestSnapshot: spec.smallestSnapshot,
       mayDropTombstone: () => false,
@@ -99,7 +101,12 @@ function runCompaction(fs: FileSystem, spec: CompactionSpec, isExpired: IsExpire
   const deeper = new DeeperLevels(spec.deeperLevels);
   try {
     const filter = spec.filter;
+    const start = spec.range?.start;
+    // The smallest internal key of `start`: its newest version sorts first.
+    if (start === undefined) merged.seekToFirst();
+    else merged.seek(makeInternalKey(start, MAX_SEQUENCE, EntryKind.Put));
     const stats = copyEntries(merged, writer, {
+      end: spec.range?.end,
       smallestSnapshot: spec.smallestSnapshot,
       mayDropTombstone: (key) => !deeper.mayHold(key),
       expired:
@@ -120,6 +127,8 @@ function runCompaction(fs: FileSystem, spec: CompactionSpec, isExpired: IsExpire
 }
 
 interface DropRules {
+  /** The entries copied end before this user key (absent: at the end of the input). */
+  end?: Uint8Array | undefined;
   /** Entries shadowed by a newer version at or below it are dropped. */
   smallestSnapshot: number;
   /** Called with an internal key (trailer included) of a tombstone at or below the snapshot. */
@@ -138,6 +147,7 @@ interface CopyStats {
   reported?: Uint8Array[];
 }
 
+/** Copies the entries from where `it` is positioned (see DropRules.end for where it stops). */
 function copyEntries(it: InternalIterator, writer: TableWriter, rules: DropRules): CopyStats {
   // The current user key, copied into a buffer reused for every key: a copy of its own per
   // key was an allocation per entry of a flush, whose keys are mostly distinct.
@@ -150,11 +160,12 @@ function copyEntries(it: InternalIterator, writer: TableWriter, rules: DropRules
   let entriesReported = 0;
   const maxReports = rules.maxReports ?? 0;
   const reported: Uint8Array[] = [];
-  for (it.seekToFirst(); it.valid(); it.next()) {
+  const end = rules.end;
+  for (; it.valid(); it.next()) {
     const key = it.key();
     const userEnd = key.length - TRAILER_BYTES;
-    entriesIn++;
     if (currentLength < 0 || compareRanges(key, 0, userEnd, currentUser, 0, currentLength) !== 0) {
+      if (end !== undefined && compareRanges(key, 0, userEnd, end, 0, end.length) >= 0) break;
       if (writer.shouldCut) writer.finishFile();
       if (userEnd > currentUser.length)
         currentUser = new Uint8Array(Math.max(userEnd, 2 * currentUser.length));
@@ -162,6 +173,7 @@ function copyEntries(it: InternalIterator, writer: TableWriter, rules: DropRules
       currentLength = userEnd;
       lastSeqForKey = Number.MAX_SAFE_INTEGER;
     }
+    entriesIn++;
     const seq = readTrailerSequence(key, userEnd);
     const newest = lastSeqForKey === Number.MAX_SAFE_INTEGER;
     let kind = readTrailerKind(key, userEnd);

@@ -34,6 +34,11 @@ export interface EngineStats {
   flushes: number;
   compactions: number;
   trivialMoves: number;
+  /**
+   * Compactions split by key range into parts run at the same time (maxSubcompactions), and
+   * the parts they ran (not persisted).
+   */
+  splitCompactions: { count: number; parts: number };
   commitGroups: number;
   walSyncs: number;
   /**
@@ -94,6 +99,7 @@ export type CounterStats = Pick<
   | 'flushes'
   | 'compactions'
   | 'trivialMoves'
+  | 'splitCompactions'
   | 'stalls'
   | 'backgroundRetries'
   | 'compactionFilter'
@@ -113,6 +119,8 @@ export class EngineCounters {
   flushes = 0;
   compactions = 0;
   trivialMoves = 0;
+  splitCompactions = 0;
+  splitCompactionParts = 0;
   /** Flush and compaction attempts that failed and were tried again. */
   backgroundRetries = 0;
   /** Values compactions removed as expired, and kept and reported (CompactionFilter). */
@@ -159,6 +167,7 @@ export class EngineCounters {
       flushes: this.flushes,
       compactions: this.compactions,
       trivialMoves: this.trivialMoves,
+      splitCompactions: { count: this.splitCompactions, parts: this.splitCompactionParts },
       stalls: { count: this.stallCount, totalMs: this.stallMs },
       backgroundRetries: this.backgroundRetries,
       compactionFilter: { expired: this.filterExpired, reported: this.filterReported },

@@ -46,6 +46,9 @@ import type { WarmBlocks } from '../sstable/warm-blocks.js';
 import { warmChunkBytes } from '../sstable/warm-blocks.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
+import { anchorStride, splitRanges } from '../compaction/subcompactions.js';
+import type { KeyRange } from '../compaction/subcompactions.js';
+import type { FileMetadata } from '../version/file-metadata.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { joinPath } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-file-system.js';
@@ -62,7 +65,7 @@ import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
-import { tableOptionsOf } from '../options.js';
+import { showValue, tableOptionsOf } from '../options.js';
 import { ByteWriter, toBytes } from '../util/bytes.js';
 import { pointValueTarget } from '../util/value-slab.js';
 import { InvariantError, invariant } from '../util/invariant.js';
@@ -156,6 +159,8 @@ export interface EngineParts {
   blockCache: BlockCache;
   runner: JobRunner | undefined;
   compactionRunner: JobRunner | undefined;
+  /** Makes the runners of split compactions' parts (EngineOptions.maxSubcompactions). */
+  makeRunner?: () => JobRunner;
   wal: LogWriter | undefined;
   walNumber: number;
   lastSequence: number;
@@ -194,6 +199,9 @@ export class Engine {
   /** Runs flushes; compactions have their own runner so that a flush never waits for one. */
   readonly #runner: JobRunner | undefined;
   readonly #compactionRunner: JobRunner | undefined;
+  /** Runners of the parts of a split compaction past the first, started when first needed. */
+  readonly #partRunners: JobRunner[] = [];
+  readonly #makeRunner: (() => JobRunner) | undefined;
   readonly #pipeline: WritePipeline;
   readonly #snapshots = new SnapshotList();
   readonly #tables: Memtables;
@@ -254,6 +262,7 @@ export class Engine {
     this.#blockCache = parts.blockCache;
     this.#runner = parts.runner;
     this.#compactionRunner = parts.compactionRunner;
+    this.#makeRunner = parts.makeRunner;
     this.#lastSequence = parts.lastSequence;
     this.#identity = parts.identity;
     this.#counters = new EngineCounters(parts.counters);
@@ -863,7 +872,8 @@ export class Engine {
     }
   }
 
-  async #compact(plan: CompactionPlan): Promise<void> {
+  /** Runs `plan`, split into at most `maxParts` parts (#subcompactionRanges). */
+  async #compact(plan: CompactionPlan, maxParts = this.#options.maxSubcompactions): Promise<void> {
     const edit = new VersionEdit();
     const [inputs0, inputs1] = plan.inputs;
     if (plan.trivialMove) {
@@ -877,9 +887,12 @@ export class Engine {
     }
     let inputBytes = 0;
     for (const f of [...inputs0, ...inputs1]) inputBytes += f.sizeBytes;
+    const ranges = this.#subcompactionRanges([...inputs0, ...inputs1], inputBytes, maxParts);
+    // Each part may write as many files as the whole compaction: its share is an estimate.
     const count = Math.ceil(inputBytes / this.#options.targetFileSizeBytes) * 2 + 2;
-    const first = this.#versions.reserveFileNumbers(count);
-    for (let n = first; n < first + count; n++) this.#pendingOutputs.add(n);
+    const first = this.#versions.reserveFileNumbers(count * ranges.length);
+    const last = first + count * ranges.length;
+    for (let n = first; n < last; n++) this.#pendingOutputs.add(n);
     const version = this.#versions.current;
     const spec: CompactionSpec = {
       kind: 'compaction',
@@ -900,18 +913,21 @@ export class Engine {
     const filter = this.#options.compactionFilter;
     if (filter !== undefined) spec.filter = filterSpecOf(filter);
     try {
-      const runner = this.#compactionRunner;
-      invariant(runner !== undefined, 'a compaction of a read-only engine');
-      const result = await this.#runJob(runner, spec);
+      const result = await this.#runParts(spec, ranges, count);
       for (const f of inputs0) edit.deleteFile(plan.level, f.number);
       for (const f of inputs1) edit.deleteFile(plan.outputLevel, f.number);
       for (const f of result.outputs) edit.addFile(plan.outputLevel, f);
       edit.compactPointers.push({ level: plan.level, key: rangeOf(inputs0).largest });
-      this.#counters.compactionBytesRead += result.bytesRead;
+      // Every part reads from all the inputs, but only its share of them.
+      this.#counters.compactionBytesRead += inputBytes;
       this.#counters.compactionBytesWritten += result.bytesWritten;
       edit.writeCounters = this.#writeCounters();
       await this.#versions.logAndApply(edit);
       this.#counters.compactions++;
+      if (ranges.length > 1) {
+        this.#counters.splitCompactions++;
+        this.#counters.splitCompactionParts += ranges.length;
+      }
       this.#counters.filterExpired += result.entriesExpired;
       this.#counters.filterReported += result.entriesReported;
       if (result.reported !== undefined && filter?.onReport !== undefined) {
@@ -922,9 +938,77 @@ export class Engine {
         queueMicrotask(() => onReport(keys));
       }
     } finally {
-      for (let n = first; n < first + count; n++) this.#pendingOutputs.delete(n);
+      for (let n = first; n < last; n++) this.#pendingOutputs.delete(n);
     }
     this.#deleteObsoleteFiles();
+  }
+
+  /**
+   * The key ranges a compaction of `inputs` runs in, one job each (subcompactions.ts): one
+   * range unless `maxParts` allows more and each part would have at least a target file's
+   * worth of input.
+   */
+  #subcompactionRanges(inputs: readonly FileMetadata[], inputBytes: number, maxParts: number): KeyRange[] {
+    const parts = Math.min(maxParts, Math.floor(inputBytes / this.#options.targetFileSizeBytes));
+    if (parts < 2) return [{}];
+    const anchors = inputs.map((f) => {
+      const table = this.#tableCache.get(f.number);
+      return table.sizeAnchors(anchorStride(table.properties.dataBlockCount, parts));
+    });
+    return splitRanges(anchors, parts);
+  }
+
+  /**
+   * Runs `spec` as one job per range, at the same time, each with `count` output numbers of
+   * its own (from spec.outputNumbers.first), and joins the results in key order. Waits for
+   * every part even when one fails, so no part is still writing files when the caller
+   * releases their numbers.
+   */
+  async #runParts(spec: CompactionSpec, ranges: readonly KeyRange[], count: number): Promise<JobResult> {
+    const first = spec.outputNumbers.first;
+    const settled = await Promise.allSettled(
+      ranges.map((range, i) =>
+        this.#runJob(
+          this.#compactionRunnerFor(i),
+          ranges.length === 1 ? spec : { ...spec, range, outputNumbers: { first: first + i * count, count } },
+        ),
+      ),
+    );
+    const results: JobResult[] = [];
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason;
+      results.push(s.value);
+    }
+    if (results.length === 1) return results[0]!;
+    const joined: JobResult = {
+      outputs: results.flatMap((r) => r.outputs),
+      bytesRead: 0,
+      bytesWritten: 0,
+      entriesIn: 0,
+      entriesDropped: 0,
+      entriesExpired: 0,
+      entriesReported: 0,
+    };
+    const reported: Uint8Array[] = [];
+    for (const r of results) {
+      joined.bytesRead += r.bytesRead;
+      joined.bytesWritten += r.bytesWritten;
+      joined.entriesIn += r.entriesIn;
+      joined.entriesDropped += r.entriesDropped;
+      joined.entriesExpired += r.entriesExpired;
+      joined.entriesReported += r.entriesReported;
+      if (r.reported !== undefined) reported.push(...r.reported);
+    }
+    const maxReports = spec.filter?.maxReports ?? 0;
+    if (reported.length > 0) joined.reported = reported.slice(0, maxReports);
+    return joined;
+  }
+
+  /** The runner of a compaction's part `i`: the compaction lane's own, then more as needed. */
+  #compactionRunnerFor(i: number): JobRunner {
+    const runner = i === 0 ? this.#compactionRunner : (this.#partRunners[i - 1] ??= this.#makeRunner!());
+    invariant(runner !== undefined, 'a compaction of a read-only engine');
+    return runner;
   }
 
   /**
@@ -1003,11 +1087,19 @@ export class Engine {
   /**
    * Compacts every level's files overlapping [start, end] (user keys; undefined = unbounded)
    * down to the deepest level that holds data in that range. Flushes first.
+   * `options.maxSubcompactions` (1 to 16) replaces the engine's option for these compactions:
+   * a caller that waits for a large compaction while little else runs may give it more
+   * cores than the background compactions get.
    */
-  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+  async compactRange(
+    start?: Uint8Array | string,
+    end?: Uint8Array | string,
+    options?: CompactRangeOptions,
+  ): Promise<void> {
     this.#checkWrite('Engine.compactRange', undefined);
     const s = start === undefined ? undefined : toBytes(start, 'Engine.compactRange', 'start');
     const e = end === undefined ? undefined : toBytes(end, 'Engine.compactRange', 'end');
+    const parts = compactRangeParts(options, this.#options.maxSubcompactions);
     await this.flush();
     const version = this.#versions.current;
     let deepest = 0;
@@ -1028,7 +1120,7 @@ export class Engine {
           if (files.length === 0) return;
           const plan = planFor(current, level, files, 'manual', this.#options);
           // A trivial move would carry expired values down unread.
-          await this.#compact(filtered && plan.trivialMove ? { ...plan, trivialMove: false } : plan);
+          await this.#compact(filtered && plan.trivialMove ? { ...plan, trivialMove: false } : plan, parts);
         });
       }
       if (filtered) {
@@ -1037,13 +1129,16 @@ export class Engine {
         await this.#inLane('compaction', async () => {
           const files = this.#versions.current.overlappingFiles(deepest, s, e);
           if (files.length === 0) return;
-          await this.#compact({
-            level: deepest,
-            outputLevel: deepest,
-            inputs: [files, []],
-            trivialMove: false,
-            reason: 'manual',
-          });
+          await this.#compact(
+            {
+              level: deepest,
+              outputLevel: deepest,
+              inputs: [files, []],
+              trivialMove: false,
+              reason: 'manual',
+            },
+            parts,
+          );
         });
       }
     } finally {
@@ -1261,7 +1356,7 @@ export class Engine {
     this.#wakeProgress();
     // Before the lock goes: the next opener of the directory sweeps what is left itself.
     await this.#deleter.drain();
-    for (const runner of new Set([this.#runner, this.#compactionRunner])) {
+    for (const runner of new Set([this.#runner, this.#compactionRunner, ...this.#partRunners])) {
       try {
         await runner?.close();
       } catch (err) {
@@ -1288,4 +1383,33 @@ export class Engine {
 /** A rejected promise for a synchronous failure in an API that reports errors by rejection. */
 function rejected(err: unknown): Promise<never> {
   return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+}
+
+/** Options of Engine.compactRange. */
+export interface CompactRangeOptions {
+  /**
+   * Parts each of these compactions may be split into, run at the same time (as the
+   * engine option of the same name, which is the default). 1 to 16.
+   */
+  maxSubcompactions?: number;
+}
+
+/** The parts compactRange's compactions may use: its option, else the engine's. */
+function compactRangeParts(options: CompactRangeOptions | undefined, engineDefault: number): number {
+  const api = 'Engine.compactRange';
+  if (options === undefined) return engineDefault;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${api}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxSubcompactions') throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
+  }
+  const parts = options.maxSubcompactions;
+  if (parts === undefined) return engineDefault;
+  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 1 || parts > 16) {
+    throw new InvalidArgumentError(
+      `${api}: options.maxSubcompactions must be an integer between 1 and 16, got ${showValue(parts)}`,
+    );
+  }
+  return parts;
 }

@@ -140,6 +140,7 @@ export async function openEngine(dir: string, input: EngineOptions | undefined):
       blockCache,
       runner,
       compactionRunner,
+      makeRunner: () => makeRunner(fs, options),
       wal,
       walNumber,
       lastSequence,

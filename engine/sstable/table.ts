@@ -311,6 +311,32 @@ export class Table {
   }
 
   /**
+   * Points that split the table's data into pieces of about equal size, for dividing a
+   * compaction by key range (compaction/subcompactions.ts): the user key of every `every`-th
+   * index separator (every key of the blocks up to it is at or below it), with the file
+   * offset where those blocks end. The last data block's separator is always included, so
+   * the offsets end at the end of the data.
+   */
+  sizeAnchors(every: number): Array<{ userKey: Uint8Array; endOffset: number }> {
+    invariant(!this.#closed, 'Table.sizeAnchors on a closed table');
+    invariant(Number.isInteger(every) && every >= 1, 'Table.sizeAnchors: every must be a positive integer');
+    const anchors: Array<{ userKey: Uint8Array; endOffset: number }> = [];
+    const index = this.indexBlock.iterator();
+    let n = 0;
+    for (index.seekToFirst(); index.valid();) {
+      // A copy: the iterator may reuse the key's memory once it moves.
+      const key = index.key();
+      const userKey = key.slice(0, key.length - TRAILER_BYTES);
+      const { offset, size } = this.decodeIndexValue(index);
+      index.next();
+      if (++n % every === 0 || !index.valid()) {
+        anchors.push({ userKey, endOffset: offset + size + BLOCK_TRAILER_BYTES });
+      }
+    }
+    return anchors;
+  }
+
+  /**
    * Reads every block bypassing the cache, checks every checksum and that the entries are
    * sorted and agree with the index and properties. Throws CorruptionError at the first
    * problem. `onProgress` receives the bytes checked so far and the file size.

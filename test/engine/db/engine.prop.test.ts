@@ -398,12 +398,13 @@ class Counted implements Cmd {
 const commands = commandArbs.map((arb) => arb.map((c: Cmd) => new Counted(c)));
 
 /** What the runs exercised, so the test fails if it stops reaching flushes and compactions. */
-const coverage = { runs: 0, commands: 0, flushes: 0, compactions: 0, deepestLevel: 0 };
+const coverage = { runs: 0, commands: 0, flushes: 0, compactions: 0, splitCompactions: 0, deepestLevel: 0 };
 
 function record(db: Engine): void {
   const s = db.stats();
   coverage.flushes += s.flushes;
   coverage.compactions += s.compactions + s.trivialMoves;
+  coverage.splitCompactions += s.splitCompactions.count;
   for (const l of s.levels) if (l.files > 0) coverage.deepestLevel = Math.max(coverage.deepestLevel, l.level);
 }
 
@@ -487,7 +488,7 @@ describe('Engine against a sorted-map model', () => {
   });
 
   it(
-    'the same holds without compression or bloom filters, with four entries per restart (data blocks without a hash index), and with inline WAL fsyncs',
+    'the same holds without compression or bloom filters, with four entries per restart (data blocks without a hash index), with inline WAL fsyncs, and with compactions split into parts',
     async () => {
       const options: EngineOptions = {
         ...TINY,
@@ -497,13 +498,16 @@ describe('Engine against a sorted-map model', () => {
         // The in-memory file system defaults to 'async'; sync writes here (some pipelined)
         // take the synchronous path instead.
         walSyncMode: 'inline',
+        maxSubcompactions: 3,
       };
+      const splitBefore = coverage.splitCompactions;
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 200, size: 'max' }), (cmds) =>
           runModel(cmds, options),
         ),
         { numRuns: soakRuns(80), interruptAfterTimeLimit: soakMs(150_000), markInterruptAsFailure: true },
       );
+      expect(coverage.splitCompactions).toBeGreaterThan(splitBefore);
     },
     soakMs(200_000),
   );
