@@ -20,7 +20,7 @@
  * @packageDocumentation
  */
 export { Engine } from './db/engine.js';
-export type { CompactRangeOptions, ReadOptions, WriteOptions } from './db/engine.js';
+export type { ReadOptions, WriteOptions } from './db/engine.js';
 export type { EngineStats } from './db/engine-stats.js';
 export type { FileDeleterStats } from './db/file-deleter.js';
 export type {
@@ -35,7 +35,7 @@ export { EngineIterator } from './db/engine-iterator.js';
 export type { Entry, EntryVisitor, IteratorOptions } from './db/engine-iterator.js';
 export { Snapshot } from './db/snapshot.js';
 export { WriteBatch, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './batch/write-batch.js';
-export type { EngineOptions } from './options.js';
+export type { CompactRangeOptions, EngineOptions } from './options.js';
 export type { CompactionFilter, IsExpired } from './compaction/compaction-filter.js';
 export { CheckpointStore } from './checkpoint/checkpoint-store.js';
 export type { CheckpointStoreOptions, VerifyOptions } from './checkpoint/checkpoint-store.js';

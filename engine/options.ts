@@ -358,6 +358,35 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   };
 }
 
+/** Options of Engine.compactRange. */
+export interface CompactRangeOptions {
+  /**
+   * Parts each of these compactions may be split into, run at the same time (as the engine
+   * option of the same name, which is the default). 1 to 16.
+   */
+  maxSubcompactions?: number;
+}
+
+/** The parts compactRange's compactions may use: its option, else the engine's. */
+export function compactRangeParts(options: CompactRangeOptions | undefined, engineDefault: number): number {
+  const api = 'Engine.compactRange';
+  if (options === undefined) return engineDefault;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${api}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxSubcompactions') throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
+  }
+  const parts = options.maxSubcompactions;
+  if (parts === undefined) return engineDefault;
+  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 1 || parts > 16) {
+    throw new InvalidArgumentError(
+      `${api}: options.maxSubcompactions must be an integer between 1 and 16, got ${showValue(parts)}`,
+    );
+  }
+  return parts;
+}
+
 /** How flushes and compactions build SST files under these options. */
 export function tableOptionsOf(o: ResolvedOptions): TableOptions {
   return {

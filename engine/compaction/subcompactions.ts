@@ -10,6 +10,7 @@
  * part it starts.
  */
 import { compareBytes } from '../util/bytes.js';
+import type { JobResult } from './job-spec.js';
 
 /** User keys: entries with start <= userKey < end (either bound may be absent). */
 export interface KeyRange {
@@ -69,4 +70,33 @@ export function splitRanges(tables: readonly TableAnchors[], parts: number): Key
   for (let i = 1; i < boundaries.length; i++) ranges.push({ start: boundaries[i - 1]!, end: boundaries[i]! });
   ranges.push({ start: boundaries[boundaries.length - 1]! });
   return ranges;
+}
+
+/**
+ * The result of a compaction run as parts, from the parts' results in key order: their
+ * outputs in that order (one sorted run), their counts summed, and the first `maxReports`
+ * keys the compaction filter reported.
+ */
+export function joinPartResults(results: readonly JobResult[], maxReports: number): JobResult {
+  const joined: JobResult = {
+    outputs: results.flatMap((r) => r.outputs),
+    bytesRead: 0,
+    bytesWritten: 0,
+    entriesIn: 0,
+    entriesDropped: 0,
+    entriesExpired: 0,
+    entriesReported: 0,
+  };
+  const reported: Uint8Array[] = [];
+  for (const r of results) {
+    joined.bytesRead += r.bytesRead;
+    joined.bytesWritten += r.bytesWritten;
+    joined.entriesIn += r.entriesIn;
+    joined.entriesDropped += r.entriesDropped;
+    joined.entriesExpired += r.entriesExpired;
+    joined.entriesReported += r.entriesReported;
+    if (r.reported !== undefined) reported.push(...r.reported);
+  }
+  if (reported.length > 0) joined.reported = reported.slice(0, maxReports);
+  return joined;
 }

@@ -46,7 +46,7 @@ import type { WarmBlocks } from '../sstable/warm-blocks.js';
 import { warmChunkBytes } from '../sstable/warm-blocks.js';
 import type { CompactionPlan } from '../compaction/picker.js';
 import { levelScores, pickCompaction, planFor, rangeOf } from '../compaction/picker.js';
-import { anchorStride, splitRanges } from '../compaction/subcompactions.js';
+import { anchorStride, joinPartResults, splitRanges } from '../compaction/subcompactions.js';
 import type { KeyRange } from '../compaction/subcompactions.js';
 import type { FileMetadata } from '../version/file-metadata.js';
 import type { FileLock, FileSystem } from '../env/file-system.js';
@@ -65,7 +65,8 @@ import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
 import { MemTable } from '../memtable/memtable.js';
 import type { EngineOptions, ResolvedOptions } from '../options.js';
-import { showValue, tableOptionsOf } from '../options.js';
+import { compactRangeParts, tableOptionsOf } from '../options.js';
+import type { CompactRangeOptions } from '../options.js';
 import { ByteWriter, toBytes } from '../util/bytes.js';
 import { pointValueTarget } from '../util/value-slab.js';
 import { InvariantError, invariant } from '../util/invariant.js';
@@ -979,29 +980,7 @@ export class Engine {
       if (s.status === 'rejected') throw s.reason;
       results.push(s.value);
     }
-    if (results.length === 1) return results[0]!;
-    const joined: JobResult = {
-      outputs: results.flatMap((r) => r.outputs),
-      bytesRead: 0,
-      bytesWritten: 0,
-      entriesIn: 0,
-      entriesDropped: 0,
-      entriesExpired: 0,
-      entriesReported: 0,
-    };
-    const reported: Uint8Array[] = [];
-    for (const r of results) {
-      joined.bytesRead += r.bytesRead;
-      joined.bytesWritten += r.bytesWritten;
-      joined.entriesIn += r.entriesIn;
-      joined.entriesDropped += r.entriesDropped;
-      joined.entriesExpired += r.entriesExpired;
-      joined.entriesReported += r.entriesReported;
-      if (r.reported !== undefined) reported.push(...r.reported);
-    }
-    const maxReports = spec.filter?.maxReports ?? 0;
-    if (reported.length > 0) joined.reported = reported.slice(0, maxReports);
-    return joined;
+    return results.length === 1 ? results[0]! : joinPartResults(results, spec.filter?.maxReports ?? 0);
   }
 
   /** The runner of a compaction's part `i`: the compaction lane's own, then more as needed. */
@@ -1383,33 +1362,4 @@ export class Engine {
 /** A rejected promise for a synchronous failure in an API that reports errors by rejection. */
 function rejected(err: unknown): Promise<never> {
   return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-}
-
-/** Options of Engine.compactRange. */
-export interface CompactRangeOptions {
-  /**
-   * Parts each of these compactions may be split into, run at the same time (as the
-   * engine option of the same name, which is the default). 1 to 16.
-   */
-  maxSubcompactions?: number;
-}
-
-/** The parts compactRange's compactions may use: its option, else the engine's. */
-function compactRangeParts(options: CompactRangeOptions | undefined, engineDefault: number): number {
-  const api = 'Engine.compactRange';
-  if (options === undefined) return engineDefault;
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`${api}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'maxSubcompactions') throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
-  }
-  const parts = options.maxSubcompactions;
-  if (parts === undefined) return engineDefault;
-  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 1 || parts > 16) {
-    throw new InvalidArgumentError(
-      `${api}: options.maxSubcompactions must be an integer between 1 and 16, got ${showValue(parts)}`,
-    );
-  }
-  return parts;
 }

@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anchorStride, splitRanges } from '../../../engine/compaction/subcompactions.js';
+import { anchorStride, joinPartResults, splitRanges } from '../../../engine/compaction/subcompactions.js';
+import type { JobResult } from '../../../engine/compaction/job-spec.js';
+import type { FileMetadata } from '../../../engine/version/file-metadata.js';
 import type { KeyRange, TableAnchors } from '../../../engine/compaction/subcompactions.js';
 import { compareBytes } from '../../../engine/util/bytes.js';
 
@@ -128,5 +130,33 @@ describe('splitRanges', () => {
     expect(anchorStride(10, 4)).toBe(1);
     expect(anchorStride(6400, 2)).toBe(400);
     expect(anchorStride(6400, 16)).toBe(50);
+  });
+});
+
+describe('joinPartResults', () => {
+  const part = (n: number, reported?: number[]): JobResult => ({
+    outputs: [{ number: n } as FileMetadata, { number: n + 1 } as FileMetadata],
+    bytesRead: 100 * n,
+    bytesWritten: 10 * n,
+    entriesIn: n,
+    entriesDropped: 2 * n,
+    entriesExpired: 3 * n,
+    entriesReported: reported?.length ?? 0,
+    ...(reported === undefined ? {} : { reported: reported.map((k) => Uint8Array.of(k)) }),
+  });
+
+  it('keeps the outputs in part order, sums the counts and keeps the first reported keys', () => {
+    const joined = joinPartResults([part(1, [1, 2]), part(5), part(9, [3, 4])], 3);
+    expect(joined.outputs.map((f) => f.number)).toEqual([1, 2, 5, 6, 9, 10]);
+    expect(joined).toMatchObject({
+      bytesRead: 1500,
+      bytesWritten: 150,
+      entriesIn: 15,
+      entriesDropped: 30,
+      entriesExpired: 45,
+      entriesReported: 4,
+    });
+    expect(joined.reported).toEqual([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)]);
+    expect(joinPartResults([part(1), part(3)], 3).reported).toBeUndefined();
   });
 });
