@@ -126,7 +126,7 @@ export const MULTI_READ_RANDOM: Workload = {
 export const READ_RANDOM_COMPACTED: Workload = {
   name: 'readrandom-compacted',
   latencyUnit: 'one get',
-  method: `Compacts the whole key space and waits for it (untimed; the Notes give its wall time), then reads as readrandom does. RocksDB is left out: @nxtedition/rocksdb binds no manual compaction.`,
+  method: `Compacts the whole key space and waits for it (untimed; the Notes give its wall time), then reads as readrandom does. statefn splits each of those compactions into up to one part per core, run at the same time (compactRange's maxSubcompactions); LevelDB compacts on one thread. RocksDB is left out: @nxtedition/rocksdb binds no manual compaction.`,
   requires: 'loaded',
   leaves: 'loaded',
   run: runReadRandomCompacted,
