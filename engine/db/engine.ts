@@ -985,7 +985,8 @@ export class Engine {
 
   /** The runner of a compaction's part `i`: the compaction lane's own, then more as needed. */
   #compactionRunnerFor(i: number): JobRunner {
-    const runner = i === 0 ? this.#compactionRunner : (this.#partRunners[i - 1] ??= this.#makeRunner!());
+    const make = this.#makeRunner;
+    const runner = i === 0 ? this.#compactionRunner : make && (this.#partRunners[i - 1] ??= make());
     invariant(runner !== undefined, 'a compaction of a read-only engine');
     return runner;
   }
