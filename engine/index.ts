@@ -36,6 +36,7 @@ export type { Entry, EntryVisitor, IteratorOptions } from './db/engine-iterator.
 export { Snapshot } from './db/snapshot.js';
 export { WriteBatch, MAX_KEY_BYTES, MAX_VALUE_BYTES } from './batch/write-batch.js';
 export type { CompactRangeOptions, EngineOptions } from './options.js';
+export { MAX_SUBCOMPACTIONS } from './options.js';
 export type { CompactionFilter, IsExpired } from './compaction/compaction-filter.js';
 export { CheckpointStore } from './checkpoint/checkpoint-store.js';
 export type { CheckpointStoreOptions, VerifyOptions } from './checkpoint/checkpoint-store.js';

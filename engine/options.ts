@@ -123,7 +123,7 @@ export interface EngineOptions {
    * the same time (RocksDB's `max_subcompactions`). With worker threads, each part gets a
    * worker of its own (started when first needed), so a compaction uses that many cores.
    * A compaction is split only where each part has at least `targetFileSizeBytes` of input
-   * to write. Default 1 (never split); 1 to 16.
+   * to write. Default 1 (never split); 1 to 16 (MAX_SUBCOMPACTIONS).
    */
   maxSubcompactions?: number;
   /**
@@ -202,11 +202,16 @@ function int(
   bytes = false,
 ): number {
   const v = options[name];
-  if (v === undefined) return fallback;
-  const unit = bytes ? describeBytes : String;
+  return v === undefined
+    ? fallback
+    : checkInt(`Engine.open: ${name}`, v, min, max, bytes ? describeBytes : String);
+}
+
+/** `v` if it is an integer in [min, max], else an error naming it as `label` ("API: option"). */
+function checkInt(label: string, v: unknown, min: number, max: number, unit: (n: number) => string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new InvalidArgumentError(
-      `Engine.open: ${name} must be an integer between ${unit(min)} and ${unit(max)}, got ${showValue(v)}`,
+      `${label} must be an integer between ${unit(min)} and ${unit(max)}, got ${showValue(v)}`,
     );
   }
   return v;
@@ -347,7 +352,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     levelSizeMultiplier: int(o, 'levelSizeMultiplier', 10, 2, 100),
     numLevels: int(o, 'numLevels', DEFAULT_NUM_LEVELS, 2, MAX_NUM_LEVELS),
     backgroundMode: oneOf(o, 'backgroundMode', ['worker', 'inline'] as const),
-    maxSubcompactions: int(o, 'maxSubcompactions', 1, 1, 16),
+    maxSubcompactions: int(o, 'maxSubcompactions', 1, 1, MAX_SUBCOMPACTIONS),
     walSyncMode: oneOf(o, 'walSyncMode', ['inline', 'async'] as const),
     backgroundRetryDelayMs: int(o, 'backgroundRetryDelayMs', 100, 0, 60_000),
     fileSystem: fileSystem as FileSystem | undefined,
@@ -357,6 +362,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxManifestBytes: 4 * MiB,
   };
 }
+
+/** The most parts `maxSubcompactions` (the engine's or compactRange's) may ask for. */
+export const MAX_SUBCOMPACTIONS = 16;
 
 /** Options of Engine.compactRange. */
 export interface CompactRangeOptions {
@@ -378,13 +386,9 @@ export function compactRangeParts(options: CompactRangeOptions | undefined, engi
     if (key !== 'maxSubcompactions') throw new InvalidArgumentError(`${api}: unknown option '${key}'`);
   }
   const parts = options.maxSubcompactions;
-  if (parts === undefined) return engineDefault;
-  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 1 || parts > 16) {
-    throw new InvalidArgumentError(
-      `${api}: options.maxSubcompactions must be an integer between 1 and 16, got ${showValue(parts)}`,
-    );
-  }
-  return parts;
+  return parts === undefined
+    ? engineDefault
+    : checkInt(`${api}: options.maxSubcompactions`, parts, 1, MAX_SUBCOMPACTIONS, String);
 }
 
 /** How flushes and compactions build SST files under these options. */

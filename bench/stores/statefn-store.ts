@@ -5,7 +5,7 @@
  * synchronous `iterator()` with `seek()` for scans.
  */
 import { availableParallelism } from 'node:os';
-import { Engine, WriteBatch } from '../../engine/index.js';
+import { Engine, MAX_SUBCOMPACTIONS, WriteBatch } from '../../engine/index.js';
 import { diskUsageBytes } from './disk-usage.js';
 import type {
   BenchCursor,
@@ -16,9 +16,9 @@ import type {
   StoreOpenOptions,
 } from './store.js';
 
-/** Parts of a manual compaction: one per core, within the engine's limit of 16. */
+/** Parts of a manual compaction: one per core, within the engine's limit. */
 function compactionParts(): number {
-  return Math.min(16, availableParallelism());
+  return Math.min(MAX_SUBCOMPACTIONS, availableParallelism());
 }
 
 /** Bytes of the buffer getSync reads into: every value of the workloads fits. */

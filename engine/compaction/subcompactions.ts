@@ -40,8 +40,9 @@ export function splitRanges(tables: readonly TableAnchors[], parts: number): Key
   for (const anchors of tables) {
     let before = 0;
     for (const a of anchors) {
-      points.push({ userKey: a.userKey, bytes: a.endOffset - before });
-      total += a.endOffset - before;
+      const bytes = a.endOffset - before;
+      points.push({ userKey: a.userKey, bytes });
+      total += bytes;
       before = a.endOffset;
     }
   }

@@ -886,9 +886,10 @@ export class Engine {
       this.#counters.trivialMoves++;
       return;
     }
+    const inputs = [...inputs0, ...inputs1];
     let inputBytes = 0;
-    for (const f of [...inputs0, ...inputs1]) inputBytes += f.sizeBytes;
-    const ranges = this.#subcompactionRanges([...inputs0, ...inputs1], inputBytes, maxParts);
+    for (const f of inputs) inputBytes += f.sizeBytes;
+    const ranges = this.#subcompactionRanges(inputs, inputBytes, maxParts);
     // Each part may write as many files as the whole compaction: its share is an estimate.
     const count = Math.ceil(inputBytes / this.#options.targetFileSizeBytes) * 2 + 2;
     const first = this.#versions.reserveFileNumbers(count * ranges.length);
